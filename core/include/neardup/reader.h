@@ -1,0 +1,116 @@
+// Document readers: stream documents out of files, directories or stdin in constant memory
+// (bounded by the largest single record), with transparent .gz and .zst decompression.
+//
+//   neardup::ReaderOptions opt;                 // JSONL with "id"/"text" by default
+//   auto reader = neardup::DocumentReader::open("crawl.jsonl.zst", opt);
+//   if (!reader.ok()) return reader.status();
+//   neardup::Document doc;
+//   while (true) {
+//     neardup::Result<bool> more = (*reader)->next(doc);
+//     if (!more.ok()) return more.status();   // "crawl.jsonl.zst:17: malformed JSON: ..."
+//     if (!*more) break;
+//     use(doc.id, doc.text);
+//   }
+//
+// Formats (InputFormat):
+//   kJsonl   one JSON object per line; the text is `text_field` (default "text"), the id is
+//            `id_field` (default "id", a string or a number); a missing id becomes the 1-based
+//            line number. Blank lines are skipped (counted in blank_lines). A line that is not a
+//            JSON object, or lacks a string text field, is a malformed record.
+//   kTsv     `id<TAB>text` per line; the text may contain further tabs. A line without a tab
+//            is a malformed record.
+//   kLines   one document per line; the id is the 1-based line number.
+//   kDirectory  every regular file below the directory, recursively, in byte order of their
+//            relative paths; one document per file, id = relative path. Files ending in .gz or
+//            .zst are decompressed (and the suffix stays in the id).
+//   kAuto    a directory -> kDirectory; otherwise by the name without .gz/.zst: .jsonl .ndjson
+//            .json -> kJsonl, .tsv -> kTsv, .txt -> kLines; otherwise (and for "-") the first
+//            non-blank byte decides: '{' -> kJsonl, else kLines.
+// Lines end at '\n'; a trailing '\r' is removed (CRLF files). A UTF-8 BOM at the start of a file
+// is removed. Document text is returned as read (not normalized, not validated as UTF-8): the
+// Normalizer repairs invalid bytes, so nothing is dropped.
+//
+// Errors: an unreadable file, a truncated or corrupt .gz/.zst stream, or (without skip_bad) a
+// malformed record return an error Status naming "<file>:<line>". With skip_bad, malformed
+// records are skipped and counted in ReaderStats::skipped; I/O and decompression errors are
+// never skipped. A record longer than max_record_bytes is an out-of-range error (or skipped).
+//
+// Thread safety: a DocumentReader is used by one thread at a time. Cost: one buffered pass over
+// the input; memory O(largest record).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "neardup/status.h"
+
+namespace neardup {
+
+enum class InputFormat : uint8_t { kAuto, kJsonl, kTsv, kLines, kDirectory };
+
+// "auto", "jsonl", "tsv", "lines", "dir".
+Result<InputFormat> parse_input_format(std::string_view name);
+std::string_view input_format_name(InputFormat f) noexcept;
+
+struct ReaderOptions {
+  InputFormat format = InputFormat::kAuto;
+  std::string id_field = "id";
+  std::string text_field = "text";
+  bool skip_bad = false;
+  uint64_t max_record_bytes = uint64_t{1} << 31;  // 2 GiB
+
+  Status validate() const;
+};
+
+struct Document {
+  std::string id;
+  std::string text;
+  std::string raw;      // the record exactly as read (the JSONL/TSV line, or file bytes)
+  std::string source;   // file the record came from ("-" for stdin)
+  uint64_t line = 0;    // 1-based line of the record in its file (0 for kDirectory)
+};
+
+struct ReaderStats {
+  uint64_t records = 0;      // documents returned
+  uint64_t skipped = 0;      // malformed records skipped under skip_bad
+  uint64_t blank_lines = 0;  // empty lines skipped (JSONL/TSV)
+  uint64_t bytes = 0;        // decompressed bytes consumed
+  uint64_t files = 0;        // files opened
+};
+
+class DocumentReader {
+ public:
+  virtual ~DocumentReader() = default;
+
+  // Opens `path` ("-" for stdin). Fails if the path cannot be opened or the options are invalid.
+  static Result<std::unique_ptr<DocumentReader>> open(const std::string& path,
+                                                      const ReaderOptions& options);
+
+  // Fills `doc` with the next document and returns true, or returns false at the end.
+  virtual Result<bool> next(Document& doc) = 0;
+
+  virtual const ReaderStats& stats() const noexcept = 0;
+  // The format actually used (after kAuto detection).
+  virtual InputFormat format() const noexcept = 0;
+  // Total input size in bytes if known (compressed size for .gz/.zst), else 0; and the bytes of
+  // input consumed so far on the same scale, for progress/ETA.
+  virtual uint64_t input_size() const noexcept = 0;
+  virtual uint64_t input_consumed() const noexcept = 0;
+};
+
+// A byte stream with transparent decompression; exposed for tests and other readers.
+class ByteSource {
+ public:
+  virtual ~ByteSource() = default;
+  // Opens a file ("-" = stdin); ".gz" and ".zst" names (or their magic bytes) are decompressed.
+  static Result<std::unique_ptr<ByteSource>> open(const std::string& path);
+  // Reads up to n bytes; returns 0 only at the end of the stream. A truncated or corrupt
+  // compressed stream is a kCorruptData error.
+  virtual Result<std::size_t> read(char* buf, std::size_t n) = 0;
+  virtual uint64_t size() const noexcept = 0;      // compressed file size if known, else 0
+  virtual uint64_t consumed() const noexcept = 0;  // compressed bytes consumed so far
+};
+
+}  // namespace neardup

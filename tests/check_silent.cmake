@@ -1,0 +1,17 @@
+# Fails if the static library references symbols that print, exit or abort.
+execute_process(COMMAND nm -C --undefined-only ${LIB} OUTPUT_VARIABLE syms RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "nm failed on ${LIB}")
+endif()
+set(bad "")
+foreach(pat "std::cout" "std::cerr" "std::clog" " abort$" " exit$" " _exit$" " printf$" " puts$"
+            " fprintf$" " perror$" " std::terminate")
+  string(REGEX MATCHALL "[^\n]*${pat}[^\n]*" hits "${syms}")
+  if(hits)
+    list(APPEND bad ${hits})
+  endif()
+endforeach()
+if(bad)
+  message(FATAL_ERROR "neardup_core must not print, exit or abort; it references:\n${bad}")
+endif()
+message(STATUS "neardup_core references no printing/exiting/aborting symbols")

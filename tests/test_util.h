@@ -1,0 +1,45 @@
+// Helpers shared by the tests: paths to the repository and to the optional shared datasets.
+#pragma once
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <sstream>
+#include <string>
+
+namespace neardup::testing {
+
+inline std::filesystem::path source_dir() { return NEARDUP_SOURCE_DIR; }
+
+// ../shared/datasets next to the repository, or $NEARDUP_SHARED_DATASETS. The tests that use
+// it call GTEST_SKIP() when this returns nullopt (a user's fresh clone has no ../shared).
+inline std::optional<std::filesystem::path> shared_datasets() {
+  std::filesystem::path p = NEARDUP_SHARED_DATASETS_DIR;
+  if (const char* env = std::getenv("NEARDUP_SHARED_DATASETS")) p = env;
+  std::error_code ec;
+  if (std::filesystem::is_directory(p, ec)) return p;
+  return std::nullopt;
+}
+
+// A fresh empty directory under the system temp dir, unique per test.
+inline std::filesystem::path temp_dir(const std::string& name) {
+  auto p = std::filesystem::temp_directory_path() / ("neardup_test_" + name);
+  std::filesystem::remove_all(p);
+  std::filesystem::create_directories(p);
+  return p;
+}
+
+inline void write_file(const std::filesystem::path& p, const std::string& bytes) {
+  std::ofstream f(p, std::ios::binary);
+  f << bytes;
+}
+
+inline std::string read_file(const std::filesystem::path& p) {
+  std::ifstream f(p, std::ios::binary);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+}  // namespace neardup::testing
