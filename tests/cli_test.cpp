@@ -1,1 +1,306 @@
+// End-to-end tests of the neardup command-line tool: ctest runs the real binary and checks exit
+// codes, stdout records and the one-line stderr diagnostics.
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <map>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "neardup/reader.h"
+#include "test_util.h"
+
+namespace neardup {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::read_file;
+using testing::temp_dir;
+using testing::write_file;
+
+struct RunResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+// Runs `neardup <args>` through the shell with stdout/stderr captured to files.
+RunResult run_cli(const std::string& args, const std::string& stdin_file = "") {
+  static int counter = 0;
+  const fs::path dir = temp_dir("cli_run_" + std::to_string(counter++));
+  const fs::path out = dir / "out", err = dir / "err";
+  std::string cmd = std::string("'") + NEARDUP_CLI_PATH + "' " + args + " >'" + out.string() +
+                    "' 2>'" + err.string() + "'";
+  if (!stdin_file.empty()) cmd += " <'" + stdin_file + "'";
+  const int status = std::system(cmd.c_str());
+  RunResult r;
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  r.out = read_file(out);
+  r.err = read_file(err);
+  return r;
+}
+
+std::vector<std::string> lines_of(const std::string& s) {
+  std::vector<std::string> v;
+  std::istringstream in(s);
+  for (std::string line; std::getline(in, line);) v.push_back(line);
+  return v;
+}
+
+// Reads a neardup cluster output (JSONL) into id -> cluster, keeping the order of ids.
+struct Clusters {
+  std::vector<std::string> ids;
+  std::map<std::string, std::string> cluster;
+};
+Clusters parse_clusters(const fs::path& path) {
+  Clusters c;
+  ReaderOptions ro;
+  ro.text_field = "cluster";
+  auto reader = DocumentReader::open(path.string(), ro);
+  EXPECT_TRUE(reader.ok()) << reader.status().to_string();
+  if (!reader.ok()) return c;
+  Document d;
+  while (true) {
+    auto more = (*reader)->next(d);
+    EXPECT_TRUE(more.ok()) << more.status().to_string();
+    if (!more.ok() || !*more) break;
+    c.ids.push_back(d.id);
+    c.cluster[d.id] = d.text;
+  }
+  return c;
+}
+
+std::string quote(const fs::path& p) { return "'" + p.string() + "'"; }
+
+TEST(CliTest, HelpListsCommandsAndExitCodes) {
+  RunResult r = run_cli("--help");
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_NE(r.out.find("cluster"), std::string::npos);
+  EXPECT_NE(r.out.find("exit codes"), std::string::npos);
+}
+
+TEST(CliTest, VersionPrintsVersion) {
+  RunResult r = run_cli("--version");
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.out.rfind("neardup ", 0), 0u) << r.out;
+}
+
+TEST(CliTest, CommandHelpShowsEveryDefault) {
+  RunResult r = run_cli("cluster --help");
+  EXPECT_EQ(r.exit_code, 0);
+  for (const char* s : {"--mode", "(=exact)", "--id-field", "(=id)", "--text-field", "(=text)",
+                        "--threads", "--skip-bad", "--format", "(=auto)", "--output"}) {
+    EXPECT_NE(r.out.find(s), std::string::npos) << s;
+  }
+}
+
+TEST(CliTest, UsageErrorsExitTwoWithOneLine) {
+  for (const char* args :
+       {"", "frobnicate", "cluster --no-such-flag x", "cluster", "cluster --mode nonsense x",
+        "cluster --threads abc x", "cluster --format xml x"}) {
+    RunResult r = run_cli(args);
+    EXPECT_EQ(r.exit_code, 2) << args;
+    if (std::string(args).empty()) continue;  // bare `neardup` prints the usage text
+    EXPECT_EQ(lines_of(r.err).size(), 1u) << args << ": " << r.err;
+    EXPECT_EQ(r.err.rfind("neardup: ", 0), 0u) << r.err;
+  }
+}
+
+TEST(CliTest, ExactModeGroupsNormalizedCopiesInInputOrder) {
+  const fs::path dir = temp_dir("cli_exact");
+  write_file(dir / "in.jsonl",
+             "{\"id\":\"a\",\"text\":\"The Cat sat on the mat.\"}\n"
+             "{\"id\":\"b\",\"text\":\"A different story entirely.\"}\n"
+             "{\"id\":\"c\",\"text\":\"the   cat SAT on the mat.\"}\n"
+             "{\"id\":\"d\",\"text\":\"\\uff34he cat sat on the mat.\"}\n"  // full-width T
+             "{\"id\":\"e\",\"text\":\"The cat sat on the hat.\"}\n");
+  RunResult r = run_cli("cluster --mode exact --quiet " + quote(dir / "in.jsonl"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err, "");  // --quiet
+  const std::vector<std::string> lines = lines_of(r.out);
+  ASSERT_EQ(lines.size(), 5u);
+  EXPECT_EQ(lines[0], R"({"id":"a","cluster":"a"})");
+  EXPECT_EQ(lines[1], R"({"id":"b","cluster":"b"})");
+  EXPECT_EQ(lines[2], R"({"id":"c","cluster":"a","duplicate_of":"a","similarity":1})");
+  EXPECT_EQ(lines[3], R"({"id":"d","cluster":"a","duplicate_of":"a","similarity":1})");
+  EXPECT_EQ(lines[4], R"({"id":"e","cluster":"e"})");
+}
+
+TEST(CliTest, SummaryOnStderrCountsClustersAndDuplicates) {
+  const fs::path dir = temp_dir("cli_summary");
+  write_file(dir / "in.tsv", "1\tsame text\n2\tSame  text\n3\tother\n");
+  RunResult r = run_cli("cluster " + quote(dir / "in.tsv"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("2 clusters, 1 duplicates"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("3 docs"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("MB/s"), std::string::npos) << r.err;
+}
+
+TEST(CliTest, MalformedRecordFailsNamingFileAndLine) {
+  const fs::path dir = temp_dir("cli_malformed");
+  write_file(dir / "bad.jsonl",
+             "{\"id\":\"a\",\"text\":\"one\"}\n{\"id\":\"b\",\"text\":\"two\"}\n{\"id\": oops\n"
+             "{\"id\":\"d\",\"text\":\"four\"}\n");
+  RunResult r = run_cli("cluster --quiet " + quote(dir / "bad.jsonl"));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(lines_of(r.err).size(), 1u) << r.err;
+  EXPECT_NE(r.err.find("bad.jsonl:3"), std::string::npos) << r.err;
+}
+
+TEST(CliTest, SkipBadSkipsAndCountsMalformedRecords) {
+  const fs::path dir = temp_dir("cli_skipbad");
+  write_file(
+      dir / "bad.jsonl",
+      "{\"id\":\"a\",\"text\":\"one\"}\n[1,2]\n{\"id\": oops\n{\"id\":\"d\",\"text\":\"four\"}\n");
+  RunResult r = run_cli("cluster --skip-bad " + quote(dir / "bad.jsonl"));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(lines_of(r.out).size(), 2u);
+  EXPECT_NE(r.err.find("skipped 2 malformed"), std::string::npos) << r.err;
+}
+
+TEST(CliTest, MissingInputFileIsARuntimeError) {
+  RunResult r = run_cli("cluster /nonexistent/neardup/input.jsonl");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("/nonexistent/neardup/input.jsonl"), std::string::npos) << r.err;
+  EXPECT_EQ(lines_of(r.err).size(), 1u) << r.err;
+}
+
+TEST(CliTest, InvalidUtf8DocumentIsRepairedCountedAndStillOutput) {
+  const fs::path dir = temp_dir("cli_utf8");
+  write_file(dir / "in.txt", "caf\xE9 latte\nplain line\ncaf\xE9 latte\n");
+  RunResult r = run_cli("cluster --format lines " + quote(dir / "in.txt"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto lines = lines_of(r.out);
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_EQ(lines[2], R"({"id":"3","cluster":"1","duplicate_of":"1","similarity":1})");
+  EXPECT_NE(r.err.find("repaired 2 documents"), std::string::npos) << r.err;
+}
+
+TEST(CliTest, OutputFlagWritesFileAndStdinWorks) {
+  const fs::path dir = temp_dir("cli_output");
+  write_file(dir / "in.jsonl",
+             "{\"id\":\"x\",\"text\":\"hello\"}\n{\"id\":\"y\",\"text\":\"HELLO\"}\n");
+  RunResult r = run_cli("cluster --quiet --output " + quote(dir / "out.jsonl") + " -",
+                        (dir / "in.jsonl").string());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "");
+  EXPECT_EQ(read_file(dir / "out.jsonl"),
+            "{\"id\":\"x\",\"cluster\":\"x\"}\n"
+            "{\"id\":\"y\",\"cluster\":\"x\",\"duplicate_of\":\"x\",\"similarity\":1}\n");
+}
+
+TEST(CliTest, UnwritableOutputIsARuntimeError) {
+  const fs::path dir = temp_dir("cli_unwritable");
+  write_file(dir / "in.txt", "a\n");
+  RunResult r = run_cli("cluster --output /nonexistent/dir/out.jsonl " + quote(dir / "in.txt"));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("/nonexistent/dir/out.jsonl"), std::string::npos) << r.err;
+}
+
+TEST(CliTest, OutputIsIdenticalForAnyThreadCount) {
+  // Enough documents for several batches, with many duplicates across batch boundaries.
+  const fs::path dir = temp_dir("cli_threads");
+  std::string in;
+  for (int i = 0; i < 20000; ++i) {
+    in += "{\"id\":\"d" + std::to_string(i) + "\",\"text\":\"Document number " +
+          std::to_string((i * 7919) % 6000) + " says hello\"}\n";
+  }
+  write_file(dir / "in.jsonl", in);
+  RunResult one = run_cli("cluster --quiet --threads 1 " + quote(dir / "in.jsonl"));
+  RunResult two = run_cli("cluster --quiet --threads 2 " + quote(dir / "in.jsonl"));
+  RunResult many = run_cli("cluster --quiet --threads 7 " + quote(dir / "in.jsonl"));
+  ASSERT_EQ(one.exit_code, 0);
+  EXPECT_EQ(lines_of(one.out).size(), 20000u);
+  EXPECT_EQ(one.out, two.out);
+  EXPECT_EQ(one.out, many.out);
+}
+
+TEST(CliTest, DirectoryAndCompressedInputs) {
+  const fs::path dir = temp_dir("cli_dir");
+  fs::create_directories(dir / "docs" / "sub");
+  write_file(dir / "docs" / "a.txt", "Same words here.");
+  write_file(dir / "docs" / "sub" / "b.txt", "same WORDS here.\r\n");
+  write_file(dir / "docs" / "c.txt", "Something else.");
+  RunResult r = run_cli("cluster --quiet " + quote(dir / "docs"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto lines = lines_of(r.out);
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_EQ(lines[0], R"({"id":"a.txt","cluster":"a.txt"})");
+  EXPECT_EQ(lines[1], R"({"id":"c.txt","cluster":"c.txt"})");
+  EXPECT_EQ(lines[2],
+            R"({"id":"sub/b.txt","cluster":"a.txt","duplicate_of":"a.txt","similarity":1})");
+}
+
+TEST(CliTest, BundledSampleExactClustersMatchGoldExactGroups) {
+  const fs::path sample = testing::source_dir() / "datasets" / "news" / "sample.jsonl";
+  const fs::path gold = testing::source_dir() / "datasets" / "news" / "gold.jsonl";
+  ASSERT_TRUE(fs::exists(sample) && fs::exists(gold));
+  const fs::path dir = temp_dir("cli_sample");
+  RunResult r = run_cli("cluster --quiet --mode exact --output " + quote(dir / "pred.jsonl") + " " +
+                        quote(sample));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  Clusters pred = parse_clusters(dir / "pred.jsonl");
+  // gold.jsonl: id -> exact_group
+  ReaderOptions ro;
+  ro.text_field = "exact_group";
+  auto reader = DocumentReader::open(gold.string(), ro);
+  ASSERT_TRUE(reader.ok()) << reader.status().to_string();
+  std::map<std::string, std::string> gold_group;
+  Document d;
+  while (true) {
+    auto more = (*reader)->next(d);
+    ASSERT_TRUE(more.ok()) << more.status().to_string();
+    if (!*more) break;
+    gold_group[d.id] = d.text;
+  }
+  ASSERT_EQ(pred.ids.size(), gold_group.size());
+  std::set<std::string> groups_with_copies;
+  // Same gold group <=> same predicted cluster, for every pair (tens of documents).
+  for (const auto& a : pred.ids) {
+    for (const auto& b : pred.ids) {
+      EXPECT_EQ(gold_group.at(a) == gold_group.at(b), pred.cluster.at(a) == pred.cluster.at(b))
+          << a << " vs " << b;
+    }
+    if (gold_group.at(a) != a) groups_with_copies.insert(gold_group.at(a));
+  }
+  EXPECT_GE(groups_with_copies.size(), 2u) << "the sample should contain exact copies";
+}
+
+// Real data: every group of byte-identical Reuters bodies must end up in one cluster.
+TEST(CliTest, ReutersIdenticalBodiesAreAllFound) {
+  auto shared = testing::shared_datasets();
+  if (!shared) GTEST_SKIP() << "../shared/datasets not present";
+  const fs::path reuters = *shared / "reuters21578" / "reuters.jsonl.zst";
+  if (!fs::exists(reuters)) GTEST_SKIP() << reuters << " not present";
+  const fs::path dir = temp_dir("cli_reuters");
+  RunResult r = run_cli("cluster --quiet --mode exact --output " + quote(dir / "pred.jsonl") + " " +
+                        quote(reuters));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  Clusters pred = parse_clusters(dir / "pred.jsonl");
+  auto reader = DocumentReader::open(reuters.string(), ReaderOptions{});
+  ASSERT_TRUE(reader.ok());
+  std::map<std::string, std::vector<std::string>> by_body;
+  Document d;
+  while (true) {
+    auto more = (*reader)->next(d);
+    ASSERT_TRUE(more.ok());
+    if (!*more) break;
+    by_body[d.text].push_back(d.id);
+  }
+  ASSERT_EQ(pred.ids.size(), 19043u);
+  std::size_t groups = 0, missed = 0;
+  for (const auto& [body, ids] : by_body) {
+    if (ids.size() < 2) continue;
+    ++groups;
+    for (const auto& id : ids) missed += pred.cluster.at(id) != pred.cluster.at(ids[0]) ? 1 : 0;
+  }
+  EXPECT_GT(groups, 300u);  // the README of the data speaks of ~350 groups
+  EXPECT_EQ(missed, 0u);
+}
+
+}  // namespace
+}  // namespace neardup

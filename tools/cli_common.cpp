@@ -1,0 +1,289 @@
+#include "cli_common.h"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <iostream>
+
+#include "neardup/parallel.h"
+
+namespace neardup::cli {
+
+void print_error(std::string_view command, std::string_view message) {
+  std::string line = "neardup: ";
+  if (!command.empty()) {
+    line += command;
+    line += ": ";
+  }
+  line += message;
+  // One line, always: fold any newline inside a message.
+  for (char& c : line) {
+    if (c == '\n' || c == '\r') c = ' ';
+  }
+  line += '\n';
+  std::fwrite(line.data(), 1, line.size(), stderr);
+}
+
+unsigned CommonOptions::resolved_threads() const {
+  return threads == 0 ? hardware_threads() : threads;
+}
+
+void add_common_options(po::options_description& desc, CommonOptions& opts) {
+  desc.add_options()  //
+      ("threads", po::value(&opts.threads)->default_value(0),
+       "worker threads (0 = all hardware threads); output is identical for any count")  //
+      ("seed", po::value(&opts.seed)->default_value(1), "seed for all hashing")         //
+      ("quiet,q", po::bool_switch(&opts.quiet), "no progress line and no summary on stderr");
+}
+
+Status InputOptions::resolve() {
+  Result<InputFormat> f = parse_input_format(format);
+  if (!f.ok()) return f.status();
+  reader.format = *f;
+  return reader.validate();
+}
+
+void add_input_options(po::options_description& desc, InputOptions& opts) {
+  desc.add_options()  //
+      ("format", po::value(&opts.format)->default_value("auto"),
+       "input format: auto, jsonl, tsv, lines, dir (auto: by file name, then by content)")  //
+      ("id-field", po::value(&opts.reader.id_field)->default_value("id"),
+       "JSONL field holding the document id (missing -> line number)")  //
+      ("text-field", po::value(&opts.reader.text_field)->default_value("text"),
+       "JSONL field holding the document text")  //
+      ("skip-bad", po::bool_switch(&opts.reader.skip_bad),
+       "skip and count malformed records instead of stopping with an error")  //
+      ("max-record-bytes",
+       po::value(&opts.reader.max_record_bytes)->default_value(uint64_t{1} << 31),
+       "longest record accepted, in bytes");
+}
+
+NormalizeOptions NormalizeFlags::options() const {
+  NormalizeOptions o;
+  o.nfkc = !no_nfkc;
+  o.case_fold = !no_case_fold;
+  o.remove_invisible = !keep_invisible;
+  o.unify_punctuation = !no_unify_punctuation;
+  o.decode_html_entities = decode_html;
+  o.strip_punctuation = strip_punctuation;
+  o.fold_whitespace = !no_fold_whitespace;
+  return o;
+}
+
+void add_normalize_options(po::options_description& desc, NormalizeFlags& f) {
+  desc.add_options()                                                                             //
+      ("no-nfkc", po::bool_switch(&f.no_nfkc), "skip Unicode NFKC normalization (default: on)")  //
+      ("no-case-fold", po::bool_switch(&f.no_case_fold), "keep letter case (default: fold)")     //
+      ("keep-invisible", po::bool_switch(&f.keep_invisible),
+       "keep zero-width characters, BOMs and soft hyphens (default: remove)")  //
+      ("no-unify-punctuation", po::bool_switch(&f.no_unify_punctuation),
+       "keep curly quotes, dash variants and Unicode spaces as they are (default: unify)")  //
+      ("decode-html", po::bool_switch(&f.decode_html),
+       "decode HTML entities such as &amp; and &#8217; (default: off)")  //
+      ("strip-punctuation", po::bool_switch(&f.strip_punctuation),
+       "turn punctuation and symbols into spaces (default: off)")  //
+      ("no-fold-whitespace", po::bool_switch(&f.no_fold_whitespace),
+       "keep runs of white space (default: fold to one space)");
+}
+
+int parse_command_line(std::string_view command, const std::vector<std::string>& args,
+                       const po::options_description& desc, const std::string& usage_line,
+                       std::vector<std::string>* positional, po::variables_map& vm) {
+  po::options_description all;
+  all.add(desc);
+  std::vector<std::string> pos_storage;
+  po::positional_options_description pos;
+  if (positional != nullptr) {
+    all.add_options()("input", po::value(&pos_storage), "input files");
+    pos.add("input", -1);
+  }
+  bool help = false;
+  all.add_options()("help,h", po::bool_switch(&help), "show this help and exit");
+  try {
+    po::store(po::command_line_parser(args).options(all).positional(pos).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    print_error(command,
+                std::string(e.what()) + " (see 'neardup " + std::string(command) + " --help')");
+    return kExitUsage;
+  }
+  if (help) {
+    std::cout << "usage: " << usage_line << "\n\n"
+              << desc << "  -h [ --help ]         "
+              << "show this help and exit\n\n"
+              << "exit codes: 0 success, 1 runtime failure (I/O, corrupt or malformed input),\n"
+              << "            2 usage error (unknown flag, bad value)\n";
+    return kHelpShown;
+  }
+  if (positional != nullptr) *positional = pos_storage;
+  return kExitOk;
+}
+
+Output::~Output() {
+  if (file_ != nullptr) (void)close();
+}
+
+Status Output::open(const std::string& path) {
+  path_ = path.empty() ? "-" : path;
+  if (path_ == "-") {
+    file_ = stdout;
+    owned_ = false;
+  } else {
+    file_ = std::fopen(path_.c_str(), "wb");
+    if (file_ == nullptr) {
+      return Status::io_error("cannot open " + path_ + " for writing: " + std::strerror(errno));
+    }
+    owned_ = true;
+  }
+  buffer_.reserve(1 << 20);
+  return Status();
+}
+
+void Output::write(std::string_view s) {
+  buffer_.append(s);
+  if (buffer_.size() >= (1u << 20)) {
+    (void)std::fwrite(buffer_.data(), 1, buffer_.size(), file_);
+    buffer_.clear();
+  }
+}
+
+Status Output::close() {
+  if (file_ == nullptr) return Status();
+  if (!buffer_.empty()) (void)std::fwrite(buffer_.data(), 1, buffer_.size(), file_);
+  buffer_.clear();
+  const bool failed = std::fflush(file_) != 0 || std::ferror(file_) != 0;
+  const int err = errno;
+  if (owned_) std::fclose(file_);
+  file_ = nullptr;
+  if (failed) return Status::io_error("cannot write " + path_ + ": " + std::strerror(err));
+  return Status();
+}
+
+namespace {
+// Length of the valid UTF-8 sequence starting at s[i], or 0 if invalid.
+std::size_t utf8_sequence_length(std::string_view s, std::size_t i) {
+  const auto b0 = static_cast<unsigned char>(s[i]);
+  std::size_t len;
+  uint32_t min;
+  if (b0 < 0x80) return 1;
+  if (b0 >= 0xC2 && b0 <= 0xDF) {
+    len = 2;
+    min = 0x80;
+  } else if (b0 >= 0xE0 && b0 <= 0xEF) {
+    len = 3;
+    min = 0x800;
+  } else if (b0 >= 0xF0 && b0 <= 0xF4) {
+    len = 4;
+    min = 0x10000;
+  } else {
+    return 0;
+  }
+  if (i + len > s.size()) return 0;
+  uint32_t cp = b0 & (0x7F >> len);
+  for (std::size_t k = 1; k < len; ++k) {
+    const auto b = static_cast<unsigned char>(s[i + k]);
+    if ((b & 0xC0) != 0x80) return 0;
+    cp = (cp << 6) | (b & 0x3F);
+  }
+  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
+  return len;
+}
+}  // namespace
+
+void append_json_string(std::string& out, std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out.push_back('"');
+  std::size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x80) {
+      const std::size_t len = utf8_sequence_length(s, i);
+      if (len == 0) {
+        out.append("\xEF\xBF\xBD");  // U+FFFD
+        ++i;
+      } else {
+        out.append(s.substr(i, len));
+        i += len;
+      }
+      continue;
+    }
+    switch (c) {
+      case '"':
+        out.append("\\\"");
+        break;
+      case '\\':
+        out.append("\\\\");
+        break;
+      case '\n':
+        out.append("\\n");
+        break;
+      case '\r':
+        out.append("\\r");
+        break;
+      case '\t':
+        out.append("\\t");
+        break;
+      default:
+        if (c < 0x20) {
+          out.append("\\u00");
+          out.push_back(kHex[c >> 4]);
+          out.push_back(kHex[c & 15]);
+        } else {
+          out.push_back(static_cast<char>(c));
+        }
+    }
+    ++i;
+  }
+  out.push_back('"');
+}
+
+Progress::Progress(std::string command, bool enabled)
+    : command_(std::move(command)),
+      enabled_(enabled),
+      tty_(isatty(STDERR_FILENO) != 0),
+      start_(std::chrono::steady_clock::now()),
+      last_(start_) {}
+
+double Progress::elapsed_seconds() const {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+}
+
+std::string format_rate_summary(uint64_t docs, uint64_t bytes, double seconds) {
+  char buf[256];
+  const double mb = static_cast<double>(bytes) / 1e6;
+  const double s = seconds > 1e-9 ? seconds : 1e-9;
+  std::snprintf(buf, sizeof buf, "%llu docs, %.1f MB in %.2f s (%.1f MB/s, %.0f docs/s)",
+                static_cast<unsigned long long>(docs), mb, seconds, mb / s,
+                static_cast<double>(docs) / s);
+  return buf;
+}
+
+void Progress::update(uint64_t docs, uint64_t bytes, double done_fraction) {
+  if (!enabled_) return;
+  const auto now = std::chrono::steady_clock::now();
+  if (now - start_ < std::chrono::seconds(2) || now - last_ < std::chrono::seconds(1)) return;
+  last_ = now;
+  const double secs = elapsed_seconds();
+  std::string line = "neardup: " + command_ + ": " + format_rate_summary(docs, bytes, secs);
+  if (done_fraction > 0 && done_fraction <= 1) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, ", %.0f%% ETA %.0fs", done_fraction * 100,
+                  secs * (1 - done_fraction) / done_fraction);
+    line += buf;
+  }
+  if (tty_) {
+    line = "\r" + line + "\x1b[K";
+  } else {
+    line += '\n';
+  }
+  std::fwrite(line.data(), 1, line.size(), stderr);
+  printed_ = true;
+}
+
+void Progress::finish() {
+  if (enabled_ && printed_ && tty_) std::fputc('\n', stderr);
+  printed_ = false;
+}
+
+}  // namespace neardup::cli

@@ -74,7 +74,7 @@ class [[nodiscard]] Status {
 template <class T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : value_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : value_(std::move(value)) {}         // NOLINT: implicit by design
   Result(Status status) : status_(std::move(status)) {  // NOLINT: implicit by design
     if (status_.ok()) status_ = Status::internal("Result constructed from an ok Status");
   }
@@ -97,15 +97,15 @@ class [[nodiscard]] Result {
 }  // namespace neardup
 
 // Propagates an error Status from an expression returning Status.
-#define NEARDUP_RETURN_IF_ERROR(expr)              \
-  do {                                             \
-    ::neardup::Status neardup_status_ = (expr);    \
+#define NEARDUP_RETURN_IF_ERROR(expr)                  \
+  do {                                                 \
+    ::neardup::Status neardup_status_ = (expr);        \
     if (!neardup_status_.ok()) return neardup_status_; \
   } while (0)
 
 #ifndef NDEBUG
-#define NEARDUP_DCHECK(cond) \
-  do {                       \
+#define NEARDUP_DCHECK(cond)       \
+  do {                             \
     if (!(cond)) __builtin_trap(); \
   } while (0)
 #else

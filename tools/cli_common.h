@@ -1,0 +1,106 @@
+// Shared pieces of the neardup command-line tool: exit codes, error reporting, option groups,
+// buffered output, JSON string escaping and the progress line.
+#pragma once
+
+#include <boost/program_options.hpp>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "neardup/normalize.h"
+#include "neardup/reader.h"
+#include "neardup/status.h"
+
+namespace neardup::cli {
+
+namespace po = boost::program_options;
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailure = 1;  // runtime failure: I/O, corrupt input, malformed record
+inline constexpr int kExitUsage = 2;    // unknown flag, bad value, missing argument
+// Returned by parse_command_line() after printing --help: the command returns kExitOk.
+inline constexpr int kHelpShown = -1;
+
+// Prints "neardup: <command>: <message>" as one line on stderr.
+void print_error(std::string_view command, std::string_view message);
+
+// Options every command shares.
+struct CommonOptions {
+  unsigned threads = 0;  // 0 = all hardware threads
+  uint64_t seed = 1;
+  bool quiet = false;
+  unsigned resolved_threads() const;
+};
+void add_common_options(po::options_description& desc, CommonOptions& opts);
+
+// Input reading options (--format, --id-field, --text-field, --skip-bad, --max-record-bytes).
+struct InputOptions {
+  std::string format = "auto";
+  ReaderOptions reader;
+  std::vector<std::string> inputs;
+  Status resolve();  // parses `format` into reader.format and validates
+};
+void add_input_options(po::options_description& desc, InputOptions& opts);
+
+// Normalization switches (--no-nfkc, --decode-html, ...), applied on top of the defaults.
+struct NormalizeFlags {
+  bool no_nfkc = false, no_case_fold = false, keep_invisible = false, no_unify_punctuation = false;
+  bool decode_html = false, strip_punctuation = false, no_fold_whitespace = false;
+  NormalizeOptions options() const;
+};
+void add_normalize_options(po::options_description& desc, NormalizeFlags& flags);
+
+// Parses `args` against `desc` (+ positional `inputs`). Returns kExitOk to continue, kHelpShown
+// after printing --help, or kExitUsage after reporting a usage error.
+int parse_command_line(std::string_view command, const std::vector<std::string>& args,
+                       const po::options_description& desc, const std::string& usage_line,
+                       std::vector<std::string>* positional, po::variables_map& vm);
+
+// Buffered output to stdout ("-" or empty) or a file.
+class Output {
+ public:
+  Output() = default;
+  Output(const Output&) = delete;
+  Output& operator=(const Output&) = delete;
+  ~Output();
+  Status open(const std::string& path);
+  void write(std::string_view s);
+  Status close();  // flushes; reports write errors (disk full, closed pipe)
+
+ private:
+  std::FILE* file_ = nullptr;
+  bool owned_ = false;
+  std::string path_;
+  std::string buffer_;
+};
+
+// Appends s as a JSON string literal (with quotes). Invalid UTF-8 becomes U+FFFD so the output
+// is always valid JSON.
+void append_json_string(std::string& out, std::string_view s);
+
+// A progress line on stderr, at most once a second, after the first two seconds:
+// "neardup: cluster: 120000 docs, 512.0 MB, 95.1 MB/s, 22000 docs/s, 43% ETA 12s".
+class Progress {
+ public:
+  Progress(std::string command, bool enabled);
+  // `done_fraction` < 0 when the total size is unknown.
+  void update(uint64_t docs, uint64_t bytes, double done_fraction);
+  void finish();
+  double elapsed_seconds() const;
+
+ private:
+  std::string command_;
+  bool enabled_;
+  bool printed_ = false;
+  bool tty_ = false;
+  std::chrono::steady_clock::time_point start_;
+  std::chrono::steady_clock::time_point last_;
+};
+
+// "12.3 MB" style formatting and rates.
+std::string format_rate_summary(uint64_t docs, uint64_t bytes, double seconds);
+
+}  // namespace neardup::cli

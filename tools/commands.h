@@ -1,0 +1,11 @@
+// The neardup subcommands; each takes the arguments after its name and returns the exit code.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace neardup::cli {
+
+int cmd_cluster(const std::vector<std::string>& args);
+
+}  // namespace neardup::cli

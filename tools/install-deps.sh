@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs what neardup needs to build, test and benchmark on Debian 12 (bookworm) or later.
+# Run as root, or as a user with sudo. Idempotent: skips apt entirely when everything is present.
+set -euo pipefail
+
+packages=(
+  g++ cmake ninja-build pkg-config
+  libxxhash-dev libutf8proc-dev libsimdjson-dev zlib1g-dev libzstd-dev libeigen3-dev
+  libboost-program-options-dev libgtest-dev libgmock-dev libbenchmark-dev
+  zstd gzip
+)
+if [[ "${1:-}" == "--ci" ]]; then
+  packages+=(clang clang-format)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]} == 0)); then
+  exit 0
+fi
+
+sudo=()
+if [[ $(id -u) -ne 0 ]]; then sudo=(sudo); fi
+echo "neardup: installing: ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+"${sudo[@]}" apt-get update -qq
+"${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
