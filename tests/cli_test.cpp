@@ -270,6 +270,54 @@ TEST(CliTest, BundledSampleExactClustersMatchGoldExactGroups) {
   EXPECT_GE(groups_with_copies.size(), 2u) << "the sample should contain exact copies";
 }
 
+TEST(CliTest, EvalScoresClusteringFromFilesAndCountsMissingIds) {
+  const fs::path dir = temp_dir("cli_eval");
+  write_file(dir / "gold.jsonl",
+             "{\"id\":\"1\",\"story\":\"a\"}\n{\"id\":\"2\",\"story\":\"a\"}\n"
+             "{\"id\":\"3\",\"story\":\"a\"}\n{\"id\":4,\"story\":\"b\"}\n"
+             "{\"id\":\"5\",\"story\":\"b\"}\n{\"id\":\"6\",\"story\":\"b\"}\n"
+             "{\"id\":\"7\",\"story\":\"c\"}\n");
+  // Ids 1..6 as in EvalTest.HandWorkedSplitClustering; 7 missing; 8 not in gold.
+  write_file(dir / "pred.jsonl",
+             "{\"id\":\"1\",\"cluster\":\"x\"}\n{\"id\":\"2\",\"cluster\":\"x\"}\n"
+             "{\"id\":\"3\",\"cluster\":\"y\"}\n{\"id\":\"4\",\"cluster\":\"y\"}\n"
+             "{\"id\":\"5\",\"cluster\":\"z\"}\n{\"id\":\"6\",\"cluster\":\"z\"}\n"
+             "{\"id\":\"8\",\"cluster\":\"z\"}\n");
+  RunResult r =
+      run_cli("eval --gold " + quote(dir / "gold.jsonl") + " --pred " + quote(dir / "pred.jsonl"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("\"documents\":6,"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\"pairwise_precision\":0.666667,"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\"ari\":0.242424,"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\"gold_not_in_pred\":1,"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\"pred_not_in_gold\":1,"), std::string::npos) << r.out;
+  EXPECT_NE(r.err.find("B-cubed"), std::string::npos) << r.err;
+}
+
+TEST(CliTest, EvalPairsReportsCorrelationAndAuc) {
+  const fs::path dir = temp_dir("cli_eval_pairs");
+  write_file(dir / "pairs.jsonl",
+             "{\"similarity\":0.1,\"label\":0}\n{\"similarity\":0.4,\"label\":0}\n"
+             "{\"similarity\":0.35,\"label\":1}\n{\"similarity\":0.8,\"label\":1}\n");
+  RunResult r =
+      run_cli("eval --quiet --pairs " + quote(dir / "pairs.jsonl") + " --gold-field label");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("\"pairs\":4,"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\"roc_auc\":0.75,"), std::string::npos) << r.out;
+}
+
+TEST(CliTest, EvalRejectsMalformedInputAndBadUsage) {
+  const fs::path dir = temp_dir("cli_eval_bad");
+  write_file(dir / "gold.jsonl", "{\"id\":\"1\",\"story\":\"a\"}\nnot json\n");
+  write_file(dir / "pred.jsonl", "{\"id\":\"1\",\"cluster\":\"a\"}\n");
+  RunResult bad =
+      run_cli("eval --gold " + quote(dir / "gold.jsonl") + " --pred " + quote(dir / "pred.jsonl"));
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_NE(bad.err.find("gold.jsonl:2"), std::string::npos) << bad.err;
+  EXPECT_EQ(run_cli("eval --gold " + quote(dir / "gold.jsonl")).exit_code, 2);
+  EXPECT_EQ(run_cli("eval --bogus").exit_code, 2);
+}
+
 // Real data: every group of byte-identical Reuters bodies must end up in one cluster.
 TEST(CliTest, ReutersIdenticalBodiesAreAllFound) {
   auto shared = testing::shared_datasets();

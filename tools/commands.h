@@ -7,5 +7,6 @@
 namespace neardup::cli {
 
 int cmd_cluster(const std::vector<std::string>& args);
+int cmd_eval(const std::vector<std::string>& args);
 
 }  // namespace neardup::cli

@@ -21,6 +21,8 @@ struct Command {
 constexpr Command kCommands[] = {
     {"cluster", neardup::cli::cmd_cluster,
      "group documents (exact duplicates); one JSON line per input document"},
+    {"eval", neardup::cli::cmd_eval,
+     "score a clustering against gold labels (pairwise, B-cubed, ARI, NMI) or pair scores"},
 };
 
 void print_usage(std::ostream& os) {
