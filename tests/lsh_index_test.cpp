@@ -45,6 +45,30 @@ TEST(LshParamsTest, ForThresholdIsALocalMinimumOfTheWeightedErrors) {
   }
 }
 
+TEST(LshParamsTest, ForRecallFindsPairsJustAboveTheThreshold) {
+  for (double t : {0.5, 0.7, 0.8, 0.9}) {
+    LshParams p = LshParams::for_recall(t, 128);
+    ASSERT_TRUE(p.validate(128).ok());
+    EXPECT_GE(lsh_collision_probability(t + 0.05, p.bands, p.rows), 0.995) << t;
+    // Among the shapes that meet the recall floor, no neighbour has fewer false positives.
+    const auto fp_area = [t](uint32_t b, uint32_t r) {
+      double a = 0;
+      for (int i = 0; i < 2000; ++i) a += lsh_collision_probability(t * (i + 0.5) / 2000, b, r);
+      return a * t / 2000;
+    };
+    for (uint32_t b = std::max(1u, p.bands - 2); b <= p.bands + 2; ++b) {
+      for (uint32_t r = std::max(1u, p.rows - 2); r <= p.rows + 2 && b * r <= 128; ++r) {
+        if (lsh_collision_probability(t + 0.05, b, r) < 0.995) continue;
+        EXPECT_LE(fp_area(p.bands, p.rows), fp_area(b, r) + 1e-6) << t << " " << b << "x" << r;
+      }
+    }
+  }
+  // Unreachable floor: the shape with the best recall is returned.
+  LshParams tiny = LshParams::for_recall(0.5, 2, 0.05, 0.9999);
+  EXPECT_EQ(tiny.bands, 2u);
+  EXPECT_EQ(tiny.rows, 1u);
+}
+
 TEST(LshParamsTest, HigherThresholdUsesMoreRowsPerBand) {
   LshParams low = LshParams::for_threshold(0.5, 128), high = LshParams::for_threshold(0.9, 128);
   EXPECT_LT(low.rows, high.rows);

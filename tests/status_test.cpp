@@ -33,7 +33,9 @@ TEST(StatusTest, EveryCodeHasADistinctName) {
       StatusCode::kOutOfRange, StatusCode::kNotFound,        StatusCode::kInternal};
   for (StatusCode a : codes) {
     for (StatusCode b : codes) {
-      if (a != b) EXPECT_NE(status_code_name(a), status_code_name(b));
+      if (a != b) {
+        EXPECT_NE(status_code_name(a), status_code_name(b));
+      }
     }
   }
 }

@@ -68,6 +68,32 @@ LshParams LshParams::for_threshold(double threshold, uint32_t num_perm, double f
   return best;
 }
 
+LshParams LshParams::for_recall(double threshold, uint32_t num_perm, double margin,
+                               double recall) {
+  const double t = std::clamp(threshold, 0.0, 1.0);
+  const double high = std::min(1.0, t + margin);
+  LshParams best{1, std::max<uint32_t>(num_perm, 1), 1};
+  bool best_meets = false;
+  double best_fp = std::numeric_limits<double>::infinity(), best_p = -1;
+  for (uint32_t b = 1; b <= num_perm; ++b) {
+    for (uint32_t r = 1; b * r <= num_perm; ++r) {
+      const double p = lsh_collision_probability(high, b, r);
+      const bool meets = p >= recall;
+      if (best_meets && !meets) continue;
+      const double fp =
+          integrate([&](double s) { return lsh_collision_probability(s, b, r); }, 0, t);
+      const bool better = meets ? (!best_meets || fp < best_fp) : p > best_p;
+      if (better) {
+        best = LshParams{b, r, 1};
+        best_meets = meets;
+        best_fp = fp;
+        best_p = p;
+      }
+    }
+  }
+  return best;
+}
+
 uint64_t lsh_band_key(std::span<const uint64_t> signature, uint32_t band, uint32_t rows,
                       uint64_t seed) noexcept {
   const std::size_t begin = std::size_t{band} * rows;

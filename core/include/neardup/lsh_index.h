@@ -12,7 +12,12 @@
 // ch. 3.4). for_threshold() picks (b, r) with b*r <= num_perm minimising
 //   w_fp * integral_0^t P(s) ds + w_fn * integral_t^1 (1 - P(s)) ds,
 // the weighted areas of false positives and false negatives around the threshold t (the same
-// criterion datasketch uses). Candidates are only candidates: callers verify them.
+// criterion datasketch uses). With equal weights that leaves many true pairs just above t
+// unfound (at t = 0.8, 128 slots: b = 9, r = 13, P(0.85) = 0.69), which no later step can
+// repair. Because neardup verifies every candidate, a false positive costs only one
+// verification, so the default, for_recall(), instead minimises the false-positive area subject
+// to P(t + margin) >= recall (t = 0.8: b = 14, r = 7, P(0.85) = 0.9955).
+// Candidates are only candidates: callers verify them.
 //
 // Storage: per band, a chained hash table of (band key, document) entries, 16 bytes per entry,
 // so about 16*b + 8*b*load bytes per document (~170 B at b = 9).
@@ -41,6 +46,11 @@ struct LshParams {
   // The (bands, rows) minimising the weighted false positive / false negative areas.
   static LshParams for_threshold(double threshold, uint32_t num_perm, double fp_weight = 0.5,
                                  double fn_weight = 0.5);
+  // The (bands, rows) with the least false-positive area among those that find a pair of
+  // similarity threshold + margin with probability >= recall; if none does, the one with the
+  // highest such probability.
+  static LshParams for_recall(double threshold, uint32_t num_perm, double margin = 0.05,
+                              double recall = 0.995);
 };
 
 // Probability that two documents of Jaccard similarity s share at least one band.

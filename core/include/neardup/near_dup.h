@@ -1,0 +1,150 @@
+// Near-duplicate clustering in batch: shingle -> MinHash -> banded LSH candidates -> verification
+// -> clusters.
+//
+//   auto c = neardup::NearDupClusterer::create({.threshold = 0.8});
+//   neardup::NearDupClusterer::Scratch scratch;            // one per thread
+//   neardup::PreparedDoc doc;
+//   for (auto& text : texts) { c->prepare(text, doc, scratch); c->add(doc); }  // input order
+//   std::vector<neardup::NearDupAssignment> a = c->finish();
+//
+// prepare() (normalize, shingle, sign) is the expensive, parallel part: it is const and may run
+// on many threads at once, each with its own Scratch. add() must be called in input order by a
+// single thread; it queries the LSH index, verifies every candidate and links documents whose
+// verified Jaccard similarity reaches the threshold. Because add() runs in input order and
+// union-find roots are the smallest document number, the clusters are the same whatever the
+// thread count used for prepare().
+//
+// Verification (VerifyMode):
+//   kShingles   exact Jaccard of the two documents' sets of shingle hashes (kept in one arena,
+//               8 bytes per distinct shingle): no false merges beyond 64-bit hash collisions.
+//   kSignature  the MinHash estimate from 32-bit signatures (512 bytes per document at 128
+//               slots): lean memory, estimates with standard deviation sqrt(J(1-J)/k).
+// Exact copies (same normalized text) are linked before LSH with similarity 1 and only the first
+// copy enters the index, so a thousand copies of one page cost one index entry.
+//
+// Linkage:
+//   kComponents      connected components over verified pairs (single link): a chain
+//                    a~b~c joins a and c even when they are not similar themselves.
+//   kRepresentative  no chaining: a document joins the cluster of the most similar earlier
+//                    cluster representative (first member) if that similarity reaches the
+//                    threshold; otherwise it starts a cluster of its own. Every member is then
+//                    similar to its representative.
+//
+// Thread safety: prepare() concurrently; add()/finish() single-threaded. Memory per document:
+// ~200 B of LSH entries + 512 B signature (kSignature) or 8 B per distinct shingle (kShingles),
+// plus the caller's ids.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include "neardup/cluster.h"
+#include "neardup/exact.h"
+#include "neardup/lsh_index.h"
+#include "neardup/minhash.h"
+#include "neardup/shingle.h"
+#include "neardup/status.h"
+
+namespace neardup {
+
+enum class VerifyMode : uint8_t { kShingles = 0, kSignature = 1 };
+enum class Linkage : uint8_t { kComponents = 0, kRepresentative = 1 };
+
+struct NearDupOptions {
+  PipelineOptions pipeline;  // normalization, tokenization, shingles (default word:5)
+  MinHashParams minhash;     // default one-permutation, 128 slots
+  double threshold = 0.8;    // Jaccard similarity at which two documents are near-duplicates
+  uint32_t bands = 0;        // 0 = derived from threshold and num_perm (LshParams::for_recall)
+  uint32_t rows = 0;
+  VerifyMode verify = VerifyMode::kShingles;
+  Linkage linkage = Linkage::kComponents;
+
+  Status validate() const;
+  LshParams lsh_params() const;  // the explicit bands/rows, or the derived ones
+};
+
+// A document after the parallel part of the work.
+struct PreparedDoc {
+  std::vector<uint64_t> shingles;   // sorted, distinct shingle hashes
+  std::vector<uint64_t> signature;  // num_perm slots
+  Hash128 exact_key;                // XXH3-128 of the normalized text
+  uint64_t text_bytes = 0;          // length of the original text
+};
+
+struct NearDupAssignment {
+  uint32_t cluster = 0;         // number of the cluster's first document
+  uint32_t representative = 0;  // the document this one was compared with (itself if first)
+  double similarity = 1.0;      // Jaccard (verified or estimated) to the representative
+};
+
+struct NearDupStats {
+  uint64_t documents = 0;
+  uint64_t exact_duplicates = 0;
+  uint64_t candidates = 0;      // candidate pairs the LSH index returned
+  uint64_t verified = 0;        // candidates that reached the threshold
+  uint64_t rejected = 0;        // candidates verification rejected (LSH false positives)
+  uint64_t skipped_linked = 0;  // candidates already in the same cluster (no check needed)
+};
+
+class NearDupClusterer {
+ public:
+  class Scratch {
+   public:
+    Scratch() = default;
+    // Invalid-UTF-8 repairs counted by the documents prepared with this scratch.
+    NormalizeStats normalize_stats() const {
+      return shingler ? shingler->stats() : NormalizeStats{};
+    }
+
+   private:
+    friend class NearDupClusterer;
+    std::unique_ptr<ShingleHasher> shingler;
+  };
+
+  static Result<NearDupClusterer> create(NearDupOptions options);
+
+  const NearDupOptions& options() const noexcept { return options_; }
+  const LshParams& lsh_params() const noexcept { return index_.params(); }
+
+  // Normalizes, shingles and signs `text` into `out` (buffers reused). Thread-safe.
+  void prepare(std::string_view text, PreparedDoc& out, Scratch& scratch) const;
+
+  // Adds the next document in input order; returns its number (0, 1, 2, ...).
+  uint32_t add(const PreparedDoc& doc);
+
+  // Cluster assignment of every document added so far, by document number.
+  std::vector<NearDupAssignment> finish();
+
+  const NearDupStats& stats() const noexcept { return stats_; }
+  // Heap bytes held by the index, signatures/shingle sets and bookkeeping.
+  std::size_t memory_bytes() const noexcept;
+
+ private:
+  explicit NearDupClusterer(NearDupOptions options);
+  double similarity(uint32_t a, uint32_t b) const;
+  double similarity_to(const PreparedDoc& doc, uint32_t b) const;
+
+  NearDupOptions options_;
+  MinHasher hasher_;
+  LshIndex index_;
+  ExactIndex exact_;
+  // Verification data, one entry per document.
+  std::vector<uint64_t> shingle_arena_;
+  std::vector<uint64_t> shingle_offsets_;  // document i: [offsets[i], offsets[i+1])
+  std::vector<uint32_t> signatures32_;     // document i: [i*k, (i+1)*k)
+  std::vector<uint32_t> canon_;            // first document with the same normalized text
+  UnionFind components_;                   // kComponents
+  std::vector<uint32_t> cluster_of_;       // kRepresentative: the representative joined
+  std::vector<float> rep_similarity_;      // kRepresentative: similarity to it
+  std::vector<uint32_t> candidates_;
+  NearDupStats stats_;
+};
+
+// Exact Jaccard similarity of two sorted sets of distinct values; 0 when either is empty (an
+// empty document is a near-duplicate of nothing; identical texts are linked as exact copies).
+double jaccard_sorted(std::span<const uint64_t> a, std::span<const uint64_t> b) noexcept;
+
+}  // namespace neardup
