@@ -16,16 +16,20 @@
 //   kJsonl   one JSON object per line; the text is `text_field` (default "text"), the id is
 //            `id_field` (default "id", a string or a number); a missing id becomes the 1-based
 //            line number. Blank lines are skipped (counted in blank_lines). A line that is not a
-//            JSON object, or lacks a string text field, is a malformed record.
+//            JSON object, or lacks a string text field, is a malformed record. A record that is
+//            valid JSON except for invalid UTF-8 bytes, raw control characters in strings or a
+//            lone \u surrogate is kept (counted in lenient): the bytes pass through as read, a
+//            lone surrogate becomes U+FFFD.
 //   kTsv     `id<TAB>text` per line; the text may contain further tabs. A line without a tab
 //            is a malformed record.
-//   kLines   one document per line; the id is the 1-based line number.
+//   kLines   one document per line; the id is the 1-based line number. Blank lines (empty or
+//            only spaces/tabs) are skipped in every line format.
 //   kDirectory  every regular file below the directory, recursively, in byte order of their
 //            relative paths; one document per file, id = relative path. Files ending in .gz or
 //            .zst are decompressed (and the suffix stays in the id).
 //   kAuto    a directory -> kDirectory; otherwise by the name without .gz/.zst: .jsonl .ndjson
 //            .json -> kJsonl, .tsv -> kTsv, .txt -> kLines; otherwise (and for "-") the first
-//            non-blank byte decides: '{' -> kJsonl, else kLines.
+//            non-blank byte (in the first MiB) decides: '{' -> kJsonl, else kLines.
 // Lines end at '\n'; a trailing '\r' is removed (CRLF files). A UTF-8 BOM at the start of a file
 // is removed. Document text is returned as read (not normalized, not validated as UTF-8): the
 // Normalizer repairs invalid bytes, so nothing is dropped.
@@ -34,6 +38,8 @@
 // malformed record return an error Status naming "<file>:<line>". With skip_bad, malformed
 // records are skipped and counted in ReaderStats::skipped; I/O and decompression errors are
 // never skipped. A record longer than max_record_bytes is an out-of-range error (or skipped).
+// After a malformed or oversized record next() may be called again and continues with the next
+// record; after an I/O or decompression error it returns that error again.
 //
 // Thread safety: a DocumentReader is used by one thread at a time. Cost: one buffered pass over
 // the input; memory O(largest record).
@@ -67,17 +73,27 @@ struct ReaderOptions {
 struct Document {
   std::string id;
   std::string text;
-  std::string raw;      // the record exactly as read (the JSONL/TSV line, or file bytes)
-  std::string source;   // file the record came from ("-" for stdin)
-  uint64_t line = 0;    // 1-based line of the record in its file (0 for kDirectory)
+  std::string raw;     // the record exactly as read (the JSONL/TSV line, or file bytes)
+  std::string source;  // file the record came from ("-" for stdin)
+  uint64_t line = 0;   // 1-based line of the record in its file (0 for kDirectory)
 };
 
 struct ReaderStats {
   uint64_t records = 0;      // documents returned
   uint64_t skipped = 0;      // malformed records skipped under skip_bad
-  uint64_t blank_lines = 0;  // empty lines skipped (JSONL/TSV)
+  uint64_t blank_lines = 0;  // empty lines skipped (JSONL/TSV/lines)
+  uint64_t lenient = 0;      // JSONL records kept despite invalid UTF-8 etc. (see kJsonl)
   uint64_t bytes = 0;        // decompressed bytes consumed
   uint64_t files = 0;        // files opened
+
+  void add(const ReaderStats& o) noexcept {
+    records += o.records;
+    skipped += o.skipped;
+    blank_lines += o.blank_lines;
+    lenient += o.lenient;
+    bytes += o.bytes;
+    files += o.files;
+  }
 };
 
 class DocumentReader {
