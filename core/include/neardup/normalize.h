@@ -52,7 +52,7 @@ struct NormalizeOptions {
 };
 
 struct NormalizeStats {
-  uint64_t invalid_sequences = 0;  // invalid UTF-8 subsequences replaced by U+FFFD
+  uint64_t invalid_sequences = 0;   // invalid UTF-8 subsequences replaced by U+FFFD
   uint64_t documents_repaired = 0;  // documents with at least one replacement
   void add(const NormalizeStats& o) {
     invalid_sequences += o.invalid_sequences;

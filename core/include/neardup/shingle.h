@@ -31,7 +31,7 @@ enum class ShingleKind : uint8_t { kWord = 0, kChar = 1 };
 
 struct ShingleOptions {
   ShingleKind kind = ShingleKind::kWord;
-  uint32_t k = 5;  // tokens (word) or code points (char) per shingle; 1..64
+  uint32_t k = 5;  // tokens (word) or code points (char) per shingle; 1..64 (clamped if not)
   uint64_t seed = 0;
 
   Status validate() const;
@@ -58,12 +58,13 @@ struct PipelineOptions {
 class ShingleHasher {
  public:
   explicit ShingleHasher(PipelineOptions options = {});
-  explicit ShingleHasher(ShingleOptions shingle) : ShingleHasher(PipelineOptions{{}, {}, shingle}) {}
+  explicit ShingleHasher(ShingleOptions shingle)
+      : ShingleHasher(PipelineOptions{{}, {}, shingle}) {}
 
   // Normalizes, tokenizes and hashes `text`. The span stays valid until the next call.
   std::span<const uint64_t> hash(std::string_view text);
 
-  // The normalized text and tokens of the last hash() call.
+  // The normalized text and tokens of the last hash() call (no tokens for char shingles).
   std::string_view last_normalized() const noexcept { return normalized_; }
   const TokenBuffer& last_tokens() const noexcept { return tokens_; }
 

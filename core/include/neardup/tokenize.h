@@ -58,8 +58,11 @@ class TokenBuffer {
     return bytes_.size() - (ends_.empty() ? 0 : ends_.back());
   }
   const std::string& bytes() const noexcept { return bytes_; }
+  // Offset in bytes() where token i ends; token i starts where token i-1 ends (or at 0).
+  uint32_t end_offset(std::size_t i) const noexcept { return ends_[i]; }
 
  private:
+  friend class Tokenizer;  // writes the arena directly (no per-token append call)
   std::string bytes_;
   std::vector<uint32_t> ends_;
 };
