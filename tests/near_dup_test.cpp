@@ -113,7 +113,7 @@ TEST(NearDupTest, RepresentativeLinkageDoesNotChain) {
   auto rep = cluster_all(texts, o);
   EXPECT_EQ(rep[1].cluster, 0u);
   EXPECT_NEAR(rep[1].similarity, 86.0 / 106.0, 1e-6);  // stored as float
-  EXPECT_EQ(rep[2].cluster, 2u);  // not similar enough to representative A
+  EXPECT_EQ(rep[2].cluster, 2u);                       // not similar enough to representative A
 }
 
 TEST(NearDupTest, EmptyAndShortDocumentsAreHandled) {

@@ -1,12 +1,15 @@
 // Helpers shared by the tests: paths to the repository and to the optional shared datasets.
 #pragma once
 
+#include <unistd.h>
+
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <optional>
 #include <sstream>
 #include <string>
+#include <vector>
 
 namespace neardup::testing {
 
@@ -22,11 +25,24 @@ inline std::optional<std::filesystem::path> shared_datasets() {
   return std::nullopt;
 }
 
-// A fresh empty directory under the system temp dir, unique per test.
+// Removes the directories temp_dir() made when the test process exits.
+struct TempDirCleaner {
+  std::vector<std::filesystem::path> dirs;
+  ~TempDirCleaner() {
+    std::error_code ec;
+    for (const auto& d : dirs) std::filesystem::remove_all(d, ec);
+  }
+};
+inline TempDirCleaner temp_dir_cleaner;
+
+// A fresh empty directory under the system temp dir, unique per name and process (ctest -j runs
+// every test in its own process, concurrently); removed when the process exits.
 inline std::filesystem::path temp_dir(const std::string& name) {
-  auto p = std::filesystem::temp_directory_path() / ("neardup_test_" + name);
+  auto p = std::filesystem::temp_directory_path() /
+           ("neardup_test_" + std::to_string(::getpid()) + "_" + name);
   std::filesystem::remove_all(p);
   std::filesystem::create_directories(p);
+  temp_dir_cleaner.dirs.push_back(p);
   return p;
 }
 

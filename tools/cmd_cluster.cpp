@@ -73,26 +73,14 @@ class BatchReader {
 
   void finish_reader() {
     if (!reader_) return;
-    const ReaderStats& s = reader_->stats();
-    done_.records += s.records;
-    done_.skipped += s.skipped;
-    done_.blank_lines += s.blank_lines;
-    done_.bytes += s.bytes;
-    done_.files += s.files;
+    done_.add(reader_->stats());
     reader_.reset();
   }
 
   // Totals over all inputs so far.
   ReaderStats stats() const {
     ReaderStats t = done_;
-    if (reader_) {
-      const ReaderStats& s = reader_->stats();
-      t.records += s.records;
-      t.skipped += s.skipped;
-      t.blank_lines += s.blank_lines;
-      t.bytes += s.bytes;
-      t.files += s.files;
-    }
+    if (reader_) t.add(reader_->stats());
     return t;
   }
 
@@ -154,10 +142,11 @@ int for_each_batch(BatchReader& reader, Progress& progress, uint64_t& documents,
 std::string reader_summary(const ReaderStats& rs, const NormalizeStats& ns) {
   char buf[256];
   std::snprintf(buf, sizeof buf,
-                "skipped %llu malformed records, %llu blank lines; repaired %llu documents (%llu "
-                "invalid UTF-8 sequences); ",
+                "skipped %llu malformed records, %llu blank lines; kept %llu records with invalid "
+                "JSON strings; repaired %llu documents (%llu invalid UTF-8 sequences); ",
                 static_cast<unsigned long long>(rs.skipped),
                 static_cast<unsigned long long>(rs.blank_lines),
+                static_cast<unsigned long long>(rs.lenient),
                 static_cast<unsigned long long>(ns.documents_repaired),
                 static_cast<unsigned long long>(ns.invalid_sequences));
   return buf;

@@ -68,8 +68,7 @@ LshParams LshParams::for_threshold(double threshold, uint32_t num_perm, double f
   return best;
 }
 
-LshParams LshParams::for_recall(double threshold, uint32_t num_perm, double margin,
-                               double recall) {
+LshParams LshParams::for_recall(double threshold, uint32_t num_perm, double margin, double recall) {
   const double t = std::clamp(threshold, 0.0, 1.0);
   const double high = std::min(1.0, t + margin);
   LshParams best{1, std::max<uint32_t>(num_perm, 1), 1};

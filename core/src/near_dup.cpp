@@ -20,8 +20,8 @@ Status NearDupOptions::validate() const {
 }
 
 LshParams NearDupOptions::lsh_params() const {
-  LshParams p = bands != 0 ? LshParams{bands, rows, 1}
-                           : LshParams::for_recall(threshold, minhash.num_perm);
+  LshParams p =
+      bands != 0 ? LshParams{bands, rows, 1} : LshParams::for_recall(threshold, minhash.num_perm);
   p.seed = minhash.seed;
   return p;
 }
