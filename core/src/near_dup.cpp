@@ -44,9 +44,7 @@ double jaccard_sorted(std::span<const uint64_t> a, std::span<const uint64_t> b) 
 }
 
 NearDupClusterer::NearDupClusterer(NearDupOptions options)
-    : options_(std::move(options)), hasher_(options_.minhash), index_(options_.lsh_params()) {
-  shingle_offsets_.push_back(0);
-}
+    : options_(std::move(options)), hasher_(options_.minhash), index_(options_.lsh_params()) {}
 
 Result<NearDupClusterer> NearDupClusterer::create(NearDupOptions options) {
   NEARDUP_RETURN_IF_ERROR(options.validate());
@@ -56,28 +54,69 @@ Result<NearDupClusterer> NearDupClusterer::create(NearDupOptions options) {
 void NearDupClusterer::prepare(std::string_view text, PreparedDoc& out, Scratch& scratch) const {
   if (!scratch.shingler) scratch.shingler = std::make_unique<ShingleHasher>(options_.pipeline);
   std::span<const uint64_t> hashes = scratch.shingler->hash(text);
+  // MinHash ignores order and repeats, so no sort here: only verification needs sets, and only
+  // for the few documents that become candidates.
   out.shingles.assign(hashes.begin(), hashes.end());
-  std::sort(out.shingles.begin(), out.shingles.end());
-  out.shingles.erase(std::unique(out.shingles.begin(), out.shingles.end()), out.shingles.end());
   out.signature.resize(hasher_.num_perm());
   hasher_.sign(out.shingles, out.signature);
   out.exact_key = exact_key(scratch.shingler->last_normalized());
   out.text_bytes = text.size();
 }
 
-double NearDupClusterer::similarity(uint32_t a, uint32_t b) const {
+std::span<const uint64_t> NearDupClusterer::sorted_shingles(uint32_t doc) {
+  uint64_t* p = shingle_ptr_[doc];
+  if (shingle_sorted_[doc] == 0) {
+    std::sort(p, p + shingle_len_[doc]);
+    shingle_len_[doc] = static_cast<uint32_t>(std::unique(p, p + shingle_len_[doc]) - p);
+    shingle_sorted_[doc] = 1;
+  }
+  return {p, shingle_len_[doc]};
+}
+
+std::span<const uint32_t> NearDupClusterer::signature32(uint32_t doc) const {
+  const std::size_t k = hasher_.num_perm();
+  return {signature_chunks_[doc / kSignatureChunk].get() + (doc % kSignatureChunk) * k, k};
+}
+
+double NearDupClusterer::similarity(uint32_t a, uint32_t b) {
   a = canon_[a];
   b = canon_[b];
   if (a == b) return 1.0;
   if (options_.verify == VerifyMode::kShingles) {
-    const std::span<const uint64_t> arena(shingle_arena_);
-    return jaccard_sorted(
-        arena.subspan(shingle_offsets_[a], shingle_offsets_[a + 1] - shingle_offsets_[a]),
-        arena.subspan(shingle_offsets_[b], shingle_offsets_[b + 1] - shingle_offsets_[b]));
+    return jaccard_sorted(sorted_shingles(a), sorted_shingles(b));
   }
-  const std::size_t k = hasher_.num_perm();
-  const std::span<const uint32_t> sigs(signatures32_);
-  return estimate_jaccard(sigs.subspan(a * k, k), sigs.subspan(b * k, k));
+  return estimate_jaccard(signature32(a), signature32(b));
+}
+
+void NearDupClusterer::store(uint32_t doc, const PreparedDoc& prepared, bool copy) {
+  if (options_.verify == VerifyMode::kShingles) {
+    // Copies store nothing: they are compared through their first copy.
+    const std::size_t n = copy ? 0 : prepared.shingles.size();
+    uint64_t* p = nullptr;
+    if (n > 0) {
+      if (shingle_chunk_used_ + n > shingle_chunk_capacity_) {
+        // A new chunk; a document larger than a chunk gets one of its own size.
+        shingle_chunk_capacity_ = std::max(n, kShingleChunk);
+        shingle_chunks_.push_back(
+            std::make_unique_for_overwrite<uint64_t[]>(shingle_chunk_capacity_));
+        shingle_bytes_ += shingle_chunk_capacity_ * sizeof(uint64_t);
+        shingle_chunk_used_ = 0;
+      }
+      p = shingle_chunks_.back().get() + shingle_chunk_used_;
+      std::copy(prepared.shingles.begin(), prepared.shingles.end(), p);
+      shingle_chunk_used_ += n;
+    }
+    shingle_ptr_.push_back(p);
+    shingle_len_.push_back(static_cast<uint32_t>(n));
+    shingle_sorted_.push_back(0);
+  } else {
+    const std::size_t k = hasher_.num_perm();
+    if (doc % kSignatureChunk == 0) {
+      signature_chunks_.push_back(std::make_unique_for_overwrite<uint32_t[]>(kSignatureChunk * k));
+    }
+    uint32_t* p = signature_chunks_.back().get() + (doc % kSignatureChunk) * k;
+    to_signature32(prepared.signature, std::span<uint32_t>(p, k));
+  }
 }
 
 uint32_t NearDupClusterer::add(const PreparedDoc& doc) {
@@ -88,17 +127,7 @@ uint32_t NearDupClusterer::add(const PreparedDoc& doc) {
   const bool copy = !m.is_new;
   canon_.push_back(copy ? static_cast<uint32_t>(m.first) : i);
 
-  // Verification data: copies store nothing (they are compared through their first copy).
-  if (options_.verify == VerifyMode::kShingles) {
-    if (!copy)
-      shingle_arena_.insert(shingle_arena_.end(), doc.shingles.begin(), doc.shingles.end());
-    shingle_offsets_.push_back(shingle_arena_.size());
-  } else {
-    const std::size_t k = hasher_.num_perm();
-    signatures32_.resize(signatures32_.size() + k);
-    to_signature32(doc.signature,
-                   std::span<uint32_t>(signatures32_).subspan(std::size_t{i} * k, k));
-  }
+  store(i, doc, copy);
 
   if (copy) {
     ++stats_.exact_duplicates;
@@ -171,12 +200,11 @@ std::vector<NearDupAssignment> NearDupClusterer::finish() {
 }
 
 std::size_t NearDupClusterer::memory_bytes() const noexcept {
-  return index_.memory_bytes() + exact_.memory_bytes() +
-         shingle_arena_.capacity() * sizeof(uint64_t) +
-         shingle_offsets_.capacity() * sizeof(uint64_t) +
-         signatures32_.capacity() * sizeof(uint32_t) + canon_.capacity() * sizeof(uint32_t) +
-         components_.size() * sizeof(uint32_t) + cluster_of_.capacity() * sizeof(uint32_t) +
-         rep_similarity_.capacity() * sizeof(float);
+  return index_.memory_bytes() + exact_.memory_bytes() + shingle_bytes_ +
+         shingle_ptr_.capacity() * (sizeof(uint64_t*) + sizeof(uint32_t) + sizeof(uint8_t)) +
+         signature_chunks_.size() * kSignatureChunk * hasher_.num_perm() * sizeof(uint32_t) +
+         canon_.capacity() * sizeof(uint32_t) + components_.size() * sizeof(uint32_t) +
+         cluster_of_.capacity() * sizeof(uint32_t) + rep_similarity_.capacity() * sizeof(float);
 }
 
 }  // namespace neardup

@@ -31,8 +31,8 @@
 //                    similar to its representative.
 //
 // Thread safety: prepare() concurrently; add()/finish() single-threaded. Memory per document:
-// ~200 B of LSH entries + 512 B signature (kSignature) or 8 B per distinct shingle (kShingles),
-// plus the caller's ids.
+// ~250 B of LSH entries + 512 B signature (kSignature) or 8 B per shingle (kShingles), plus the
+// caller's ids.
 #pragma once
 
 #include <cstdint>
@@ -68,7 +68,7 @@ struct NearDupOptions {
 
 // A document after the parallel part of the work.
 struct PreparedDoc {
-  std::vector<uint64_t> shingles;   // sorted, distinct shingle hashes
+  std::vector<uint64_t> shingles;   // shingle hashes in document order (repeats kept)
   std::vector<uint64_t> signature;  // num_perm slots
   Hash128 exact_key;                // XXH3-128 of the normalized text
   uint64_t text_bytes = 0;          // length of the original text
@@ -115,7 +115,8 @@ class NearDupClusterer {
   // Adds the next document in input order; returns its number (0, 1, 2, ...).
   uint32_t add(const PreparedDoc& doc);
 
-  // Cluster assignment of every document added so far, by document number.
+  // Cluster assignment of every document added so far, by document number. (Not const: it may
+  // sort stored shingle sets to compute similarities.)
   std::vector<NearDupAssignment> finish();
 
   const NearDupStats& stats() const noexcept { return stats_; }
@@ -124,21 +125,32 @@ class NearDupClusterer {
 
  private:
   explicit NearDupClusterer(NearDupOptions options);
-  double similarity(uint32_t a, uint32_t b) const;
-  double similarity_to(const PreparedDoc& doc, uint32_t b) const;
+  double similarity(uint32_t a, uint32_t b);
+  std::span<const uint64_t> sorted_shingles(uint32_t doc);
+  std::span<const uint32_t> signature32(uint32_t doc) const;
+  void store(uint32_t doc, const PreparedDoc& prepared, bool copy);
 
   NearDupOptions options_;
   MinHasher hasher_;
   LshIndex index_;
   ExactIndex exact_;
-  // Verification data, one entry per document.
-  std::vector<uint64_t> shingle_arena_;
-  std::vector<uint64_t> shingle_offsets_;  // document i: [offsets[i], offsets[i+1])
-  std::vector<uint32_t> signatures32_;     // document i: [i*k, (i+1)*k)
-  std::vector<uint32_t> canon_;            // first document with the same normalized text
-  UnionFind components_;                   // kComponents
-  std::vector<uint32_t> cluster_of_;       // kRepresentative: the representative joined
-  std::vector<float> rep_similarity_;      // kRepresentative: similarity to it
+  // Verification data, one entry per document. Shingle sets (kShingles) are stored as
+  // prepared, unsorted, in fixed-size chunks so that growth never copies them, and are sorted and
+  // deduplicated the first time verification needs them (most documents never are).
+  static constexpr std::size_t kShingleChunk = std::size_t{1} << 20;  // values per chunk (8 MiB)
+  static constexpr std::size_t kSignatureChunk = 4096;                // documents per chunk
+  std::vector<std::unique_ptr<uint64_t[]>> shingle_chunks_;
+  std::size_t shingle_chunk_used_ = 0;
+  std::size_t shingle_chunk_capacity_ = 0;
+  std::vector<uint64_t*> shingle_ptr_;
+  std::vector<uint32_t> shingle_len_;
+  std::vector<uint8_t> shingle_sorted_;
+  std::vector<std::unique_ptr<uint32_t[]>> signature_chunks_;  // 32-bit signatures (kSignature)
+  std::size_t shingle_bytes_ = 0;
+  std::vector<uint32_t> canon_;        // first document with the same normalized text
+  UnionFind components_;               // kComponents
+  std::vector<uint32_t> cluster_of_;   // kRepresentative: the representative joined
+  std::vector<float> rep_similarity_;  // kRepresentative: similarity to it
   std::vector<uint32_t> candidates_;
   NearDupStats stats_;
 };
