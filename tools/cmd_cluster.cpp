@@ -4,6 +4,7 @@
 //   {"id": "...", "cluster": "<id of the cluster's first document>"}
 // plus, for a document that duplicates an earlier one, "duplicate_of" (the representative's id)
 // and "similarity".
+#include <future>
 #include <memory>
 #include <string>
 #include <vector>
@@ -116,14 +117,15 @@ void append_record(std::string& line, std::string_view id, std::string_view clus
   line += "}\n";
 }
 
-// Reads every input in batches and calls process(docs, n) for each; reports reader errors.
-// Returns kExitOk or kExitFailure.
+// Reads every input in batches and calls process(docs, n) for each, in input order; reports
+// reader errors. The next batch is read on a second thread while the current one is processed,
+// so parsing and decompression overlap the per-document work. Returns kExitOk or kExitFailure.
 template <class Process>
 int for_each_batch(BatchReader& reader, Progress& progress, uint64_t& documents,
                    Process&& process) {
-  std::vector<Document> docs;
+  std::vector<Document> current, next;
+  Result<std::size_t> got = reader.next(current);
   while (true) {
-    Result<std::size_t> got = reader.next(docs);
     if (!got.ok()) {
       progress.finish();
       print_error(kCommand, got.status().message());
@@ -131,7 +133,12 @@ int for_each_batch(BatchReader& reader, Progress& progress, uint64_t& documents,
     }
     const std::size_t n = *got;
     if (n == 0) break;
-    process(docs, n);
+    // Only the reading task touches `reader` and `next` until get() returns.
+    std::future<Result<std::size_t>> ahead =
+        std::async(std::launch::async, [&reader, &next] { return reader.next(next); });
+    process(current, n);
+    got = ahead.get();
+    std::swap(current, next);
     documents += n;
     progress.update(documents, reader.stats().bytes, reader.done_fraction());
   }
