@@ -383,6 +383,91 @@ TEST(CliTest, NearModeOutputIsIdenticalForAnyThreadCount) {
   EXPECT_NE(one.out.find("duplicate_of"), std::string::npos);
 }
 
+// Reads a flat JSONL file into one map per line: field -> value text (strings unescaped only
+// trivially: enough for ids, labels and numbers).
+std::vector<std::map<std::string, std::string>> read_records(const fs::path& path) {
+  std::vector<std::map<std::string, std::string>> out;
+  std::istringstream in(read_file(path));
+  for (std::string line; std::getline(in, line);) {
+    std::map<std::string, std::string> rec;
+    // Flat objects with string or number values, as neardup and neardup-synth write them.
+    std::size_t i = line.find('{') + 1;
+    while (i < line.size() && line[i] == '"') {
+      const std::size_t key_end = line.find('"', i + 1);
+      const std::string key = line.substr(i + 1, key_end - i - 1);
+      std::size_t v = key_end + 2;  // after ':'
+      std::size_t v_end = v;
+      if (line[v] == '"') {
+        v_end = line.find('"', v + 1) + 1;
+        rec[key] = line.substr(v + 1, v_end - v - 2);
+      } else {
+        v_end = line.find_first_of(",}", v);
+        rec[key] = line.substr(v, v_end - v);
+      }
+      i = v_end + 1;
+    }
+    out.push_back(std::move(rec));
+  }
+  return out;
+}
+
+// Quality on the synthetic corpus with planted edits (ground truth from neardup-synth): every
+// planted pair with true Jaccard >= threshold + 0.05 is found, no pair below threshold - 0.05 is
+// merged, and every reported similarity is at least threshold - 0.05.
+TEST(CliTest, NearModeQualityOnPlantedSyntheticCorpus) {
+  const fs::path dir = temp_dir("cli_near_quality");
+  const std::string synth = std::string("'") + NEARDUP_SYNTH_PATH + "' --quiet --docs 3000 " +
+                            "--seed 7 --output " + quote(dir / "corpus.jsonl") + " --truth " +
+                            quote(dir / "truth.jsonl");
+  ASSERT_EQ(std::system(synth.c_str()), 0);
+  const auto truth = read_records(dir / "truth.jsonl");
+  ASSERT_GT(truth.size(), 500u);
+  for (const char* verify : {"shingles", "signature"}) {
+    RunResult r =
+        run_cli(std::string("cluster --quiet --mode near --verify ") + verify + " --output " +
+                quote(dir / "pred.jsonl") + " " + quote(dir / "corpus.jsonl"));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    std::map<std::string, std::map<std::string, std::string>> pred;
+    for (auto& rec : read_records(dir / "pred.jsonl")) pred[rec["id"]] = rec;
+    ASSERT_EQ(pred.size(), 3000u);
+    int must = 0, found = 0, low = 0, low_merged = 0, exact_pairs_checked = 0;
+    for (const auto& t : truth) {
+      const double j = std::stod(t.at("jaccard_w5"));
+      const bool merged = pred[t.at("id")]["cluster"] == pred[t.at("source")]["cluster"];
+      if (j >= 0.85) {
+        ++must;
+        found += merged ? 1 : 0;
+      }
+      if (j < 0.75) {
+        ++low;
+        low_merged += merged ? 1 : 0;
+      }
+      // With exact verification the reported similarity is the true Jaccard (4 digits).
+      auto& p = pred[t.at("id")];
+      if (std::string(verify) == "shingles" && p.count("duplicate_of") &&
+          p["duplicate_of"] == t.at("source")) {
+        EXPECT_NEAR(std::stod(p["similarity"]), j, 1e-4) << t.at("id");
+        ++exact_pairs_checked;
+      }
+    }
+    int reported = 0, reported_low = 0;
+    for (auto& [id, p] : pred) {
+      if (!p.count("similarity")) continue;
+      ++reported;
+      reported_low += std::stod(p["similarity"]) < 0.75 ? 1 : 0;
+    }
+    ASSERT_GT(must, 100) << verify;
+    ASSERT_GT(low, 100) << verify;
+    EXPECT_GE(found, must * 98 / 100) << verify << ": recall " << found << "/" << must;
+    EXPECT_EQ(low_merged, 0) << verify;
+    EXPECT_LE(reported_low * 100, reported) << verify << ": precision below 0.99";
+    if (std::string(verify) == "shingles") {
+      EXPECT_EQ(found, must);
+      EXPECT_GT(exact_pairs_checked, 100);
+    }
+  }
+}
+
 // Real data: every group of byte-identical Reuters bodies must end up in one cluster.
 TEST(CliTest, ReutersIdenticalBodiesAreAllFound) {
   auto shared = testing::shared_datasets();
