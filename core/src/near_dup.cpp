@@ -95,8 +95,12 @@ void NearDupClusterer::store(uint32_t doc, const PreparedDoc& prepared, bool cop
     uint64_t* p = nullptr;
     if (n > 0) {
       if (shingle_chunk_used_ + n > shingle_chunk_capacity_) {
-        // A new chunk; a document larger than a chunk gets one of its own size.
-        shingle_chunk_capacity_ = std::max(n, kShingleChunk);
+        // A new chunk, doubling from 64 Ki values up to kShingleChunk so that small runs stay
+        // small; a document larger than that gets a chunk of its own size.
+        const std::size_t grown =
+            std::min(kShingleChunk,
+                     std::max<std::size_t>(std::size_t{1} << 16, 2 * shingle_chunk_capacity_));
+        shingle_chunk_capacity_ = std::max(n, grown);
         shingle_chunks_.push_back(
             std::make_unique_for_overwrite<uint64_t[]>(shingle_chunk_capacity_));
         shingle_bytes_ += shingle_chunk_capacity_ * sizeof(uint64_t);
