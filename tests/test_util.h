@@ -1,6 +1,7 @@
 // Helpers shared by the tests: paths to the repository and to the optional shared datasets.
 #pragma once
 
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -57,5 +58,37 @@ inline std::string read_file(const std::filesystem::path& p) {
   ss << f.rdbuf();
   return ss.str();
 }
+
+// One line per element (without the '\n').
+inline std::vector<std::string> lines_of(const std::string& s) {
+  std::vector<std::string> v;
+  std::istringstream in(s);
+  for (std::string line; std::getline(in, line);) v.push_back(line);
+  return v;
+}
+
+#ifdef NEARDUP_CLI_PATH
+struct RunResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+// Runs `neardup <args>` through the shell with stdout/stderr captured to files.
+inline RunResult run_cli(const std::string& args, const std::string& stdin_file = "") {
+  static int counter = 0;
+  const std::filesystem::path dir = temp_dir("cli_run_" + std::to_string(counter++));
+  const std::filesystem::path out = dir / "out", err = dir / "err";
+  std::string cmd = std::string("'") + NEARDUP_CLI_PATH + "' " + args + " >'" + out.string() +
+                    "' 2>'" + err.string() + "'";
+  if (!stdin_file.empty()) cmd += " <'" + stdin_file + "'";
+  const int status = std::system(cmd.c_str());
+  RunResult r;
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  r.out = read_file(out);
+  r.err = read_file(err);
+  return r;
+}
+#endif
 
 }  // namespace neardup::testing

@@ -1,0 +1,787 @@
+#include "neardup/index.h"
+
+#include <algorithm>
+#include <bit>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <mutex>
+#include <new>
+#include <shared_mutex>
+#include <utility>
+
+#include "neardup/hash.h"
+
+namespace neardup {
+
+namespace {
+
+constexpr char kMagic[8] = {'N', 'D', 'U', 'P', 'I', 'N', 'D', 'X'};
+constexpr std::size_t kHeaderBytes = 64;
+constexpr uint32_t kKindMinHash32 = 1;
+constexpr uint32_t kTagOptions = 1;
+constexpr uint32_t kTagIds = 2;
+constexpr uint32_t kTagSignatures = 3;
+constexpr std::size_t kOptionsBytes = 64;
+constexpr uint32_t kNone = 0xFFFFFFFFu;
+// Documents per signature chunk: chunks never move, so growth never copies signatures.
+constexpr std::size_t kChunkDocs = 1024;
+constexpr unsigned kMinTableBits = 4;
+
+// --- little-endian encoding -------------------------------------------------------------------
+void put_u32(std::string& out, uint32_t v) {
+  char b[4];
+  for (int i = 0; i < 4; ++i) b[i] = static_cast<char>((v >> (8 * i)) & 0xFF);
+  out.append(b, 4);
+}
+void put_u64(std::string& out, uint64_t v) {
+  char b[8];
+  for (int i = 0; i < 8; ++i) b[i] = static_cast<char>((v >> (8 * i)) & 0xFF);
+  out.append(b, 8);
+}
+uint32_t get_u32(const char* p) noexcept {
+  uint32_t v = 0;
+  for (int i = 3; i >= 0; --i) v = (v << 8) | static_cast<unsigned char>(p[i]);
+  return v;
+}
+uint64_t get_u64(const char* p) noexcept {
+  uint64_t v = 0;
+  for (int i = 7; i >= 0; --i) v = (v << 8) | static_cast<unsigned char>(p[i]);
+  return v;
+}
+void pad8(std::string& out) {
+  while (out.size() % 8 != 0) out.push_back('\0');
+}
+
+uint32_t normalize_bits(const NormalizeOptions& n) {
+  return (n.decode_html_entities ? 1u : 0u) | (n.remove_invisible ? 2u : 0u) | (n.nfkc ? 4u : 0u) |
+         (n.case_fold ? 8u : 0u) | (n.unify_punctuation ? 16u : 0u) |
+         (n.strip_punctuation ? 32u : 0u) | (n.fold_whitespace ? 64u : 0u);
+}
+NormalizeOptions normalize_from_bits(uint32_t b) {
+  NormalizeOptions n;
+  n.decode_html_entities = (b & 1u) != 0;
+  n.remove_invisible = (b & 2u) != 0;
+  n.nfkc = (b & 4u) != 0;
+  n.case_fold = (b & 8u) != 0;
+  n.unify_punctuation = (b & 16u) != 0;
+  n.strip_punctuation = (b & 32u) != 0;
+  n.fold_whitespace = (b & 64u) != 0;
+  return n;
+}
+uint32_t tokenize_bits(const TokenizeOptions& t) {
+  return (t.canonical_numbers ? 1u : 0u) | (t.split_unspaced_scripts ? 2u : 0u);
+}
+
+std::size_t vector_bytes(const auto& v) { return v.capacity() * sizeof(v[0]); }
+
+// Grows v's capacity geometrically so that one more push_back cannot throw.
+template <class V>
+void make_room(V& v) {
+  if (v.size() == v.capacity()) v.reserve(std::max<std::size_t>(16, v.capacity() * 2));
+}
+
+}  // namespace
+
+// --- options ----------------------------------------------------------------------------------
+
+Status IndexOptions::validate() const {
+  NEARDUP_RETURN_IF_ERROR(pipeline.validate());
+  NEARDUP_RETURN_IF_ERROR(minhash.validate());
+  if (!(threshold > 0.0 && threshold <= 1.0)) {
+    return Status::invalid_argument("threshold must be in (0, 1], got " +
+                                    std::to_string(threshold));
+  }
+  if ((bands == 0) != (rows == 0)) {
+    return Status::invalid_argument("set both LSH bands and rows, or neither");
+  }
+  if (bands != 0) NEARDUP_RETURN_IF_ERROR(lsh_params().validate(minhash.num_perm));
+  return Status();
+}
+
+LshParams IndexOptions::lsh_params() const {
+  LshParams p =
+      bands != 0 ? LshParams{bands, rows, 1} : LshParams::for_recall(threshold, minhash.num_perm);
+  p.seed = minhash.seed;
+  return p;
+}
+
+// --- state ------------------------------------------------------------------------------------
+
+namespace {
+
+struct Scratch {
+  std::unique_ptr<ShingleHasher> shingler;
+  std::vector<uint32_t> signature;
+  std::vector<uint64_t> wide;
+  std::vector<uint64_t> keys;
+  std::vector<uint32_t> candidates;
+  std::vector<std::pair<uint32_t, uint32_t>> scored;  // (equal slots, doc)
+};
+
+// One band's table: a power-of-two array of chain heads and, per document (implicit index),
+// its band key and the next document in its bucket's chain.
+struct BandTable {
+  std::vector<uint32_t> heads;
+  std::vector<uint64_t> key;
+  std::vector<uint32_t> next;
+};
+
+}  // namespace
+
+struct NearDupIndex::State {
+  IndexOptions options;
+  LshParams lsh;
+  MinHasher hasher;
+  uint32_t num_perm = 0;
+
+  mutable std::shared_mutex mu;  // guards everything below
+  std::vector<std::unique_ptr<uint32_t[]>> chunks;
+  std::string id_bytes;
+  std::vector<uint64_t> id_end;
+  std::vector<BandTable> bands;
+  unsigned table_bits = kMinTableBits;
+  std::size_t docs = 0;
+
+  mutable std::mutex pool_mu;
+  mutable std::vector<std::unique_ptr<Scratch>> pool;
+
+  State(IndexOptions o, LshParams l)
+      : options(std::move(o)), lsh(l), hasher(options.minhash), num_perm(options.minhash.num_perm) {
+    bands.resize(lsh.bands);
+    for (BandTable& t : bands) t.heads.assign(std::size_t{1} << table_bits, kNone);
+  }
+
+  // --- scratch pool ---
+  class Lease {
+   public:
+    explicit Lease(const State& s) : state_(s) {
+      {
+        std::lock_guard<std::mutex> lock(s.pool_mu);
+        if (!s.pool.empty()) {
+          scratch_ = std::move(s.pool.back());
+          s.pool.pop_back();
+        }
+      }
+      if (!scratch_) scratch_ = std::make_unique<Scratch>();
+      if (!scratch_->shingler) {
+        scratch_->shingler = std::make_unique<ShingleHasher>(s.options.pipeline);
+      }
+    }
+    ~Lease() {
+      try {
+        std::lock_guard<std::mutex> lock(state_.pool_mu);
+        state_.pool.push_back(std::move(scratch_));
+      } catch (...) {  // NOLINT(bugprone-empty-catch): dropping the scratch is harmless
+      }
+    }
+    Lease(const Lease&) = delete;
+    Lease& operator=(const Lease&) = delete;
+    Scratch& operator*() const { return *scratch_; }
+    Scratch* operator->() const { return scratch_.get(); }
+
+   private:
+    const State& state_;
+    std::unique_ptr<Scratch> scratch_;
+  };
+
+  std::span<const uint32_t> signature(std::size_t doc) const noexcept {
+    return {chunks[doc / kChunkDocs].get() + (doc % kChunkDocs) * num_perm, num_perm};
+  }
+  std::string_view id(std::size_t doc) const noexcept {
+    const uint64_t b = doc == 0 ? 0 : id_end[doc - 1];
+    return std::string_view(id_bytes).substr(b, id_end[doc] - b);
+  }
+
+  void sign_into(std::string_view text, Scratch& s, std::span<uint32_t> out) const {
+    const std::span<const uint64_t> shingles = s.shingler->hash(text);
+    hasher.sign32(shingles, out);
+  }
+
+  // Band keys of a 32-bit signature: lsh_band_key() of the slots zero-extended to 64 bits.
+  void band_keys(std::span<const uint32_t> sig, Scratch& s) const {
+    s.wide.resize(sig.size());
+    for (std::size_t i = 0; i < sig.size(); ++i) s.wide[i] = sig[i];
+    s.keys.resize(lsh.bands);
+    for (uint32_t b = 0; b < lsh.bands; ++b) {
+      s.keys[b] = lsh_band_key(s.wide, b, lsh.rows, lsh.seed);
+    }
+  }
+
+  std::size_t bucket(uint64_t key) const noexcept {
+    return static_cast<std::size_t>(key >> (64 - table_bits));
+  }
+
+  // Candidates sharing a band, verified; the best `max_results` into s.scored. Shared lock held.
+  void find_locked(std::span<const uint32_t> sig, Scratch& s, std::size_t max_results) const {
+    s.candidates.clear();
+    s.scored.clear();
+    if (max_results == 0 || docs == 0 || is_empty_signature(sig)) return;
+    for (uint32_t b = 0; b < lsh.bands; ++b) {
+      const BandTable& t = bands[b];
+      const uint64_t k = s.keys[b];
+      for (uint32_t d = t.heads[bucket(k)]; d != kNone; d = t.next[d]) {
+        if (t.key[d] == k) s.candidates.push_back(d);
+      }
+    }
+    if (s.candidates.empty()) return;
+    std::sort(s.candidates.begin(), s.candidates.end());
+    s.candidates.erase(std::unique(s.candidates.begin(), s.candidates.end()), s.candidates.end());
+    for (const uint32_t d : s.candidates) {
+      const std::span<const uint32_t> other = signature(d);
+      uint32_t equal = 0;
+      for (uint32_t i = 0; i < num_perm; ++i) equal += sig[i] == other[i] ? 1u : 0u;
+      // The same comparison as estimate_jaccard(sig, other) >= threshold.
+      if (static_cast<double>(equal) / static_cast<double>(num_perm) >= options.threshold) {
+        s.scored.emplace_back(equal, d);
+      }
+    }
+    const auto better = [](const std::pair<uint32_t, uint32_t>& a,
+                           const std::pair<uint32_t, uint32_t>& b) {
+      return a.first != b.first ? a.first > b.first : a.second < b.second;
+    };
+    if (s.scored.size() > max_results) {
+      std::partial_sort(s.scored.begin(),
+                        s.scored.begin() + static_cast<std::ptrdiff_t>(max_results), s.scored.end(),
+                        better);
+      s.scored.resize(max_results);
+    } else {
+      std::sort(s.scored.begin(), s.scored.end(), better);
+    }
+  }
+
+  IndexMatch match_of(const std::pair<uint32_t, uint32_t>& scored) const {
+    return IndexMatch{std::string(id(scored.second)),
+                      static_cast<double>(scored.first) / static_cast<double>(num_perm)};
+  }
+
+  void link(BandTable& t, uint32_t doc) noexcept {
+    const std::size_t h = bucket(t.key[doc]);
+    t.next[doc] = t.heads[h];
+    t.heads[h] = doc;
+  }
+
+  // Adds a document; exclusive lock held. Everything that can throw (allocation) happens before
+  // the first change, so a failed add leaves the index as it was.
+  Status insert_locked(std::string_view doc_id, std::span<const uint32_t> sig,
+                       std::span<const uint64_t> keys) {
+    if (doc_id.size() > kMaxIndexIdBytes) {
+      return Status::invalid_argument("id of " + std::to_string(doc_id.size()) +
+                                      " bytes exceeds the limit of " +
+                                      std::to_string(kMaxIndexIdBytes));
+    }
+    if (docs >= kMaxIndexDocuments) {
+      return Status::out_of_range("index is full (" + std::to_string(docs) + " documents)");
+    }
+    const bool empty = is_empty_signature(sig);
+    const bool grow = !empty && docs + 1 > (std::size_t{1} << table_bits);
+    try {
+      if (docs % kChunkDocs == 0 && docs / kChunkDocs == chunks.size()) {
+        make_room(chunks);
+        chunks.push_back(std::make_unique<uint32_t[]>(kChunkDocs * num_perm));
+      }
+      if (id_bytes.capacity() - id_bytes.size() < doc_id.size()) {
+        id_bytes.reserve(std::max(id_bytes.capacity() * 2, id_bytes.size() + doc_id.size()));
+      }
+      make_room(id_end);
+      for (BandTable& t : bands) {
+        make_room(t.key);
+        make_room(t.next);
+      }
+      if (grow) {
+        std::vector<std::vector<uint32_t>> heads(bands.size());
+        for (auto& h : heads) h.assign(std::size_t{1} << (table_bits + 1), kNone);
+        // Committed below, after the last allocation.
+        ++table_bits;
+        for (std::size_t b = 0; b < bands.size(); ++b) {
+          bands[b].heads.swap(heads[b]);
+          for (std::size_t d = 0; d < docs; ++d) {
+            if (!is_empty_signature(signature(d))) link(bands[b], static_cast<uint32_t>(d));
+          }
+        }
+      }
+    } catch (const std::bad_alloc&) {
+      return Status::out_of_range("out of memory adding document " + std::to_string(docs));
+    }
+    // No allocation below.
+    uint32_t* dst = chunks[docs / kChunkDocs].get() + (docs % kChunkDocs) * num_perm;
+    std::copy(sig.begin(), sig.end(), dst);
+    id_bytes.append(doc_id);
+    id_end.push_back(id_bytes.size());
+    const auto doc = static_cast<uint32_t>(docs);
+    for (std::size_t b = 0; b < bands.size(); ++b) {
+      BandTable& t = bands[b];
+      t.key.push_back(keys[b]);
+      t.next.push_back(kNone);
+      if (!empty) link(t, doc);
+    }
+    ++docs;
+    return Status();
+  }
+
+  std::size_t memory_bytes_locked() const {
+    std::size_t m = sizeof(State) + chunks.size() * kChunkDocs * num_perm * sizeof(uint32_t) +
+                    vector_bytes(chunks) + id_bytes.capacity() + vector_bytes(id_end) +
+                    vector_bytes(bands);
+    for (const BandTable& t : bands) {
+      m += vector_bytes(t.heads) + vector_bytes(t.key) + vector_bytes(t.next);
+    }
+    return m;
+  }
+};
+
+// --- public API -------------------------------------------------------------------------------
+
+NearDupIndex::NearDupIndex(std::unique_ptr<State> state) : state_(std::move(state)) {}
+NearDupIndex::NearDupIndex(NearDupIndex&&) noexcept = default;
+NearDupIndex& NearDupIndex::operator=(NearDupIndex&&) noexcept = default;
+NearDupIndex::~NearDupIndex() = default;
+
+Result<NearDupIndex> NearDupIndex::create(IndexOptions options) {
+  NEARDUP_RETURN_IF_ERROR(options.validate());
+  const LshParams lsh = options.lsh_params();
+  return NearDupIndex(std::make_unique<State>(std::move(options), lsh));
+}
+
+const IndexOptions& NearDupIndex::options() const noexcept { return state_->options; }
+const LshParams& NearDupIndex::lsh_params() const noexcept { return state_->lsh; }
+uint32_t NearDupIndex::num_perm() const noexcept { return state_->num_perm; }
+
+std::size_t NearDupIndex::size() const {
+  std::shared_lock lock(state_->mu);
+  return state_->docs;
+}
+
+std::size_t NearDupIndex::memory_bytes() const {
+  std::shared_lock lock(state_->mu);
+  return state_->memory_bytes_locked();
+}
+
+void NearDupIndex::reserve(std::size_t documents) {
+  State& s = *state_;
+  std::unique_lock lock(s.mu);
+  try {
+    s.id_end.reserve(documents);
+    s.chunks.reserve((documents + kChunkDocs - 1) / kChunkDocs);
+    for (BandTable& t : s.bands) {
+      t.key.reserve(documents);
+      t.next.reserve(documents);
+    }
+  } catch (const std::bad_alloc&) {  // NOLINT(bugprone-empty-catch): reserve is only a hint
+  }
+}
+
+Status NearDupIndex::sign(std::string_view text, std::span<uint32_t> out) const {
+  const State& s = *state_;
+  if (out.size() != s.num_perm) {
+    return Status::invalid_argument("signature buffer has " + std::to_string(out.size()) +
+                                    " slots, the index uses " + std::to_string(s.num_perm));
+  }
+  State::Lease scratch(s);
+  s.sign_into(text, *scratch, out);
+  return Status();
+}
+
+namespace {
+Status check_signature(std::span<const uint32_t> sig, uint32_t num_perm) {
+  if (sig.size() != num_perm) {
+    return Status::invalid_argument("signature has " + std::to_string(sig.size()) +
+                                    " slots, the index uses " + std::to_string(num_perm));
+  }
+  return Status();
+}
+}  // namespace
+
+Status NearDupIndex::add_signature(std::string_view id, std::span<const uint32_t> signature) {
+  State& s = *state_;
+  NEARDUP_RETURN_IF_ERROR(check_signature(signature, s.num_perm));
+  State::Lease scratch(s);
+  s.band_keys(signature, *scratch);
+  std::unique_lock lock(s.mu);
+  return s.insert_locked(id, signature, scratch->keys);
+}
+
+Result<std::vector<IndexMatch>> NearDupIndex::query_signature(std::span<const uint32_t> signature,
+                                                              std::size_t max_results) const {
+  const State& s = *state_;
+  NEARDUP_RETURN_IF_ERROR(check_signature(signature, s.num_perm));
+  State::Lease scratch(s);
+  s.band_keys(signature, *scratch);
+  std::vector<IndexMatch> out;
+  std::shared_lock lock(s.mu);
+  s.find_locked(signature, *scratch, max_results);
+  out.reserve(scratch->scored.size());
+  for (const auto& m : scratch->scored) out.push_back(s.match_of(m));
+  return out;
+}
+
+Result<AddIfNewResult> NearDupIndex::add_if_new_signature(std::string_view id,
+                                                          std::span<const uint32_t> signature) {
+  State& s = *state_;
+  NEARDUP_RETURN_IF_ERROR(check_signature(signature, s.num_perm));
+  State::Lease scratch(s);
+  s.band_keys(signature, *scratch);
+  std::unique_lock lock(s.mu);
+  s.find_locked(signature, *scratch, 1);
+  AddIfNewResult r;
+  if (!scratch->scored.empty()) {
+    r.match = s.match_of(scratch->scored.front());
+    return r;
+  }
+  NEARDUP_RETURN_IF_ERROR(s.insert_locked(id, signature, scratch->keys));
+  r.added = true;
+  return r;
+}
+
+Status NearDupIndex::add(std::string_view id, std::string_view text) {
+  State& s = *state_;
+  State::Lease scratch(s);
+  scratch->signature.resize(s.num_perm);
+  s.sign_into(text, *scratch, scratch->signature);
+  s.band_keys(scratch->signature, *scratch);
+  std::unique_lock lock(s.mu);
+  return s.insert_locked(id, scratch->signature, scratch->keys);
+}
+
+Result<std::vector<IndexMatch>> NearDupIndex::query(std::string_view text,
+                                                    std::size_t max_results) const {
+  const State& s = *state_;
+  State::Lease scratch(s);
+  scratch->signature.resize(s.num_perm);
+  s.sign_into(text, *scratch, scratch->signature);
+  s.band_keys(scratch->signature, *scratch);
+  std::vector<IndexMatch> out;
+  std::shared_lock lock(s.mu);
+  s.find_locked(scratch->signature, *scratch, max_results);
+  out.reserve(scratch->scored.size());
+  for (const auto& m : scratch->scored) out.push_back(s.match_of(m));
+  return out;
+}
+
+Result<AddIfNewResult> NearDupIndex::add_if_new(std::string_view id, std::string_view text) {
+  State& s = *state_;
+  State::Lease scratch(s);
+  scratch->signature.resize(s.num_perm);
+  s.sign_into(text, *scratch, scratch->signature);
+  s.band_keys(scratch->signature, *scratch);
+  std::unique_lock lock(s.mu);
+  s.find_locked(scratch->signature, *scratch, 1);
+  AddIfNewResult r;
+  if (!scratch->scored.empty()) {
+    r.match = s.match_of(scratch->scored.front());
+    return r;
+  }
+  NEARDUP_RETURN_IF_ERROR(s.insert_locked(id, scratch->signature, scratch->keys));
+  r.added = true;
+  return r;
+}
+
+// --- serialization ----------------------------------------------------------------------------
+
+std::string NearDupIndex::serialize() const {
+  const State& s = *state_;
+  std::shared_lock lock(s.mu);
+  const IndexOptions& o = s.options;
+  std::string payload;
+  payload.reserve(64 + s.id_bytes.size() + s.docs * (4 + 4 * std::size_t{s.num_perm}) + 64);
+  const auto section = [&payload](uint32_t tag, std::size_t length) {
+    put_u32(payload, tag);
+    put_u32(payload, 0);
+    put_u64(payload, length);
+  };
+  // options
+  section(kTagOptions, kOptionsBytes);
+  put_u32(payload, static_cast<uint32_t>(o.pipeline.shingle.kind));
+  put_u32(payload, o.pipeline.shingle.k);
+  put_u64(payload, o.pipeline.shingle.seed);
+  put_u32(payload, normalize_bits(o.pipeline.normalize));
+  put_u32(payload, tokenize_bits(o.pipeline.tokenize));
+  put_u32(payload, static_cast<uint32_t>(o.minhash.scheme));
+  put_u32(payload, o.minhash.num_perm);
+  put_u64(payload, o.minhash.seed);
+  put_u64(payload, std::bit_cast<uint64_t>(o.threshold));
+  put_u32(payload, o.bands);
+  put_u32(payload, o.rows);
+  put_u32(payload, s.lsh.bands);
+  put_u32(payload, s.lsh.rows);
+  // ids
+  section(kTagIds, 8 + 4 * s.docs + s.id_bytes.size());
+  put_u64(payload, s.docs);
+  for (std::size_t d = 0; d < s.docs; ++d) put_u32(payload, static_cast<uint32_t>(s.id(d).size()));
+  payload.append(s.id_bytes);
+  pad8(payload);
+  // signatures
+  section(kTagSignatures, 16 + 4 * s.docs * s.num_perm);
+  put_u64(payload, s.docs);
+  put_u32(payload, s.num_perm);
+  put_u32(payload, 0);
+  for (std::size_t d = 0; d < s.docs; ++d) {
+    for (const uint32_t v : s.signature(d)) put_u32(payload, v);
+  }
+  pad8(payload);
+
+  std::string file;
+  file.reserve(kHeaderBytes + payload.size());
+  file.append(kMagic, sizeof kMagic);
+  put_u32(file, kIndexFormatVersion);
+  put_u32(file, kKindMinHash32);
+  put_u32(file, s.num_perm);
+  put_u32(file, s.lsh.bands);
+  put_u32(file, s.lsh.rows);
+  put_u32(file, 0);
+  put_u64(file, o.minhash.seed);
+  put_u64(file, s.docs);
+  put_u64(file, payload.size());
+  put_u64(file, hash64(payload.data(), payload.size(), 0));
+  file.append(payload);
+  return file;
+}
+
+Status NearDupIndex::save(const std::string& path) const {
+  std::string bytes;
+  try {
+    bytes = serialize();
+  } catch (const std::bad_alloc&) {
+    return Status::io_error(path + ": out of memory serializing the index");
+  }
+  const std::string tmp = path + ".tmp";
+  std::FILE* f = std::fopen(tmp.c_str(), "wb");
+  if (f == nullptr) {
+    return Status::io_error(tmp + ": cannot open for writing: " + std::strerror(errno));
+  }
+  const std::size_t written = std::fwrite(bytes.data(), 1, bytes.size(), f);
+  const bool write_ok = written == bytes.size() && std::fflush(f) == 0;
+  const int saved_errno = errno;
+  const bool close_ok = std::fclose(f) == 0;
+  if (!write_ok || !close_ok) {
+    std::remove(tmp.c_str());
+    return Status::io_error(tmp + ": write failed: " + std::strerror(saved_errno));
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    const int e = errno;
+    std::remove(tmp.c_str());
+    return Status::io_error(path + ": cannot rename " + tmp + ": " + std::strerror(e));
+  }
+  return Status();
+}
+
+namespace {
+
+// Bounds-checked reading of the sections of a payload whose checksum already matched.
+class SectionReader {
+ public:
+  SectionReader(std::string_view payload, const std::string& path) : data_(payload), path_(path) {}
+
+  // The body of the next section, which must carry `tag`.
+  Result<std::string_view> next(uint32_t tag, const char* name) {
+    if (data_.size() - pos_ < 16) {
+      return corrupt(std::string("inconsistent layout: missing the ") + name + " section");
+    }
+    const uint32_t got = get_u32(data_.data() + pos_);
+    const uint32_t zero = get_u32(data_.data() + pos_ + 4);
+    const uint64_t length = get_u64(data_.data() + pos_ + 8);
+    pos_ += 16;
+    if (got != tag || zero != 0) {
+      return corrupt("inconsistent layout: expected the " + std::string(name) + " section (tag " +
+                     std::to_string(tag) + "), found tag " + std::to_string(got));
+    }
+    if (length > data_.size() - pos_) {
+      return corrupt(std::string("inconsistent layout: the ") + name + " section claims " +
+                     std::to_string(length) + " bytes, " + std::to_string(data_.size() - pos_) +
+                     " remain");
+    }
+    const std::string_view body = data_.substr(pos_, static_cast<std::size_t>(length));
+    pos_ += static_cast<std::size_t>(length);
+    while (pos_ % 8 != 0) {
+      if (pos_ >= data_.size() || data_[pos_] != '\0') {
+        return corrupt(std::string("inconsistent layout: bad padding after the ") + name +
+                       " section");
+      }
+      ++pos_;
+    }
+    return body;
+  }
+  bool at_end() const noexcept { return pos_ == data_.size(); }
+  Status corrupt(const std::string& what) const {
+    return Status::corrupt_data(path_ + ": " + what);
+  }
+
+ private:
+  std::string_view data_;
+  std::size_t pos_ = 0;
+  const std::string& path_;
+};
+
+Result<std::string> read_whole_file(const std::string& path) {
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (f == nullptr) return Status::io_error(path + ": cannot open: " + std::strerror(errno));
+  std::string bytes;
+  Status st;
+  try {
+    char buf[1 << 16];
+    while (true) {
+      const std::size_t n = std::fread(buf, 1, sizeof buf, f);
+      bytes.append(buf, n);
+      if (n < sizeof buf) break;
+    }
+    if (std::ferror(f) != 0) st = Status::io_error(path + ": read error: " + std::strerror(errno));
+  } catch (const std::bad_alloc&) {
+    st = Status::io_error(path + ": out of memory reading the file");
+  }
+  std::fclose(f);
+  if (!st.ok()) return st;
+  return bytes;
+}
+
+}  // namespace
+
+Result<NearDupIndex> NearDupIndex::load(const std::string& path) {
+  Result<std::string> read = read_whole_file(path);
+  if (!read.ok()) return read.status();
+  return deserialize(*read, path);
+}
+
+Result<NearDupIndex> NearDupIndex::deserialize(std::string_view file, const std::string& path) {
+  const auto corrupt = [&path](const std::string& what) {
+    return Status::corrupt_data(path + ": " + what);
+  };
+  if (file.empty()) return corrupt("empty file, not a neardup index");
+  if (std::memcmp(file.data(), kMagic, std::min(file.size(), sizeof kMagic)) != 0) {
+    return corrupt("not a neardup index (bad magic)");
+  }
+  if (file.size() < kHeaderBytes) {
+    return corrupt("truncated: " + std::to_string(file.size()) + " bytes, the header alone is 64");
+  }
+  const char* h = file.data();
+  const uint32_t version = get_u32(h + 8);
+  if (version != kIndexFormatVersion) {
+    return Status::unsupported_version(path + ": index format version " + std::to_string(version) +
+                                       ", this build reads version " +
+                                       std::to_string(kIndexFormatVersion));
+  }
+  const uint32_t kind = get_u32(h + 12);
+  const uint32_t num_perm = get_u32(h + 16);
+  const uint32_t bands = get_u32(h + 20);
+  const uint32_t rows = get_u32(h + 24);
+  const uint32_t reserved = get_u32(h + 28);
+  const uint64_t seed = get_u64(h + 32);
+  const uint64_t count = get_u64(h + 40);
+  const uint64_t payload_size = get_u64(h + 48);
+  const uint64_t checksum = get_u64(h + 56);
+  if (kind != kKindMinHash32) return corrupt("unknown index kind " + std::to_string(kind));
+  if (reserved != 0) return corrupt("corrupt header (reserved field is not zero)");
+  const uint64_t have = file.size() - kHeaderBytes;
+  if (payload_size > have) {
+    return corrupt("truncated: the header promises " + std::to_string(payload_size) +
+                   " payload bytes, the file has " + std::to_string(have));
+  }
+  if (payload_size < have) {
+    return corrupt(std::to_string(have - payload_size) + " unexpected bytes after the payload");
+  }
+  const std::string_view payload = std::string_view(file).substr(kHeaderBytes);
+  if (hash64(payload.data(), payload.size(), 0) != checksum) {
+    return corrupt("checksum mismatch (the payload is corrupt)");
+  }
+  if (count > kMaxIndexDocuments) {
+    return corrupt("inconsistent counts: " + std::to_string(count) + " documents");
+  }
+
+  SectionReader sections(payload, path);
+  // options
+  Result<std::string_view> body = sections.next(kTagOptions, "options");
+  if (!body.ok()) return body.status();
+  if (body->size() != kOptionsBytes) {
+    return corrupt("inconsistent layout: options section of " + std::to_string(body->size()) +
+                   " bytes, expected " + std::to_string(kOptionsBytes));
+  }
+  const char* p = body->data();
+  IndexOptions o;
+  const uint32_t shingle_kind = get_u32(p);
+  const uint32_t norm = get_u32(p + 16);
+  const uint32_t tok = get_u32(p + 20);
+  const uint32_t scheme = get_u32(p + 24);
+  if (shingle_kind > 1 || norm > 127 || tok > 3 || scheme > 1) {
+    return corrupt("invalid options (unknown shingle kind, scheme or flag)");
+  }
+  o.pipeline.shingle.kind = static_cast<ShingleKind>(shingle_kind);
+  o.pipeline.shingle.k = get_u32(p + 4);
+  o.pipeline.shingle.seed = get_u64(p + 8);
+  o.pipeline.normalize = normalize_from_bits(norm);
+  o.pipeline.tokenize.canonical_numbers = (tok & 1u) != 0;
+  o.pipeline.tokenize.split_unspaced_scripts = (tok & 2u) != 0;
+  o.minhash.scheme = static_cast<MinHashScheme>(scheme);
+  o.minhash.num_perm = get_u32(p + 28);
+  o.minhash.seed = get_u64(p + 32);
+  o.threshold = std::bit_cast<double>(get_u64(p + 40));
+  o.bands = get_u32(p + 48);
+  o.rows = get_u32(p + 52);
+  if (Status st = o.validate(); !st.ok()) return corrupt("invalid options: " + st.message());
+  if (o.minhash.num_perm != num_perm || o.minhash.seed != seed) {
+    return corrupt("inconsistent header: num_perm/seed differ from the stored options");
+  }
+  LshParams lsh{bands, rows, seed};
+  if (!lsh.validate(num_perm).ok() || (o.bands != 0 && (o.bands != bands || o.rows != rows)) ||
+      get_u32(p + 56) != bands || get_u32(p + 60) != rows) {
+    return corrupt("inconsistent header: bands " + std::to_string(bands) + " x rows " +
+                   std::to_string(rows) + " do not fit the stored options");
+  }
+
+  // ids
+  body = sections.next(kTagIds, "ids");
+  if (!body.ok()) return body.status();
+  const std::string_view ids = *body;
+  if (ids.size() < 8 || get_u64(ids.data()) != count || (ids.size() - 8) / 4 < count) {
+    return corrupt("inconsistent counts: the ids section does not hold " + std::to_string(count) +
+                   " ids");
+  }
+  const std::string_view id_bytes = ids.substr(8 + 4 * count);
+  uint64_t id_total = 0;
+  for (uint64_t d = 0; d < count; ++d) {
+    id_total += get_u32(ids.data() + 8 + 4 * d);
+    if (id_total > id_bytes.size()) break;
+  }
+  if (id_total != id_bytes.size()) {
+    return corrupt("inconsistent counts: id lengths add up to " + std::to_string(id_total) +
+                   " bytes, the section holds " + std::to_string(id_bytes.size()));
+  }
+
+  // signatures
+  body = sections.next(kTagSignatures, "signatures");
+  if (!body.ok()) return body.status();
+  const std::string_view sigs = *body;
+  if (sigs.size() < 16 || get_u64(sigs.data()) != count || get_u32(sigs.data() + 8) != num_perm ||
+      get_u32(sigs.data() + 12) != 0 || (sigs.size() - 16) / 4 / num_perm != count ||
+      (sigs.size() - 16) % (4 * std::size_t{num_perm}) != 0) {
+    return corrupt("inconsistent counts: the signatures section does not hold " +
+                   std::to_string(count) + " signatures of " + std::to_string(num_perm) + " slots");
+  }
+  if (!sections.at_end()) return corrupt("inconsistent layout: data after the last section");
+
+  // Everything checked: build the index (the LSH tables are rebuilt from the signatures).
+  try {
+    NearDupIndex index(std::make_unique<State>(std::move(o), lsh));
+    index.reserve(static_cast<std::size_t>(count));
+    State& s = *index.state_;
+    State::Lease scratch(s);
+    std::vector<uint32_t> sig(num_perm);
+    std::size_t id_pos = 0;
+    std::unique_lock lock(s.mu);
+    for (uint64_t d = 0; d < count; ++d) {
+      const std::size_t len = get_u32(ids.data() + 8 + 4 * d);
+      const std::string_view id = id_bytes.substr(id_pos, len);
+      id_pos += len;
+      const char* src = sigs.data() + 16 + 4 * d * num_perm;
+      for (uint32_t i = 0; i < num_perm; ++i) sig[i] = get_u32(src + 4 * i);
+      s.band_keys(sig, *scratch);
+      if (Status st = s.insert_locked(id, sig, scratch->keys); !st.ok()) {
+        return corrupt("cannot rebuild: " + st.message());
+      }
+    }
+    lock.unlock();
+    return index;
+  } catch (const std::bad_alloc&) {
+    return Status::io_error(path + ": out of memory loading the index");
+  }
+}
+
+}  // namespace neardup
