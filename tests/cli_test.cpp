@@ -22,34 +22,9 @@ using testing::read_file;
 using testing::temp_dir;
 using testing::write_file;
 
-struct RunResult {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-// Runs `neardup <args>` through the shell with stdout/stderr captured to files.
-RunResult run_cli(const std::string& args, const std::string& stdin_file = "") {
-  static int counter = 0;
-  const fs::path dir = temp_dir("cli_run_" + std::to_string(counter++));
-  const fs::path out = dir / "out", err = dir / "err";
-  std::string cmd = std::string("'") + NEARDUP_CLI_PATH + "' " + args + " >'" + out.string() +
-                    "' 2>'" + err.string() + "'";
-  if (!stdin_file.empty()) cmd += " <'" + stdin_file + "'";
-  const int status = std::system(cmd.c_str());
-  RunResult r;
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  r.out = read_file(out);
-  r.err = read_file(err);
-  return r;
-}
-
-std::vector<std::string> lines_of(const std::string& s) {
-  std::vector<std::string> v;
-  std::istringstream in(s);
-  for (std::string line; std::getline(in, line);) v.push_back(line);
-  return v;
-}
+using testing::lines_of;
+using testing::run_cli;
+using testing::RunResult;
 
 // Reads a neardup cluster output (JSONL) into id -> cluster, keeping the order of ids.
 struct Clusters {
@@ -466,6 +441,62 @@ TEST(CliTest, NearModeQualityOnPlantedSyntheticCorpus) {
       EXPECT_GT(exact_pairs_checked, 100);
     }
   }
+}
+
+TEST(CliTest, DedupExactKeepsFirstCopiesUnchangedAndWritesSidecar) {
+  const fs::path dir = temp_dir("cli_dedup_exact");
+  // Extra fields and odd spacing must survive byte for byte.
+  const std::string a = R"({"id":"a", "text":"Same story.", "extra":[1,2]})";
+  const std::string b = R"({"id":"b","text":"same   STORY."})";
+  const std::string c = R"({"id":"c","text":"Other story."})";
+  write_file(dir / "in.jsonl", a + "\n" + b + "\n" + c + "\n");
+  RunResult r =
+      run_cli("dedup --removed " + quote(dir / "removed.jsonl") + " " + quote(dir / "in.jsonl"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, a + "\n" + c + "\n");
+  EXPECT_EQ(read_file(dir / "removed.jsonl"),
+            "{\"id\":\"b\",\"cluster\":\"a\",\"duplicate_of\":\"a\",\"similarity\":1}\n");
+  EXPECT_NE(r.err.find("kept 2 of 3 documents, removed 1"), std::string::npos) << r.err;
+}
+
+TEST(CliTest, DedupNearKeepsTheRepresentativeByPolicyAndReadsStdin) {
+  const fs::path dir = temp_dir("cli_dedup_near");
+  // b is a longer near copy of a (10 more words), c is unrelated; "score" ranks b above a.
+  const std::string a = "{\"id\":\"a\",\"score\":2,\"text\":\"" + numbered_words(0, 100) + "\"}";
+  const std::string b = "{\"id\":\"b\",\"score\":10,\"text\":\"" + numbered_words(0, 110) + "\"}";
+  const std::string c = "{\"id\":\"c\",\"score\":5,\"text\":\"" + numbered_words(300, 400) + "\"}";
+  write_file(dir / "in.jsonl", a + "\n" + b + "\n" + c + "\n");
+  const std::string base = "dedup --quiet --mode near --threshold 0.8 ";
+  RunResult first = run_cli(base + quote(dir / "in.jsonl"));
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  EXPECT_EQ(first.out, a + "\n" + c + "\n");
+  RunResult longest =
+      run_cli(base + "--representative longest --removed " + quote(dir / "removed.jsonl") + " -",
+              (dir / "in.jsonl").string());
+  ASSERT_EQ(longest.exit_code, 0) << longest.err;
+  EXPECT_EQ(longest.out, b + "\n" + c + "\n");
+  EXPECT_EQ(read_file(dir / "removed.jsonl"),
+            "{\"id\":\"a\",\"cluster\":\"a\",\"duplicate_of\":\"b\",\"similarity\":0.9057}\n");
+  RunResult by_field = run_cli(base + "--representative field:score " + quote(dir / "in.jsonl"));
+  ASSERT_EQ(by_field.exit_code, 0) << by_field.err;
+  EXPECT_EQ(by_field.out, b + "\n" + c + "\n");  // 10 > 2 as numbers (not as text)
+}
+
+TEST(CliTest, ClusterReportsTheChosenRepresentative) {
+  const fs::path dir = temp_dir("cli_rep");
+  write_file(dir / "in.tsv",
+             "a\t" + numbered_words(0, 100) + "\nb\t" + numbered_words(0, 110) + "\n");
+  RunResult r =
+      run_cli("cluster --quiet --mode near --representative longest " + quote(dir / "in.tsv"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out,
+            "{\"id\":\"a\",\"cluster\":\"a\",\"duplicate_of\":\"b\",\"similarity\":0.9057}\n"
+            "{\"id\":\"b\",\"cluster\":\"a\"}\n");
+  // Exact mode streams and keeps the first copy: other policies are a usage error.
+  EXPECT_EQ(run_cli("cluster --representative longest " + quote(dir / "in.tsv")).exit_code, 2);
+  EXPECT_EQ(
+      run_cli("cluster --mode near --representative tallest " + quote(dir / "in.tsv")).exit_code,
+      2);
 }
 
 // Real data: every group of byte-identical Reuters bodies must end up in one cluster.

@@ -125,6 +125,33 @@ TEST(NearDupTest, EmptyAndShortDocumentsAreHandled) {
   EXPECT_EQ(a[5].cluster, 5u);
 }
 
+TEST(NearDupTest, PriorityChoosesTheRepresentativeWithoutChangingClusters) {
+  // Three near copies of different lengths plus an unrelated document.
+  const std::vector<std::string> texts = {words(0, 100), words(200, 300), words(0, 110),
+                                          words(0, 105)};
+  auto c = NearDupClusterer::create(NearDupOptions{});
+  ASSERT_TRUE(c.ok());
+  NearDupClusterer::Scratch scratch;
+  PreparedDoc doc;
+  std::vector<double> length;
+  for (const auto& t : texts) {
+    c->prepare(t, doc, scratch);
+    c->add(doc);
+    length.push_back(static_cast<double>(t.size()));
+  }
+  auto first = c->finish();
+  auto longest = c->finish(length);
+  for (std::size_t i = 0; i < texts.size(); ++i) EXPECT_EQ(first[i].cluster, longest[i].cluster);
+  EXPECT_EQ(first[3].representative, 0u);
+  EXPECT_EQ(longest[0].representative, 2u);
+  EXPECT_EQ(longest[3].representative, 2u);
+  EXPECT_EQ(longest[2].representative, 2u);
+  EXPECT_DOUBLE_EQ(longest[2].similarity, 1.0);
+  EXPECT_NEAR(longest[0].similarity, 96.0 / 106.0, 1e-12);   // 100 vs 110 words
+  EXPECT_NEAR(longest[3].similarity, 101.0 / 106.0, 1e-12);  // 105 vs 110 words
+  EXPECT_EQ(longest[1].representative, 1u);
+}
+
 // Planted near-duplicates with known Jaccard: everything at or above threshold + 0.05 must be
 // found, nothing below threshold - 0.05 may be merged.
 TEST(NearDupTest, RecallAndPrecisionOnPlantedPairs) {

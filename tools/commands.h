@@ -8,5 +8,7 @@ namespace neardup::cli {
 
 int cmd_cluster(const std::vector<std::string>& args);
 int cmd_eval(const std::vector<std::string>& args);
+int cmd_index(const std::vector<std::string>& args);
+int cmd_dedup(const std::vector<std::string>& args);
 
 }  // namespace neardup::cli

@@ -80,4 +80,21 @@ Status for_each_jsonl_record(const std::string& path, const std::vector<std::str
   return Status();
 }
 
+struct JsonFieldExtractor::Impl {
+  simdjson::dom::parser parser;
+};
+
+JsonFieldExtractor::JsonFieldExtractor() : impl_(std::make_unique<Impl>()) {}
+JsonFieldExtractor::~JsonFieldExtractor() = default;
+JsonFieldExtractor::JsonFieldExtractor(JsonFieldExtractor&&) noexcept = default;
+JsonFieldExtractor& JsonFieldExtractor::operator=(JsonFieldExtractor&&) noexcept = default;
+
+std::optional<std::string> JsonFieldExtractor::get(std::string_view record,
+                                                   const std::string& field) {
+  simdjson::dom::element doc, value;
+  if (impl_->parser.parse(record.data(), record.size()).get(doc)) return std::nullopt;
+  if (!doc.is_object() || doc[field].get(value)) return std::nullopt;
+  return field_text(value);
+}
+
 }  // namespace neardup::cli

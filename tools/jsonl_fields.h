@@ -4,9 +4,11 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "neardup/status.h"
@@ -20,5 +22,21 @@ using FieldValues = std::span<const std::optional<std::string>>;
 // a JSON object is a parse error naming file and line. `fn` may stop the walk with an error.
 Status for_each_jsonl_record(const std::string& path, const std::vector<std::string>& fields,
                              const std::function<Status(uint64_t, FieldValues)>& fn);
+
+// Reads one field of single JSON records (e.g. a document's raw JSONL line). One per thread.
+class JsonFieldExtractor {
+ public:
+  JsonFieldExtractor();
+  ~JsonFieldExtractor();
+  JsonFieldExtractor(JsonFieldExtractor&&) noexcept;
+  JsonFieldExtractor& operator=(JsonFieldExtractor&&) noexcept;
+  // The value of `field` in the JSON object `record` (numbers and booleans as their JSON text,
+  // strings decoded), or nullopt when the record is not an object or lacks the field.
+  std::optional<std::string> get(std::string_view record, const std::string& field);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
 
 }  // namespace neardup::cli

@@ -20,9 +20,13 @@ struct Command {
 
 constexpr Command kCommands[] = {
     {"cluster", neardup::cli::cmd_cluster,
-     "group documents (exact duplicates); one JSON line per input document"},
+     "group exact or near duplicates; one JSON line per input document"},
+    {"dedup", neardup::cli::cmd_dedup,
+     "write the input records minus duplicates (one kept per cluster), unchanged"},
     {"eval", neardup::cli::cmd_eval,
      "score a clustering against gold labels (pairwise, B-cubed, ARI, NMI) or pair scores"},
+    {"index", neardup::cli::cmd_index,
+     "build, extend or query a persistent near-duplicate index file (build|add|query)"},
 };
 
 void print_usage(std::ostream& os) {

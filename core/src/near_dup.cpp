@@ -190,14 +190,31 @@ uint32_t NearDupClusterer::add(const PreparedDoc& doc) {
   return i;
 }
 
-std::vector<NearDupAssignment> NearDupClusterer::finish() {
-  std::vector<NearDupAssignment> out(canon_.size());
-  for (uint32_t i = 0; i < out.size(); ++i) {
-    if (options_.linkage == Linkage::kComponents) {
-      const uint32_t root = components_.find(i);
-      out[i] = {root, root, root == i ? 1.0 : similarity(i, root)};
+std::vector<NearDupAssignment> NearDupClusterer::finish(std::span<const double> priority) {
+  const auto n = static_cast<uint32_t>(canon_.size());
+  std::vector<NearDupAssignment> out(n);
+  for (uint32_t i = 0; i < n; ++i) {
+    out[i].cluster =
+        options_.linkage == Linkage::kComponents ? components_.find(i) : cluster_of_[i];
+    out[i].representative = out[i].cluster;
+  }
+  if (priority.size() == n) {
+    // Clusters are numbered by their first member, which comes before the others, so one pass
+    // in document order sees each cluster's current best before any later member.
+    for (uint32_t i = 0; i < n; ++i) {
+      uint32_t& rep = out[out[i].cluster].representative;
+      if (priority[i] > priority[rep]) rep = i;
+    }
+    for (uint32_t i = 0; i < n; ++i) out[i].representative = out[out[i].cluster].representative;
+  }
+  for (uint32_t i = 0; i < n; ++i) {
+    NearDupAssignment& a = out[i];
+    if (a.representative == i) {
+      a.similarity = 1.0;
+    } else if (options_.linkage == Linkage::kRepresentative && a.representative == a.cluster) {
+      a.similarity = static_cast<double>(rep_similarity_[i]);  // computed when it joined
     } else {
-      out[i] = {cluster_of_[i], cluster_of_[i], static_cast<double>(rep_similarity_[i])};
+      a.similarity = similarity(i, a.representative);
     }
   }
   return out;

@@ -117,7 +117,13 @@ class NearDupClusterer {
 
   // Cluster assignment of every document added so far, by document number. (Not const: it may
   // sort stored shingle sets to compute similarities.)
-  std::vector<NearDupAssignment> finish();
+  //
+  // Representatives: by default each cluster's first document. With `priority` (one value per
+  // document), the member with the highest priority represents its cluster (ties: the earliest),
+  // e.g. text length for "keep the longest", or a quality score. Every other member reports its
+  // similarity to the representative. `cluster` stays the number of the first member, so cluster
+  // labels never depend on the policy.
+  std::vector<NearDupAssignment> finish(std::span<const double> priority = {});
 
   const NearDupStats& stats() const noexcept { return stats_; }
   // Heap bytes held by the index, signatures/shingle sets and bookkeeping.

@@ -1,0 +1,375 @@
+#include "cluster_common.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <future>
+#include <limits>
+#include <map>
+
+#include "jsonl_fields.h"
+#include "neardup/exact.h"
+#include "neardup/parallel.h"
+
+namespace neardup::cli {
+namespace {
+
+constexpr std::size_t kBatchDocs = 4096;
+constexpr uint64_t kBatchBytes = 16u << 20;
+
+// Reads every input in batches and calls process(docs, n) for each, in input order; reports
+// reader errors. The next batch is read on a second thread while the current one is processed,
+// so parsing and decompression overlap the per-document work. Returns kExitOk or kExitFailure.
+template <class Process>
+int for_each_batch(std::string_view command, BatchReader& reader, Progress& progress,
+                   uint64_t& documents, Process&& process) {
+  std::vector<Document> current, next;
+  Result<std::size_t> got = reader.next(current);
+  while (true) {
+    if (!got.ok()) {
+      progress.finish();
+      print_error(command, got.status().message());
+      return kExitFailure;
+    }
+    const std::size_t n = *got;
+    if (n == 0) break;
+    // Only the reading task touches `reader` and `next` until get() returns.
+    std::future<Result<std::size_t>> ahead =
+        std::async(std::launch::async, [&reader, &next] { return reader.next(next); });
+    process(current, n);
+    got = ahead.get();
+    std::swap(current, next);
+    documents += n;
+    progress.update(documents, reader.stats().bytes, reader.done_fraction());
+  }
+  progress.finish();
+  return kExitOk;
+}
+
+std::string reader_summary(const ReaderStats& rs, const NormalizeStats& ns) {
+  char buf[256];
+  std::snprintf(buf, sizeof buf,
+                "skipped %llu malformed records, %llu blank lines; kept %llu records with invalid "
+                "JSON strings; repaired %llu documents (%llu invalid UTF-8 sequences); ",
+                static_cast<unsigned long long>(rs.skipped),
+                static_cast<unsigned long long>(rs.blank_lines),
+                static_cast<unsigned long long>(rs.lenient),
+                static_cast<unsigned long long>(ns.documents_repaired),
+                static_cast<unsigned long long>(ns.invalid_sequences));
+  return buf;
+}
+
+// Representative priorities from the values of a JSON field: numeric when every present value
+// is a number, else by byte order of the text; a missing field ranks lowest.
+std::vector<double> field_priority(const std::vector<std::optional<std::string>>& values) {
+  std::vector<double> priority(values.size(), -std::numeric_limits<double>::infinity());
+  bool numeric = true;
+  for (const auto& v : values) {
+    if (!v) continue;
+    char* end = nullptr;
+    (void)std::strtod(v->c_str(), &end);
+    if (v->empty() || *end != '\0') {
+      numeric = false;
+      break;
+    }
+  }
+  if (numeric) {
+    for (std::size_t i = 0; i < values.size(); ++i) {
+      if (values[i]) priority[i] = std::strtod(values[i]->c_str(), nullptr);
+    }
+    return priority;
+  }
+  std::map<std::string, double> rank;
+  for (const auto& v : values) {
+    if (v) rank.emplace(*v, 0.0);
+  }
+  double r = 0;
+  for (auto& [text, value] : rank) value = r++;
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    if (values[i]) priority[i] = rank[*values[i]];
+  }
+  return priority;
+}
+
+}  // namespace
+
+Result<std::size_t> BatchReader::next(std::vector<Document>& docs) {
+  std::size_t count = 0;
+  uint64_t bytes = 0;
+  while (count < kBatchDocs && bytes < kBatchBytes) {
+    if (!reader_) {
+      if (next_input_ == inputs_.size()) break;
+      const std::string& path = inputs_[next_input_++];
+      Result<std::unique_ptr<DocumentReader>> r = DocumentReader::open(path, options_);
+      if (!r.ok()) return r.status();
+      reader_ = std::move(r.value());
+    }
+    if (docs.size() <= count) docs.resize(count + 1);
+    Result<bool> more = reader_->next(docs[count]);
+    if (!more.ok()) return more.status();
+    if (!*more) {
+      finish_reader();
+      continue;
+    }
+    bytes += docs[count].text.size();
+    ++count;
+  }
+  return count;
+}
+
+void BatchReader::finish_reader() {
+  if (!reader_) return;
+  done_.add(reader_->stats());
+  reader_.reset();
+}
+
+ReaderStats BatchReader::stats() const {
+  ReaderStats t = done_;
+  if (reader_) t.add(reader_->stats());
+  return t;
+}
+
+double BatchReader::done_fraction() const {
+  if (inputs_.size() != 1 || !reader_ || reader_->input_size() == 0) return -1;
+  return static_cast<double>(reader_->input_consumed()) /
+         static_cast<double>(reader_->input_size());
+}
+
+void add_cluster_options(po::options_description& desc, ClusterOptions& opt) {
+  desc.add_options()  //
+      ("mode", po::value(&opt.mode)->default_value("exact"),
+       "exact: identical normalized text; near: MinHash/LSH near-duplicates (Jaccard of "
+       "shingle sets >= --threshold)")  //
+      ("output,o", po::value(&opt.output)->default_value("-"),
+       "write the records here instead of stdout")  //
+      ("representative", po::value(&opt.representative)->default_value("first"),
+       "which member represents a cluster: first, longest, or field:NAME (the largest value "
+       "of a JSONL field; numbers compare as numbers); exact mode: first only")  //
+      ("threshold", po::value(&opt.threshold)->default_value(0.8),
+       "near: Jaccard similarity at which documents are near-duplicates")  //
+      ("shingle", po::value(&opt.shingle)->default_value("word:5"),
+       "near: shingles, word:K (K words) or char:K (K characters)")                      //
+      ("num-perm", po::value(&opt.num_perm)->default_value(128), "near: MinHash slots")  //
+      ("minhash", po::value(&opt.minhash)->default_value("oph"),
+       "near: oph (one-permutation + densification) or perm (k hash functions)")  //
+      ("bands", po::value(&opt.bands)->default_value(0),
+       "near: LSH bands (0 = derived from --threshold and --num-perm)")                          //
+      ("rows", po::value(&opt.rows)->default_value(0), "near: LSH rows per band (0 = derived)")  //
+      ("verify", po::value(&opt.verify)->default_value("shingles"),
+       "near: check candidates by exact Jaccard of shingle sets (shingles) or by the 32-bit "
+       "signature estimate (signature: less memory)")  //
+      ("linkage", po::value(&opt.linkage)->default_value("components"),
+       "near: components (connected components of verified pairs) or representative (no "
+       "chaining: join a cluster only if similar to its first document)");
+  add_input_options(desc, opt.input);
+  add_normalize_options(desc, opt.normalize);
+  add_common_options(desc, opt.common);
+}
+
+static Result<NearDupOptions> near_options(const ClusterOptions& opt) {
+  NearDupOptions o;
+  o.pipeline.normalize = opt.normalize.options();
+  Result<ShingleOptions> sh = parse_shingle_spec(opt.shingle);
+  if (!sh.ok()) return sh.status();
+  o.pipeline.shingle = *sh;
+  o.pipeline.shingle.seed = opt.common.seed;
+  o.minhash.num_perm = opt.num_perm;
+  o.minhash.seed = opt.common.seed;
+  if (opt.minhash == "oph") {
+    o.minhash.scheme = MinHashScheme::kOnePermutation;
+  } else if (opt.minhash == "perm") {
+    o.minhash.scheme = MinHashScheme::kPermutations;
+  } else {
+    return Status::invalid_argument("unknown --minhash '" + opt.minhash + "' (oph, perm)");
+  }
+  o.threshold = opt.threshold;
+  o.bands = opt.bands;
+  o.rows = opt.rows;
+  if (opt.verify == "shingles") {
+    o.verify = VerifyMode::kShingles;
+  } else if (opt.verify == "signature") {
+    o.verify = VerifyMode::kSignature;
+  } else {
+    return Status::invalid_argument("unknown --verify '" + opt.verify + "' (shingles, signature)");
+  }
+  if (opt.linkage == "components") {
+    o.linkage = Linkage::kComponents;
+  } else if (opt.linkage == "representative") {
+    o.linkage = Linkage::kRepresentative;
+  } else {
+    return Status::invalid_argument("unknown --linkage '" + opt.linkage +
+                                    "' (components, representative)");
+  }
+  NEARDUP_RETURN_IF_ERROR(o.validate());
+  return o;
+}
+
+Status resolve_cluster_options(ClusterOptions& opt, std::optional<NearDupOptions>& near) {
+  if (opt.input.inputs.empty()) {
+    return Status::invalid_argument("no input given (name files, a directory, or - for stdin)");
+  }
+  NEARDUP_RETURN_IF_ERROR(opt.input.resolve());
+  const bool field = opt.representative.rfind("field:", 0) == 0;
+  if (opt.representative != "first" && opt.representative != "longest" &&
+      !(field && opt.representative.size() > 6)) {
+    return Status::invalid_argument("unknown --representative '" + opt.representative +
+                                    "' (first, longest, field:NAME)");
+  }
+  if (opt.mode == "exact") {
+    if (opt.representative != "first") {
+      return Status::invalid_argument(
+          "--mode exact streams its output and keeps the first copy: --representative must be "
+          "first (use --mode near for other policies)");
+    }
+    return Status();
+  }
+  if (opt.mode == "near") {
+    Result<NearDupOptions> o = near_options(opt);
+    if (!o.ok()) return o.status();
+    near = *o;
+    return Status();
+  }
+  return Status::invalid_argument("unknown --mode '" + opt.mode + "' (available: exact, near)");
+}
+
+void append_record(std::string& line, std::string_view id, std::string_view cluster,
+                   const std::string* duplicate_of, double similarity) {
+  line.clear();
+  line += "{\"id\":";
+  append_json_string(line, id);
+  line += ",\"cluster\":";
+  append_json_string(line, cluster);
+  if (duplicate_of != nullptr) {
+    line += ",\"duplicate_of\":";
+    append_json_string(line, *duplicate_of);
+    char buf[32];
+    std::snprintf(buf, sizeof buf, ",\"similarity\":%.4g", similarity);
+    line += buf;
+  }
+  line += "}\n";
+}
+
+int run_exact(std::string_view command, const ClusterOptions& opt, const ExactEmit& emit) {
+  const unsigned threads = opt.common.resolved_threads();
+  std::vector<Normalizer> normalizers(threads, Normalizer(opt.normalize.options()));
+  std::vector<std::string> scratch(threads);
+  std::vector<NormalizeStats> norm_stats(threads);
+  BatchReader reader(opt.input.inputs, opt.input.reader);
+  Progress progress(std::string(command), !opt.common.quiet);
+  std::vector<Hash128> keys;
+  std::vector<uint8_t> empty;
+  ExactIndex index;
+  std::vector<std::string> first_ids;  // cluster number -> id of its first document
+  uint64_t documents = 0, duplicates = 0, empty_docs = 0;
+  // Records stream out batch by batch: an exact cluster's id is known when its first member
+  // is read, so memory holds only one id per distinct text.
+  const int rc = for_each_batch(
+      command, reader, progress, documents, [&](std::vector<Document>& docs, std::size_t n) {
+        keys.resize(n);
+        empty.resize(n);
+        parallel_for(n, threads, [&](std::size_t i, unsigned w) {
+          normalizers[w].normalize(docs[i].text, scratch[w], &norm_stats[w]);
+          keys[i] = exact_key(scratch[w]);
+          empty[i] = scratch[w].empty() ? 1 : 0;
+        });
+        for (std::size_t i = 0; i < n; ++i) {
+          const ExactIndex::Match m = index.add(keys[i], first_ids.size());
+          empty_docs += empty[i];
+          if (m.is_new) {
+            first_ids.push_back(docs[i].id);
+            emit(docs[i], nullptr);
+          } else {
+            ++duplicates;
+            emit(docs[i], &first_ids[m.first]);
+          }
+        }
+      });
+  if (rc != kExitOk) return rc;
+  if (!opt.common.quiet) {
+    NormalizeStats ns;
+    for (const NormalizeStats& s : norm_stats) ns.add(s);
+    char buf[256];
+    std::snprintf(buf, sizeof buf, "mode exact: %llu clusters, %llu duplicates, %llu empty; ",
+                  static_cast<unsigned long long>(first_ids.size()),
+                  static_cast<unsigned long long>(duplicates),
+                  static_cast<unsigned long long>(empty_docs));
+    print_error(command, std::string(buf) + reader_summary(reader.stats(), ns) +
+                             format_rate_summary(documents, reader.stats().bytes,
+                                                 progress.elapsed_seconds()) +
+                             ", " + std::to_string(threads) + " threads");
+  }
+  return kExitOk;
+}
+
+int run_near(std::string_view command, const ClusterOptions& opt, const NearDupOptions& near,
+             NearRun& result) {
+  const unsigned threads = opt.common.resolved_threads();
+  Result<NearDupClusterer> created = NearDupClusterer::create(near);
+  if (!created.ok()) {
+    print_error(command, created.status().message());
+    return kExitUsage;
+  }
+  NearDupClusterer& clusterer = *created;
+  const bool by_length = opt.representative == "longest";
+  const bool by_field = opt.representative.rfind("field:", 0) == 0;
+  const std::string field = by_field ? opt.representative.substr(6) : std::string();
+  std::vector<NearDupClusterer::Scratch> scratch(threads);
+  std::vector<JsonFieldExtractor> extractors(by_field ? threads : 0);
+  std::vector<PreparedDoc> prepared;
+  std::vector<std::optional<std::string>> batch_values, field_values;
+  std::vector<double> priority;
+  BatchReader reader(opt.input.inputs, opt.input.reader);
+  Progress progress(std::string(command), !opt.common.quiet);
+  uint64_t documents = 0;
+  result.ids.clear();
+  const int rc = for_each_batch(
+      command, reader, progress, documents, [&](std::vector<Document>& docs, std::size_t n) {
+        if (prepared.size() < n) prepared.resize(n);
+        batch_values.resize(n);
+        parallel_for(n, threads, [&](std::size_t i, unsigned w) {
+          clusterer.prepare(docs[i].text, prepared[i], scratch[w]);
+          if (by_field) batch_values[i] = extractors[w].get(docs[i].raw, field);
+        });
+        for (std::size_t i = 0; i < n; ++i) {
+          clusterer.add(prepared[i]);
+          result.ids.push_back(docs[i].id);
+          if (by_length) priority.push_back(static_cast<double>(prepared[i].text_bytes));
+          if (by_field) field_values.push_back(std::move(batch_values[i]));
+        }
+      });
+  if (rc != kExitOk) return rc;
+  if (by_field) priority = field_priority(field_values);
+  result.assignment = clusterer.finish(priority);
+
+  if (!opt.common.quiet) {
+    uint64_t clusters = 0;
+    for (std::size_t i = 0; i < result.assignment.size(); ++i) {
+      if (result.assignment[i].cluster == i) ++clusters;
+    }
+    NormalizeStats ns;
+    for (const auto& s : scratch) ns.add(s.normalize_stats());
+    const NearDupStats& st = clusterer.stats();
+    const LshParams lsh = clusterer.lsh_params();
+    char buf[512];
+    std::snprintf(buf, sizeof buf,
+                  "mode near (threshold %.2f, %s, %u slots, %u bands x %u rows): %llu clusters, "
+                  "%llu duplicates (%llu exact); %llu candidate pairs, %llu verified, %llu "
+                  "rejected; index %.1f MB; ",
+                  near.threshold, opt.shingle.c_str(), near.minhash.num_perm, lsh.bands, lsh.rows,
+                  static_cast<unsigned long long>(clusters),
+                  static_cast<unsigned long long>(documents - clusters),
+                  static_cast<unsigned long long>(st.exact_duplicates),
+                  static_cast<unsigned long long>(st.candidates),
+                  static_cast<unsigned long long>(st.verified),
+                  static_cast<unsigned long long>(st.rejected),
+                  static_cast<double>(clusterer.memory_bytes()) / 1e6);
+    print_error(command, std::string(buf) + reader_summary(reader.stats(), ns) +
+                             format_rate_summary(documents, reader.stats().bytes,
+                                                 progress.elapsed_seconds()) +
+                             ", " + std::to_string(threads) + " threads");
+  }
+  return kExitOk;
+}
+
+}  // namespace neardup::cli

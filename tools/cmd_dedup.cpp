@@ -1,0 +1,198 @@
+// neardup dedup: write the input records unchanged, minus the duplicates, keeping one document
+// per cluster (the representative chosen by --representative), in input order; optionally a
+// sidecar JSONL of what was removed and why.
+//
+// Exact mode streams (the first copy is kept). Near mode reads the input twice: once to
+// cluster, once to copy the kept records, so memory stays at the clustering's per-document cost
+// instead of holding every record; standard input is first spooled to a temporary file.
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "cli_common.h"
+#include "cluster_common.h"
+#include "commands.h"
+
+namespace neardup::cli {
+namespace {
+
+constexpr std::string_view kCommand = "dedup";
+
+// A temporary copy of standard input, removed when it goes out of scope.
+class SpooledStdin {
+ public:
+  SpooledStdin() = default;
+  SpooledStdin(const SpooledStdin&) = delete;
+  SpooledStdin& operator=(const SpooledStdin&) = delete;
+  ~SpooledStdin() {
+    if (!path_.empty()) std::remove(path_.c_str());
+  }
+  Status spool() {
+    std::error_code ec;
+    std::filesystem::path dir = std::filesystem::temp_directory_path(ec);
+    if (ec) dir = "/tmp";
+    std::string templ = (dir / "neardup-stdin-XXXXXX").string();
+    const int fd = ::mkstemp(templ.data());
+    if (fd < 0)
+      return Status::io_error("cannot create a temporary file: " +
+                              std::string(std::strerror(errno)));
+    path_ = templ;
+    std::FILE* f = ::fdopen(fd, "wb");
+    if (f == nullptr) {
+      ::close(fd);
+      return Status::io_error("cannot write " + path_);
+    }
+    std::vector<char> buf(1 << 20);
+    std::size_t n;
+    while ((n = std::fread(buf.data(), 1, buf.size(), stdin)) > 0) {
+      if (std::fwrite(buf.data(), 1, n, f) != n) {
+        std::fclose(f);
+        return Status::io_error("cannot write " + path_ + ": " + std::strerror(errno));
+      }
+    }
+    const bool read_failed = std::ferror(stdin) != 0;
+    if (std::fclose(f) != 0 || read_failed) return Status::io_error("cannot spool standard input");
+    return Status();
+  }
+  const std::string& path() const noexcept { return path_; }
+
+ private:
+  std::string path_;
+};
+
+void append_removed(std::string& line, std::string_view id, std::string_view cluster,
+                    const std::string& duplicate_of, double similarity) {
+  append_record(line, id, cluster, &duplicate_of, similarity);
+}
+
+// The kept record: its bytes as read, or for a document read from a directory (one file each)
+// its path.
+void write_kept(Output& out, const Document& doc) {
+  out.write(doc.line == 0 ? doc.id : doc.raw);
+  out.write("\n");
+}
+
+}  // namespace
+
+int cmd_dedup(const std::vector<std::string>& args) {
+  ClusterOptions opt;
+  std::string removed_path;
+  po::options_description desc("options");
+  desc.add_options()("removed", po::value(&removed_path),
+                     "also write one JSON line per removed document (id, cluster, duplicate_of, "
+                     "similarity) to this file");
+  add_cluster_options(desc, opt);
+  po::variables_map vm;
+  const int rc = parse_command_line(kCommand, args, desc,
+                                    "neardup dedup [--mode exact|near] [options] FILE|DIR|- ...",
+                                    &opt.input.inputs, vm);
+  if (rc == kHelpShown) return kExitOk;
+  if (rc != kExitOk) return rc;
+  std::optional<NearDupOptions> near;
+  if (Status st = resolve_cluster_options(opt, near); !st.ok()) {
+    print_error(kCommand, st.message());
+    return kExitUsage;
+  }
+
+  Output out, removed;
+  if (Status st = out.open(opt.output); !st.ok()) {
+    print_error(kCommand, st.message());
+    return kExitFailure;
+  }
+  if (!removed_path.empty()) {
+    if (Status st = removed.open(removed_path); !st.ok()) {
+      print_error(kCommand, st.message());
+      return kExitFailure;
+    }
+  }
+  std::string line;
+  uint64_t kept = 0, dropped = 0;
+  int result = kExitOk;
+  if (!near) {
+    result = run_exact(kCommand, opt, [&](const Document& doc, const std::string* first) {
+      if (first == nullptr) {
+        write_kept(out, doc);
+        ++kept;
+        return;
+      }
+      ++dropped;
+      if (!removed_path.empty()) {
+        append_removed(line, doc.id, *first, *first, 1.0);
+        removed.write(line);
+      }
+    });
+  } else {
+    SpooledStdin spooled;
+    for (std::string& input : opt.input.inputs) {
+      if (input != "-") continue;
+      if (spooled.path().empty()) {
+        if (Status st = spooled.spool(); !st.ok()) {
+          print_error(kCommand, st.message());
+          return kExitFailure;
+        }
+      }
+      input = spooled.path();
+    }
+    NearRun run;
+    result = run_near(kCommand, opt, *near, run);
+    if (result == kExitOk) {
+      // Second pass: the same inputs give the same documents in the same order.
+      BatchReader reader(opt.input.inputs, opt.input.reader);
+      std::vector<Document> docs;
+      std::size_t k = 0;
+      while (result == kExitOk) {
+        Result<std::size_t> got = reader.next(docs);
+        if (!got.ok()) {
+          print_error(kCommand, got.status().message());
+          result = kExitFailure;
+          break;
+        }
+        if (*got == 0) break;
+        for (std::size_t i = 0; i < *got; ++i, ++k) {
+          if (k >= run.ids.size() || docs[i].id != run.ids[k]) {
+            print_error(kCommand, "the input changed while it was being read twice");
+            result = kExitFailure;
+            break;
+          }
+          const NearDupAssignment& a = run.assignment[k];
+          if (a.representative == k) {
+            write_kept(out, docs[i]);
+            ++kept;
+          } else {
+            ++dropped;
+            if (!removed_path.empty()) {
+              append_removed(line, run.ids[k], run.ids[a.cluster], run.ids[a.representative],
+                             a.similarity);
+              removed.write(line);
+            }
+          }
+        }
+      }
+      if (result == kExitOk && k != run.ids.size()) {
+        print_error(kCommand, "the input changed while it was being read twice");
+        result = kExitFailure;
+      }
+    }
+  }
+  Status out_status = out.close();
+  Status removed_status = removed_path.empty() ? Status() : removed.close();
+  if (result != kExitOk) return result;
+  for (const Status* st : {&out_status, &removed_status}) {
+    if (!st->ok()) {
+      print_error(kCommand, st->message());
+      return kExitFailure;
+    }
+  }
+  if (!opt.common.quiet) {
+    print_error(kCommand, "kept " + std::to_string(kept) + " of " + std::to_string(kept + dropped) +
+                              " documents, removed " + std::to_string(dropped));
+  }
+  return kExitOk;
+}
+
+}  // namespace neardup::cli
