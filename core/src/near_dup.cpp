@@ -1,30 +1,15 @@
 #include "neardup/near_dup.h"
 
+#include "detail/similarity_options.h"
+
 #include <algorithm>
 #include <string>
 
 namespace neardup {
 
-Status NearDupOptions::validate() const {
-  NEARDUP_RETURN_IF_ERROR(pipeline.validate());
-  NEARDUP_RETURN_IF_ERROR(minhash.validate());
-  if (!(threshold > 0.0 && threshold <= 1.0)) {
-    return Status::invalid_argument("threshold must be in (0, 1], got " +
-                                    std::to_string(threshold));
-  }
-  if ((bands == 0) != (rows == 0)) {
-    return Status::invalid_argument("set both LSH bands and rows, or neither");
-  }
-  if (bands != 0) NEARDUP_RETURN_IF_ERROR(lsh_params().validate(minhash.num_perm));
-  return Status();
-}
+Status NearDupOptions::validate() const { return detail::validate_similarity_options(*this); }
 
-LshParams NearDupOptions::lsh_params() const {
-  LshParams p =
-      bands != 0 ? LshParams{bands, rows, 1} : LshParams::for_recall(threshold, minhash.num_perm);
-  p.seed = minhash.seed;
-  return p;
-}
+LshParams NearDupOptions::lsh_params() const { return detail::similarity_lsh_params(*this); }
 
 double jaccard_sorted(std::span<const uint64_t> a, std::span<const uint64_t> b) noexcept {
   if (a.empty() || b.empty()) return 0.0;
