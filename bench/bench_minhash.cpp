@@ -7,14 +7,32 @@
 //   BM_MinHash_Estimate/bits:B/perm:P: estimate_jaccard on 64-bit (B=64), 32-bit (B=32)
 //     signatures, or b-bit packed ones (B in 1, 8).
 //
+//   BM_Lsh_Insert/bands:B/rows:R: LshIndex::add_keys of precomputed band keys into an index of
+//     1M documents (items/s = documents inserted/s); BM_Lsh_Query/bands:B/rows:R: query_keys
+//     against it, half of the queries with a planted match (items/s = queries/s).
+//   BM_Lsh_BandKeys/bands:B/rows:R: band keys of one signature (items/s = signatures/s).
+//   BM_Verify_Jaccard/shingles:N: exact Jaccard of two sorted shingle sets of N values each
+//     (items/s = pairs/s, bytes/s = set bytes read).
+//   BM_EndToEnd_Gutenberg/stage:S: one pass over ../shared/datasets/gutenberg on one thread
+//     (skipped when absent); stage 0 = read + normalize + tokenize + shingle hash (the baseline),
+//     1 = the same + sign + band keys, 2 = near-duplicate clustering end to end (prepare +
+//     add + finish, exact verification). bytes/s = text bytes; the ratio of stage 2 to stage 0
+//     times is the cost of near-duplicate detection over a plain tokenize-and-hash pass.
+//
 // Inputs come from a fixed seed and are built outside the timed loop.
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <cstdint>
+#include <filesystem>
 #include <random>
 #include <vector>
 
+#include "neardup/lsh_index.h"
 #include "neardup/minhash.h"
+#include "neardup/near_dup.h"
+#include "neardup/reader.h"
+#include "neardup/shingle.h"
 
 namespace {
 
@@ -120,6 +138,147 @@ BENCHMARK(BM_MinHash_Estimate)
     ->Args({8, 128})
     ->Args({1, 128})
     ->Args({64, 256});
+
+// ---- LSH -------------------------------------------------------------------------------------
+
+constexpr std::size_t kLshDocs = 1'000'000;
+
+std::vector<uint64_t> random_keys(std::size_t n, uint64_t seed) { return random_values(n, seed); }
+
+void BM_Lsh_BandKeys(benchmark::State& state) {
+  const neardup::LshParams p{static_cast<uint32_t>(state.range(0)),
+                             static_cast<uint32_t>(state.range(1)), 1};
+  const neardup::LshIndex index(p);
+  const auto sig = random_values(p.num_perm_used(), 3);
+  std::vector<uint64_t> keys(p.bands);
+  for (auto _ : state) {
+    index.band_keys(sig, keys);
+    benchmark::DoNotOptimize(keys.data());
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
+}
+BENCHMARK(BM_Lsh_BandKeys)->ArgNames({"bands", "rows"})->Args({14, 7})->Args({9, 13});
+
+void BM_Lsh_Insert(benchmark::State& state) {
+  const neardup::LshParams p{static_cast<uint32_t>(state.range(0)),
+                             static_cast<uint32_t>(state.range(1)), 1};
+  const auto keys = random_keys(kLshDocs * p.bands, 5);
+  for (auto _ : state) {
+    neardup::LshIndex index(p);
+    for (uint32_t d = 0; d < kLshDocs; ++d) {
+      index.add_keys(d, std::span<const uint64_t>(keys.data() + std::size_t{d} * p.bands, p.bands));
+    }
+    benchmark::DoNotOptimize(index.size());
+    state.counters["bytes/doc"] =
+        static_cast<double>(index.memory_bytes()) / static_cast<double>(kLshDocs);
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(kLshDocs));
+}
+BENCHMARK(BM_Lsh_Insert)
+    ->ArgNames({"bands", "rows"})
+    ->Args({14, 7})
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(2);
+
+void BM_Lsh_Query(benchmark::State& state) {
+  const neardup::LshParams p{static_cast<uint32_t>(state.range(0)),
+                             static_cast<uint32_t>(state.range(1)), 1};
+  const auto keys = random_keys(kLshDocs * p.bands, 5);
+  neardup::LshIndex index(p);
+  for (uint32_t d = 0; d < kLshDocs; ++d) {
+    index.add_keys(d, std::span<const uint64_t>(keys.data() + std::size_t{d} * p.bands, p.bands));
+  }
+  // Queries: even ones share one band with an indexed document, odd ones match nothing.
+  constexpr std::size_t kQueries = 4096;
+  auto queries = random_keys(kQueries * p.bands, 9);
+  for (std::size_t q = 0; q < kQueries; q += 2) {
+    const std::size_t d = (q * 7919) % kLshDocs;
+    queries[q * p.bands + q % p.bands] = keys[d * p.bands + q % p.bands];
+  }
+  std::vector<uint32_t> out;
+  std::size_t q = 0, found = 0;
+  for (auto _ : state) {
+    index.query_keys(std::span<const uint64_t>(queries.data() + q * p.bands, p.bands), out);
+    found += out.size();
+    q = (q + 1) % kQueries;
+  }
+  benchmark::DoNotOptimize(found);
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
+}
+BENCHMARK(BM_Lsh_Query)->ArgNames({"bands", "rows"})->Args({14, 7});
+
+// ---- verification ----------------------------------------------------------------------------
+
+void BM_Verify_Jaccard(benchmark::State& state) {
+  const auto n = static_cast<std::size_t>(state.range(0));
+  auto a = random_values(n, 11);
+  auto b = a;
+  for (std::size_t i = 0; i < n / 10; ++i) b[i * 10] ^= 0x5555;  // J ~ 0.82
+  std::sort(a.begin(), a.end());
+  std::sort(b.begin(), b.end());
+  for (auto _ : state) {
+    double j = neardup::jaccard_sorted(a, b);
+    benchmark::DoNotOptimize(j);
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
+  state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(2 * n * sizeof(uint64_t)));
+}
+BENCHMARK(BM_Verify_Jaccard)->ArgNames({"shingles"})->Arg(100)->Arg(1000)->Arg(10000);
+
+// ---- end to end on Gutenberg -----------------------------------------------------------------
+
+std::filesystem::path gutenberg_path() {
+  std::filesystem::path dir = NEARDUP_SHARED_DATASETS_DIR;
+  if (const char* env = std::getenv("NEARDUP_SHARED_DATASETS")) dir = env;
+  return dir / "gutenberg" / "gutenberg.jsonl.zst";
+}
+
+void BM_EndToEnd_Gutenberg(benchmark::State& state) {
+  const int stage = static_cast<int>(state.range(0));
+  const auto path = gutenberg_path();
+  if (!std::filesystem::exists(path)) {
+    state.SkipWithError("shared datasets not available");
+    return;
+  }
+  neardup::NearDupOptions options;
+  options.pipeline.shingle.seed = 1;  // as the CLI (--seed 1)
+  uint64_t bytes = 0;
+  for (auto _ : state) {
+    auto reader = neardup::DocumentReader::open(path.string(), neardup::ReaderOptions{});
+    if (!reader.ok()) {
+      state.SkipWithError("cannot open gutenberg");
+      return;
+    }
+    auto clusterer = neardup::NearDupClusterer::create(options);
+    neardup::ShingleHasher shingler(options.pipeline);
+    neardup::NearDupClusterer::Scratch scratch;
+    neardup::PreparedDoc prepared;
+    neardup::Document doc;
+    uint64_t sink = 0;
+    while (true) {
+      auto more = (*reader)->next(doc);
+      if (!more.ok() || !*more) break;
+      bytes += doc.text.size();
+      if (stage == 0) {
+        sink += shingler.hash(doc.text).size();
+      } else {
+        clusterer->prepare(doc.text, prepared, scratch);
+        sink += prepared.signature[0];
+        if (stage == 2) clusterer->add(prepared);
+      }
+    }
+    if (stage == 2) sink += clusterer->finish().size();
+    benchmark::DoNotOptimize(sink);
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(bytes));
+}
+BENCHMARK(BM_EndToEnd_Gutenberg)
+    ->ArgNames({"stage"})
+    ->Arg(0)
+    ->Arg(1)
+    ->Arg(2)
+    ->Unit(benchmark::kSecond)
+    ->Iterations(1);
 
 }  // namespace
 

@@ -104,7 +104,51 @@ TEST(LshIndexTest, FindsIdenticalSignaturesAndNotRandomOnes) {
   }
   index.query(random_signature(rng, 128), out);
   EXPECT_TRUE(out.empty());
-  EXPECT_GT(index.memory_bytes(), 20000u * 16u * 16u);
+  // Compact storage: 12 bytes per entry and band, plus bucket heads and document numbers.
+  EXPECT_GT(index.memory_bytes(), 20000u * 16u * 12u);
+  EXPECT_LT(index.memory_bytes(), 20000u * 16u * 18u);
+}
+
+TEST(LshIndexTest, PrecomputedBandKeysMatchSignatureCalls) {
+  std::mt19937_64 rng(11);
+  const LshParams p{6, 3, 9};
+  LshIndex by_sig(p), by_keys(p);
+  std::vector<std::vector<uint64_t>> sigs;
+  std::vector<uint64_t> keys(p.bands);
+  for (uint32_t i = 0; i < 3000; ++i) {
+    sigs.push_back(random_signature(rng, 18));
+    if (i % 3 == 1) sigs.back() = sigs[i - 1];  // some identical pairs
+    by_sig.add(i, sigs.back());
+    by_keys.band_keys(sigs.back(), keys);
+    for (uint32_t b = 0; b < p.bands; ++b) {
+      ASSERT_EQ(keys[b], lsh_band_key(sigs.back(), b, p.rows, p.seed));
+    }
+    by_keys.add_keys(i, keys);
+  }
+  std::vector<uint32_t> a, b;
+  for (uint32_t i = 0; i < 3000; i += 7) {
+    by_sig.query(sigs[i], a);
+    by_keys.band_keys(sigs[i], keys);
+    by_keys.query_keys(keys, b);
+    ASSERT_EQ(a, b);
+    ASSERT_FALSE(a.empty());
+  }
+}
+
+TEST(LshIndexTest, ClearForgetsDocumentsAndTheIndexIsReusable) {
+  std::mt19937_64 rng(5);
+  LshIndex index(LshParams{4, 2, 1});
+  std::vector<uint64_t> s1 = random_signature(rng, 8), s2 = random_signature(rng, 8);
+  for (uint32_t i = 0; i < 10000; ++i) index.add(i, random_signature(rng, 8));
+  index.add(10000, s1);
+  index.clear();
+  EXPECT_EQ(index.size(), 0u);
+  std::vector<uint32_t> out;
+  index.query(s1, out);
+  EXPECT_TRUE(out.empty());
+  index.add(7, s2);
+  index.query(s2, out);
+  EXPECT_EQ(out, std::vector<uint32_t>{7});
 }
 
 // Statistical: if each signature slot agrees independently with probability s, the rate of

@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include "neardup/parallel.h"
+
 #include <random>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -191,6 +194,63 @@ TEST(NearDupTest, RecallAndPrecisionOnPlantedPairs) {
   EXPECT_EQ(wrong, 0);
   // Distinct source documents never merge with each other.
   for (std::size_t i = 0; i < texts.size(); i += 2) EXPECT_EQ(a[i].cluster, i);
+}
+
+// add_batch() must give exactly what add() gives one document at a time, whatever the batch
+// size and the number of threads: clusters, representatives, similarities and candidate counts.
+// The corpus mixes near-copies next to each other (pairs within a batch), near-copies far apart
+// (pairs across batches), chains, exact copies in and across batches, and empty documents.
+TEST(NearDupTest, BatchesAndThreadsGiveTheSameResultAsAddingOneByOne) {
+  std::mt19937_64 rng(77);
+  std::vector<std::string> texts;
+  for (int d = 0; d < 120; ++d) {
+    const int base = static_cast<int>(rng() % 40) * 1000;  // 40 families: many near pairs
+    const int shift = static_cast<int>(rng() % 12);
+    texts.push_back(words(base + shift, base + shift + 80));
+    if (d % 9 == 0) texts.push_back(texts.back());  // exact copy right after
+    if (d % 17 == 0) texts.push_back("");
+    if (d % 23 == 0 && d > 0) texts.push_back(texts[static_cast<std::size_t>(d / 2)]);  // far copy
+  }
+  for (VerifyMode verify : {VerifyMode::kShingles, VerifyMode::kSignature}) {
+    for (Linkage linkage : {Linkage::kComponents, Linkage::kRepresentative}) {
+      NearDupOptions o;
+      o.threshold = 0.7;
+      o.verify = verify;
+      o.linkage = linkage;
+      NearDupStats one_stats;
+      const std::vector<NearDupAssignment> one = cluster_all(texts, o, &one_stats);
+      std::size_t merged = 0;
+      for (std::size_t i = 0; i < one.size(); ++i) merged += one[i].cluster != i ? 1u : 0u;
+      ASSERT_GT(merged, 40u);  // the corpus really has near-duplicates
+      for (std::size_t batch : {std::size_t{1}, std::size_t{7}, std::size_t{64}, texts.size()}) {
+        for (unsigned threads : {1u, 3u}) {
+          auto c = NearDupClusterer::create(o);
+          ASSERT_TRUE(c.ok());
+          std::vector<NearDupClusterer::Scratch> scratch(threads);
+          const ParallelRunner run = [threads](std::size_t n, const ParallelBody& body) {
+            parallel_for(n, threads, body);
+          };
+          std::vector<PreparedDoc> prepared(texts.size());
+          for (std::size_t b = 0; b < texts.size(); b += batch) {
+            const std::size_t n = std::min(batch, texts.size() - b);
+            run(n, [&](std::size_t i, unsigned w) {
+              c->prepare(texts[b + i], prepared[b + i], scratch[w]);
+            });
+            EXPECT_EQ(c->add_batch(std::span<const PreparedDoc>(prepared.data() + b, n), run), b);
+          }
+          const std::vector<NearDupAssignment> got = c->finish();
+          ASSERT_EQ(got.size(), one.size());
+          for (std::size_t i = 0; i < one.size(); ++i) {
+            ASSERT_EQ(got[i].cluster, one[i].cluster) << "doc " << i << " batch " << batch;
+            ASSERT_EQ(got[i].representative, one[i].representative) << "doc " << i;
+            ASSERT_EQ(got[i].similarity, one[i].similarity) << "doc " << i;
+          }
+          EXPECT_EQ(c->stats().candidates, one_stats.candidates);
+          EXPECT_EQ(c->stats().exact_duplicates, one_stats.exact_duplicates);
+        }
+      }
+    }
+  }
 }
 
 }  // namespace

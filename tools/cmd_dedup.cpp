@@ -88,9 +88,9 @@ int cmd_dedup(const std::vector<std::string>& args) {
                      "similarity) to this file");
   add_cluster_options(desc, opt);
   po::variables_map vm;
-  const int rc = parse_command_line(kCommand, args, desc,
-                                    "neardup dedup [--mode exact|near] [options] FILE|DIR|- ...",
-                                    &opt.input.inputs, vm);
+  const int rc = parse_command_line(
+      kCommand, args, desc, "neardup dedup [--mode exact|near|simhash] [options] FILE|DIR|- ...",
+      &opt.input.inputs, vm);
   if (rc == kHelpShown) return kExitOk;
   if (rc != kExitOk) return rc;
   std::optional<NearDupOptions> near;
@@ -113,7 +113,7 @@ int cmd_dedup(const std::vector<std::string>& args) {
   std::string line;
   uint64_t kept = 0, dropped = 0;
   int result = kExitOk;
-  if (!near) {
+  if (!near && opt.mode != "simhash") {
     result = run_exact(kCommand, opt, [&](const Document& doc, const std::string* first) {
       if (first == nullptr) {
         write_kept(out, doc);
@@ -139,7 +139,7 @@ int cmd_dedup(const std::vector<std::string>& args) {
       input = spooled.path();
     }
     NearRun run;
-    result = run_near(kCommand, opt, *near, run);
+    result = near ? run_near(kCommand, opt, *near, run) : run_simhash(kCommand, opt, run);
     if (result == kExitOk) {
       // Second pass: the same inputs give the same documents in the same order.
       BatchReader reader(opt.input.inputs, opt.input.reader);

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "cli_common.h"
+#include "cluster_common.h"
 #include "commands.h"
 #include "neardup/index.h"
 #include "neardup/parallel.h"
@@ -41,22 +42,15 @@ struct IndexCliOptions {
   uint32_t bands = 0, rows = 0;
 };
 
+// The same flag parsing as near mode (cluster_common.h).
 Result<IndexOptions> index_options(const IndexCliOptions& opt) {
   IndexOptions o;
-  o.pipeline.normalize = opt.normalize.options();
-  Result<ShingleOptions> sh = parse_shingle_spec(opt.shingle);
-  if (!sh.ok()) return sh.status();
-  o.pipeline.shingle = *sh;
-  o.pipeline.shingle.seed = opt.common.seed;
-  o.minhash.num_perm = opt.num_perm;
-  o.minhash.seed = opt.common.seed;
-  if (opt.minhash == "oph") {
-    o.minhash.scheme = MinHashScheme::kOnePermutation;
-  } else if (opt.minhash == "perm") {
-    o.minhash.scheme = MinHashScheme::kPermutations;
-  } else {
-    return Status::invalid_argument("unknown --minhash '" + opt.minhash + "' (oph, perm)");
-  }
+  Result<PipelineOptions> pipeline = pipeline_options(opt.normalize, opt.shingle, opt.common.seed);
+  if (!pipeline.ok()) return pipeline.status();
+  o.pipeline = *pipeline;
+  Result<MinHashParams> minhash = minhash_params(opt.num_perm, opt.minhash, opt.common.seed);
+  if (!minhash.ok()) return minhash.status();
+  o.minhash = *minhash;
   o.threshold = opt.threshold;
   o.bands = opt.bands;
   o.rows = opt.rows;

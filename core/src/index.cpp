@@ -3,6 +3,7 @@
 #include "detail/similarity_options.h"
 
 #include <algorithm>
+#include <atomic>
 #include <bit>
 #include <cerrno>
 #include <cstdio>
@@ -11,6 +12,11 @@
 #include <new>
 #include <shared_mutex>
 #include <utility>
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "neardup/hash.h"
 
@@ -29,6 +35,8 @@ constexpr uint32_t kNone = 0xFFFFFFFFu;
 // Documents per signature chunk: chunks never move, so growth never copies signatures.
 constexpr std::size_t kChunkDocs = 1024;
 constexpr unsigned kMinTableBits = 4;
+// Seed of the id hash (the id table is in memory only, so this never reaches a file).
+constexpr uint64_t kIdHashSeed = 0x6e64757069647321ull;
 
 // --- little-endian encoding -------------------------------------------------------------------
 void put_u32(std::string& out, uint32_t v) {
@@ -125,8 +133,15 @@ struct NearDupIndex::State {
   std::string id_bytes;
   std::vector<uint64_t> id_end;
   std::vector<BandTable> bands;
+  // Id table: chain heads (same size as the band tables) and, per document, the next document
+  // whose id hashes to the same bucket. Removed documents are unlinked from it and from every
+  // band chain, and flagged in `dead`.
+  std::vector<uint32_t> id_heads;
+  std::vector<uint32_t> id_next;
+  std::vector<uint8_t> dead;
   unsigned table_bits = kMinTableBits;
-  std::size_t docs = 0;
+  std::size_t docs = 0;     // document numbers handed out (live and removed)
+  std::size_t removed = 0;  // removed documents among them
 
   mutable std::mutex pool_mu;
   mutable std::vector<std::unique_ptr<Scratch>> pool;
@@ -135,7 +150,10 @@ struct NearDupIndex::State {
       : options(std::move(o)), lsh(l), hasher(options.minhash), num_perm(options.minhash.num_perm) {
     bands.resize(lsh.bands);
     for (BandTable& t : bands) t.heads.assign(std::size_t{1} << table_bits, kNone);
+    id_heads.assign(std::size_t{1} << table_bits, kNone);
   }
+
+  std::size_t live() const noexcept { return docs - removed; }
 
   // --- scratch pool ---
   class Lease {
@@ -245,6 +263,55 @@ struct NearDupIndex::State {
     t.next[doc] = t.heads[h];
     t.heads[h] = doc;
   }
+  void link_id(uint32_t doc) noexcept {
+    const std::size_t h = bucket(hash64(id(doc), kIdHashSeed));
+    id_next[doc] = id_heads[h];
+    id_heads[h] = doc;
+  }
+  // Removes `doc` from the chain starting at heads[h] whose links are `next`.
+  static void unlink(std::vector<uint32_t>& heads, std::vector<uint32_t>& next, std::size_t h,
+                     uint32_t doc) noexcept {
+    uint32_t* at = &heads[h];
+    while (*at != kNone && *at != doc) at = &next[*at];
+    if (*at == doc) *at = next[doc];
+  }
+
+  // Rebuilds every chain with 2^bits heads. Allocates first, so on bad_alloc nothing changed.
+  void rehash(unsigned bits) {
+    std::vector<std::vector<uint32_t>> heads(bands.size() + 1);
+    for (auto& h : heads) h.assign(std::size_t{1} << bits, kNone);
+    // No allocation below.
+    table_bits = bits;
+    for (std::size_t b = 0; b < bands.size(); ++b) bands[b].heads.swap(heads[b]);
+    id_heads.swap(heads.back());
+    for (std::size_t d = 0; d < docs; ++d) {
+      if (dead[d] != 0) continue;
+      const auto doc = static_cast<uint32_t>(d);
+      link_id(doc);
+      if (is_empty_signature(signature(d))) continue;
+      for (BandTable& t : bands) link(t, doc);
+    }
+  }
+
+  // Unlinks every live document with this id; exclusive lock held. Returns how many.
+  std::size_t erase_locked(std::string_view doc_id, uint64_t id_hash) noexcept {
+    std::size_t n = 0;
+    uint32_t d = id_heads[bucket(id_hash)];
+    while (d != kNone) {
+      const uint32_t next_d = id_next[d];
+      if (id(d) == doc_id) {
+        unlink(id_heads, id_next, bucket(id_hash), d);
+        if (!is_empty_signature(signature(d))) {
+          for (BandTable& t : bands) unlink(t.heads, t.next, bucket(t.key[d]), d);
+        }
+        dead[d] = 1;
+        ++removed;
+        ++n;
+      }
+      d = next_d;
+    }
+    return n;
+  }
 
   // Adds a document; exclusive lock held. Everything that can throw (allocation) happens before
   // the first change, so a failed add leaves the index as it was.
@@ -259,7 +326,7 @@ struct NearDupIndex::State {
       return Status::out_of_range("index is full (" + std::to_string(docs) + " documents)");
     }
     const bool empty = is_empty_signature(sig);
-    const bool grow = !empty && docs + 1 > (std::size_t{1} << table_bits);
+    const bool grow = docs + 1 > (std::size_t{1} << table_bits);
     try {
       if (docs % kChunkDocs == 0 && docs / kChunkDocs == chunks.size()) {
         make_room(chunks);
@@ -269,22 +336,13 @@ struct NearDupIndex::State {
         id_bytes.reserve(std::max(id_bytes.capacity() * 2, id_bytes.size() + doc_id.size()));
       }
       make_room(id_end);
+      make_room(id_next);
+      make_room(dead);
       for (BandTable& t : bands) {
         make_room(t.key);
         make_room(t.next);
       }
-      if (grow) {
-        std::vector<std::vector<uint32_t>> heads(bands.size());
-        for (auto& h : heads) h.assign(std::size_t{1} << (table_bits + 1), kNone);
-        // Committed below, after the last allocation.
-        ++table_bits;
-        for (std::size_t b = 0; b < bands.size(); ++b) {
-          bands[b].heads.swap(heads[b]);
-          for (std::size_t d = 0; d < docs; ++d) {
-            if (!is_empty_signature(signature(d))) link(bands[b], static_cast<uint32_t>(d));
-          }
-        }
-      }
+      if (grow) rehash(table_bits + 1);  // the last allocation
     } catch (const std::bad_alloc&) {
       return Status::out_of_range("out of memory adding document " + std::to_string(docs));
     }
@@ -294,6 +352,9 @@ struct NearDupIndex::State {
     id_bytes.append(doc_id);
     id_end.push_back(id_bytes.size());
     const auto doc = static_cast<uint32_t>(docs);
+    id_next.push_back(kNone);
+    dead.push_back(0);
+    link_id(doc);
     for (std::size_t b = 0; b < bands.size(); ++b) {
       BandTable& t = bands[b];
       t.key.push_back(keys[b]);
@@ -307,7 +368,8 @@ struct NearDupIndex::State {
   std::size_t memory_bytes_locked() const {
     std::size_t m = sizeof(State) + chunks.size() * kChunkDocs * num_perm * sizeof(uint32_t) +
                     vector_bytes(chunks) + id_bytes.capacity() + vector_bytes(id_end) +
-                    vector_bytes(bands);
+                    vector_bytes(bands) + vector_bytes(id_heads) + vector_bytes(id_next) +
+                    vector_bytes(dead);
     for (const BandTable& t : bands) {
       m += vector_bytes(t.heads) + vector_bytes(t.key) + vector_bytes(t.next);
     }
@@ -334,7 +396,7 @@ uint32_t NearDupIndex::num_perm() const noexcept { return state_->num_perm; }
 
 std::size_t NearDupIndex::size() const {
   std::shared_lock lock(state_->mu);
-  return state_->docs;
+  return state_->live();
 }
 
 std::size_t NearDupIndex::memory_bytes() const {
@@ -347,11 +409,16 @@ void NearDupIndex::reserve(std::size_t documents) {
   std::unique_lock lock(s.mu);
   try {
     s.id_end.reserve(documents);
+    s.id_next.reserve(documents);
+    s.dead.reserve(documents);
     s.chunks.reserve((documents + kChunkDocs - 1) / kChunkDocs);
     for (BandTable& t : s.bands) {
       t.key.reserve(documents);
       t.next.reserve(documents);
     }
+    // Size the chain heads for `documents` now, so that adding them never relinks.
+    const auto bits = static_cast<unsigned>(std::bit_width(documents > 1 ? documents - 1 : 1));
+    if (bits > s.table_bits && bits < 32) s.rehash(bits);
   } catch (const std::bad_alloc&) {  // NOLINT(bugprone-empty-catch): reserve is only a hint
   }
 }
@@ -461,14 +528,35 @@ Result<AddIfNewResult> NearDupIndex::add_if_new(std::string_view id, std::string
   return r;
 }
 
+Result<std::size_t> NearDupIndex::remove(std::string_view id) {
+  State& s = *state_;
+  const uint64_t h = hash64(id, kIdHashSeed);
+  std::unique_lock lock(s.mu);
+  return s.erase_locked(id, h);
+}
+
+bool NearDupIndex::contains(std::string_view id) const {
+  const State& s = *state_;
+  const uint64_t h = hash64(id, kIdHashSeed);
+  std::shared_lock lock(s.mu);
+  for (uint32_t d = s.id_heads[s.bucket(h)]; d != kNone; d = s.id_next[d]) {
+    if (s.id(d) == id) return true;
+  }
+  return false;
+}
+
 // --- serialization ----------------------------------------------------------------------------
 
 std::string NearDupIndex::serialize() const {
   const State& s = *state_;
   std::shared_lock lock(s.mu);
   const IndexOptions& o = s.options;
-  std::string payload;
-  payload.reserve(64 + s.id_bytes.size() + s.docs * (4 + 4 * std::size_t{s.num_perm}) + 64);
+  // One buffer for the whole file: the header's 64 bytes are filled in last (they hold the
+  // payload's size and checksum), so the payload is never copied a second time.
+  std::string payload(kHeaderBytes, '\0');
+  const std::size_t count = s.live();
+  payload.reserve(kHeaderBytes + 64 + s.id_bytes.size() +
+                  count * (4 + 4 * std::size_t{s.num_perm}) + 64);
   const auto section = [&payload](uint32_t tag, std::size_t length) {
     put_u32(payload, tag);
     put_u32(payload, 0);
@@ -489,37 +577,57 @@ std::string NearDupIndex::serialize() const {
   put_u32(payload, o.rows);
   put_u32(payload, s.lsh.bands);
   put_u32(payload, s.lsh.rows);
-  // ids
-  section(kTagIds, 8 + 4 * s.docs + s.id_bytes.size());
-  put_u64(payload, s.docs);
-  for (std::size_t d = 0; d < s.docs; ++d) put_u32(payload, static_cast<uint32_t>(s.id(d).size()));
-  payload.append(s.id_bytes);
+  // ids (removed documents are not written: a saved index is compact)
+  std::size_t live_id_bytes = 0;
+  for (std::size_t d = 0; d < s.docs; ++d) {
+    if (s.dead[d] == 0) live_id_bytes += s.id(d).size();
+  }
+  section(kTagIds, 8 + 4 * count + live_id_bytes);
+  put_u64(payload, count);
+  for (std::size_t d = 0; d < s.docs; ++d) {
+    if (s.dead[d] == 0) put_u32(payload, static_cast<uint32_t>(s.id(d).size()));
+  }
+  if (s.removed == 0) {
+    payload.append(s.id_bytes);
+  } else {
+    for (std::size_t d = 0; d < s.docs; ++d) {
+      if (s.dead[d] == 0) payload.append(s.id(d));
+    }
+  }
   pad8(payload);
   // signatures
-  section(kTagSignatures, 16 + 4 * s.docs * s.num_perm);
-  put_u64(payload, s.docs);
+  section(kTagSignatures, 16 + 4 * count * s.num_perm);
+  put_u64(payload, count);
   put_u32(payload, s.num_perm);
   put_u32(payload, 0);
   for (std::size_t d = 0; d < s.docs; ++d) {
-    for (const uint32_t v : s.signature(d)) put_u32(payload, v);
+    if (s.dead[d] != 0) continue;
+    if constexpr (std::endian::native == std::endian::little) {
+      const std::span<const uint32_t> sig = s.signature(d);
+      payload.append(reinterpret_cast<const char*>(sig.data()), sig.size_bytes());
+    } else {
+      for (const uint32_t v : s.signature(d)) put_u32(payload, v);
+    }
   }
   pad8(payload);
+  const uint32_t bands = s.lsh.bands, rows = s.lsh.rows;
+  lock.unlock();  // the rest works on this copy only
 
+  const std::size_t payload_size = payload.size() - kHeaderBytes;
   std::string file;
-  file.reserve(kHeaderBytes + payload.size());
   file.append(kMagic, sizeof kMagic);
   put_u32(file, kIndexFormatVersion);
   put_u32(file, kKindMinHash32);
   put_u32(file, s.num_perm);
-  put_u32(file, s.lsh.bands);
-  put_u32(file, s.lsh.rows);
+  put_u32(file, bands);
+  put_u32(file, rows);
   put_u32(file, 0);
   put_u64(file, o.minhash.seed);
-  put_u64(file, s.docs);
-  put_u64(file, payload.size());
-  put_u64(file, hash64(payload.data(), payload.size(), 0));
-  file.append(payload);
-  return file;
+  put_u64(file, count);
+  put_u64(file, payload_size);
+  put_u64(file, hash64(payload.data() + kHeaderBytes, payload_size, 0));
+  std::memcpy(payload.data(), file.data(), kHeaderBytes);
+  return payload;
 }
 
 Status NearDupIndex::save(const std::string& path) const {
@@ -529,13 +637,18 @@ Status NearDupIndex::save(const std::string& path) const {
   } catch (const std::bad_alloc&) {
     return Status::io_error(path + ": out of memory serializing the index");
   }
-  const std::string tmp = path + ".tmp";
+  // A temporary name unique to this process and call, so that concurrent saves to one path
+  // cannot write into each other's file; the last rename wins, and every rename is atomic.
+  static std::atomic<uint64_t> save_counter{0};
+  const std::string tmp = path + ".tmp." + std::to_string(::getpid()) + "." +
+                          std::to_string(save_counter.fetch_add(1, std::memory_order_relaxed));
   std::FILE* f = std::fopen(tmp.c_str(), "wb");
   if (f == nullptr) {
     return Status::io_error(tmp + ": cannot open for writing: " + std::strerror(errno));
   }
   const std::size_t written = std::fwrite(bytes.data(), 1, bytes.size(), f);
-  const bool write_ok = written == bytes.size() && std::fflush(f) == 0;
+  // fsync before the rename: after a crash the path holds the old or the new index, whole.
+  const bool write_ok = written == bytes.size() && std::fflush(f) == 0 && ::fsync(::fileno(f)) == 0;
   const int saved_errno = errno;
   const bool close_ok = std::fclose(f) == 0;
   if (!write_ok || !close_ok) {
@@ -597,33 +710,62 @@ class SectionReader {
   const std::string& path_;
 };
 
-Result<std::string> read_whole_file(const std::string& path) {
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (f == nullptr) return Status::io_error(path + ": cannot open: " + std::strerror(errno));
-  std::string bytes;
-  Status st;
-  try {
-    char buf[1 << 16];
-    while (true) {
-      const std::size_t n = std::fread(buf, 1, sizeof buf, f);
-      bytes.append(buf, n);
-      if (n < sizeof buf) break;
+// A read-only private mapping of a whole file (POSIX mmap); empty files map to an empty view.
+class MappedFile {
+ public:
+  static Result<MappedFile> open(const std::string& path) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return Status::io_error(path + ": cannot open: " + std::strerror(errno));
+    struct stat st {};
+    if (::fstat(fd, &st) != 0) {
+      const int e = errno;
+      ::close(fd);
+      return Status::io_error(path + ": cannot stat: " + std::strerror(e));
     }
-    if (std::ferror(f) != 0) st = Status::io_error(path + ": read error: " + std::strerror(errno));
-  } catch (const std::bad_alloc&) {
-    st = Status::io_error(path + ": out of memory reading the file");
+    if (!S_ISREG(st.st_mode)) {
+      ::close(fd);
+      return Status::io_error(path + ": not a regular file");
+    }
+    MappedFile m;
+    m.size_ = static_cast<std::size_t>(st.st_size);
+    if (m.size_ > 0) {
+      void* p = ::mmap(nullptr, m.size_, PROT_READ, MAP_PRIVATE, fd, 0);
+      if (p == MAP_FAILED) {
+        const int e = errno;
+        ::close(fd);
+        return Status::io_error(path + ": cannot map: " + std::strerror(e));
+      }
+      ::madvise(p, m.size_, MADV_SEQUENTIAL);
+      m.data_ = p;
+    }
+    ::close(fd);  // the mapping stays valid
+    return m;
   }
-  std::fclose(f);
-  if (!st.ok()) return st;
-  return bytes;
-}
+  MappedFile() = default;
+  MappedFile(MappedFile&& o) noexcept
+      : data_(std::exchange(o.data_, nullptr)), size_(std::exchange(o.size_, 0)) {}
+  MappedFile& operator=(MappedFile&&) = delete;
+  MappedFile(const MappedFile&) = delete;
+  MappedFile& operator=(const MappedFile&) = delete;
+  ~MappedFile() {
+    if (data_ != nullptr) ::munmap(data_, size_);
+  }
+  std::string_view bytes() const noexcept {
+    return data_ == nullptr ? std::string_view()
+                            : std::string_view(static_cast<char*>(data_), size_);
+  }
+
+ private:
+  void* data_ = nullptr;
+  std::size_t size_ = 0;
+};
 
 }  // namespace
 
 Result<NearDupIndex> NearDupIndex::load(const std::string& path) {
-  Result<std::string> read = read_whole_file(path);
-  if (!read.ok()) return read.status();
-  return deserialize(*read, path);
+  Result<MappedFile> mapped = MappedFile::open(path);
+  if (!mapped.ok()) return mapped.status();
+  return deserialize(mapped->bytes(), path);
 }
 
 Result<NearDupIndex> NearDupIndex::deserialize(std::string_view file, const std::string& path) {
@@ -756,7 +898,11 @@ Result<NearDupIndex> NearDupIndex::deserialize(std::string_view file, const std:
       const std::string_view id = id_bytes.substr(id_pos, len);
       id_pos += len;
       const char* src = sigs.data() + 16 + 4 * d * num_perm;
-      for (uint32_t i = 0; i < num_perm; ++i) sig[i] = get_u32(src + 4 * i);
+      if constexpr (std::endian::native == std::endian::little) {
+        std::memcpy(sig.data(), src, 4 * std::size_t{num_perm});
+      } else {
+        for (uint32_t i = 0; i < num_perm; ++i) sig[i] = get_u32(src + 4 * i);
+      }
       s.band_keys(sig, *scratch);
       if (Status st = s.insert_locked(id, sig, scratch->keys); !st.ok()) {
         return corrupt("cannot rebuild: " + st.message());

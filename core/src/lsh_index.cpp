@@ -22,10 +22,21 @@ double integrate(F f, double a, double b) {
   return sum * h / 3;
 }
 
-uint32_t bucket_of(uint64_t key, std::size_t buckets) noexcept {
-  // Keys are XXH3 outputs, uniform in all bits: the high bits pick the bucket.
+// Keys are stored mixed with murmur3's fmix64, a bijection, so equality is unchanged while the
+// bucket bits (the top bits) are uniform even for keys of nearly identical rows, whose XXH3
+// outputs were seen to share top bits more often than chance.
+uint64_t mix_key(uint64_t key) noexcept {
+  key ^= key >> 33;
+  key *= 0xFF51AFD7ED558CCDULL;
+  key ^= key >> 33;
+  key *= 0xC4CEB9FE1A85EC53ULL;
+  key ^= key >> 33;
+  return key;
+}
+
+uint32_t bucket_of(uint64_t mixed, std::size_t buckets) noexcept {
   const int shift = 64 - std::countr_zero(buckets);
-  return static_cast<uint32_t>(shift >= 64 ? 0 : key >> shift);
+  return shift >= 64 ? 0 : static_cast<uint32_t>(mixed >> shift);
 }
 
 }  // namespace
@@ -107,60 +118,106 @@ LshIndex::LshIndex(LshParams params) : params_(params), bands_(params.bands) {
 }
 
 void LshIndex::reserve(std::size_t documents) {
-  const std::size_t buckets = std::bit_ceil(std::max<std::size_t>(documents, 16));
-  for (Band& b : bands_) {
-    b.entries.reserve(documents);
-    if (b.heads.size() < buckets) {
-      b.heads.assign(buckets, kNone);
-      for (uint32_t i = 0; i < b.entries.size(); ++i) {
-        const uint32_t bucket = bucket_of(b.entries[i].key, buckets);
-        b.entries[i].next = b.heads[bucket];
-        b.heads[bucket] = i;
-      }
+  // At most two entries per bucket on average (see add_keys).
+  const std::size_t buckets = std::bit_ceil(std::max<std::size_t>(documents / 2, 16));
+  if (!bands_.empty() && bands_[0].heads.size() < buckets) rehash(buckets);
+  const std::size_t chunks = (documents + kChunk - 1) / kChunk;
+  chunks_.reserve(chunks);
+  doc_chunks_.reserve(chunks);
+}
+
+void LshIndex::rehash(std::size_t buckets) {
+  const auto n = static_cast<uint32_t>(documents_);
+  for (uint32_t b = 0; b < bands_.size(); ++b) {
+    std::vector<uint32_t>& heads = bands_[b].heads;
+    heads.assign(buckets, kNone);
+    // Ascending insertion keeps every chain in descending entry order, as add_keys() builds it.
+    for (uint32_t e = 0; e < n; ++e) {
+      Entry& en = entry(b, e);
+      const uint32_t bucket = bucket_of(en.key(), buckets);
+      en.next = heads[bucket];
+      heads[bucket] = e;
     }
   }
 }
 
-void LshIndex::grow(Band& band) {
-  band.heads.assign(band.heads.size() * 2, kNone);
-  for (uint32_t i = 0; i < band.entries.size(); ++i) {
-    const uint32_t bucket = bucket_of(band.entries[i].key, band.heads.size());
-    band.entries[i].next = band.heads[bucket];
-    band.heads[bucket] = i;
-  }
+void LshIndex::band_keys(std::span<const uint64_t> signature,
+                         std::span<uint64_t> keys) const noexcept {
+  const std::size_t n = std::min<std::size_t>(keys.size(), params_.bands);
+  for (uint32_t b = 0; b < n; ++b) keys[b] = lsh_band_key(signature, b, params_.rows, params_.seed);
 }
 
 void LshIndex::add(uint32_t doc, std::span<const uint64_t> signature) {
-  for (uint32_t b = 0; b < params_.bands; ++b) {
-    Band& band = bands_[b];
-    if (band.entries.size() >= band.heads.size()) grow(band);
-    const uint64_t key = lsh_band_key(signature, b, params_.rows, params_.seed);
-    const uint32_t bucket = bucket_of(key, band.heads.size());
-    band.entries.push_back(Entry{key, doc, band.heads[bucket]});
-    band.heads[bucket] = static_cast<uint32_t>(band.entries.size() - 1);
+  uint64_t keys[kMaxBandsOnStack];
+  if (params_.bands <= kMaxBandsOnStack) {
+    band_keys(signature, std::span<uint64_t>(keys, params_.bands));
+    add_keys(doc, std::span<const uint64_t>(keys, params_.bands));
+  } else {
+    std::vector<uint64_t> heap(params_.bands);
+    band_keys(signature, heap);
+    add_keys(doc, heap);
+  }
+}
+
+void LshIndex::add_keys(uint32_t doc, std::span<const uint64_t> keys) {
+  const auto e = static_cast<uint32_t>(documents_);
+  if ((e >> kChunkBits) >= chunks_.size()) {  // chunks survive clear(): reuse them first
+    chunks_.push_back(std::make_unique_for_overwrite<Entry[]>(kChunk * bands_.size()));
+    doc_chunks_.push_back(std::make_unique_for_overwrite<uint32_t[]>(kChunk));
+  }
+  // At most two entries per bucket on average: chains stay short and heads cost 2-4 bytes per
+  // document and band. rehash() relinks the entries [0, e).
+  if (!bands_.empty() && std::size_t{e} + 1 > 2 * bands_[0].heads.size()) {
+    rehash(2 * bands_[0].heads.size());
+  }
+  doc_chunks_[e >> kChunkBits][e & (kChunk - 1)] = doc;
+  for (uint32_t b = 0; b < bands_.size(); ++b) {
+    std::vector<uint32_t>& heads = bands_[b].heads;
+    const uint64_t key = mix_key(keys[b]);
+    const uint32_t bucket = bucket_of(key, heads.size());
+    entry(b, e) =
+        Entry{static_cast<uint32_t>(key), static_cast<uint32_t>(key >> 32), heads[bucket]};
+    heads[bucket] = e;
   }
   ++documents_;
 }
 
 void LshIndex::query(std::span<const uint64_t> signature, std::vector<uint32_t>& out) const {
+  uint64_t keys[kMaxBandsOnStack];
+  if (params_.bands <= kMaxBandsOnStack) {
+    band_keys(signature, std::span<uint64_t>(keys, params_.bands));
+    query_keys(std::span<const uint64_t>(keys, params_.bands), out);
+  } else {
+    std::vector<uint64_t> heap(params_.bands);
+    band_keys(signature, heap);
+    query_keys(heap, out);
+  }
+}
+
+void LshIndex::query_keys(std::span<const uint64_t> keys, std::vector<uint32_t>& out) const {
   out.clear();
-  for (uint32_t b = 0; b < params_.bands; ++b) {
-    const Band& band = bands_[b];
-    const uint64_t key = lsh_band_key(signature, b, params_.rows, params_.seed);
-    for (uint32_t i = band.heads[bucket_of(key, band.heads.size())]; i != kNone;
-         i = band.entries[i].next) {
-      if (band.entries[i].key == key) out.push_back(band.entries[i].doc);
+  for (uint32_t b = 0; b < bands_.size(); ++b) {
+    const std::vector<uint32_t>& heads = bands_[b].heads;
+    const uint64_t key = mix_key(keys[b]);
+    for (uint32_t e = heads[bucket_of(key, heads.size())]; e != kNone;) {
+      const Entry& en = entry(b, e);
+      if (en.key() == key) out.push_back(doc_chunks_[e >> kChunkBits][e & (kChunk - 1)]);
+      e = en.next;
     }
   }
   std::sort(out.begin(), out.end());
   out.erase(std::unique(out.begin(), out.end()), out.end());
 }
 
+void LshIndex::clear() noexcept {
+  for (Band& b : bands_) std::fill(b.heads.begin(), b.heads.end(), kNone);
+  documents_ = 0;
+}
+
 std::size_t LshIndex::memory_bytes() const noexcept {
-  std::size_t bytes = 0;
-  for (const Band& b : bands_) {
-    bytes += b.heads.capacity() * sizeof(uint32_t) + b.entries.capacity() * sizeof(Entry);
-  }
+  std::size_t bytes = (chunks_.capacity() + doc_chunks_.capacity()) * sizeof(void*);
+  bytes += chunks_.size() * kChunk * (bands_.size() * sizeof(Entry) + sizeof(uint32_t));
+  for (const Band& b : bands_) bytes += b.heads.capacity() * sizeof(uint32_t);
   return bytes;
 }
 

@@ -19,14 +19,26 @@
 // to P(t + margin) >= recall (t = 0.8: b = 14, r = 7, P(0.85) = 0.9955).
 // Candidates are only candidates: callers verify them.
 //
-// Storage: per band, a chained hash table of (band key, document) entries, 16 bytes per entry,
-// so about 16*b + 8*b*load bytes per document (~170 B at b = 9).
+// Storage: per band, a chained hash table whose entries are 12 bytes (the 64-bit band key, mixed
+// by a bijection, and the 32-bit index of the next entry in the chain), kept in fixed-size chunks
+// so that growth never copies them; bucket heads are 4 bytes at a load of 1..2 entries per
+// bucket; the document numbers are stored once (4 bytes), not once per band. Memory per
+// document: about b * (12 + 2..4) + 4 bytes (~200-230 B at b = 14), with no transient doubling
+// of the entries. (A 32-bit fingerprint instead of the key would not do: the bucket bits come
+// from the stored value, so entries of one bucket would agree on them and a 2^20-bucket table
+// would compare only 12 independent bits.)
 //
-// Thread safety: query() may run concurrently with other query() calls; add() needs a single
-// writer and must not overlap queries. Cost: add O(b); query O(b + candidates).
+// Band keys can be computed apart from the index (band_keys(), thread-safe and pure) and passed
+// to add_keys()/query_keys(), so that hashing runs on many threads and only the table update is
+// serial.
+//
+// Thread safety: query() and query_keys() may run concurrently with each other; add(),
+// add_keys() and clear() need a single writer and must not overlap queries. Cost: add O(b);
+// query O(b + candidates).
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <vector>
 
@@ -75,25 +87,46 @@ class LshIndex {
   // sorted and unique.
   void query(std::span<const uint64_t> signature, std::vector<uint32_t>& out) const;
 
+  // keys[b] = lsh_band_key(signature, b, rows, seed) for every band (keys.size() == bands).
+  void band_keys(std::span<const uint64_t> signature, std::span<uint64_t> keys) const noexcept;
+  // add() and query() with the band keys computed by band_keys().
+  void add_keys(uint32_t doc, std::span<const uint64_t> keys);
+  void query_keys(std::span<const uint64_t> keys, std::vector<uint32_t>& out) const;
+
+  // Removes every document; keeps the allocated memory for reuse.
+  void clear() noexcept;
+
   // Heap bytes held by the tables.
   std::size_t memory_bytes() const noexcept;
 
  private:
-  struct Entry {
-    uint64_t key;
-    uint32_t doc;
-    uint32_t next;  // index of the next entry in the chain, or kNone
+  struct Entry {              // 12 bytes: two 32-bit halves avoid the padding of a uint64_t member
+    uint32_t key_lo, key_hi;  // the mixed band key
+    uint32_t next;            // index of the next entry in the chain, or kNone
+    uint64_t key() const noexcept { return (uint64_t{key_hi} << 32) | key_lo; }
   };
   struct Band {
     std::vector<uint32_t> heads;  // power-of-two bucket array, kNone = empty
-    std::vector<Entry> entries;
   };
   static constexpr uint32_t kNone = 0xFFFFFFFFu;
+  static constexpr uint32_t kMaxBandsOnStack = 64;  // add()/query() hash on the stack up to this
+  static constexpr unsigned kChunkBits = 12;        // entries per chunk and band: 4 Ki (48 KiB)
+  static constexpr std::size_t kChunk = std::size_t{1} << kChunkBits;
 
-  void grow(Band& band);
+  // Entry e of band b lives in chunks_[e >> kChunkBits][b * kChunk + (e & (kChunk - 1))]: one
+  // allocation per chunk holds that chunk's entries for every band.
+  const Entry& entry(uint32_t band, uint32_t e) const noexcept {
+    return chunks_[e >> kChunkBits][band * kChunk + (e & (kChunk - 1))];
+  }
+  Entry& entry(uint32_t band, uint32_t e) noexcept {
+    return chunks_[e >> kChunkBits][band * kChunk + (e & (kChunk - 1))];
+  }
+  void rehash(std::size_t buckets);
 
   LshParams params_;
   std::vector<Band> bands_;
+  std::vector<std::unique_ptr<Entry[]>> chunks_;
+  std::vector<std::unique_ptr<uint32_t[]>> doc_chunks_;  // entry -> document number
   std::size_t documents_ = 0;
 };
 

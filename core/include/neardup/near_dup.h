@@ -7,12 +7,20 @@
 //   for (auto& text : texts) { c->prepare(text, doc, scratch); c->add(doc); }  // input order
 //   std::vector<neardup::NearDupAssignment> a = c->finish();
 //
-// prepare() (normalize, shingle, sign) is the expensive, parallel part: it is const and may run
-// on many threads at once, each with its own Scratch. add() must be called in input order by a
-// single thread; it queries the LSH index, verifies every candidate and links documents whose
-// verified Jaccard similarity reaches the threshold. Because add() runs in input order and
-// union-find roots are the smallest document number, the clusters are the same whatever the
-// thread count used for prepare().
+// prepare() (normalize, shingle, sign, LSH band keys) is the expensive, parallel part: it is const
+// and may run on many threads at once, each with its own Scratch. add() must be called in input
+// order by a single thread; it queries the LSH index, verifies every candidate and links documents
+// whose verified Jaccard similarity reaches the threshold.
+//
+// add_batch() adds a run of documents in input order and spreads most of add()'s work over the
+// threads of a caller-supplied ParallelRunner: every document of the batch queries the index as
+// it was before the batch and verifies those candidates in parallel (read-only), its shingle set
+// or signature is stored in parallel, and only the cheap part is serial (exact-copy lookup, pairs
+// within the batch, union-find, index insertion). The clusters, representatives and similarities
+// are exactly those of calling add() for each document in turn, for any batch size and thread
+// count (union-find roots are the smallest document number; verified pairs are a superset of the
+// ones add() checks, within the same components). Only the NearDupStats counters of skipped and
+// verified pairs may differ between batch sizes (never between thread counts).
 //
 // Verification (VerifyMode):
 //   kShingles   exact Jaccard of the two documents' sets of shingle hashes (kept in one arena,
@@ -30,12 +38,16 @@
 //                    threshold; otherwise it starts a cluster of its own. Every member is then
 //                    similar to its representative.
 //
-// Thread safety: prepare() concurrently; add()/finish() single-threaded. Memory per document:
-// ~250 B of LSH entries + 512 B signature (kSignature) or 8 B per shingle (kShingles), plus the
-// caller's ids.
+// Thread safety: prepare() concurrently; add()/add_batch()/finish() single-threaded (add_batch
+// runs its own parallel phases through the runner). Memory per document at 128 slots and 14
+// bands: ~205 B of LSH entries + 512 B signature (kSignature) or 8 B per shingle (kShingles),
+// + ~65 B of bookkeeping (exact-copy table, union-find, copy links): ~780 B per document with
+// kSignature (measured: 766 B/doc from memory_bytes() at 1M synthetic documents), plus the
+// caller's ids. Signatures, shingle sets and LSH entries grow in chunks, never by copying.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string_view>
@@ -70,6 +82,7 @@ struct NearDupOptions {
 struct PreparedDoc {
   std::vector<uint64_t> shingles;   // shingle hashes in document order (repeats kept)
   std::vector<uint64_t> signature;  // num_perm slots
+  std::vector<uint64_t> band_keys;  // LshIndex::band_keys() of the signature, one per band
   Hash128 exact_key;                // XXH3-128 of the normalized text
   uint64_t text_bytes = 0;          // length of the original text
 };
@@ -88,6 +101,12 @@ struct NearDupStats {
   uint64_t rejected = 0;        // candidates verification rejected (LSH false positives)
   uint64_t skipped_linked = 0;  // candidates already in the same cluster (no check needed)
 };
+
+// Runs body(i, worker) once for every i in [0, n), possibly on several threads, and returns when
+// all calls are done. `worker` (0 .. threads-1) identifies the calling thread; no two concurrent
+// calls share a worker number. An empty runner means: run serially on the calling thread.
+using ParallelBody = std::function<void(std::size_t i, unsigned worker)>;
+using ParallelRunner = std::function<void(std::size_t n, const ParallelBody& body)>;
 
 class NearDupClusterer {
  public:
@@ -114,6 +133,9 @@ class NearDupClusterer {
 
   // Adds the next document in input order; returns its number (0, 1, 2, ...).
   uint32_t add(const PreparedDoc& doc);
+  // Adds docs[0], docs[1], ... in input order, as add() on each would (see the header comment),
+  // running the parallel phases through `run`. Returns the number of docs[0].
+  uint32_t add_batch(std::span<const PreparedDoc> docs, const ParallelRunner& run = {});
 
   // Cluster assignment of every document added so far, by document number. (Not const: it may
   // sort stored shingle sets to compute similarities.)
@@ -131,21 +153,30 @@ class NearDupClusterer {
 
  private:
   explicit NearDupClusterer(NearDupOptions options);
-  double similarity(uint32_t a, uint32_t b);
-  std::span<const uint64_t> sorted_shingles(uint32_t doc);
+  double similarity(uint32_t a, uint32_t b);  // sorts shingle sets on first use
+  // similarity() of two documents whose sets are already sorted (or kSignature); read-only.
+  double similarity_sorted(uint32_t a, uint32_t b) const noexcept;
+  void sort_shingles(uint32_t doc) noexcept;
   std::span<const uint32_t> signature32(uint32_t doc) const;
-  void store(uint32_t doc, const PreparedDoc& prepared, bool copy);
+  uint64_t* allocate_shingles(std::size_t n);
+  void store(uint32_t doc, const PreparedDoc& prepared) noexcept;  // into reserved storage
+  void link(uint32_t doc, uint32_t other, double similarity);      // a verified pair
 
   NearDupOptions options_;
   MinHasher hasher_;
   LshIndex index_;
+  LshIndex batch_index_;  // documents of the current batch only (pairs within the batch)
   ExactIndex exact_;
   // Verification data, one entry per document. Shingle sets (kShingles) are stored as
-  // prepared, unsorted, in fixed-size chunks so that growth never copies them, and are sorted and
-  // deduplicated the first time verification needs them (most documents never are).
-  static constexpr std::size_t kShingleChunk = std::size_t{1} << 20;  // values per chunk (8 MiB)
+  // prepared, unsorted, in large chunks so that growth never copies them (huge pages where the
+  // OS offers them), and are sorted and deduplicated the first time verification needs them
+  // (most documents never are).
+  static constexpr std::size_t kShingleChunk = std::size_t{1} << 22;  // values per chunk (32 MiB)
   static constexpr std::size_t kSignatureChunk = 4096;                // documents per chunk
-  std::vector<std::unique_ptr<uint64_t[]>> shingle_chunks_;
+  struct ChunkFree {
+    void operator()(uint64_t* p) const noexcept;
+  };
+  std::vector<std::unique_ptr<uint64_t[], ChunkFree>> shingle_chunks_;
   std::size_t shingle_chunk_used_ = 0;
   std::size_t shingle_chunk_capacity_ = 0;
   std::vector<uint64_t*> shingle_ptr_;
@@ -157,6 +188,18 @@ class NearDupClusterer {
   UnionFind components_;               // kComponents
   std::vector<uint32_t> cluster_of_;   // kRepresentative: the representative joined
   std::vector<float> rep_similarity_;  // kRepresentative: similarity to it
+  // Per-batch work space (reused).
+  struct Pending {
+    uint32_t begin = 0, end = 0;  // this document's candidates in cand_ / cand_root_ / cand_sim_
+    uint8_t copy = 0;             // exact copy of an earlier document
+    uint8_t in_batch_pairs = 0;   // collides with another document of the batch
+  };
+  std::vector<Pending> pending_;
+  std::vector<std::vector<uint32_t>> old_candidates_;  // per document of the batch
+  std::vector<uint32_t> cand_;       // candidates from before the batch, concatenated
+  std::vector<uint32_t> cand_root_;  // kComponents: their union-find root at batch start
+  std::vector<double> cand_sim_;     // similarity, or -1 when skipped
+  std::vector<uint32_t> to_sort_;    // earlier documents whose sets the batch needs sorted
   std::vector<uint32_t> candidates_;
   NearDupStats stats_;
 };

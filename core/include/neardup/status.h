@@ -19,6 +19,8 @@
 #include <string_view>
 #include <utility>
 
+#include "neardup/export.h"
+
 namespace neardup {
 
 enum class StatusCode : uint8_t {
@@ -34,9 +36,9 @@ enum class StatusCode : uint8_t {
 };
 
 // A short stable name for a code, e.g. "parse error".
-std::string_view status_code_name(StatusCode code) noexcept;
+NEARDUP_API std::string_view status_code_name(StatusCode code) noexcept;
 
-class [[nodiscard]] Status {
+class [[nodiscard]] NEARDUP_API Status {
  public:
   Status() noexcept = default;  // ok
   Status(StatusCode code, std::string message) : code_(code), message_(std::move(message)) {}
