@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "kernels/minhash_kernels.h"
+#include "kernels/simhash_kernels.h"
 #include "neardup/minhash.h"
 
 namespace neardup {
@@ -70,6 +71,42 @@ MinHashPermKernelFn minhash_perm_kernel(MinHashKernel kernel) noexcept {
     return &minhash_perm_avx2;
   }
   return &minhash_perm_scalar;
+}
+
+}  // namespace detail
+
+// SimHash: the same policy (CPU features, then NEARDUP_FORCE_KERNEL), resolved once.
+SimHashKernel simhash_active_kernel() noexcept {
+  static const SimHashKernel kernel = minhash_active_kernel() == MinHashKernel::kAvx2
+                                          ? SimHashKernel::kAvx2
+                                          : SimHashKernel::kScalar;
+  return kernel;
+}
+
+bool simhash_kernel_supported(SimHashKernel kernel) noexcept {
+  return kernel != SimHashKernel::kAvx2 || minhash_kernel_supported(MinHashKernel::kAvx2);
+}
+
+std::string_view simhash_kernel_name(SimHashKernel kernel) noexcept {
+  switch (kernel) {
+    case SimHashKernel::kAuto:
+      return "auto";
+    case SimHashKernel::kScalar:
+      return "scalar";
+    case SimHashKernel::kAvx2:
+      return "avx2";
+  }
+  return "unknown";
+}
+
+namespace detail {
+
+SimHashAccFn simhash_acc_kernel(SimHashKernel kernel) noexcept {
+  if (kernel == SimHashKernel::kAuto) kernel = simhash_active_kernel();
+  if (kernel == SimHashKernel::kAvx2 && simhash_kernel_supported(SimHashKernel::kAvx2)) {
+    return &simhash_acc_avx2;
+  }
+  return &simhash_acc_scalar;
 }
 
 }  // namespace detail

@@ -1,0 +1,637 @@
+#include "neardup/hamming_index.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <mutex>
+#include <new>
+#include <shared_mutex>
+#include <utility>
+
+#include "kernels/simhash_kernels.h"
+#include "neardup/hash.h"
+#include "neardup/parallel.h"
+
+namespace neardup {
+
+namespace {
+
+constexpr char kMagic[8] = {'N', 'D', 'U', 'P', 'H', 'A', 'M', 'M'};
+constexpr std::size_t kHeaderBytes = 64;
+constexpr uint32_t kKindHamming = 2;
+constexpr uint32_t kTagParams = 1;
+constexpr uint32_t kTagFingerprints = 2;
+constexpr std::size_t kParamsBytes = 24;
+constexpr uint32_t kNone = 0xFFFFFFFFu;
+constexpr unsigned kMinTableBits = 4;
+
+// --- little-endian encoding (the conventions of index.cpp) -------------------------------------
+void put_u32(std::string& out, uint32_t v) {
+  char b[4];
+  for (int i = 0; i < 4; ++i) b[i] = static_cast<char>((v >> (8 * i)) & 0xFF);
+  out.append(b, 4);
+}
+void put_u64(std::string& out, uint64_t v) {
+  char b[8];
+  for (int i = 0; i < 8; ++i) b[i] = static_cast<char>((v >> (8 * i)) & 0xFF);
+  out.append(b, 8);
+}
+uint32_t get_u32(const char* p) noexcept {
+  uint32_t v = 0;
+  for (int i = 3; i >= 0; --i) v = (v << 8) | static_cast<unsigned char>(p[i]);
+  return v;
+}
+uint64_t get_u64(const char* p) noexcept {
+  uint64_t v = 0;
+  for (int i = 7; i >= 0; --i) v = (v << 8) | static_cast<unsigned char>(p[i]);
+  return v;
+}
+void pad8(std::string& out) {
+  while (out.size() % 8 != 0) out.push_back('\0');
+}
+
+// C(n, k), saturating at UINT32_MAX.
+uint32_t binomial(uint32_t n, uint32_t k) noexcept {
+  if (k > n) return 0;
+  k = std::min(k, n - k);
+  uint64_t r = 1;
+  for (uint32_t i = 0; i < k; ++i) {
+    // r * (n - i) / (i + 1) is exact: r * (n - i) is divisible by i + 1 (it is C(n, i+1) * (i+1)).
+    r = r * (n - i) / (i + 1);
+    if (r > UINT32_MAX) return UINT32_MAX;
+  }
+  return static_cast<uint32_t>(r);
+}
+
+uint32_t derive_blocks(uint32_t bits, uint32_t k, uint64_t expected) noexcept {
+  const double n = static_cast<double>(std::max<uint64_t>(expected, 1));
+  uint32_t best = k + 1;
+  double best_cost = -1;
+  for (uint32_t b = k + 1; b <= bits && b <= k + 64; ++b) {
+    const uint32_t t = binomial(b, k);
+    if (t > kMaxHammingTables) break;  // C(b, k) grows with b
+    // The smallest key: the b - k smallest blocks, each at least floor(bits / b) bits.
+    const double key_bits = static_cast<double>((b - k) * (bits / b));
+    const double cost =
+        static_cast<double>(t) * (2.0 + n / std::ldexp(1.0, static_cast<int>(key_bits)));
+    if (best_cost < 0 || cost < best_cost) {
+      best_cost = cost;
+      best = b;
+    }
+  }
+  return best;
+}
+
+bool masked_equal(const Fingerprint128& x, const Fingerprint128& y,
+                  const Fingerprint128& m) noexcept {
+  return (((x.lo ^ y.lo) & m.lo) | ((x.hi ^ y.hi) & m.hi)) == 0;
+}
+
+}  // namespace
+
+// --- params -------------------------------------------------------------------------------------
+
+Status HammingIndexParams::validate() const {
+  if (bits != 64 && bits != 128) {
+    return Status::invalid_argument("Hamming index bits must be 64 or 128, got " +
+                                    std::to_string(bits));
+  }
+  if (max_distance >= bits) {
+    return Status::invalid_argument("max distance " + std::to_string(max_distance) +
+                                    " must be below the fingerprint width " + std::to_string(bits));
+  }
+  if (blocks != 0 && (blocks <= max_distance || blocks > bits)) {
+    return Status::invalid_argument("blocks must be in (max distance, bits] = (" +
+                                    std::to_string(max_distance) + ", " + std::to_string(bits) +
+                                    "], got " + std::to_string(blocks));
+  }
+  if (tables() > kMaxHammingTables) {
+    return Status::out_of_range("C(" + std::to_string(resolved_blocks()) + ", " +
+                                std::to_string(max_distance) + ") tables exceed the limit of " +
+                                std::to_string(kMaxHammingTables));
+  }
+  return Status();
+}
+
+uint32_t HammingIndexParams::resolved_blocks() const noexcept {
+  if (blocks != 0) return blocks;
+  return derive_blocks(bits == 128 ? 128 : 64, std::min(max_distance, bits - 1), expected_size);
+}
+
+uint32_t HammingIndexParams::tables() const noexcept {
+  return binomial(resolved_blocks(), max_distance);
+}
+
+// --- state --------------------------------------------------------------------------------------
+
+struct HammingIndex::State {
+  HammingIndexParams params;
+  uint32_t words = 1;
+  std::vector<Fingerprint128> masks;  // one per table: the bits of its block combination
+
+  mutable std::shared_mutex mu;              // guards everything below
+  std::vector<uint64_t> lo, hi;              // hi only for 128-bit indexes
+  std::vector<std::vector<uint32_t>> heads;  // per table: bucket -> newest id, kNone = empty
+  std::vector<std::vector<uint32_t>> next;   // per table: id -> next id in its chain
+  unsigned table_bits = kMinTableBits;
+  std::size_t n = 0;
+
+  explicit State(HammingIndexParams p) : params(p), words(p.bits / 64) {
+    const uint32_t b = params.resolved_blocks();
+    params.blocks = b;
+    const uint32_t keep = b - params.max_distance;  // blocks per key
+    std::vector<Fingerprint128> block_mask(b);
+    for (uint32_t i = 0; i < b; ++i) {
+      const uint32_t start = i * params.bits / b, end = (i + 1) * params.bits / b;
+      for (uint32_t bit = start; bit < end; ++bit) {
+        if (bit < 64) {
+          block_mask[i].lo |= uint64_t{1} << bit;
+        } else {
+          block_mask[i].hi |= uint64_t{1} << (bit - 64);
+        }
+      }
+    }
+    // Every combination of `keep` blocks, in lexicographic order.
+    std::vector<uint32_t> comb(keep);
+    for (uint32_t i = 0; i < keep; ++i) comb[i] = i;
+    while (true) {
+      Fingerprint128 m;
+      for (const uint32_t c : comb) {
+        m.lo |= block_mask[c].lo;
+        m.hi |= block_mask[c].hi;
+      }
+      masks.push_back(m);
+      // Advance: the rightmost element that can still move right.
+      int i = static_cast<int>(keep) - 1;
+      while (i >= 0 && comb[static_cast<std::size_t>(i)] == b - keep + static_cast<uint32_t>(i))
+        --i;
+      if (i < 0) break;
+      ++comb[static_cast<std::size_t>(i)];
+      for (auto j = static_cast<std::size_t>(i) + 1; j < keep; ++j) comb[j] = comb[j - 1] + 1;
+    }
+    heads.assign(masks.size(), std::vector<uint32_t>(std::size_t{1} << table_bits, kNone));
+    next.resize(masks.size());
+  }
+
+  Fingerprint128 fp(std::size_t id) const noexcept {
+    return Fingerprint128{lo[id], words == 2 ? hi[id] : 0};
+  }
+
+  std::size_t bucket(const Fingerprint128& f, std::size_t t) const noexcept {
+    const Fingerprint128& m = masks[t];
+    uint64_t key = f.lo & m.lo;
+    if (words == 2) key ^= detail::simhash_mix((f.hi & m.hi) ^ 0x9E3779B97F4A7C15ULL);
+    return static_cast<std::size_t>(detail::simhash_mix(key) >> (64 - table_bits));
+  }
+
+  // The first table whose key the two fingerprints share (exists when they are within
+  // max_distance; the caller knows they share table `upto`).
+  std::size_t first_shared_table(const Fingerprint128& x, const Fingerprint128& y,
+                                 std::size_t upto) const noexcept {
+    for (std::size_t t = 0; t < upto; ++t) {
+      if (masked_equal(x, y, masks[t])) return t;
+    }
+    return upto;
+  }
+
+  void link(std::size_t t, uint32_t id) noexcept {
+    const std::size_t b = bucket(fp(id), t);
+    next[t][id] = heads[t][b];
+    heads[t][b] = id;
+  }
+
+  Status check(const Fingerprint128& f) const {
+    if (words == 1 && f.hi != 0) {
+      return Status::invalid_argument("a 128-bit fingerprint given to a 64-bit Hamming index");
+    }
+    return Status();
+  }
+
+  // Exclusive lock held. All allocation happens before the first change.
+  Result<uint32_t> insert_locked(const Fingerprint128& f) {
+    if (n >= kMaxHammingFingerprints) {
+      return Status::out_of_range("Hamming index is full (" + std::to_string(n) + " fingerprints)");
+    }
+    const bool grow = n + 1 > (std::size_t{1} << table_bits);
+    std::vector<std::vector<uint32_t>> new_heads;
+    try {
+      const auto room = [](auto& v) {
+        if (v.size() == v.capacity()) v.reserve(std::max<std::size_t>(16, v.capacity() * 2));
+      };
+      room(lo);
+      if (words == 2) room(hi);
+      for (auto& v : next) room(v);
+      if (grow) {
+        new_heads.assign(masks.size(), std::vector<uint32_t>(std::size_t{1} << (table_bits + 1)));
+      }
+    } catch (const std::bad_alloc&) {
+      return Status::out_of_range("out of memory adding fingerprint " + std::to_string(n));
+    }
+    // No allocation below.
+    const auto id = static_cast<uint32_t>(n);
+    lo.push_back(f.lo);
+    if (words == 2) hi.push_back(f.hi);
+    for (auto& v : next) v.push_back(kNone);
+    ++n;
+    if (grow) {
+      ++table_bits;
+      for (std::size_t t = 0; t < masks.size(); ++t) {
+        heads[t].swap(new_heads[t]);
+        std::fill(heads[t].begin(), heads[t].end(), kNone);
+        for (std::size_t d = 0; d < id; ++d) link(t, static_cast<uint32_t>(d));
+      }
+    }
+    for (std::size_t t = 0; t < masks.size(); ++t) link(t, id);
+    return id;
+  }
+
+  void query_locked(const Fingerprint128& q, uint32_t k, std::vector<HammingMatch>& out) const {
+    out.clear();
+    if (n == 0) return;
+    for (std::size_t t = 0; t < masks.size(); ++t) {
+      for (uint32_t d = heads[t][bucket(q, t)]; d != kNone; d = next[t][d]) {
+        const Fingerprint128 x = fp(d);
+        if (!masked_equal(x, q, masks[t])) continue;  // a bucket collision
+        const uint32_t dist = hamming(x, q);
+        if (dist <= k && first_shared_table(x, q, t) == t) out.push_back({d, dist});
+      }
+    }
+    std::sort(out.begin(), out.end(), [](const HammingMatch& a, const HammingMatch& b) {
+      return a.distance != b.distance ? a.distance < b.distance : a.id < b.id;
+    });
+  }
+
+  // The pairs of table t (shared lock held by the caller).
+  void table_pairs(std::size_t t, uint32_t k, std::vector<HammingPair>& out,
+                   std::vector<uint32_t>& members) const {
+    const Fingerprint128& m = masks[t];
+    for (const uint32_t head : heads[t]) {
+      if (head == kNone || next[t][head] == kNone) continue;  // empty or a single member
+      members.clear();
+      for (uint32_t d = head; d != kNone; d = next[t][d]) members.push_back(d);
+      for (std::size_t i = 0; i < members.size(); ++i) {
+        const Fingerprint128 x = fp(members[i]);
+        for (std::size_t j = i + 1; j < members.size(); ++j) {
+          const Fingerprint128 y = fp(members[j]);
+          if (!masked_equal(x, y, m)) continue;
+          const uint32_t dist = hamming(x, y);
+          if (dist <= k && first_shared_table(x, y, t) == t) {
+            out.push_back(
+                {std::min(members[i], members[j]), std::max(members[i], members[j]), dist});
+          }
+        }
+      }
+    }
+  }
+
+  std::size_t memory_bytes_locked() const {
+    std::size_t m = sizeof(State) + (lo.capacity() + hi.capacity()) * sizeof(uint64_t) +
+                    masks.capacity() * sizeof(Fingerprint128);
+    for (const auto& v : heads) m += v.capacity() * sizeof(uint32_t);
+    for (const auto& v : next) m += v.capacity() * sizeof(uint32_t);
+    return m;
+  }
+};
+
+// --- public API ---------------------------------------------------------------------------------
+
+HammingIndex::HammingIndex(std::unique_ptr<State> state) : state_(std::move(state)) {}
+HammingIndex::HammingIndex(HammingIndex&&) noexcept = default;
+HammingIndex& HammingIndex::operator=(HammingIndex&&) noexcept = default;
+HammingIndex::~HammingIndex() = default;
+
+Result<HammingIndex> HammingIndex::create(HammingIndexParams params) {
+  NEARDUP_RETURN_IF_ERROR(params.validate());
+  try {
+    return HammingIndex(std::make_unique<State>(params));
+  } catch (const std::bad_alloc&) {
+    return Status::out_of_range("out of memory creating a Hamming index");
+  }
+}
+
+const HammingIndexParams& HammingIndex::params() const noexcept { return state_->params; }
+uint32_t HammingIndex::tables() const noexcept {
+  return static_cast<uint32_t>(state_->masks.size());
+}
+
+std::size_t HammingIndex::size() const {
+  std::shared_lock lock(state_->mu);
+  return state_->n;
+}
+
+Fingerprint128 HammingIndex::fingerprint(uint32_t id) const {
+  std::shared_lock lock(state_->mu);
+  NEARDUP_DCHECK(id < state_->n);
+  return state_->fp(id);
+}
+
+std::size_t HammingIndex::memory_bytes() const {
+  std::shared_lock lock(state_->mu);
+  return state_->memory_bytes_locked();
+}
+
+void HammingIndex::reserve(std::size_t fingerprints) {
+  State& s = *state_;
+  std::unique_lock lock(s.mu);
+  try {
+    s.lo.reserve(fingerprints);
+    if (s.words == 2) s.hi.reserve(fingerprints);
+    for (auto& v : s.next) v.reserve(fingerprints);
+  } catch (const std::bad_alloc&) {  // NOLINT(bugprone-empty-catch): reserve is only a hint
+  }
+}
+
+Result<uint32_t> HammingIndex::add(Fingerprint64 fp) { return add(Fingerprint128{fp, 0}); }
+
+Result<uint32_t> HammingIndex::add(const Fingerprint128& fp) {
+  State& s = *state_;
+  NEARDUP_RETURN_IF_ERROR(s.check(fp));
+  std::unique_lock lock(s.mu);
+  return s.insert_locked(fp);
+}
+
+Status HammingIndex::query(Fingerprint64 fp, uint32_t k, std::vector<HammingMatch>& out) const {
+  return query(Fingerprint128{fp, 0}, k, out);
+}
+
+namespace {
+Status check_k(uint32_t k, uint32_t max_distance) {
+  if (k > max_distance) {
+    return Status::invalid_argument("distance " + std::to_string(k) +
+                                    " exceeds the index's max distance " +
+                                    std::to_string(max_distance));
+  }
+  return Status();
+}
+}  // namespace
+
+Status HammingIndex::query(const Fingerprint128& fp, uint32_t k,
+                           std::vector<HammingMatch>& out) const {
+  const State& s = *state_;
+  out.clear();
+  NEARDUP_RETURN_IF_ERROR(s.check(fp));
+  NEARDUP_RETURN_IF_ERROR(check_k(k, s.params.max_distance));
+  std::shared_lock lock(s.mu);
+  try {
+    s.query_locked(fp, k, out);
+  } catch (const std::bad_alloc&) {
+    out.clear();
+    return Status::out_of_range("out of memory in a Hamming query");
+  }
+  return Status();
+}
+
+Status HammingIndex::all_pairs(uint32_t k, std::vector<HammingPair>& out, unsigned threads) const {
+  const State& s = *state_;
+  out.clear();
+  NEARDUP_RETURN_IF_ERROR(check_k(k, s.params.max_distance));
+  std::shared_lock lock(s.mu);
+  const std::size_t tables = s.masks.size();
+  const unsigned workers = std::max(1u, std::min<unsigned>(threads, static_cast<unsigned>(tables)));
+  try {
+    std::vector<std::vector<HammingPair>> found(tables);
+    std::vector<std::vector<uint32_t>> members(workers);
+    parallel_for(tables, workers, [&](std::size_t t, unsigned w) {
+      try {
+        s.table_pairs(t, k, found[t], members[w]);
+      } catch (const std::bad_alloc&) {
+        found[t].clear();
+        found[t].push_back({kNone, kNone, kNone});  // marks the failure
+      }
+    });
+    std::size_t total = 0;
+    for (const auto& f : found) {
+      if (!f.empty() && f.back().a == kNone) {
+        return Status::out_of_range("out of memory collecting Hamming pairs");
+      }
+      total += f.size();
+    }
+    out.reserve(total);
+    for (auto& f : found) {
+      out.insert(out.end(), f.begin(), f.end());
+      std::vector<HammingPair>().swap(f);
+    }
+  } catch (const std::bad_alloc&) {
+    out.clear();
+    return Status::out_of_range("out of memory collecting Hamming pairs");
+  }
+  std::sort(out.begin(), out.end(), [](const HammingPair& x, const HammingPair& y) {
+    return x.a != y.a ? x.a < y.a : x.b < y.b;
+  });
+  return Status();
+}
+
+// --- serialization ------------------------------------------------------------------------------
+
+std::string HammingIndex::serialize() const {
+  const State& s = *state_;
+  std::shared_lock lock(s.mu);
+  const HammingIndexParams& p = s.params;
+  std::string payload;
+  payload.reserve(64 + s.n * 8 * s.words);
+  const auto section = [&payload](uint32_t tag, std::size_t length) {
+    put_u32(payload, tag);
+    put_u32(payload, 0);
+    put_u64(payload, length);
+  };
+  section(kTagParams, kParamsBytes);
+  put_u32(payload, p.bits);
+  put_u32(payload, p.max_distance);
+  put_u32(payload, p.blocks);
+  put_u32(payload, static_cast<uint32_t>(s.masks.size()));
+  put_u64(payload, p.expected_size);
+  section(kTagFingerprints, 16 + 8 * s.words * s.n);
+  put_u64(payload, s.n);
+  put_u32(payload, s.words);
+  put_u32(payload, 0);
+  for (std::size_t d = 0; d < s.n; ++d) {
+    put_u64(payload, s.lo[d]);
+    if (s.words == 2) put_u64(payload, s.hi[d]);
+  }
+  pad8(payload);
+
+  std::string file;
+  file.reserve(kHeaderBytes + payload.size());
+  file.append(kMagic, sizeof kMagic);
+  put_u32(file, kHammingIndexFormatVersion);
+  put_u32(file, kKindHamming);
+  put_u32(file, p.bits);
+  put_u32(file, p.max_distance);
+  put_u32(file, p.blocks);
+  put_u32(file, static_cast<uint32_t>(s.masks.size()));
+  put_u64(file, p.expected_size);
+  put_u64(file, s.n);
+  put_u64(file, payload.size());
+  put_u64(file, hash64(payload.data(), payload.size(), 0));
+  file.append(payload);
+  return file;
+}
+
+Status HammingIndex::save(const std::string& path) const {
+  std::string bytes;
+  try {
+    bytes = serialize();
+  } catch (const std::bad_alloc&) {
+    return Status::io_error(path + ": out of memory serializing the Hamming index");
+  }
+  const std::string tmp = path + ".tmp";
+  std::FILE* f = std::fopen(tmp.c_str(), "wb");
+  if (f == nullptr) {
+    return Status::io_error(tmp + ": cannot open for writing: " + std::strerror(errno));
+  }
+  const std::size_t written = std::fwrite(bytes.data(), 1, bytes.size(), f);
+  const bool write_ok = written == bytes.size() && std::fflush(f) == 0;
+  const int saved_errno = errno;
+  const bool close_ok = std::fclose(f) == 0;
+  if (!write_ok || !close_ok) {
+    std::remove(tmp.c_str());
+    return Status::io_error(tmp + ": write failed: " + std::strerror(saved_errno));
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    const int e = errno;
+    std::remove(tmp.c_str());
+    return Status::io_error(path + ": cannot rename " + tmp + ": " + std::strerror(e));
+  }
+  return Status();
+}
+
+Result<HammingIndex> HammingIndex::load(const std::string& path) {
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (f == nullptr) return Status::io_error(path + ": cannot open: " + std::strerror(errno));
+  std::string bytes;
+  Status st;
+  try {
+    char buf[1 << 16];
+    while (true) {
+      const std::size_t got = std::fread(buf, 1, sizeof buf, f);
+      bytes.append(buf, got);
+      if (got < sizeof buf) break;
+    }
+    if (std::ferror(f) != 0) st = Status::io_error(path + ": read error: " + std::strerror(errno));
+  } catch (const std::bad_alloc&) {
+    st = Status::io_error(path + ": out of memory reading the file");
+  }
+  std::fclose(f);
+  if (!st.ok()) return st;
+  return deserialize(bytes, path);
+}
+
+Result<HammingIndex> HammingIndex::deserialize(std::string_view file, const std::string& path) {
+  const auto corrupt = [&path](const std::string& what) {
+    return Status::corrupt_data(path + ": " + what);
+  };
+  if (file.empty()) return corrupt("empty file, not a neardup Hamming index");
+  if (std::memcmp(file.data(), kMagic, std::min(file.size(), sizeof kMagic)) != 0) {
+    return corrupt("not a neardup Hamming index (bad magic)");
+  }
+  if (file.size() < kHeaderBytes) {
+    return corrupt("truncated: " + std::to_string(file.size()) + " bytes, the header alone is 64");
+  }
+  const char* h = file.data();
+  const uint32_t version = get_u32(h + 8);
+  if (version != kHammingIndexFormatVersion) {
+    return Status::unsupported_version(path + ": Hamming index format version " +
+                                       std::to_string(version) + ", this build reads version " +
+                                       std::to_string(kHammingIndexFormatVersion));
+  }
+  const uint32_t kind = get_u32(h + 12);
+  HammingIndexParams p;
+  p.bits = get_u32(h + 16);
+  p.max_distance = get_u32(h + 20);
+  p.blocks = get_u32(h + 24);
+  const uint32_t tables = get_u32(h + 28);
+  p.expected_size = get_u64(h + 32);
+  const uint64_t count = get_u64(h + 40);
+  const uint64_t payload_size = get_u64(h + 48);
+  const uint64_t checksum = get_u64(h + 56);
+  if (kind != kKindHamming) return corrupt("unknown index kind " + std::to_string(kind));
+  const uint64_t have = file.size() - kHeaderBytes;
+  if (payload_size > have) {
+    return corrupt("truncated: the header promises " + std::to_string(payload_size) +
+                   " payload bytes, the file has " + std::to_string(have));
+  }
+  if (payload_size < have) {
+    return corrupt(std::to_string(have - payload_size) + " unexpected bytes after the payload");
+  }
+  const std::string_view payload = file.substr(kHeaderBytes);
+  if (hash64(payload.data(), payload.size(), 0) != checksum) {
+    return corrupt("checksum mismatch (the payload is corrupt)");
+  }
+  if (Status v = p.validate(); !v.ok()) return corrupt("invalid parameters: " + v.message());
+  if (p.blocks == 0 || tables != p.tables()) {
+    return corrupt("inconsistent header: " + std::to_string(tables) + " tables for " +
+                   std::to_string(p.blocks) + " blocks");
+  }
+  if (count > kMaxHammingFingerprints) {
+    return corrupt("inconsistent counts: " + std::to_string(count) + " fingerprints");
+  }
+  const uint32_t words = p.bits / 64;
+  // Sections: params, then fingerprints, nothing else.
+  std::size_t pos = 0;
+  const auto next_section = [&](uint32_t tag, const char* name) -> Result<std::string_view> {
+    if (payload.size() - pos < 16) {
+      return corrupt(std::string("inconsistent layout: missing the ") + name + " section");
+    }
+    const uint32_t got = get_u32(payload.data() + pos);
+    const uint32_t zero = get_u32(payload.data() + pos + 4);
+    const uint64_t length = get_u64(payload.data() + pos + 8);
+    pos += 16;
+    if (got != tag || zero != 0) {
+      return corrupt("inconsistent layout: expected the " + std::string(name) + " section (tag " +
+                     std::to_string(tag) + "), found tag " + std::to_string(got));
+    }
+    if (length > payload.size() - pos) {
+      return corrupt(std::string("inconsistent layout: the ") + name + " section claims " +
+                     std::to_string(length) + " bytes, " + std::to_string(payload.size() - pos) +
+                     " remain");
+    }
+    const std::string_view body = payload.substr(pos, static_cast<std::size_t>(length));
+    pos += static_cast<std::size_t>(length);
+    while (pos % 8 != 0) {
+      if (pos >= payload.size() || payload[pos] != '\0') {
+        return corrupt(std::string("inconsistent layout: bad padding after the ") + name +
+                       " section");
+      }
+      ++pos;
+    }
+    return body;
+  };
+  Result<std::string_view> body = next_section(kTagParams, "params");
+  if (!body.ok()) return body.status();
+  if (body->size() != kParamsBytes || get_u32(body->data()) != p.bits ||
+      get_u32(body->data() + 4) != p.max_distance || get_u32(body->data() + 8) != p.blocks ||
+      get_u32(body->data() + 12) != tables || get_u64(body->data() + 16) != p.expected_size) {
+    return corrupt("inconsistent header: the params section differs from the header");
+  }
+  body = next_section(kTagFingerprints, "fingerprints");
+  if (!body.ok()) return body.status();
+  const std::string_view fps = *body;
+  if (fps.size() < 16 || get_u64(fps.data()) != count || get_u32(fps.data() + 8) != words ||
+      get_u32(fps.data() + 12) != 0 || (fps.size() - 16) % (8 * std::size_t{words}) != 0 ||
+      (fps.size() - 16) / (8 * std::size_t{words}) != count) {
+    return corrupt("inconsistent counts: the fingerprints section does not hold " +
+                   std::to_string(count) + " fingerprints of " + std::to_string(p.bits) + " bits");
+  }
+  if (pos != payload.size()) return corrupt("inconsistent layout: data after the last section");
+
+  try {
+    HammingIndex index(std::make_unique<State>(p));
+    index.reserve(static_cast<std::size_t>(count));
+    State& s = *index.state_;
+    std::unique_lock lock(s.mu);
+    for (uint64_t d = 0; d < count; ++d) {
+      const char* src = fps.data() + 16 + 8 * words * d;
+      const Fingerprint128 f{get_u64(src), words == 2 ? get_u64(src + 8) : 0};
+      Result<uint32_t> r = s.insert_locked(f);
+      if (!r.ok()) return corrupt("cannot rebuild: " + r.status().message());
+    }
+    lock.unlock();
+    return index;
+  } catch (const std::bad_alloc&) {
+    return Status::io_error(path + ": out of memory loading the Hamming index");
+  }
+}
+
+}  // namespace neardup
