@@ -1,0 +1,129 @@
+/* neardup C API: the Deduplicator facade (deduplicator.h) for C, Go, Rust or Python FFI.
+ *
+ *   neardup_options opt;
+ *   neardup_options_init(&opt);
+ *   opt.threshold = 0.8;
+ *   neardup_dedup* d = NULL;
+ *   if (neardup_create(&opt, &d) != NEARDUP_OK) fprintf(stderr, "%s\n", neardup_last_error());
+ *   int added = 0;
+ *   neardup_matches* why = NULL;
+ *   neardup_add_if_new(d, url, strlen(url), text, strlen(text), &added, &why);
+ *   if (!added) printf("dup of %s\n", neardup_matches_id(why, 0, NULL));
+ *   neardup_matches_free(why);
+ *   neardup_save(d, "crawl.ndx");
+ *   neardup_free(d);
+ *
+ * Conventions:
+ *  - Handles are opaque; every neardup_dedup from neardup_create/neardup_load is released with
+ *    neardup_free, every neardup_matches with neardup_matches_free (both accept NULL).
+ *  - Strings are (pointer, length) pairs of bytes, not necessarily NUL-terminated; NULL with
+ *    length 0 is the empty string. Paths are NUL-terminated.
+ *  - Every fallible function returns a neardup_status; on an error, neardup_last_error() returns
+ *    a message for the calling thread (thread-local, valid until that thread's next call into
+ *    this API). Output parameters are written only on NEARDUP_OK.
+ *  - No C++ exception ever crosses this boundary; the library never prints, exits or aborts.
+ *  - neardup_options may gain fields at the end in later versions: always initialize it with
+ *    neardup_options_init before setting fields.
+ *
+ * Thread safety: as deduplicator.h. All functions may be called concurrently on one handle
+ * (queries in parallel, writers serialized, saves as consistent snapshots), except
+ * neardup_free, which must not race with any other use of that handle. A neardup_matches is
+ * owned by one thread at a time.
+ *
+ * Cost: the C++ facade's, plus one copy of each returned id.
+ */
+#ifndef NEARDUP_NEARDUP_C_H_
+#define NEARDUP_NEARDUP_C_H_
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "neardup/export.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The values match neardup::StatusCode (status.h). */
+typedef enum neardup_status {
+  NEARDUP_OK = 0,
+  NEARDUP_INVALID_ARGUMENT = 1,    /* bad parameters or options, NULL handle */
+  NEARDUP_IO_ERROR = 2,            /* cannot open, read or write */
+  NEARDUP_PARSE_ERROR = 3,         /* malformed input record */
+  NEARDUP_CORRUPT_DATA = 4,        /* truncated or corrupt index file */
+  NEARDUP_UNSUPPORTED_VERSION = 5, /* index file format this build does not read */
+  NEARDUP_OUT_OF_RANGE = 6,        /* beyond a documented limit, or out of memory */
+  NEARDUP_NOT_FOUND = 7,
+  NEARDUP_INTERNAL = 8 /* a bug, reported rather than aborting */
+} neardup_status;
+
+typedef enum neardup_backend { NEARDUP_BACKEND_MINHASH = 1 } neardup_backend;
+
+typedef struct neardup_options {
+  int backend;          /* neardup_backend; default NEARDUP_BACKEND_MINHASH */
+  double threshold;     /* default 0.8 */
+  uint32_t shingle_k;   /* default 5 */
+  int char_shingles;    /* 0: word shingles (default), 1: character shingles */
+  uint32_t num_perm;    /* default 128 */
+  uint64_t seed;        /* default 1 */
+  uint32_t bands, rows; /* default 0/0: derived from threshold and num_perm */
+} neardup_options;
+
+typedef struct neardup_stats {
+  int backend;
+  uint64_t documents;
+  uint64_t memory_bytes;
+  double bytes_per_document;
+  double threshold;
+  uint32_t num_perm, bands, rows;
+} neardup_stats;
+
+typedef struct neardup_dedup neardup_dedup;
+typedef struct neardup_matches neardup_matches;
+
+/* "0.1.0": the library version. */
+NEARDUP_API const char* neardup_version(void);
+/* "ok", "invalid argument", ... (static strings). */
+NEARDUP_API const char* neardup_status_name(neardup_status status);
+/* The message of the calling thread's last failed call ("" if none). Never NULL. */
+NEARDUP_API const char* neardup_last_error(void);
+
+NEARDUP_API void neardup_options_init(neardup_options* options);
+NEARDUP_API neardup_status neardup_options_validate(const neardup_options* options);
+
+NEARDUP_API neardup_status neardup_create(const neardup_options* options, neardup_dedup** out);
+NEARDUP_API neardup_status neardup_load(const char* path, neardup_dedup** out);
+NEARDUP_API void neardup_free(neardup_dedup* dedup);
+
+NEARDUP_API neardup_status neardup_add(neardup_dedup* dedup, const char* id, size_t id_len,
+                                       const char* text, size_t text_len);
+/* Matches with similarity >= threshold, best first, at most max_results. *out may hold 0. */
+NEARDUP_API neardup_status neardup_query(const neardup_dedup* dedup, const char* text,
+                                         size_t text_len, size_t max_results,
+                                         neardup_matches** out);
+/* *added = 1 if the page was new and is now indexed; else 0 and, if match_out is not NULL,
+ * *match_out holds the best match (one entry). match_out may be NULL. */
+NEARDUP_API neardup_status neardup_add_if_new(neardup_dedup* dedup, const char* id, size_t id_len,
+                                              const char* text, size_t text_len, int* added,
+                                              neardup_matches** match_out);
+/* Removes every page with this id; *removed (may be NULL) receives how many. */
+NEARDUP_API neardup_status neardup_remove(neardup_dedup* dedup, const char* id, size_t id_len,
+                                          size_t* removed);
+/* Pages indexed; 0 for NULL. */
+NEARDUP_API size_t neardup_size(const neardup_dedup* dedup);
+NEARDUP_API neardup_status neardup_save(const neardup_dedup* dedup, const char* path);
+NEARDUP_API neardup_status neardup_get_stats(const neardup_dedup* dedup, neardup_stats* out);
+
+NEARDUP_API size_t neardup_matches_count(const neardup_matches* matches);
+/* The i-th id (NUL-terminated, owned by `matches`; *len receives its length if len != NULL),
+ * or NULL if i is out of range. */
+NEARDUP_API const char* neardup_matches_id(const neardup_matches* matches, size_t i, size_t* len);
+/* The i-th similarity, or -1 if i is out of range. */
+NEARDUP_API double neardup_matches_similarity(const neardup_matches* matches, size_t i);
+NEARDUP_API void neardup_matches_free(neardup_matches* matches);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* NEARDUP_NEARDUP_C_H_ */

@@ -1,0 +1,103 @@
+// CLI tests of the neardup-crawl example (tools/crawl_example.cpp): verdicts per page, the index
+// kept across runs with --index, exit codes. NEARDUP_CLI_PATH is neardup-crawl in this binary.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "test_util.h"
+
+namespace neardup {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::lines_of;
+using testing::run_cli;
+using testing::RunResult;
+using testing::temp_dir;
+using testing::write_file;
+
+std::string words(uint64_t seed, int n = 150) {
+  std::mt19937_64 rng(seed);
+  std::string t;
+  for (int i = 0; i < n; ++i) t += (i ? " " : "") + ("w" + std::to_string(rng() % 5000));
+  return t;
+}
+
+std::string page(const std::string& id, const std::string& text) {
+  return "{\"id\":\"" + id + "\",\"text\":\"" + text + "\"}\n";
+}
+
+// text with its last word changed (Jaccard of word 5-shingles 145/146, far above 0.8).
+std::string edited(const std::string& text) { return text.substr(0, text.rfind(' ')) + " edited"; }
+
+TEST(CrawlCliTest, PrintsOneVerdictPerPageAndKeepsTheIndexAcrossRuns) {
+  const fs::path dir = temp_dir("crawl_runs");
+  const std::string a = words(1), c = words(2);
+  write_file(dir / "day1.jsonl", page("a", a) + page("b", edited(a)) + page("c", c));
+  const std::string index = (dir / "crawl.ndx").string();
+  RunResult r = run_cli("--index '" + index + "' '" + (dir / "day1.jsonl").string() + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::vector<std::string> out = lines_of(r.out);
+  ASSERT_EQ(out.size(), 3u) << r.out;
+  EXPECT_EQ(out[0], R"({"id":"a","verdict":"new"})");
+  // The similarity of an edit of the last word: 145/146 shingles in common, estimated ~0.99.
+  const std::string prefix = R"({"id":"b","verdict":"near-duplicate","of":"a","similarity":0.9)";
+  EXPECT_EQ(out[1].rfind(prefix, 0), 0u) << out[1];
+  EXPECT_EQ(out[1].back(), '}') << out[1];
+  EXPECT_EQ(out[2], R"({"id":"c","verdict":"new"})");
+  EXPECT_NE(r.err.find("3 pages: 2 new, 1 near-duplicates; index 0 -> 2 pages"), std::string::npos)
+      << r.err;
+  ASSERT_TRUE(fs::exists(index));
+
+  // The second run remembers day 1: a re-fetched page and an edit of c are duplicates.
+  write_file(dir / "day2.jsonl", page("a-again", a) + page("c2", edited(c)) + page("d", words(3)));
+  r = run_cli("--index '" + index + "' '" + (dir / "day2.jsonl").string() + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  out = lines_of(r.out);
+  ASSERT_EQ(out.size(), 3u) << r.out;
+  EXPECT_EQ(out[0], R"({"id":"a-again","verdict":"near-duplicate","of":"a","similarity":1})");
+  EXPECT_NE(out[1].find(R"("verdict":"near-duplicate","of":"c")"), std::string::npos) << out[1];
+  EXPECT_EQ(out[2], R"({"id":"d","verdict":"new"})");
+  EXPECT_NE(r.err.find("index 2 -> 3 pages"), std::string::npos) << r.err;
+}
+
+TEST(CrawlCliTest, WithoutIndexEachRunStartsEmptyAndReadsStdin) {
+  const fs::path dir = temp_dir("crawl_stdin");
+  const std::string a = words(4);
+  write_file(dir / "in.jsonl", page(R"(x\"1)", a) + page("y", a));  // the id is x"1
+  const RunResult r = run_cli("--quiet -", (dir / "in.jsonl").string());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err, "");
+  const std::vector<std::string> out = lines_of(r.out);
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[0], R"({"id":"x\"1","verdict":"new"})");  // ids are JSON-escaped
+  EXPECT_EQ(out[1], R"({"id":"y","verdict":"near-duplicate","of":"x\"1","similarity":1})");
+}
+
+TEST(CrawlCliTest, CorruptIndexExitsOneNamingTheFile) {
+  const fs::path dir = temp_dir("crawl_corrupt");
+  write_file(dir / "bad.ndx", "NDUPINDX but then garbage");
+  write_file(dir / "in.jsonl", page("a", words(5)));
+  const RunResult r =
+      run_cli("--index '" + (dir / "bad.ndx").string() + "' '" + (dir / "in.jsonl").string() + "'");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.out, "");
+  EXPECT_NE(r.err.find("bad.ndx"), std::string::npos) << r.err;
+  EXPECT_EQ(lines_of(r.err).size(), 1u) << r.err;
+}
+
+TEST(CrawlCliTest, UsageErrorsExitTwoAndHelpExitsZero) {
+  EXPECT_EQ(run_cli("--no-such-flag").exit_code, 2);
+  EXPECT_EQ(run_cli("--threshold 1.5 -", "/dev/null").exit_code, 2);
+  EXPECT_EQ(run_cli("--threshold abc -", "/dev/null").exit_code, 2);
+  const RunResult h = run_cli("--help");
+  EXPECT_EQ(h.exit_code, 0);
+  EXPECT_NE(h.out.find("--index FILE"), std::string::npos);
+  EXPECT_NE(h.out.find("default 0.8"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace neardup
