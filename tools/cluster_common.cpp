@@ -1,12 +1,17 @@
 #include "cluster_common.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
 #include <future>
 #include <limits>
 #include <map>
+#include <mutex>
+#include <thread>
 
 #include "jsonl_fields.h"
 #include "neardup/exact.h"
@@ -15,8 +20,143 @@
 namespace neardup::cli {
 namespace {
 
-constexpr std::size_t kBatchDocs = 4096;
-constexpr uint64_t kBatchBytes = 16u << 20;
+// A batch is at most this many documents or bytes of text. Two batches are alive at a time
+// (one processed, one read ahead); 4 MB keeps that fixed cost small while a batch still holds
+// enough documents to keep every thread busy.
+constexpr std::size_t kBatchDocs = 2048;
+constexpr uint64_t kBatchBytes = 4u << 20;
+
+// The threads of a run: the calling thread plus threads-1 workers, shared by reading (one
+// background task at a time) and the per-document work of a batch (parallel_for). So
+// --threads N means at most N threads busy at any moment; with N = 1 everything, reading
+// included, runs on the calling thread, one step after the other.
+class WorkPool {
+ public:
+  explicit WorkPool(unsigned threads) : threads_(std::max(1u, threads)) {
+    workers_.reserve(threads_ - 1);
+    for (unsigned w = 1; w < threads_; ++w) workers_.emplace_back([this, w] { loop(w); });
+  }
+  WorkPool(const WorkPool&) = delete;
+  WorkPool& operator=(const WorkPool&) = delete;
+  ~WorkPool() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stop_ = true;
+    }
+    wake_.notify_all();
+    for (std::thread& t : workers_) t.join();
+  }
+
+  // Starts task on a free worker; with one thread it runs in wait_background(). One
+  // background task at a time.
+  void start_background(std::function<void()> task) {
+    if (workers_.empty()) {
+      deferred_ = std::move(task);
+      return;
+    }
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      background_ = std::move(task);
+      background_state_ = kQueued;
+    }
+    wake_.notify_all();
+  }
+
+  // Returns when the background task is done (running it here if no worker has taken it).
+  void wait_background() {
+    if (workers_.empty()) {
+      std::function<void()> task = std::move(deferred_);
+      deferred_ = nullptr;
+      if (task) task();
+      return;
+    }
+    std::unique_lock<std::mutex> lock(mu_);
+    if (background_state_ == kQueued) {
+      std::function<void()> task = std::move(background_);
+      background_state_ = kIdle;
+      lock.unlock();
+      task();
+      return;
+    }
+    done_.wait(lock, [this] { return background_state_ == kIdle; });
+  }
+
+  // body(i, worker) for every i in [0, n), in small chunks claimed by the calling thread
+  // (worker 0) and every worker not busy with the background task (it joins when done).
+  void parallel_for(std::size_t n, const ParallelBody& body) {
+    if (workers_.empty() || n < 2) {
+      for (std::size_t i = 0; i < n; ++i) body(i, 0);
+      return;
+    }
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      job_body_ = &body;
+      job_n_ = n;
+      job_chunk_ = std::max<std::size_t>(1, n / (std::size_t{threads_} * 16));
+      next_.store(0, std::memory_order_relaxed);
+      ++job_generation_;
+      job_open_ = true;
+    }
+    wake_.notify_all();
+    run_chunks(0);
+    std::unique_lock<std::mutex> lock(mu_);
+    job_open_ = false;  // no late joiners: the chunks are all claimed
+    done_.wait(lock, [this] { return job_running_ == 0; });
+  }
+
+ private:
+  enum BackgroundState : uint8_t { kIdle, kQueued, kRunning };
+
+  void run_chunks(unsigned worker) {
+    for (;;) {
+      const std::size_t begin = next_.fetch_add(job_chunk_, std::memory_order_relaxed);
+      if (begin >= job_n_) return;
+      const std::size_t end = std::min(job_n_, begin + job_chunk_);
+      for (std::size_t i = begin; i < end; ++i) (*job_body_)(i, worker);
+    }
+  }
+
+  void loop(unsigned worker) {
+    uint64_t seen = 0;
+    std::unique_lock<std::mutex> lock(mu_);
+    for (;;) {
+      wake_.wait(lock, [&] {
+        return stop_ || background_state_ == kQueued || (job_open_ && job_generation_ != seen);
+      });
+      if (stop_) return;
+      if (background_state_ == kQueued) {
+        std::function<void()> task = std::move(background_);
+        background_state_ = kRunning;
+        lock.unlock();
+        task();
+        lock.lock();
+        background_state_ = kIdle;
+        done_.notify_all();
+        continue;
+      }
+      seen = job_generation_;
+      ++job_running_;
+      lock.unlock();
+      run_chunks(worker);
+      lock.lock();
+      if (--job_running_ == 0) done_.notify_all();
+    }
+  }
+
+  const unsigned threads_;
+  std::vector<std::thread> workers_;
+  std::mutex mu_;
+  std::condition_variable wake_, done_;
+  bool stop_ = false;
+  std::function<void()> background_, deferred_;
+  BackgroundState background_state_ = kIdle;
+  const ParallelBody* job_body_ = nullptr;
+  std::size_t job_n_ = 0, job_chunk_ = 1;
+  std::atomic<std::size_t> next_{0};
+  uint64_t job_generation_ = 0;
+  bool job_open_ = false;
+  unsigned job_running_ = 0;
+};
 
 // Reads every input in batches and calls process(docs, n) for each, in input order; reports
 // reader errors. The next batch is read on a second thread while the current one is processed,
@@ -39,6 +179,42 @@ int for_each_batch(std::string_view command, BatchReader& reader, Progress& prog
         std::async(std::launch::async, [&reader, &next] { return reader.next(next); });
     process(current, n);
     got = ahead.get();
+    std::swap(current, next);
+    documents += n;
+    progress.update(documents, reader.stats().bytes, reader.done_fraction());
+  }
+  progress.finish();
+  return kExitOk;
+}
+
+}  // namespace
+
+// As above, on the threads of `pool`: the next batch is read as the pool's background task
+// (with one thread: after the current batch is processed, on the same thread).
+template <class Process>
+int for_each_batch(std::string_view command, BatchReader& reader, Progress& progress,
+                   uint64_t& documents, WorkPool& pool, Process&& process) {
+  std::vector<Document> current, next;
+  Result<std::size_t> got = reader.next(current);
+  while (true) {
+    if (!got.ok()) {
+      progress.finish();
+      print_error(command, got.status().message());
+      return kExitFailure;
+    }
+    const std::size_t n = *got;
+    if (n == 0) break;
+    // Only the background task touches `reader`, `next` and `ahead` until wait_background().
+    Result<std::size_t> ahead = std::size_t{0};
+    pool.start_background([&reader, &next, &ahead] { ahead = reader.next(next); });
+    try {
+      process(current, n);
+    } catch (...) {
+      pool.wait_background();  // the task refers to this frame: let it finish first
+      throw;
+    }
+    pool.wait_background();
+    got = std::move(ahead);
     std::swap(current, next);
     documents += n;
     progress.update(documents, reader.stats().bytes, reader.done_fraction());
@@ -92,8 +268,6 @@ std::vector<double> field_priority(const std::vector<std::optional<std::string>>
   return priority;
 }
 
-}  // namespace
-
 Result<std::size_t> BatchReader::next(std::vector<Document>& docs) {
   std::size_t count = 0;
   uint64_t bytes = 0;
@@ -140,14 +314,16 @@ void add_cluster_options(po::options_description& desc, ClusterOptions& opt) {
   desc.add_options()  //
       ("mode", po::value(&opt.mode)->default_value("exact"),
        "exact: identical normalized text; near: MinHash/LSH near-duplicates (Jaccard of "
-       "shingle sets >= --threshold)")  //
+       "shingle sets >= --threshold); simhash: SimHash fingerprints within --max-distance bits")  //
       ("output,o", po::value(&opt.output)->default_value("-"),
        "write the records here instead of stdout")  //
       ("representative", po::value(&opt.representative)->default_value("first"),
        "which member represents a cluster: first, longest, or field:NAME (the largest value "
        "of a JSONL field; numbers compare as numbers); exact mode: first only")  //
-      ("threshold", po::value(&opt.threshold)->default_value(0.8),
-       "near: Jaccard similarity at which documents are near-duplicates")  //
+      ("threshold", po::value(&opt.threshold_text),
+       "near: Jaccard similarity at which documents are near-duplicates (default 0.8); "
+       "story: similarity to a cluster's centroid needed to join it, or auto (default: "
+       "calibrated to each document's length)")  //
       ("shingle", po::value(&opt.shingle)->default_value("word:5"),
        "near: shingles, word:K (K words) or char:K (K characters)")                      //
       ("num-perm", po::value(&opt.num_perm)->default_value(128), "near: MinHash slots")  //
@@ -156,37 +332,74 @@ void add_cluster_options(po::options_description& desc, ClusterOptions& opt) {
       ("bands", po::value(&opt.bands)->default_value(0),
        "near: LSH bands (0 = derived from --threshold and --num-perm)")                          //
       ("rows", po::value(&opt.rows)->default_value(0), "near: LSH rows per band (0 = derived)")  //
-      ("verify", po::value(&opt.verify)->default_value("shingles"),
-       "near: check candidates by exact Jaccard of shingle sets (shingles) or by the 32-bit "
-       "signature estimate (signature: less memory)")  //
+      ("verify", po::value(&opt.verify),
+       "near: check candidates by exact Jaccard of shingle sets (shingles, the default) or by "
+       "the 32-bit signature estimate (signature: less memory); simhash: none (the default) or "
+       "shingles (keep only pairs with Jaccard >= --threshold)")  //
       ("linkage", po::value(&opt.linkage)->default_value("components"),
        "near: components (connected components of verified pairs) or representative (no "
-       "chaining: join a cluster only if similar to its first document)");
+       "chaining: join a cluster only if similar to its first document)")  //
+      ("time-field", po::value(&opt.time_field),
+       "story: JSONL field with the document's time (unix seconds or ISO 8601); documents are "
+       "clustered in time order")  //
+      ("title-field", po::value(&opt.title_field)->default_value("title"),
+       "story: JSONL field with a title, whose words count twice (ignored when absent)")  //
+      ("window", po::value(&opt.window),
+       "story: close a cluster when its newest report is older than this (e.g. 3d, 12h); needs "
+       "--time-field; memory is then bounded by the window")  //
+      ("language", po::value(&opt.language)->default_value("auto"),
+       "story: stop words and stemming: auto (per document), english, german, french, "
+       "spanish, italian, portuguese, dutch, or none (text already pre-processed)")  //
+      ("stem", po::bool_switch(&opt.stem),
+       "story: Snowball-stem words in the document's language (off by default)")  //
+      ("single-pass", po::bool_switch(&opt.single_pass),
+       "story: keep the single-pass assignment (no merging of clusters with close centroids "
+       "and no moving of documents to the closest final centroid afterwards)")  //
+      ("idf-model", po::value(&opt.idf_model),
+       "story: start document frequencies from this model (neardup idf build)");
+  add_simhash_options(desc, opt);
   add_input_options(desc, opt.input);
   add_normalize_options(desc, opt.normalize);
   add_common_options(desc, opt.common);
 }
 
+Result<PipelineOptions> pipeline_options(const NormalizeFlags& normalize,
+                                         const std::string& shingle, uint64_t seed) {
+  PipelineOptions p;
+  p.normalize = normalize.options();
+  Result<ShingleOptions> sh = parse_shingle_spec(shingle);
+  if (!sh.ok()) return sh.status();
+  p.shingle = *sh;
+  p.shingle.seed = seed;
+  return p;
+}
+
+Result<MinHashParams> minhash_params(uint32_t num_perm, const std::string& scheme, uint64_t seed) {
+  MinHashParams m;
+  m.num_perm = num_perm;
+  m.seed = seed;
+  if (scheme == "oph") {
+    m.scheme = MinHashScheme::kOnePermutation;
+  } else if (scheme == "perm") {
+    m.scheme = MinHashScheme::kPermutations;
+  } else {
+    return Status::invalid_argument("unknown --minhash '" + scheme + "' (oph, perm)");
+  }
+  return m;
+}
+
 static Result<NearDupOptions> near_options(const ClusterOptions& opt) {
   NearDupOptions o;
-  o.pipeline.normalize = opt.normalize.options();
-  Result<ShingleOptions> sh = parse_shingle_spec(opt.shingle);
-  if (!sh.ok()) return sh.status();
-  o.pipeline.shingle = *sh;
-  o.pipeline.shingle.seed = opt.common.seed;
-  o.minhash.num_perm = opt.num_perm;
-  o.minhash.seed = opt.common.seed;
-  if (opt.minhash == "oph") {
-    o.minhash.scheme = MinHashScheme::kOnePermutation;
-  } else if (opt.minhash == "perm") {
-    o.minhash.scheme = MinHashScheme::kPermutations;
-  } else {
-    return Status::invalid_argument("unknown --minhash '" + opt.minhash + "' (oph, perm)");
-  }
+  Result<PipelineOptions> pipeline = pipeline_options(opt.normalize, opt.shingle, opt.common.seed);
+  if (!pipeline.ok()) return pipeline.status();
+  o.pipeline = *pipeline;
+  Result<MinHashParams> minhash = minhash_params(opt.num_perm, opt.minhash, opt.common.seed);
+  if (!minhash.ok()) return minhash.status();
+  o.minhash = *minhash;
   o.threshold = opt.threshold;
   o.bands = opt.bands;
   o.rows = opt.rows;
-  if (opt.verify == "shingles") {
+  if (opt.verify == "shingles" || opt.verify.empty()) {
     o.verify = VerifyMode::kShingles;
   } else if (opt.verify == "signature") {
     o.verify = VerifyMode::kSignature;
@@ -205,7 +418,48 @@ static Result<NearDupOptions> near_options(const ClusterOptions& opt) {
   return o;
 }
 
+Result<StoryConfig> story_config(const ClusterOptions& opt) {
+  StoryConfig c;
+  if (!opt.threshold_text.empty() && opt.threshold_text != "auto") {
+    char* end = nullptr;
+    c.story.threshold = std::strtod(opt.threshold_text.c_str(), &end);
+    if (*end != '\0' || !(c.story.threshold > 0 && c.story.threshold < 1)) {
+      return Status::invalid_argument("--threshold must be auto or a number in (0, 1), not '" +
+                                      opt.threshold_text + "'");
+    }
+  }
+  if (!opt.window.empty()) {
+    if (opt.time_field.empty()) {
+      return Status::invalid_argument("--window needs --time-field (the documents' time)");
+    }
+    Result<double> w = parse_duration(opt.window);
+    if (!w.ok()) return Status::invalid_argument("--window: " + w.status().message());
+    c.story.window_seconds = *w;
+  }
+  if (opt.single_pass) {
+    c.story.refine = false;
+    c.story.merge_factor = 0;
+  }
+  c.features.language = opt.language;
+  c.features.stem = opt.stem;
+  c.features.seed = opt.common.seed;
+  c.time_field = opt.time_field;
+  c.title_field = opt.title_field;
+  c.idf_model = opt.idf_model;
+  NEARDUP_RETURN_IF_ERROR(c.features.validate());
+  NEARDUP_RETURN_IF_ERROR(c.story.validate());
+  return c;
+}
+
 Status resolve_cluster_options(ClusterOptions& opt, std::optional<NearDupOptions>& near) {
+  if (!opt.threshold_text.empty() && opt.mode != "story") {
+    char* end = nullptr;
+    opt.threshold = std::strtod(opt.threshold_text.c_str(), &end);
+    if (*end != '\0') {
+      return Status::invalid_argument("--threshold must be a number, not '" + opt.threshold_text +
+                                      "'");
+    }
+  }
   if (opt.input.inputs.empty()) {
     return Status::invalid_argument("no input given (name files, a directory, or - for stdin)");
   }
@@ -230,7 +484,18 @@ Status resolve_cluster_options(ClusterOptions& opt, std::optional<NearDupOptions
     near = *o;
     return Status();
   }
-  return Status::invalid_argument("unknown --mode '" + opt.mode + "' (available: exact, near)");
+  if (opt.mode == "story") {
+    if (opt.representative != "first") {
+      return Status::invalid_argument(
+          "--mode story represents a cluster by its earliest report: --representative must be "
+          "first");
+    }
+    Result<StoryConfig> c = story_config(opt);
+    return c.ok() ? Status() : c.status();
+  }
+  if (opt.mode == "simhash") return check_simhash_options(opt);
+  return Status::invalid_argument("unknown --mode '" + opt.mode +
+                                  "' (available: exact, near, story, simhash)");
 }
 
 void append_record(std::string& line, std::string_view id, std::string_view cluster,
@@ -323,16 +588,23 @@ int run_near(std::string_view command, const ClusterOptions& opt, const NearDupO
   Progress progress(std::string(command), !opt.common.quiet);
   uint64_t documents = 0;
   result.ids.clear();
+  // --threads N: N threads in all, reading included (see WorkPool). Each batch: prepare
+  // (normalize, shingle, sign) on all threads, then add_batch, which verifies candidates on all
+  // threads and keeps only index updates and union-find serial.
+  WorkPool pool(threads);
+  const ParallelRunner runner = [&pool](std::size_t n, const ParallelBody& body) {
+    pool.parallel_for(n, body);
+  };
   const int rc = for_each_batch(
-      command, reader, progress, documents, [&](std::vector<Document>& docs, std::size_t n) {
+      command, reader, progress, documents, pool, [&](std::vector<Document>& docs, std::size_t n) {
         if (prepared.size() < n) prepared.resize(n);
         batch_values.resize(n);
-        parallel_for(n, threads, [&](std::size_t i, unsigned w) {
+        pool.parallel_for(n, [&](std::size_t i, unsigned w) {
           clusterer.prepare(docs[i].text, prepared[i], scratch[w]);
           if (by_field) batch_values[i] = extractors[w].get(docs[i].raw, field);
         });
+        clusterer.add_batch(std::span<const PreparedDoc>(prepared.data(), n), runner);
         for (std::size_t i = 0; i < n; ++i) {
-          clusterer.add(prepared[i]);
           result.ids.push_back(docs[i].id);
           if (by_length) priority.push_back(static_cast<double>(prepared[i].text_bytes));
           if (by_field) field_values.push_back(std::move(batch_values[i]));

@@ -13,6 +13,7 @@
 #include "cli_common.h"
 #include "neardup/near_dup.h"
 #include "neardup/reader.h"
+#include "neardup/story.h"
 
 namespace neardup::cli {
 
@@ -23,14 +24,30 @@ struct ClusterOptions {
   std::string mode = "exact";
   std::string output = "-";
   std::string representative = "first";  // first | longest | field:NAME
+  // --threshold as given ("" = the mode's default: 0.8 for near, auto for story)
+  std::string threshold_text;
   // --mode near
   double threshold = 0.8;
   std::string shingle = "word:5";
   uint32_t num_perm = 128;
   std::string minhash = "oph";
   uint32_t bands = 0, rows = 0;
-  std::string verify = "shingles";
+  std::string verify;  // "" = the mode's default (near: shingles, simhash: none)
   std::string linkage = "components";
+  // --mode story
+  std::string time_field, title_field = "title", window, language = "auto", idf_model;
+  bool single_pass = false, stem = false;
+  // --mode simhash
+  uint32_t simhash_bits = 64;
+  uint32_t max_distance = 3;
+  std::string simhash_weights = "tf";
+};
+
+// Story mode settings resolved from ClusterOptions.
+struct StoryConfig {
+  StoryFeatureOptions features;
+  StoryOptions story;
+  std::string time_field, title_field, idf_model;
 };
 
 // Registers --mode, --output, --representative, the near-mode options and the input,
@@ -39,6 +56,20 @@ void add_cluster_options(po::options_description& desc, ClusterOptions& opt);
 
 // Checks the parsed options (a usage error on failure) and, for --mode near, fills `near`.
 Status resolve_cluster_options(ClusterOptions& opt, std::optional<NearDupOptions>& near);
+// For --mode story: the story settings (call after resolve_cluster_options).
+Result<StoryConfig> story_config(const ClusterOptions& opt);
+
+// The text pipeline and the MinHash parameters from the flags that near mode, simhash mode and
+// `neardup index` share: normalization flags, --shingle (word:K|char:K), --seed, --num-perm,
+// --minhash (oph|perm). Errors are usage errors.
+Result<PipelineOptions> pipeline_options(const NormalizeFlags& normalize,
+                                         const std::string& shingle, uint64_t seed);
+Result<MinHashParams> minhash_params(uint32_t num_perm, const std::string& scheme, uint64_t seed);
+
+// --mode simhash (tools/simhash_mode.cpp): registers --bits, --max-distance, --simhash-weights
+// (called by add_cluster_options) and checks them (a usage error on failure).
+void add_simhash_options(po::options_description& desc, ClusterOptions& opt);
+Status check_simhash_options(const ClusterOptions& opt);
 
 // Streams documents from all inputs in batches, so that the per-document work of a batch can
 // run on all threads while results stay in input order.
@@ -77,6 +108,30 @@ struct NearRun {
 };
 int run_near(std::string_view command, const ClusterOptions& opt, const NearDupOptions& near,
              NearRun& out);
+
+// Story mode (tools/story_mode.cpp): clusters all inputs. Prints the summary (unless --quiet).
+struct StoryRun {
+  std::vector<std::string> ids;
+  std::vector<StoryAssignment> assignment;
+};
+int run_story(std::string_view command, const ClusterOptions& opt, const StoryConfig& config,
+              StoryRun& out);
+// A time value: unix seconds (or milliseconds, if above 1e11) or ISO 8601
+// "YYYY-MM-DD[THH:MM[:SS[.f]]][Z|+HH:MM]"; nullopt when it is neither.
+std::optional<double> parse_time_value(std::string_view s);
+// A duration "3d", "12h", "90m", "3600s" or plain seconds.
+Result<double> parse_duration(std::string_view s);
+
+// SimHash mode (tools/simhash_mode.cpp): clusters all inputs (union-find over the pairs within
+// --max-distance bits, optionally verified by shingle Jaccard). The same result shape as near
+// mode. Prints the summary (unless --quiet). Returns an exit code.
+int run_simhash(std::string_view command, const ClusterOptions& opt, NearRun& out);
+
+// "skipped N malformed records, ...; " for the summary line.
+std::string reader_summary(const ReaderStats& rs, const NormalizeStats& ns);
+// Representative priorities from the values of a JSON field (--representative field:NAME):
+// numeric when every present value is a number, else by byte order; a missing field ranks lowest.
+std::vector<double> field_priority(const std::vector<std::optional<std::string>>& values);
 
 // The cluster record: {"id","cluster"} plus "duplicate_of" and "similarity" when duplicate_of
 // is given. Overwrites `line`.

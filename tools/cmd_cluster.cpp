@@ -21,9 +21,10 @@ int cmd_cluster(const std::vector<std::string>& args) {
   po::options_description desc("options");
   add_cluster_options(desc, opt);
   po::variables_map vm;
-  const int rc = parse_command_line(kCommand, args, desc,
-                                    "neardup cluster [--mode exact|near] [options] FILE|DIR|- ...",
-                                    &opt.input.inputs, vm);
+  const int rc = parse_command_line(
+      kCommand, args, desc,
+      "neardup cluster [--mode exact|near|story|simhash] [options] FILE|DIR|- ...",
+      &opt.input.inputs, vm);
   if (rc == kHelpShown) return kExitOk;
   if (rc != kExitOk) return rc;
   std::optional<NearDupOptions> near;
@@ -39,14 +40,26 @@ int cmd_cluster(const std::vector<std::string>& args) {
   }
   std::string line;
   int result;
-  if (!near) {
+  if (opt.mode == "story") {
+    StoryRun run;
+    Result<StoryConfig> config = story_config(opt);
+    result = config.ok() ? run_story(kCommand, opt, *config, run) : kExitUsage;
+    if (result == kExitOk) {
+      for (std::size_t i = 0; i < run.assignment.size(); ++i) {
+        const StoryAssignment& a = run.assignment[i];
+        const std::string& first = run.ids[a.cluster];
+        append_record(line, run.ids[i], first, a.cluster == i ? nullptr : &first, a.similarity);
+        out.write(line);
+      }
+    }
+  } else if (!near && opt.mode != "simhash") {
     result = run_exact(kCommand, opt, [&](const Document& doc, const std::string* first) {
       append_record(line, doc.id, first != nullptr ? *first : doc.id, first, 1.0);
       out.write(line);
     });
   } else {
     NearRun run;
-    result = run_near(kCommand, opt, *near, run);
+    result = near ? run_near(kCommand, opt, *near, run) : run_simhash(kCommand, opt, run);
     if (result == kExitOk) {
       for (std::size_t i = 0; i < run.assignment.size(); ++i) {
         const NearDupAssignment& a = run.assignment[i];

@@ -10,5 +10,7 @@ int cmd_cluster(const std::vector<std::string>& args);
 int cmd_eval(const std::vector<std::string>& args);
 int cmd_index(const std::vector<std::string>& args);
 int cmd_dedup(const std::vector<std::string>& args);
+int cmd_pairs(const std::vector<std::string>& args);
+int cmd_idf(const std::vector<std::string>& args);
 
 }  // namespace neardup::cli

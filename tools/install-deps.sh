@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   g++ cmake ninja-build pkg-config
   libxxhash-dev libutf8proc-dev libsimdjson-dev zlib1g-dev libzstd-dev libeigen3-dev
-  libboost-program-options-dev libgtest-dev libgmock-dev libbenchmark-dev
+  libstemmer-dev libboost-program-options-dev libgtest-dev libgmock-dev libbenchmark-dev
   zstd gzip
 )
 if [[ "${1:-}" == "--ci" ]]; then

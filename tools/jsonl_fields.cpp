@@ -72,6 +72,10 @@ Status for_each_jsonl_record(const std::string& path, const std::vector<std::str
                                  ": record is not a JSON object");
     }
     for (std::size_t i = 0; i < fields.size(); ++i) {
+      if (fields[i] == kWholeRecord) {
+        values[i] = std::string(line);
+        continue;
+      }
       simdjson::dom::element v;
       values[i] = doc[fields[i]].get(v) ? std::nullopt : field_text(v);
     }

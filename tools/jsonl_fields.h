@@ -17,6 +17,9 @@ namespace neardup::cli {
 
 using FieldValues = std::span<const std::optional<std::string>>;
 
+// A field name that stands for the whole record: its value is the raw JSONL line.
+inline const std::string kWholeRecord = "\x01record";
+
 // Calls `fn(line, values)` for every non-blank line of `path` (".gz"/".zst" decompressed, "-" is
 // stdin); values[i] is field i's value, or nullopt when the record lacks it. A line that is not
 // a JSON object is a parse error naming file and line. `fn` may stop the walk with an error.

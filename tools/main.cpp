@@ -27,6 +27,10 @@ constexpr Command kCommands[] = {
      "score a clustering against gold labels (pairwise, B-cubed, ARI, NMI) or pair scores"},
     {"index", neardup::cli::cmd_index,
      "build, extend or query a persistent near-duplicate index file (build|add|query)"},
+    {"pairs", neardup::cli::cmd_pairs,
+     "score pairs of texts with the story similarity (for eval --pairs)"},
+    {"idf", neardup::cli::cmd_idf,
+     "build an IDF model (document frequencies) for story clustering of streams"},
 };
 
 void print_usage(std::ostream& os) {

@@ -1,0 +1,764 @@
+// Story clustering: document frequencies, TF-IDF vectors and single-pass centroid clustering
+// (see neardup/story.h).
+#include "neardup/story.h"
+
+#include <algorithm>
+#include <atomic>
+#include <bit>
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <new>
+#include <numeric>
+#include <string>
+#include <unordered_map>
+#include <utility>
+
+#include <unistd.h>
+
+#include "neardup/hash.h"
+
+namespace neardup {
+namespace {
+
+// ---------------------------------------------------------------------------------------------
+// Document-frequency file: 40-byte header (magic, version, reserved, documents, entries,
+// checksum of the payload), then `entries` records of (u64 term, u32 count), little endian.
+constexpr char kDfMagic[8] = {'N', 'D', 'U', 'P', 'I', 'D', 'F', '1'};
+constexpr uint32_t kDfVersion = 1;
+constexpr std::size_t kDfHeader = 40;
+constexpr std::size_t kDfRecord = 12;
+
+void put_u32(std::string& s, uint32_t v) {
+  for (int i = 0; i < 4; ++i) s.push_back(static_cast<char>((v >> (8 * i)) & 0xFF));
+}
+void put_u64(std::string& s, uint64_t v) {
+  for (int i = 0; i < 8; ++i) s.push_back(static_cast<char>((v >> (8 * i)) & 0xFF));
+}
+uint32_t get_u32(const char* p) {
+  uint32_t v = 0;
+  for (int i = 3; i >= 0; --i) v = (v << 8) | static_cast<unsigned char>(p[i]);
+  return v;
+}
+uint64_t get_u64(const char* p) {
+  uint64_t v = 0;
+  for (int i = 7; i >= 0; --i) v = (v << 8) | static_cast<unsigned char>(p[i]);
+  return v;
+}
+
+uint64_t slot_of(uint64_t term, std::size_t mask) {
+  // Term ids are hashes already; mix once more so that low bits are well spread.
+  return (term * 0x9E3779B97F4A7C15ull) >> 17 & mask;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// DocumentFrequencies
+
+uint64_t DocumentFrequencies::frequency(uint64_t term) const noexcept {
+  if (keys_.empty()) return 0;
+  if (term == 0) term = 1;
+  const std::size_t mask = keys_.size() - 1;
+  for (std::size_t i = slot_of(term, mask);; i = (i + 1) & mask) {
+    if (keys_[i] == term) return counts_[i];
+    if (keys_[i] == 0) return 0;
+  }
+}
+
+void DocumentFrequencies::grow() {
+  const std::size_t cap = keys_.empty() ? 1024 : keys_.size() * 2;
+  std::vector<uint64_t> keys(cap, 0);
+  std::vector<uint32_t> counts(cap, 0);
+  const std::size_t mask = cap - 1;
+  for (std::size_t j = 0; j < keys_.size(); ++j) {
+    if (keys_[j] == 0) continue;
+    std::size_t i = slot_of(keys_[j], mask);
+    while (keys[i] != 0) i = (i + 1) & mask;
+    keys[i] = keys_[j];
+    counts[i] = counts_[j];
+  }
+  keys_.swap(keys);
+  counts_.swap(counts);
+}
+
+namespace {
+template <class Keys, class Counts>
+void bump(Keys& keys, Counts& counts, std::size_t& size, uint64_t term, uint32_t by) {
+  const std::size_t mask = keys.size() - 1;
+  for (std::size_t i = slot_of(term, mask);; i = (i + 1) & mask) {
+    if (keys[i] == term) {
+      counts[i] = counts[i] > UINT32_MAX - by ? UINT32_MAX : counts[i] + by;
+      return;
+    }
+    if (keys[i] == 0) {
+      keys[i] = term;
+      counts[i] = by;
+      ++size;
+      return;
+    }
+  }
+}
+}  // namespace
+
+void DocumentFrequencies::add(std::span<const StoryTerm> doc) {
+  ++documents_;
+  for (const StoryTerm& t : doc) {
+    if ((size_ + 1) * 4 > keys_.size() * 3) grow();
+    bump(keys_, counts_, size_, t.term == 0 ? 1 : t.term, 1);
+  }
+}
+
+void DocumentFrequencies::merge(const DocumentFrequencies& other) {
+  documents_ += other.documents_;
+  for (std::size_t j = 0; j < other.keys_.size(); ++j) {
+    if (other.keys_[j] == 0) continue;
+    if ((size_ + 1) * 4 > keys_.size() * 3) grow();
+    bump(keys_, counts_, size_, other.keys_[j], other.counts_[j]);
+  }
+}
+
+Status DocumentFrequencies::save(const std::string& path) const {
+  std::string payload;
+  try {
+    payload.reserve(size_ * kDfRecord);
+    // Sorted by term, so that equal tables give byte-identical files.
+    std::vector<std::pair<uint64_t, uint32_t>> entries;
+    entries.reserve(size_);
+    for (std::size_t j = 0; j < keys_.size(); ++j) {
+      if (keys_[j] != 0) entries.emplace_back(keys_[j], counts_[j]);
+    }
+    std::sort(entries.begin(), entries.end());
+    for (const auto& [term, count] : entries) {
+      put_u64(payload, term);
+      put_u32(payload, count);
+    }
+  } catch (const std::bad_alloc&) {
+    return Status::io_error(path + ": out of memory serializing the model");
+  }
+  std::string header(kDfMagic, sizeof kDfMagic);
+  put_u32(header, kDfVersion);
+  put_u32(header, 0);
+  put_u64(header, documents_);
+  put_u64(header, size_);
+  put_u64(header, hash64(payload.data(), payload.size(), 0));
+  static std::atomic<uint64_t> counter{0};
+  const std::string tmp = path + ".tmp." + std::to_string(::getpid()) + "." +
+                          std::to_string(counter.fetch_add(1, std::memory_order_relaxed));
+  std::FILE* f = std::fopen(tmp.c_str(), "wb");
+  if (f == nullptr) {
+    return Status::io_error(tmp + ": cannot open for writing: " + std::strerror(errno));
+  }
+  const bool ok = std::fwrite(header.data(), 1, header.size(), f) == header.size() &&
+                  std::fwrite(payload.data(), 1, payload.size(), f) == payload.size() &&
+                  std::fflush(f) == 0;
+  const int e = errno;
+  const bool closed = std::fclose(f) == 0;
+  if (!ok || !closed) {
+    std::remove(tmp.c_str());
+    return Status::io_error(tmp + ": write failed: " + std::strerror(e));
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    const int e2 = errno;
+    std::remove(tmp.c_str());
+    return Status::io_error(path + ": cannot rename " + tmp + ": " + std::strerror(e2));
+  }
+  return Status();
+}
+
+Result<DocumentFrequencies> DocumentFrequencies::load(const std::string& path) {
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (f == nullptr) return Status::io_error(path + ": cannot open: " + std::strerror(errno));
+  std::string bytes;
+  try {
+    char buf[1 << 16];
+    std::size_t n;
+    while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) bytes.append(buf, n);
+  } catch (const std::bad_alloc&) {
+    std::fclose(f);
+    return Status::io_error(path + ": out of memory reading the model");
+  }
+  const bool failed = std::ferror(f) != 0;
+  std::fclose(f);
+  if (failed) return Status::io_error(path + ": read error");
+  const auto corrupt = [&path](const std::string& what) {
+    return Status::corrupt_data(path + ": " + what);
+  };
+  if (bytes.size() < sizeof kDfMagic || std::memcmp(bytes.data(), kDfMagic, sizeof kDfMagic) != 0) {
+    return corrupt("not a neardup IDF model (bad magic)");
+  }
+  if (bytes.size() < kDfHeader) return corrupt("truncated header");
+  const uint32_t version = get_u32(bytes.data() + 8);
+  if (version != kDfVersion) {
+    return Status::unsupported_version(path + ": IDF model version " + std::to_string(version) +
+                                       ", this build reads version " + std::to_string(kDfVersion));
+  }
+  if (get_u32(bytes.data() + 12) != 0) return corrupt("corrupt header (reserved field)");
+  const uint64_t documents = get_u64(bytes.data() + 16);
+  const uint64_t entries = get_u64(bytes.data() + 24);
+  const uint64_t checksum = get_u64(bytes.data() + 32);
+  const uint64_t payload = bytes.size() - kDfHeader;
+  if (entries > payload / kDfRecord || entries * kDfRecord != payload) {
+    return corrupt("truncated or oversized: the header promises " + std::to_string(entries) +
+                   " entries, the payload has " + std::to_string(payload) + " bytes");
+  }
+  if (hash64(bytes.data() + kDfHeader, payload, 0) != checksum) {
+    return corrupt("checksum mismatch (the model is corrupt)");
+  }
+  DocumentFrequencies df;
+  try {
+    std::size_t cap = 1024;
+    while (cap * 3 < (entries + 1) * 4) cap *= 2;
+    df.keys_.assign(cap, 0);
+    df.counts_.assign(cap, 0);
+    df.documents_ = documents;
+    const char* p = bytes.data() + kDfHeader;
+    for (uint64_t i = 0; i < entries; ++i, p += kDfRecord) {
+      const uint64_t term = get_u64(p);
+      const uint32_t count = get_u32(p + 8);
+      if (term == 0 || count == 0 || count > documents) {
+        return corrupt("invalid entry " + std::to_string(i));
+      }
+      bump(df.keys_, df.counts_, df.size_, term, count);
+    }
+    if (df.size_ != entries) return corrupt("duplicate terms");
+  } catch (const std::bad_alloc&) {
+    return Status::io_error(path + ": out of memory loading the model");
+  }
+  return df;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Weighting
+
+void weigh_story_terms(std::span<const StoryTerm> doc, const DocumentFrequencies& df,
+                       StoryVector& out) {
+  out.clear();
+  double sum = 0, sum2 = 0;
+  for (const StoryTerm& t : doc) {
+    if (!(t.count > 0)) continue;
+    const double w = (1.0 + std::log(static_cast<double>(t.count))) * df.idf(t.term);
+    out.terms.push_back(t.term);
+    out.weights.push_back(static_cast<float>(w));
+    sum += w;
+    sum2 += w * w;
+  }
+  if (sum2 <= 0) return;
+  const double inv = 1.0 / std::sqrt(sum2);
+  for (float& w : out.weights) w = static_cast<float>(w * inv);
+  out.effective_terms = static_cast<float>(sum * sum / sum2);
+}
+
+// ---------------------------------------------------------------------------------------------
+// StoryClusterer
+
+Status StoryOptions::validate() const {
+  if (!std::isnan(threshold) && !(threshold > 0.0 && threshold < 1.0)) {
+    return Status::invalid_argument("story threshold must be in (0, 1) or auto");
+  }
+  if (!(window_seconds >= 0) || !std::isfinite(window_seconds)) {
+    return Status::invalid_argument("window must be a finite number of seconds >= 0");
+  }
+  if (candidate_terms == 0 || candidate_terms > 1024) {
+    return Status::invalid_argument("candidate terms must be in [1, 1024]");
+  }
+  if (max_centroid_terms < 8 || max_centroid_terms > (1u << 20)) {
+    return Status::invalid_argument("max centroid terms must be in [8, 1048576]");
+  }
+  return Status();
+}
+
+namespace {
+
+struct Centroid {
+  std::vector<uint64_t> terms;  // sorted
+  std::vector<float> weights;   // sum of member unit vectors
+  double norm = 0;
+  double last_time = 0;
+  uint32_t first_doc = 0;
+  uint32_t size = 0;
+  bool open = true;
+};
+
+double dot_sorted(const std::vector<uint64_t>& at, const std::vector<float>& aw,
+                  const std::vector<uint64_t>& bt, const std::vector<float>& bw) {
+  double s = 0;
+  std::size_t i = 0, j = 0;
+  while (i < at.size() && j < bt.size()) {
+    if (at[i] < bt[j]) {
+      ++i;
+    } else if (bt[j] < at[i]) {
+      ++j;
+    } else {
+      s += static_cast<double>(aw[i]) * bw[j];
+      ++i;
+      ++j;
+    }
+  }
+  return s;
+}
+
+}  // namespace
+
+struct StoryClusterer::Impl {
+  StoryOptions options;
+  std::vector<Centroid> clusters;
+  std::unordered_map<uint64_t, std::vector<uint32_t>> postings;  // term -> cluster slots
+  std::vector<uint32_t> stamp;                                   // per cluster: last visit
+  uint32_t epoch = 0;
+  std::vector<uint32_t> candidates;
+  std::vector<std::size_t> order;
+  std::vector<uint64_t> merged_terms;
+  std::vector<float> merged_weights;
+  std::vector<std::pair<float, std::size_t>> heavy;
+  double now = 0;
+  std::size_t documents = 0;
+  std::size_t open_count = 0;
+  std::size_t closed_since_sweep = 0;
+
+  double threshold_for(double effective_terms) const {
+    if (!std::isnan(options.threshold)) return options.threshold;
+    const double t = options.calibration_scale *
+                     std::pow(std::max(1.0, effective_terms), options.calibration_exponent);
+    return std::clamp(t, 0.01, 0.9);
+  }
+
+  double score(const StoryVector& d, const Centroid& c) const {
+    if (c.norm <= 0) return 0;
+    return dot_sorted(d.terms, d.weights, c.terms, c.weights) / c.norm;
+  }
+
+  void close_expired() {
+    if (options.window_seconds <= 0) return;
+    // A linear sweep over the open clusters, amortised: run when enough time has passed.
+    for (Centroid& c : clusters) {
+      if (c.open && now - c.last_time > options.window_seconds) {
+        c.open = false;
+        std::vector<uint64_t>().swap(c.terms);
+        std::vector<float>().swap(c.weights);
+        --open_count;
+        ++closed_since_sweep;
+      }
+    }
+    if (closed_since_sweep * 2 > clusters.size() + 1024) {
+      for (auto it = postings.begin(); it != postings.end();) {
+        auto& list = it->second;
+        list.erase(std::remove_if(list.begin(), list.end(),
+                                  [this](uint32_t c) { return !clusters[c].open; }),
+                   list.end());
+        if (list.empty()) {
+          it = postings.erase(it);
+        } else {
+          ++it;
+        }
+      }
+      closed_since_sweep = 0;
+    }
+  }
+
+  void add_to(uint32_t slot, const StoryVector& d, double time) {
+    Centroid& c = clusters[slot];
+    merged_terms.clear();
+    merged_weights.clear();
+    std::size_t i = 0, j = 0;
+    while (i < c.terms.size() || j < d.terms.size()) {
+      if (j == d.terms.size() || (i < c.terms.size() && c.terms[i] < d.terms[j])) {
+        merged_terms.push_back(c.terms[i]);
+        merged_weights.push_back(c.weights[i]);
+        ++i;
+      } else if (i == c.terms.size() || d.terms[j] < c.terms[i]) {
+        merged_terms.push_back(d.terms[j]);
+        merged_weights.push_back(d.weights[j]);
+        auto& list = postings[d.terms[j]];
+        if (list.empty() || list.back() != slot) list.push_back(slot);
+        ++j;
+      } else {
+        merged_terms.push_back(c.terms[i]);
+        merged_weights.push_back(c.weights[i] + d.weights[j]);
+        ++i;
+        ++j;
+      }
+    }
+    if (merged_terms.size() > options.max_centroid_terms) {
+      // Keep the heaviest terms (ties by term id, so the result is deterministic).
+      heavy.clear();
+      for (std::size_t k = 0; k < merged_terms.size(); ++k)
+        heavy.emplace_back(merged_weights[k], k);
+      const auto keep = static_cast<std::ptrdiff_t>(options.max_centroid_terms);
+      std::nth_element(
+          heavy.begin(), heavy.begin() + keep, heavy.end(), [&](const auto& a, const auto& b) {
+            return a.first != b.first ? a.first > b.first
+                                      : merged_terms[a.second] < merged_terms[b.second];
+          });
+      heavy.resize(options.max_centroid_terms);
+      std::sort(heavy.begin(), heavy.end(),
+                [](const auto& a, const auto& b) { return a.second < b.second; });
+      c.terms.clear();
+      c.weights.clear();
+      for (const auto& [w, k] : heavy) {
+        c.terms.push_back(merged_terms[k]);
+        c.weights.push_back(w);
+      }
+    } else {
+      c.terms.swap(merged_terms);
+      c.weights.swap(merged_weights);
+    }
+    double n2 = 0;
+    for (float w : c.weights) n2 += static_cast<double>(w) * w;
+    c.norm = std::sqrt(n2);
+    c.last_time = std::max(c.last_time, time);
+    ++c.size;
+  }
+
+  StoryAssignment add(const StoryVector& d, double time) {
+    const auto index = static_cast<uint32_t>(documents++);
+    if (time > now) {
+      now = time;
+      close_expired();
+    }
+    // Candidate clusters from the document's heaviest terms.
+    ++epoch;
+    if (epoch == 0) {
+      std::fill(stamp.begin(), stamp.end(), 0);
+      epoch = 1;
+    }
+    order.resize(d.terms.size());
+    std::iota(order.begin(), order.end(), std::size_t{0});
+    const std::size_t k = std::min<std::size_t>(options.candidate_terms, order.size());
+    std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(k), order.end(),
+                      [&](std::size_t a, std::size_t b) {
+                        return d.weights[a] != d.weights[b] ? d.weights[a] > d.weights[b]
+                                                            : d.terms[a] < d.terms[b];
+                      });
+    candidates.clear();
+    for (std::size_t r = 0; r < k; ++r) {
+      const auto it = postings.find(d.terms[order[r]]);
+      if (it == postings.end()) continue;
+      for (uint32_t c : it->second) {
+        if (stamp[c] == epoch || !clusters[c].open) continue;
+        stamp[c] = epoch;
+        candidates.push_back(c);
+      }
+    }
+    const double threshold = threshold_for(d.effective_terms);
+    double best = -1;
+    uint32_t best_slot = 0;
+    for (uint32_t c : candidates) {
+      const double s = score(d, clusters[c]);
+      // Ties go to the older cluster, so the result does not depend on posting order.
+      if (s > best || (s == best && c < best_slot)) {
+        best = s;
+        best_slot = c;
+      }
+    }
+    if (best >= threshold && !d.terms.empty()) {
+      add_to(best_slot, d, time);
+      return StoryAssignment{clusters[best_slot].first_doc, static_cast<float>(best)};
+    }
+    const auto slot = static_cast<uint32_t>(clusters.size());
+    clusters.emplace_back();
+    clusters.back().first_doc = index;
+    clusters.back().last_time = time;
+    stamp.push_back(0);
+    ++open_count;
+    add_to(slot, d, time);
+    return StoryAssignment{index, 1.0f};
+  }
+};
+
+StoryClusterer::StoryClusterer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+StoryClusterer::StoryClusterer(StoryClusterer&&) noexcept = default;
+StoryClusterer& StoryClusterer::operator=(StoryClusterer&&) noexcept = default;
+StoryClusterer::~StoryClusterer() = default;
+
+Result<StoryClusterer> StoryClusterer::create(const StoryOptions& options) {
+  NEARDUP_RETURN_IF_ERROR(options.validate());
+  auto impl = std::make_unique<Impl>();
+  impl->options = options;
+  return StoryClusterer(std::move(impl));
+}
+
+StoryAssignment StoryClusterer::add(const StoryVector& doc, double time) {
+  return impl_->add(doc, time);
+}
+
+double story_cosine(const StoryVector& a, const StoryVector& b) noexcept {
+  return dot_sorted(a.terms, a.weights, b.terms, b.weights);
+}
+
+double StoryClusterer::threshold_for(double effective_terms) const {
+  return impl_->threshold_for(effective_terms);
+}
+
+std::size_t StoryClusterer::open_clusters() const noexcept { return impl_->open_count; }
+std::size_t StoryClusterer::documents() const noexcept { return impl_->documents; }
+
+// ---------------------------------------------------------------------------------------------
+// Batch
+
+namespace {
+
+// Sum of member vectors per cluster, sorted by term.
+struct Sums {
+  std::vector<std::vector<uint64_t>> terms;
+  std::vector<std::vector<float>> weights;
+  std::vector<double> norm;
+};
+
+Sums centroid_sums(const std::vector<StoryVector>& vectors, const std::vector<uint32_t>& label,
+                   std::size_t clusters) {
+  std::vector<std::vector<uint32_t>> members(clusters);
+  for (std::size_t i = 0; i < label.size(); ++i)
+    members[label[i]].push_back(static_cast<uint32_t>(i));
+  Sums s;
+  s.terms.resize(clusters);
+  s.weights.resize(clusters);
+  s.norm.assign(clusters, 0);
+  std::vector<std::pair<uint64_t, float>> all;
+  for (std::size_t c = 0; c < clusters; ++c) {
+    all.clear();
+    for (uint32_t i : members[c]) {
+      for (std::size_t k = 0; k < vectors[i].terms.size(); ++k) {
+        all.emplace_back(vectors[i].terms[k], vectors[i].weights[k]);
+      }
+    }
+    std::sort(all.begin(), all.end(),
+              [](const auto& a, const auto& b) { return a.first < b.first; });
+    double n2 = 0;
+    for (std::size_t k = 0; k < all.size();) {
+      std::size_t e = k;
+      double w = 0;
+      while (e < all.size() && all[e].first == all[k].first) w += all[e++].second;
+      s.terms[c].push_back(all[k].first);
+      s.weights[c].push_back(static_cast<float>(w));
+      n2 += w * w;
+      k = e;
+    }
+    s.norm[c] = std::sqrt(n2);
+  }
+  return s;
+}
+
+// Top-k terms of a weighted sorted vector, as indices (heaviest first, ties by term).
+void top_terms(const std::vector<uint64_t>& terms, const std::vector<float>& weights, std::size_t k,
+               std::vector<uint32_t>& idx) {
+  idx.resize(terms.size());
+  std::iota(idx.begin(), idx.end(), 0u);
+  k = std::min(k, idx.size());
+  std::partial_sort(idx.begin(), idx.begin() + static_cast<std::ptrdiff_t>(k), idx.end(),
+                    [&](uint32_t a, uint32_t b) {
+                      return weights[a] != weights[b] ? weights[a] > weights[b]
+                                                      : terms[a] < terms[b];
+                    });
+  idx.resize(k);
+}
+
+// Merges clusters whose centroids are similar: in each round every cluster finds its most
+// similar other cluster (cosine of the centroids); mutual best pairs above the merge threshold
+// merge. Centroid linkage, so merging does not chain through single documents.
+void merge_clusters(const std::vector<StoryVector>& vectors, const std::vector<uint32_t>& order,
+                    const StoryOptions& options, const StoryClusterer& clusterer,
+                    std::vector<uint32_t>& label, std::unordered_map<uint32_t, uint32_t>& dense) {
+  std::vector<uint32_t> idx, stamp;
+  for (int round = 0; round < 64; ++round) {
+    const std::size_t clusters = dense.size();
+    Sums sums = centroid_sums(vectors, label, clusters);
+    // Mean effective terms of each cluster's documents: the merge bar scales with it.
+    std::vector<double> eff(clusters, 0), count(clusters, 0);
+    for (std::size_t i = 0; i < label.size(); ++i) {
+      eff[label[i]] += vectors[i].effective_terms;
+      count[label[i]] += 1;
+    }
+    for (std::size_t c = 0; c < clusters; ++c) eff[c] /= std::max(1.0, count[c]);
+    std::unordered_map<uint64_t, std::vector<uint32_t>> postings;
+    for (std::size_t c = 0; c < clusters; ++c) {
+      top_terms(sums.terms[c], sums.weights[c], options.candidate_terms, idx);
+      for (uint32_t k : idx) postings[sums.terms[c][k]].push_back(static_cast<uint32_t>(c));
+    }
+    std::vector<uint32_t> best(clusters, UINT32_MAX);
+    std::vector<double> best_sim(clusters, -1);
+    stamp.assign(clusters, UINT32_MAX);
+    for (std::size_t c = 0; c < clusters; ++c) {
+      if (sums.norm[c] <= 0) continue;
+      top_terms(sums.terms[c], sums.weights[c], options.candidate_terms, idx);
+      stamp[c] = static_cast<uint32_t>(c);
+      for (uint32_t k : idx) {
+        for (uint32_t o : postings[sums.terms[c][k]]) {
+          if (stamp[o] == c) continue;
+          stamp[o] = static_cast<uint32_t>(c);
+          if (sums.norm[o] <= 0) continue;
+          const double sim =
+              dot_sorted(sums.terms[c], sums.weights[c], sums.terms[o], sums.weights[o]) /
+              (sums.norm[c] * sums.norm[o]);
+          if (sim > best_sim[c] || (sim == best_sim[c] && o < best[c])) {
+            best_sim[c] = sim;
+            best[c] = o;
+          }
+        }
+      }
+    }
+    std::vector<uint32_t> target(clusters);
+    std::iota(target.begin(), target.end(), 0u);
+    std::size_t merges = 0;
+    for (std::size_t c = 0; c < clusters; ++c) {
+      const uint32_t o = best[c];
+      if (o == UINT32_MAX || o <= c || best[o] != c) continue;
+      const double bar =
+          std::isnan(options.threshold)
+              ? options.merge_factor * clusterer.threshold_for(std::min(eff[c], eff[o]))
+              : options.merge_factor * options.threshold;
+      if (best_sim[c] < bar) continue;
+      target[o] = static_cast<uint32_t>(c);
+      ++merges;
+    }
+    if (merges == 0) break;
+    for (uint32_t& l : label) l = target[l];
+    dense.clear();
+    for (const uint32_t i : order) {
+      label[i] = dense.try_emplace(label[i], static_cast<uint32_t>(dense.size())).first->second;
+    }
+  }
+}
+
+// Batch refinement: every document moves to the most similar final centroid (its own cluster's
+// centroid without itself), if that clears its threshold; a document that fits no cluster any
+// more starts its own. All moves of a round are decided on the same centroids (deterministic).
+void refine_assignments(const std::vector<StoryVector>& vectors, const std::vector<uint32_t>& order,
+                        std::span<const double> times, const StoryClusterer& clusterer,
+                        const StoryOptions& options, std::vector<StoryAssignment>& out) {
+  const std::size_t n = vectors.size();
+  (void)times;
+  // Dense cluster labels.
+  std::vector<uint32_t> label(n);
+  std::unordered_map<uint32_t, uint32_t> dense;
+  for (const uint32_t i : order) {
+    label[i] = dense.try_emplace(out[i].cluster, static_cast<uint32_t>(dense.size())).first->second;
+  }
+  std::vector<float> similarity(n, 1.0f);
+  if (options.merge_factor > 0) {
+    merge_clusters(vectors, order, options, clusterer, label, dense);
+  }
+  const int kRounds = options.refine_rounds;
+  std::vector<uint32_t> stamp, candidates, idx;
+  for (int round = 0; round < kRounds; ++round) {
+    std::size_t clusters = dense.size();
+    Sums sums = centroid_sums(vectors, label, clusters);
+    std::unordered_map<uint64_t, std::vector<uint32_t>> postings;
+    for (std::size_t c = 0; c < clusters; ++c) {
+      for (uint64_t t : sums.terms[c]) postings[t].push_back(static_cast<uint32_t>(c));
+    }
+    stamp.assign(clusters, UINT32_MAX);
+    std::vector<uint32_t> next = label;
+    uint32_t fresh = static_cast<uint32_t>(clusters);
+    for (std::size_t i = 0; i < n; ++i) {
+      const StoryVector& d = vectors[i];
+      if (d.terms.empty()) continue;
+      idx.resize(d.terms.size());
+      std::iota(idx.begin(), idx.end(), 0u);
+      const std::size_t k = std::min<std::size_t>(options.candidate_terms, idx.size());
+      std::partial_sort(idx.begin(), idx.begin() + static_cast<std::ptrdiff_t>(k), idx.end(),
+                        [&](uint32_t a, uint32_t b) {
+                          return d.weights[a] != d.weights[b] ? d.weights[a] > d.weights[b]
+                                                              : d.terms[a] < d.terms[b];
+                        });
+      candidates.clear();
+      candidates.push_back(label[i]);
+      stamp[label[i]] = static_cast<uint32_t>(i);
+      for (std::size_t r = 0; r < k; ++r) {
+        const auto it = postings.find(d.terms[idx[r]]);
+        if (it == postings.end()) continue;
+        for (uint32_t c : it->second) {
+          if (stamp[c] == i) continue;
+          stamp[c] = static_cast<uint32_t>(i);
+          candidates.push_back(c);
+        }
+      }
+      double best = -1;
+      uint32_t best_c = label[i];
+      for (uint32_t c : candidates) {
+        double dot = dot_sorted(d.terms, d.weights, sums.terms[c], sums.weights[c]);
+        double norm = sums.norm[c];
+        if (c == label[i]) {  // leave-one-out: the centroid without this document
+          const double n2 = norm * norm - 2 * dot + 1.0;
+          dot -= 1.0;
+          norm = n2 > 1e-12 ? std::sqrt(n2) : 0.0;
+        }
+        const double sim = norm > 0 ? dot / norm : 0.0;
+        if (sim > best || (sim == best && c < best_c)) {
+          best = sim;
+          best_c = c;
+        }
+      }
+      if (best_c == label[i]) {
+        similarity[i] = static_cast<float>(best);
+      } else if (best >= clusterer.threshold_for(d.effective_terms)) {
+        next[i] = best_c;
+        similarity[i] = static_cast<float>(best);
+      } else if (options.refine_split) {
+        next[i] = fresh++;
+        similarity[i] = 1.0f;
+      }
+    }
+    label.swap(next);
+    // Renumber densely in time order.
+    dense.clear();
+    for (const uint32_t i : order) {
+      label[i] = dense.try_emplace(label[i], static_cast<uint32_t>(dense.size())).first->second;
+    }
+  }
+  // The cluster's name is its earliest member (in time order).
+  std::vector<uint32_t> first(dense.size(), UINT32_MAX);
+  for (const uint32_t i : order) {
+    if (first[label[i]] == UINT32_MAX) first[label[i]] = i;
+  }
+  for (std::size_t i = 0; i < n; ++i) {
+    out[i].cluster = first[label[i]];
+    out[i].similarity = out[i].cluster == i ? 1.0f : similarity[i];
+  }
+}
+
+}  // namespace
+
+Result<std::vector<StoryAssignment>> cluster_stories(
+    const std::vector<std::vector<StoryTerm>>& features, std::span<const double> times,
+    const StoryOptions& options, const DocumentFrequencies* model) {
+  NEARDUP_RETURN_IF_ERROR(options.validate());
+  const std::size_t n = features.size();
+  if (!times.empty() && times.size() != n) {
+    return Status::invalid_argument("cluster_stories: " + std::to_string(times.size()) +
+                                    " times for " + std::to_string(n) + " documents");
+  }
+  if (n > UINT32_MAX) return Status::invalid_argument("cluster_stories: too many documents");
+  try {
+    DocumentFrequencies df;
+    if (model != nullptr) df = *model;
+    for (const auto& f : features) df.add(f);
+    std::vector<uint32_t> order(n);
+    std::iota(order.begin(), order.end(), 0u);
+    if (!times.empty()) {
+      std::stable_sort(order.begin(), order.end(),
+                       [&](uint32_t a, uint32_t b) { return times[a] < times[b]; });
+    }
+    Result<StoryClusterer> clusterer = StoryClusterer::create(options);
+    if (!clusterer.ok()) return clusterer.status();
+    std::vector<StoryAssignment> out(n);
+    const bool keep = options.refine || options.merge_factor > 0;
+    std::vector<StoryVector> vectors(keep ? n : 1);
+    StoryVector v;
+    for (const uint32_t i : order) {
+      StoryVector& target = keep ? vectors[i] : v;
+      weigh_story_terms(features[i], df, target);
+      StoryAssignment a = clusterer->add(target, times.empty() ? 0.0 : times[i]);
+      a.cluster = order[a.cluster];  // position in time order -> input index
+      out[i] = a;
+    }
+    if (options.refine || options.merge_factor > 0)
+      refine_assignments(vectors, order, times, *clusterer, options, out);
+    return out;
+  } catch (const std::bad_alloc&) {
+    return Status::internal("cluster_stories: out of memory");
+  }
+}
+
+}  // namespace neardup

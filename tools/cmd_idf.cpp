@@ -1,0 +1,113 @@
+// neardup idf build: count document frequencies of story features over a corpus and save them as
+// an IDF model, so that `cluster --mode story --idf-model` (and a stream) weighs its first
+// documents with the statistics of a large background corpus.
+#include <string>
+#include <vector>
+
+#include "cli_common.h"
+#include "cluster_common.h"
+#include "commands.h"
+#include "jsonl_fields.h"
+#include "neardup/parallel.h"
+#include "neardup/story.h"
+
+namespace neardup::cli {
+namespace {
+
+constexpr std::string_view kCommand = "idf";
+
+}  // namespace
+
+int cmd_idf(const std::vector<std::string>& args) {
+  if (args.empty() || (args[0] != "build" && args[0] != "--help" && args[0] != "-h")) {
+    print_error(kCommand, "expected a subcommand: neardup idf build -o MODEL CORPUS...");
+    return kExitUsage;
+  }
+  const std::vector<std::string> rest(args.begin() + (args[0] == "build" ? 1 : 0), args.end());
+  CommonOptions common;
+  InputOptions input;
+  std::string output, language = "auto", title_field = "title";
+  bool stem = false;
+  po::options_description desc("options");
+  desc.add_options()                                                               //
+      ("output,o", po::value(&output), "write the model to this file (required)")  //
+      ("language", po::value(&language)->default_value("auto"),
+       "stop words and stemming (must match the clustering run)")               //
+      ("stem", po::bool_switch(&stem), "Snowball-stem words (off by default)")  //
+      ("title-field", po::value(&title_field)->default_value("title"),
+       "JSONL field with a title (counted as part of the document)");
+  add_input_options(desc, input);
+  add_common_options(desc, common);
+  po::variables_map vm;
+  const int rc =
+      parse_command_line(kCommand, rest, desc,
+                         "neardup idf build -o MODEL [options] FILE|DIR|- ...", &input.inputs, vm);
+  if (rc == kHelpShown) return kExitOk;
+  if (rc != kExitOk) return rc;
+  if (output.empty()) {
+    print_error(kCommand, "--output MODEL is required");
+    return kExitUsage;
+  }
+  if (input.inputs.empty()) {
+    print_error(kCommand, "no input given");
+    return kExitUsage;
+  }
+  if (Status st = input.resolve(); !st.ok()) {
+    print_error(kCommand, st.message());
+    return kExitUsage;
+  }
+  StoryFeatureOptions fo;
+  fo.language = language;
+  fo.stem = stem;
+  fo.seed = common.seed;
+  const unsigned threads = common.resolved_threads();
+  std::vector<StoryFeaturizer> featurizers;
+  for (unsigned t = 0; t < threads; ++t) {
+    Result<StoryFeaturizer> f = StoryFeaturizer::create(fo);
+    if (!f.ok()) {
+      print_error(kCommand, f.status().message());
+      return kExitUsage;
+    }
+    featurizers.push_back(std::move(*f));
+  }
+  std::vector<DocumentFrequencies> partial(threads);
+  std::vector<std::vector<StoryTerm>> scratch(threads);
+  std::vector<JsonFieldExtractor> extractors(threads);
+  BatchReader reader(input.inputs, input.reader);
+  Progress progress(std::string(kCommand), !common.quiet);
+  std::vector<Document> docs;
+  uint64_t documents = 0;
+  while (true) {
+    Result<std::size_t> got = reader.next(docs);
+    if (!got.ok()) {
+      progress.finish();
+      print_error(kCommand, got.status().message());
+      return kExitFailure;
+    }
+    if (*got == 0) break;
+    // Each worker counts into its own table; the tables are merged at the end (counts add, so
+    // the model does not depend on the thread count).
+    parallel_for(*got, threads, [&](std::size_t i, unsigned w) {
+      std::optional<std::string> title;
+      if (!title_field.empty()) title = extractors[w].get(docs[i].raw, title_field);
+      featurizers[w].extract(docs[i].text, title ? *title : std::string_view(), scratch[w]);
+      partial[w].add(scratch[w]);
+    });
+    documents += *got;
+    progress.update(documents, reader.stats().bytes, reader.done_fraction());
+  }
+  progress.finish();
+  DocumentFrequencies df;
+  for (const auto& p : partial) df.merge(p);
+  if (Status st = df.save(output); !st.ok()) {
+    print_error(kCommand, st.message());
+    return kExitFailure;
+  }
+  if (!common.quiet) {
+    print_error(kCommand, "model " + output + ": " + std::to_string(df.documents()) +
+                              " documents, " + std::to_string(df.terms()) + " terms");
+  }
+  return kExitOk;
+}
+
+}  // namespace neardup::cli

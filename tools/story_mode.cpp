@@ -1,0 +1,229 @@
+// `neardup cluster --mode story`: reads every input, extracts story features on all threads,
+// weighs them with IDF from the corpus (and an optional saved model) and clusters the documents
+// in time order with neardup::cluster_stories.
+#include <cctype>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
+
+#include "cluster_common.h"
+#include "jsonl_fields.h"
+#include "neardup/parallel.h"
+#include "neardup/story.h"
+
+namespace neardup::cli {
+namespace {
+
+// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil).
+int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
+  y -= m <= 2 ? 1 : 0;
+  const int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const auto yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<int64_t>(doe) - 719468;
+}
+
+// Reads `n` digits at s[pos..] into v.
+bool digits(std::string_view s, std::size_t pos, std::size_t n, unsigned& v) {
+  if (pos + n > s.size()) return false;
+  v = 0;
+  for (std::size_t i = pos; i < pos + n; ++i) {
+    if (!std::isdigit(static_cast<unsigned char>(s[i]))) return false;
+    v = v * 10 + static_cast<unsigned>(s[i] - '0');
+  }
+  return true;
+}
+
+}  // namespace
+
+std::optional<double> parse_time_value(std::string_view s) {
+  if (s.empty()) return std::nullopt;
+  // A number: unix seconds (values above 1e11 are taken as milliseconds).
+  {
+    std::string buf(s);
+    char* end = nullptr;
+    const double v = std::strtod(buf.c_str(), &end);
+    if (end != buf.c_str() && *end == '\0' && std::isfinite(v)) return v > 1e11 ? v / 1000 : v;
+  }
+  // ISO 8601: YYYY-MM-DD[(T| )HH:MM[:SS[.fff]]][Z|(+|-)HH[:]MM]
+  unsigned y = 0, mo = 0, d = 0, h = 0, mi = 0, se = 0;
+  if (!digits(s, 0, 4, y) || s.size() < 10 || s[4] != '-' || !digits(s, 5, 2, mo) || s[7] != '-' ||
+      !digits(s, 8, 2, d) || mo < 1 || mo > 12 || d < 1 || d > 31) {
+    return std::nullopt;
+  }
+  std::size_t pos = 10;
+  if (pos < s.size() && (s[pos] == 'T' || s[pos] == ' ')) {
+    if (!digits(s, pos + 1, 2, h) || pos + 3 >= s.size() || s[pos + 3] != ':' ||
+        !digits(s, pos + 4, 2, mi) || h > 23 || mi > 59) {
+      return std::nullopt;
+    }
+    pos += 6;
+    if (pos < s.size() && s[pos] == ':') {
+      if (!digits(s, pos + 1, 2, se) || se > 60) return std::nullopt;
+      pos += 3;
+      if (pos < s.size() && s[pos] == '.') {
+        ++pos;
+        while (pos < s.size() && std::isdigit(static_cast<unsigned char>(s[pos]))) ++pos;
+      }
+    }
+  }
+  int64_t offset = 0;
+  if (pos < s.size()) {
+    if (s[pos] == 'Z' && pos + 1 == s.size()) {
+      pos += 1;
+    } else if (s[pos] == '+' || s[pos] == '-') {
+      unsigned oh = 0, om = 0;
+      std::size_t p = pos + 1;
+      if (!digits(s, p, 2, oh)) return std::nullopt;
+      p += 2;
+      if (p < s.size() && s[p] == ':') ++p;
+      if (!digits(s, p, 2, om)) return std::nullopt;
+      p += 2;
+      if (p != s.size()) return std::nullopt;
+      offset = (s[pos] == '+' ? 1 : -1) * static_cast<int64_t>(oh * 3600 + om * 60);
+      pos = p;
+    } else {
+      return std::nullopt;
+    }
+  }
+  const int64_t days = days_from_civil(y, mo, d);
+  return static_cast<double>(days * 86400 + h * 3600 + mi * 60 + se - offset);
+}
+
+Result<double> parse_duration(std::string_view s) {
+  if (s.empty()) return Status::invalid_argument("empty duration");
+  std::string buf(s);
+  char* end = nullptr;
+  const double v = std::strtod(buf.c_str(), &end);
+  if (end == buf.c_str() || !std::isfinite(v) || v < 0) {
+    return Status::invalid_argument("bad duration '" + buf + "' (e.g. 3d, 12h, 90m, 3600s)");
+  }
+  const std::string unit(end);
+  double scale = 0;
+  if (unit.empty() || unit == "s") scale = 1;
+  if (unit == "m" || unit == "min") scale = 60;
+  if (unit == "h") scale = 3600;
+  if (unit == "d") scale = 86400;
+  if (unit == "w") scale = 7 * 86400;
+  if (scale == 0) {
+    return Status::invalid_argument("bad duration unit in '" + buf + "' (s, m, h, d, w)");
+  }
+  return v * scale;
+}
+
+int run_story(std::string_view command, const ClusterOptions& opt, const StoryConfig& config,
+              StoryRun& result) {
+  const unsigned threads = opt.common.resolved_threads();
+  std::vector<StoryFeaturizer> featurizers;
+  for (unsigned t = 0; t < threads; ++t) {
+    Result<StoryFeaturizer> f = StoryFeaturizer::create(config.features);
+    if (!f.ok()) {
+      print_error(command, f.status().message());
+      return kExitUsage;
+    }
+    featurizers.push_back(std::move(*f));
+  }
+  std::optional<DocumentFrequencies> model;
+  if (!config.idf_model.empty()) {
+    Result<DocumentFrequencies> m = DocumentFrequencies::load(config.idf_model);
+    if (!m.ok()) {
+      print_error(command, m.status().message());
+      return kExitFailure;
+    }
+    model = std::move(*m);
+  }
+  const bool want_time = !config.time_field.empty();
+  const bool want_title = !config.title_field.empty();
+  std::vector<JsonFieldExtractor> extractors(want_time || want_title ? threads : 0);
+  std::vector<std::optional<std::string>> batch_times, batch_titles;
+  std::vector<std::vector<StoryTerm>> features;
+  std::vector<double> times;
+  uint64_t missing_time = 0, titled = 0, featureless = 0;
+
+  BatchReader reader(opt.input.inputs, opt.input.reader);
+  Progress progress(std::string(command), !opt.common.quiet);
+  std::vector<Document> docs;
+  uint64_t documents = 0;
+  result.ids.clear();
+  while (true) {
+    Result<std::size_t> got = reader.next(docs);
+    if (!got.ok()) {
+      progress.finish();
+      print_error(command, got.status().message());
+      return kExitFailure;
+    }
+    const std::size_t n = *got;
+    if (n == 0) break;
+    const std::size_t base = features.size();
+    features.resize(base + n);
+    batch_times.assign(n, std::nullopt);
+    batch_titles.assign(n, std::nullopt);
+    parallel_for(n, threads, [&](std::size_t i, unsigned w) {
+      if (want_time) batch_times[i] = extractors[w].get(docs[i].raw, config.time_field);
+      if (want_title) batch_titles[i] = extractors[w].get(docs[i].raw, config.title_field);
+      const std::string_view title = batch_titles[i] ? *batch_titles[i] : std::string_view();
+      featurizers[w].extract(docs[i].text, title, features[base + i]);
+    });
+    for (std::size_t i = 0; i < n; ++i) {
+      result.ids.push_back(std::move(docs[i].id));
+      if (batch_titles[i] && !batch_titles[i]->empty()) ++titled;
+      if (features[base + i].empty()) ++featureless;
+      if (want_time) {
+        std::optional<double> t;
+        if (batch_times[i]) t = parse_time_value(*batch_times[i]);
+        if (!t) {
+          // Counted, and placed at the time of the document before it in the input.
+          ++missing_time;
+          t = times.empty() ? 0.0 : times.back();
+        }
+        times.push_back(*t);
+      }
+    }
+    documents += n;
+    progress.update(documents, reader.stats().bytes, reader.done_fraction());
+  }
+  progress.finish();
+
+  Result<std::vector<StoryAssignment>> assigned =
+      cluster_stories(features, times, config.story, model ? &*model : nullptr);
+  if (!assigned.ok()) {
+    print_error(command, assigned.status().message());
+    return kExitFailure;
+  }
+  result.assignment = std::move(*assigned);
+
+  if (!opt.common.quiet) {
+    uint64_t clusters = 0;
+    for (std::size_t i = 0; i < result.assignment.size(); ++i) {
+      if (result.assignment[i].cluster == i) ++clusters;
+    }
+    char buf[512];
+    const std::string threshold =
+        std::isnan(config.story.threshold) ? "auto" : std::to_string(config.story.threshold);
+    std::snprintf(
+        buf, sizeof buf,
+        "mode story (threshold %s, language %s%s%s): %llu clusters of %llu documents; "
+        "%llu with a title, %llu without features, %llu without a usable time; ",
+        threshold.c_str(), config.features.language.c_str(),
+        config.story.window_seconds > 0 ? ", window " : "",
+        config.story.window_seconds > 0
+            ? (std::to_string(config.story.window_seconds / 3600) + "h").c_str()
+            : "",
+        static_cast<unsigned long long>(clusters), static_cast<unsigned long long>(documents),
+        static_cast<unsigned long long>(titled), static_cast<unsigned long long>(featureless),
+        static_cast<unsigned long long>(missing_time));
+    const ReaderStats rs = reader.stats();
+    char rbuf[160];
+    std::snprintf(rbuf, sizeof rbuf, "skipped %llu malformed records, %llu blank lines; ",
+                  static_cast<unsigned long long>(rs.skipped),
+                  static_cast<unsigned long long>(rs.blank_lines));
+    print_error(command, std::string(buf) + rbuf +
+                             format_rate_summary(documents, rs.bytes, progress.elapsed_seconds()) +
+                             ", " + std::to_string(threads) + " threads");
+  }
+  return kExitOk;
+}
+
+}  // namespace neardup::cli
