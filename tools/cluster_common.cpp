@@ -355,6 +355,10 @@ void add_cluster_options(po::options_description& desc, ClusterOptions& opt) {
       ("single-pass", po::bool_switch(&opt.single_pass),
        "story: keep the single-pass assignment (no merging of clusters with close centroids "
        "and no moving of documents to the closest final centroid afterwards)")  //
+      ("stream", po::bool_switch(&opt.stream),
+       "story: assign each document as it arrives, in input order, with running document "
+       "frequencies (start them with --idf-model); output is written at once and memory is "
+       "bounded by --window. Implies --single-pass")  //
       ("idf-model", po::value(&opt.idf_model),
        "story: start document frequencies from this model (neardup idf build)");
   add_simhash_options(desc, opt);
@@ -436,7 +440,8 @@ Result<StoryConfig> story_config(const ClusterOptions& opt) {
     if (!w.ok()) return Status::invalid_argument("--window: " + w.status().message());
     c.story.window_seconds = *w;
   }
-  if (opt.single_pass) {
+  c.stream = opt.stream;
+  if (opt.single_pass || opt.stream) {
     c.story.refine = false;
     c.story.merge_factor = 0;
   }

@@ -36,7 +36,7 @@ struct ClusterOptions {
   std::string linkage = "components";
   // --mode story
   std::string time_field, title_field = "title", window, language = "auto", idf_model;
-  bool single_pass = false, stem = false;
+  bool single_pass = false, stem = false, stream = false;
   // --mode simhash
   uint32_t simhash_bits = 64;
   uint32_t max_distance = 3;
@@ -48,6 +48,7 @@ struct StoryConfig {
   StoryFeatureOptions features;
   StoryOptions story;
   std::string time_field, title_field, idf_model;
+  bool stream = false;  // --stream: assign in input order with running document frequencies
 };
 
 // Registers --mode, --output, --representative, the near-mode options and the input,
@@ -109,13 +110,13 @@ struct NearRun {
 int run_near(std::string_view command, const ClusterOptions& opt, const NearDupOptions& near,
              NearRun& out);
 
-// Story mode (tools/story_mode.cpp): clusters all inputs. Prints the summary (unless --quiet).
-struct StoryRun {
-  std::vector<std::string> ids;
-  std::vector<StoryAssignment> assignment;
-};
+// Story mode (tools/story_mode.cpp): clusters all inputs and calls emit once per document in
+// input order (id, the cluster's first document's id, whether it is that document, similarity).
+// Prints the summary (unless --quiet).
+using StoryEmit = std::function<void(const std::string& id, const std::string& cluster,
+                                     bool founder, float similarity)>;
 int run_story(std::string_view command, const ClusterOptions& opt, const StoryConfig& config,
-              StoryRun& out);
+              const StoryEmit& emit);
 // A time value: unix seconds (or milliseconds, if above 1e11) or ISO 8601
 // "YYYY-MM-DD[THH:MM[:SS[.f]]][Z|+HH:MM]"; nullopt when it is neither.
 std::optional<double> parse_time_value(std::string_view s);

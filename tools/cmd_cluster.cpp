@@ -41,17 +41,15 @@ int cmd_cluster(const std::vector<std::string>& args) {
   std::string line;
   int result;
   if (opt.mode == "story") {
-    StoryRun run;
     Result<StoryConfig> config = story_config(opt);
-    result = config.ok() ? run_story(kCommand, opt, *config, run) : kExitUsage;
-    if (result == kExitOk) {
-      for (std::size_t i = 0; i < run.assignment.size(); ++i) {
-        const StoryAssignment& a = run.assignment[i];
-        const std::string& first = run.ids[a.cluster];
-        append_record(line, run.ids[i], first, a.cluster == i ? nullptr : &first, a.similarity);
-        out.write(line);
-      }
-    }
+    result = config.ok() ? run_story(kCommand, opt, *config,
+                                     [&](const std::string& id, const std::string& cluster,
+                                         bool founder, float similarity) {
+                                       append_record(line, id, cluster,
+                                                     founder ? nullptr : &cluster, similarity);
+                                       out.write(line);
+                                     })
+                         : kExitUsage;
   } else if (!near && opt.mode != "simhash") {
     result = run_exact(kCommand, opt, [&](const Document& doc, const std::string* first) {
       append_record(line, doc.id, first != nullptr ? *first : doc.id, first, 1.0);

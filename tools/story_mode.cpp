@@ -1,11 +1,15 @@
-// `neardup cluster --mode story`: reads every input, extracts story features on all threads,
-// weighs them with IDF from the corpus (and an optional saved model) and clusters the documents
-// in time order with neardup::cluster_stories.
+// `neardup cluster --mode story`. Batch (the default): reads every input, extracts story
+// features on all threads, weighs them with IDF from the corpus (and an optional saved model)
+// and clusters the documents in time order with neardup::cluster_stories (single pass, merge,
+// refinement). Stream (--stream): documents are assigned in input order, each one as it
+// arrives, weighed with a running document-frequency table (started from --idf-model when
+// given), and written at once; memory is bounded by --window, not by the stream's length.
 #include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
+#include <unordered_map>
 
 #include "cluster_common.h"
 #include "jsonl_fields.h"
@@ -114,7 +118,7 @@ Result<double> parse_duration(std::string_view s) {
 }
 
 int run_story(std::string_view command, const ClusterOptions& opt, const StoryConfig& config,
-              StoryRun& result) {
+              const StoryEmit& emit) {
   const unsigned threads = opt.common.resolved_threads();
   std::vector<StoryFeaturizer> featurizers;
   for (unsigned t = 0; t < threads; ++t) {
@@ -134,19 +138,38 @@ int run_story(std::string_view command, const ClusterOptions& opt, const StoryCo
     }
     model = std::move(*m);
   }
+  // Streaming state: the running document frequencies, the clusterer, and the ids of the
+  // documents that founded the clusters still open (forgotten when the window closes them).
+  std::optional<StoryClusterer> clusterer;
+  DocumentFrequencies running;
+  std::unordered_map<uint32_t, std::string> founders;
+  std::vector<uint32_t> closed;
+  StoryVector vector;
+  std::vector<StoryTerm> terms;
+  if (config.stream) {
+    Result<StoryClusterer> c = StoryClusterer::create(config.story);
+    if (!c.ok()) {
+      print_error(command, c.status().message());
+      return kExitUsage;
+    }
+    clusterer = std::move(*c);
+    if (model) running = std::move(*model);
+  }
+
   const bool want_time = !config.time_field.empty();
   const bool want_title = !config.title_field.empty();
   std::vector<JsonFieldExtractor> extractors(want_time || want_title ? threads : 0);
   std::vector<std::optional<std::string>> batch_times, batch_titles;
-  std::vector<std::vector<StoryTerm>> features;
-  std::vector<double> times;
+  std::vector<std::vector<StoryTerm>> features;  // batch: all documents; stream: one batch
+  std::vector<double> times;                     // batch mode only
+  std::vector<std::string> ids;                  // batch mode only
+  double last_time = 0;
   uint64_t missing_time = 0, titled = 0, featureless = 0;
 
   BatchReader reader(opt.input.inputs, opt.input.reader);
   Progress progress(std::string(command), !opt.common.quiet);
   std::vector<Document> docs;
-  uint64_t documents = 0;
-  result.ids.clear();
+  uint64_t documents = 0, clusters = 0;
   while (true) {
     Result<std::size_t> got = reader.next(docs);
     if (!got.ok()) {
@@ -156,7 +179,12 @@ int run_story(std::string_view command, const ClusterOptions& opt, const StoryCo
     }
     const std::size_t n = *got;
     if (n == 0) break;
-    const std::size_t base = features.size();
+    if (config.stream && documents + n > UINT32_MAX) {
+      progress.finish();
+      print_error(command, "a story stream holds at most 4294967295 documents");
+      return kExitFailure;
+    }
+    const std::size_t base = config.stream ? 0 : features.size();
     features.resize(base + n);
     batch_times.assign(n, std::nullopt);
     batch_titles.assign(n, std::nullopt);
@@ -167,52 +195,78 @@ int run_story(std::string_view command, const ClusterOptions& opt, const StoryCo
       featurizers[w].extract(docs[i].text, title, features[base + i]);
     });
     for (std::size_t i = 0; i < n; ++i) {
-      result.ids.push_back(std::move(docs[i].id));
       if (batch_titles[i] && !batch_titles[i]->empty()) ++titled;
       if (features[base + i].empty()) ++featureless;
+      double t = 0;
       if (want_time) {
-        std::optional<double> t;
-        if (batch_times[i]) t = parse_time_value(*batch_times[i]);
-        if (!t) {
+        std::optional<double> parsed;
+        if (batch_times[i]) parsed = parse_time_value(*batch_times[i]);
+        if (parsed) {
+          t = last_time = *parsed;
+        } else {
           // Counted, and placed at the time of the document before it in the input.
           ++missing_time;
-          t = times.empty() ? 0.0 : times.back();
+          t = last_time;
         }
-        times.push_back(*t);
       }
+      if (!config.stream) {
+        ids.push_back(std::move(docs[i].id));
+        if (want_time) times.push_back(t);
+        continue;
+      }
+      // Stream: the document counts in the frequencies before it is weighed, so its own
+      // terms are never unseen; it is then assigned and written at once.
+      const auto index = static_cast<uint32_t>(documents + i);
+      running.add(features[i]);
+      weigh_story_terms(features[i], running, vector);
+      const StoryAssignment a = clusterer->add(vector, t);
+      if (a.cluster == index) {
+        ++clusters;
+        founders.emplace(index, docs[i].id);
+        emit(docs[i].id, docs[i].id, true, 1.0f);
+      } else {
+        emit(docs[i].id, founders.at(a.cluster), false, a.similarity);
+      }
+    }
+    if (config.stream) {
+      clusterer->take_closed(closed);
+      for (uint32_t c : closed) founders.erase(c);
     }
     documents += n;
     progress.update(documents, reader.stats().bytes, reader.done_fraction());
   }
   progress.finish();
 
-  Result<std::vector<StoryAssignment>> assigned =
-      cluster_stories(features, times, config.story, model ? &*model : nullptr);
-  if (!assigned.ok()) {
-    print_error(command, assigned.status().message());
-    return kExitFailure;
+  if (!config.stream) {
+    Result<std::vector<StoryAssignment>> assigned =
+        cluster_stories(features, times, config.story, model ? &*model : nullptr);
+    if (!assigned.ok()) {
+      print_error(command, assigned.status().message());
+      return kExitFailure;
+    }
+    for (std::size_t i = 0; i < assigned->size(); ++i) {
+      const StoryAssignment& a = (*assigned)[i];
+      if (a.cluster == i) ++clusters;
+      emit(ids[i], ids[a.cluster], a.cluster == i, a.similarity);
+    }
   }
-  result.assignment = std::move(*assigned);
 
   if (!opt.common.quiet) {
-    uint64_t clusters = 0;
-    for (std::size_t i = 0; i < result.assignment.size(); ++i) {
-      if (result.assignment[i].cluster == i) ++clusters;
-    }
     char buf[512];
     const std::string threshold =
         std::isnan(config.story.threshold) ? "auto" : std::to_string(config.story.threshold);
+    const std::string window =
+        config.story.window_seconds > 0
+            ? ", window " + std::to_string(config.story.window_seconds / 3600) + "h"
+            : std::string();
     std::snprintf(
         buf, sizeof buf,
-        "mode story (threshold %s, language %s%s%s): %llu clusters of %llu documents; "
+        "mode story (%s, threshold %s, language %s%s): %llu clusters of %llu documents; "
         "%llu with a title, %llu without features, %llu without a usable time; ",
-        threshold.c_str(), config.features.language.c_str(),
-        config.story.window_seconds > 0 ? ", window " : "",
-        config.story.window_seconds > 0
-            ? (std::to_string(config.story.window_seconds / 3600) + "h").c_str()
-            : "",
-        static_cast<unsigned long long>(clusters), static_cast<unsigned long long>(documents),
-        static_cast<unsigned long long>(titled), static_cast<unsigned long long>(featureless),
+        config.stream ? "stream" : "batch", threshold.c_str(), config.features.language.c_str(),
+        window.c_str(), static_cast<unsigned long long>(clusters),
+        static_cast<unsigned long long>(documents), static_cast<unsigned long long>(titled),
+        static_cast<unsigned long long>(featureless),
         static_cast<unsigned long long>(missing_time));
     const ReaderStats rs = reader.stats();
     char rbuf[160];

@@ -9,8 +9,10 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <limits>
 #include <new>
 #include <numeric>
+#include <queue>
 #include <string>
 #include <unordered_map>
 #include <utility>
@@ -266,20 +268,43 @@ Status StoryOptions::validate() const {
   if (max_centroid_terms < 8 || max_centroid_terms > (1u << 20)) {
     return Status::invalid_argument("max centroid terms must be in [8, 1048576]");
   }
+  if (index_terms == 0 || index_terms > max_centroid_terms) {
+    return Status::invalid_argument("index terms must be in [1, max centroid terms]");
+  }
   return Status();
 }
 
 namespace {
 
 struct Centroid {
-  std::vector<uint64_t> terms;  // sorted
-  std::vector<float> weights;   // sum of member unit vectors
+  std::vector<uint64_t> terms;    // sorted
+  std::vector<float> weights;     // sum of member unit vectors
+  std::vector<uint64_t> indexed;  // sorted: the heaviest index_terms terms, in the postings
   double norm = 0;
   double last_time = 0;
   uint32_t first_doc = 0;
   uint32_t size = 0;
+  uint32_t generation = 0;  // bumped when the slot is closed, so stale expiry entries are ignored
   bool open = true;
 };
+
+// A cluster's newest time when it was pushed; the heap is ordered by time, then slot.
+struct Expiry {
+  double time;
+  uint32_t slot;
+  uint32_t generation;
+  bool operator>(const Expiry& o) const { return time != o.time ? time > o.time : slot > o.slot; }
+};
+
+void remove_posting(std::unordered_map<uint64_t, std::vector<uint32_t>>& postings, uint64_t term,
+                    uint32_t slot) {
+  const auto it = postings.find(term);
+  if (it == postings.end()) return;
+  auto& list = it->second;
+  const auto pos = std::find(list.begin(), list.end(), slot);
+  if (pos != list.end()) list.erase(pos);
+  if (list.empty()) postings.erase(it);
+}
 
 double dot_sorted(const std::vector<uint64_t>& at, const std::vector<float>& aw,
                   const std::vector<uint64_t>& bt, const std::vector<float>& bw) {
@@ -303,19 +328,24 @@ double dot_sorted(const std::vector<uint64_t>& at, const std::vector<float>& aw,
 
 struct StoryClusterer::Impl {
   StoryOptions options;
+  // Slots of open clusters; a closed cluster's slot is reused, so memory follows the number of
+  // clusters open in the window, not the length of the stream.
   std::vector<Centroid> clusters;
-  std::unordered_map<uint64_t, std::vector<uint32_t>> postings;  // term -> cluster slots
-  std::vector<uint32_t> stamp;                                   // per cluster: last visit
+  std::vector<uint32_t> free_slots;
+  std::priority_queue<Expiry, std::vector<Expiry>, std::greater<>> expiry;
+  std::vector<uint32_t> closed_log;  // first documents of clusters closed since take_closed()
+  // term -> slots of the open clusters whose centroid holds the term (exactly those)
+  std::unordered_map<uint64_t, std::vector<uint32_t>> postings;
+  std::vector<uint32_t> stamp;  // per slot: last visit
   uint32_t epoch = 0;
   std::vector<uint32_t> candidates;
   std::vector<std::size_t> order;
-  std::vector<uint64_t> merged_terms;
+  std::vector<uint64_t> merged_terms, top_index;
   std::vector<float> merged_weights;
   std::vector<std::pair<float, std::size_t>> heavy;
   double now = 0;
   std::size_t documents = 0;
   std::size_t open_count = 0;
-  std::size_t closed_since_sweep = 0;
 
   double threshold_for(double effective_terms) const {
     if (!std::isnan(options.threshold)) return options.threshold;
@@ -329,31 +359,62 @@ struct StoryClusterer::Impl {
     return dot_sorted(d.terms, d.weights, c.terms, c.weights) / c.norm;
   }
 
-  void close_expired() {
-    if (options.window_seconds <= 0) return;
-    // A linear sweep over the open clusters, amortised: run when enough time has passed.
-    for (Centroid& c : clusters) {
-      if (c.open && now - c.last_time > options.window_seconds) {
-        c.open = false;
-        std::vector<uint64_t>().swap(c.terms);
-        std::vector<float>().swap(c.weights);
-        --open_count;
-        ++closed_since_sweep;
+  // Puts the centroid's heaviest index_terms terms (ties by term id) in the postings, taking
+  // out the ones that dropped below.
+  void reindex(uint32_t slot) {
+    Centroid& c = clusters[slot];
+    top_index.clear();
+    if (c.terms.size() <= options.index_terms) {
+      top_index.assign(c.terms.begin(), c.terms.end());
+    } else {
+      order.resize(c.terms.size());
+      std::iota(order.begin(), order.end(), std::size_t{0});
+      const auto k = static_cast<std::ptrdiff_t>(options.index_terms);
+      std::nth_element(order.begin(), order.begin() + k, order.end(),
+                       [&](std::size_t a, std::size_t b) {
+                         return c.weights[a] != c.weights[b] ? c.weights[a] > c.weights[b]
+                                                             : c.terms[a] < c.terms[b];
+                       });
+      for (std::ptrdiff_t r = 0; r < k; ++r)
+        top_index.push_back(c.terms[order[static_cast<std::size_t>(r)]]);
+      std::sort(top_index.begin(), top_index.end());
+    }
+    std::size_t i = 0, j = 0;
+    while (i < c.indexed.size() || j < top_index.size()) {
+      if (j == top_index.size() || (i < c.indexed.size() && c.indexed[i] < top_index[j])) {
+        remove_posting(postings, c.indexed[i++], slot);
+      } else if (i == c.indexed.size() || top_index[j] < c.indexed[i]) {
+        postings[top_index[j++]].push_back(slot);
+      } else {
+        ++i;
+        ++j;
       }
     }
-    if (closed_since_sweep * 2 > clusters.size() + 1024) {
-      for (auto it = postings.begin(); it != postings.end();) {
-        auto& list = it->second;
-        list.erase(std::remove_if(list.begin(), list.end(),
-                                  [this](uint32_t c) { return !clusters[c].open; }),
-                   list.end());
-        if (list.empty()) {
-          it = postings.erase(it);
-        } else {
-          ++it;
-        }
-      }
-      closed_since_sweep = 0;
+    c.indexed.swap(top_index);
+  }
+
+  void close(uint32_t slot) {
+    Centroid& c = clusters[slot];
+    for (uint64_t t : c.indexed) remove_posting(postings, t, slot);
+    std::vector<uint64_t>().swap(c.indexed);
+    std::vector<uint64_t>().swap(c.terms);
+    std::vector<float>().swap(c.weights);
+    c.open = false;
+    ++c.generation;
+    --open_count;
+    closed_log.push_back(c.first_doc);
+    free_slots.push_back(slot);
+  }
+
+  // Closes the clusters whose newest document is older than the window: O(log n) per expired
+  // entry of the heap (one entry per join).
+  void close_expired() {
+    if (options.window_seconds <= 0) return;
+    while (!expiry.empty() && now - expiry.top().time > options.window_seconds) {
+      const Expiry e = expiry.top();
+      expiry.pop();
+      const Centroid& c = clusters[e.slot];
+      if (c.open && c.generation == e.generation && c.last_time == e.time) close(e.slot);
     }
   }
 
@@ -370,8 +431,6 @@ struct StoryClusterer::Impl {
       } else if (i == c.terms.size() || d.terms[j] < c.terms[i]) {
         merged_terms.push_back(d.terms[j]);
         merged_weights.push_back(d.weights[j]);
-        auto& list = postings[d.terms[j]];
-        if (list.empty() || list.back() != slot) list.push_back(slot);
         ++j;
       } else {
         merged_terms.push_back(c.terms[i]);
@@ -409,6 +468,8 @@ struct StoryClusterer::Impl {
     c.norm = std::sqrt(n2);
     c.last_time = std::max(c.last_time, time);
     ++c.size;
+    reindex(slot);
+    if (options.window_seconds > 0) expiry.push(Expiry{c.last_time, slot, c.generation});
   }
 
   StoryAssignment add(const StoryVector& d, double time) {
@@ -447,7 +508,7 @@ struct StoryClusterer::Impl {
     for (uint32_t c : candidates) {
       const double s = score(d, clusters[c]);
       // Ties go to the older cluster, so the result does not depend on posting order.
-      if (s > best || (s == best && c < best_slot)) {
+      if (s > best || (s == best && clusters[c].first_doc < clusters[best_slot].first_doc)) {
         best = s;
         best_slot = c;
       }
@@ -456,11 +517,20 @@ struct StoryClusterer::Impl {
       add_to(best_slot, d, time);
       return StoryAssignment{clusters[best_slot].first_doc, static_cast<float>(best)};
     }
-    const auto slot = static_cast<uint32_t>(clusters.size());
-    clusters.emplace_back();
-    clusters.back().first_doc = index;
-    clusters.back().last_time = time;
-    stamp.push_back(0);
+    uint32_t slot;
+    if (free_slots.empty()) {
+      slot = static_cast<uint32_t>(clusters.size());
+      clusters.emplace_back();
+      stamp.push_back(0);
+    } else {
+      slot = free_slots.back();
+      free_slots.pop_back();
+      const uint32_t generation = clusters[slot].generation;
+      clusters[slot] = Centroid();
+      clusters[slot].generation = generation;
+    }
+    clusters[slot].first_doc = index;
+    clusters[slot].last_time = time;
     ++open_count;
     add_to(slot, d, time);
     return StoryAssignment{index, 1.0f};
@@ -494,6 +564,11 @@ double StoryClusterer::threshold_for(double effective_terms) const {
 std::size_t StoryClusterer::open_clusters() const noexcept { return impl_->open_count; }
 std::size_t StoryClusterer::documents() const noexcept { return impl_->documents; }
 
+void StoryClusterer::take_closed(std::vector<uint32_t>& first_docs) {
+  first_docs.clear();
+  first_docs.swap(impl_->closed_log);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Batch
 
@@ -506,8 +581,9 @@ struct Sums {
   std::vector<double> norm;
 };
 
+// Each keeps its heaviest `cap` terms (ties by term id), as the online centroids do.
 Sums centroid_sums(const std::vector<StoryVector>& vectors, const std::vector<uint32_t>& label,
-                   std::size_t clusters) {
+                   std::size_t clusters, std::size_t cap) {
   std::vector<std::vector<uint32_t>> members(clusters);
   for (std::size_t i = 0; i < label.size(); ++i)
     members[label[i]].push_back(static_cast<uint32_t>(i));
@@ -525,20 +601,57 @@ Sums centroid_sums(const std::vector<StoryVector>& vectors, const std::vector<ui
     }
     std::sort(all.begin(), all.end(),
               [](const auto& a, const auto& b) { return a.first < b.first; });
-    double n2 = 0;
+    std::size_t out = 0;
     for (std::size_t k = 0; k < all.size();) {
       std::size_t e = k;
       double w = 0;
       while (e < all.size() && all[e].first == all[k].first) w += all[e++].second;
-      s.terms[c].push_back(all[k].first);
-      s.weights[c].push_back(static_cast<float>(w));
-      n2 += w * w;
+      all[out++] = {all[k].first, static_cast<float>(w)};
       k = e;
+    }
+    all.resize(out);
+    if (all.size() > cap) {
+      const auto keep = static_cast<std::ptrdiff_t>(cap);
+      std::nth_element(all.begin(), all.begin() + keep, all.end(),
+                       [](const auto& a, const auto& b) {
+                         return a.second != b.second ? a.second > b.second : a.first < b.first;
+                       });
+      all.resize(cap);
+      std::sort(all.begin(), all.end(),
+                [](const auto& a, const auto& b) { return a.first < b.first; });
+    }
+    double n2 = 0;
+    for (const auto& [t, w] : all) {
+      s.terms[c].push_back(t);
+      s.weights[c].push_back(w);
+      n2 += static_cast<double>(w) * w;
     }
     s.norm[c] = std::sqrt(n2);
   }
   return s;
 }
+
+// Per cluster: the earliest and the newest time of its documents (for the window).
+struct Spans {
+  std::vector<double> lo, hi;
+  bool active = false;
+  void compute(std::span<const double> times, const std::vector<uint32_t>& label,
+               std::size_t clusters, double window) {
+    active = window > 0 && !times.empty();
+    if (!active) return;
+    lo.assign(clusters, std::numeric_limits<double>::infinity());
+    hi.assign(clusters, -std::numeric_limits<double>::infinity());
+    for (std::size_t i = 0; i < label.size(); ++i) {
+      lo[label[i]] = std::min(lo[label[i]], times[i]);
+      hi[label[i]] = std::max(hi[label[i]], times[i]);
+    }
+  }
+  // The time between the spans of clusters a and b (0 when they overlap).
+  double gap(std::size_t a, std::size_t b) const {
+    return std::max({0.0, lo[a] - hi[b], lo[b] - hi[a]});
+  }
+  double gap_to(std::size_t c, double t) const { return std::max({0.0, lo[c] - t, t - hi[c]}); }
+};
 
 // Top-k terms of a weighted sorted vector, as indices (heaviest first, ties by term).
 void top_terms(const std::vector<uint64_t>& terms, const std::vector<float>& weights, std::size_t k,
@@ -558,12 +671,15 @@ void top_terms(const std::vector<uint64_t>& terms, const std::vector<float>& wei
 // similar other cluster (cosine of the centroids); mutual best pairs above the merge threshold
 // merge. Centroid linkage, so merging does not chain through single documents.
 void merge_clusters(const std::vector<StoryVector>& vectors, const std::vector<uint32_t>& order,
-                    const StoryOptions& options, const StoryClusterer& clusterer,
-                    std::vector<uint32_t>& label, std::unordered_map<uint32_t, uint32_t>& dense) {
+                    std::span<const double> times, const StoryOptions& options,
+                    const StoryClusterer& clusterer, std::vector<uint32_t>& label,
+                    std::unordered_map<uint32_t, uint32_t>& dense) {
   std::vector<uint32_t> idx, stamp;
+  Spans spans;
   for (int round = 0; round < 64; ++round) {
     const std::size_t clusters = dense.size();
-    Sums sums = centroid_sums(vectors, label, clusters);
+    Sums sums = centroid_sums(vectors, label, clusters, options.max_centroid_terms);
+    spans.compute(times, label, clusters, options.window_seconds);
     // Mean effective terms of each cluster's documents: the merge bar scales with it.
     std::vector<double> eff(clusters, 0), count(clusters, 0);
     for (std::size_t i = 0; i < label.size(); ++i) {
@@ -588,6 +704,7 @@ void merge_clusters(const std::vector<StoryVector>& vectors, const std::vector<u
           if (stamp[o] == c) continue;
           stamp[o] = static_cast<uint32_t>(c);
           if (sums.norm[o] <= 0) continue;
+          if (spans.active && spans.gap(c, o) > options.window_seconds) continue;
           const double sim =
               dot_sorted(sums.terms[c], sums.weights[c], sums.terms[o], sums.weights[o]) /
               (sums.norm[c] * sums.norm[o]);
@@ -598,18 +715,44 @@ void merge_clusters(const std::vector<StoryVector>& vectors, const std::vector<u
         }
       }
     }
-    std::vector<uint32_t> target(clusters);
-    std::iota(target.begin(), target.end(), 0u);
-    std::size_t merges = 0;
+    // Edges c -> best[c] that clear the bar, strongest first. A mutual pair merges into its
+    // older cluster; otherwise c merges into its best partner. In one round a cluster is either
+    // absorbed or absorbs (a star around it), never both, so no chain forms: every absorbed
+    // cluster cleared the bar against the centroid it joins.
+    struct Edge {
+      double sim;
+      uint32_t from, to;
+    };
+    std::vector<Edge> edges;
     for (std::size_t c = 0; c < clusters; ++c) {
       const uint32_t o = best[c];
-      if (o == UINT32_MAX || o <= c || best[o] != c) continue;
+      if (o == UINT32_MAX) continue;
+      if (best[o] == c && o < c) continue;  // the mutual pair is taken once, from its older end
       const double bar =
           std::isnan(options.threshold)
               ? options.merge_factor * clusterer.threshold_for(std::min(eff[c], eff[o]))
               : options.merge_factor * options.threshold;
       if (best_sim[c] < bar) continue;
-      target[o] = static_cast<uint32_t>(c);
+      const bool mutual = best[o] == c;
+      // For a mutual pair, the newer cluster is absorbed by the older one.
+      const uint32_t from =
+          mutual ? std::max(static_cast<uint32_t>(c), o) : static_cast<uint32_t>(c);
+      const uint32_t to = mutual ? std::min(static_cast<uint32_t>(c), o) : o;
+      edges.push_back(Edge{best_sim[c], from, to});
+    }
+    std::sort(edges.begin(), edges.end(), [](const Edge& a, const Edge& b) {
+      return a.sim != b.sim ? a.sim > b.sim : (a.from != b.from ? a.from < b.from : a.to < b.to);
+    });
+    enum : uint8_t { kFree, kAbsorbed, kAbsorbs };
+    std::vector<uint8_t> role(clusters, kFree);
+    std::vector<uint32_t> target(clusters);
+    std::iota(target.begin(), target.end(), 0u);
+    std::size_t merges = 0;
+    for (const Edge& e : edges) {
+      if (role[e.from] != kFree || role[e.to] == kAbsorbed) continue;
+      role[e.from] = kAbsorbed;
+      role[e.to] = kAbsorbs;
+      target[e.from] = e.to;
       ++merges;
     }
     if (merges == 0) break;
@@ -628,7 +771,6 @@ void refine_assignments(const std::vector<StoryVector>& vectors, const std::vect
                         std::span<const double> times, const StoryClusterer& clusterer,
                         const StoryOptions& options, std::vector<StoryAssignment>& out) {
   const std::size_t n = vectors.size();
-  (void)times;
   // Dense cluster labels.
   std::vector<uint32_t> label(n);
   std::unordered_map<uint32_t, uint32_t> dense;
@@ -637,16 +779,19 @@ void refine_assignments(const std::vector<StoryVector>& vectors, const std::vect
   }
   std::vector<float> similarity(n, 1.0f);
   if (options.merge_factor > 0) {
-    merge_clusters(vectors, order, options, clusterer, label, dense);
+    merge_clusters(vectors, order, times, options, clusterer, label, dense);
   }
   const int kRounds = options.refine_rounds;
   std::vector<uint32_t> stamp, candidates, idx;
+  Spans spans;
   for (int round = 0; round < kRounds; ++round) {
     std::size_t clusters = dense.size();
-    Sums sums = centroid_sums(vectors, label, clusters);
+    Sums sums = centroid_sums(vectors, label, clusters, options.max_centroid_terms);
+    spans.compute(times, label, clusters, options.window_seconds);
     std::unordered_map<uint64_t, std::vector<uint32_t>> postings;
     for (std::size_t c = 0; c < clusters; ++c) {
-      for (uint64_t t : sums.terms[c]) postings[t].push_back(static_cast<uint32_t>(c));
+      top_terms(sums.terms[c], sums.weights[c], options.index_terms, idx);
+      for (uint32_t k : idx) postings[sums.terms[c][k]].push_back(static_cast<uint32_t>(c));
     }
     stamp.assign(clusters, UINT32_MAX);
     std::vector<uint32_t> next = label;
@@ -671,6 +816,8 @@ void refine_assignments(const std::vector<StoryVector>& vectors, const std::vect
         for (uint32_t c : it->second) {
           if (stamp[c] == i) continue;
           stamp[c] = static_cast<uint32_t>(i);
+          // With a window, a document only moves to a cluster within the window of its time.
+          if (spans.active && spans.gap_to(c, times[i]) > options.window_seconds) continue;
           candidates.push_back(c);
         }
       }

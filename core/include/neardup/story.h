@@ -149,10 +149,13 @@ struct StoryOptions {
   uint32_t candidate_terms = 12;
   // Centroids keep at most this many terms (the heaviest), bounding memory and time.
   uint32_t max_centroid_terms = 400;
+  // A cluster is found through its heaviest index_terms centroid terms (the inverted index
+  // holds only those): a document's candidate_terms must meet one of them.
+  uint32_t index_terms = 48;
   // After the single pass, move each document to the most similar final centroid if that one
   // clears the threshold (batch only).
   bool refine = true;
-  int refine_rounds = 2;
+  int refine_rounds = 1;
   bool refine_split = false;
   // Batch only: after the single pass, merge clusters whose centroids have a cosine of at least
   // merge_factor x the threshold (mutual nearest pairs, repeated until none is left). 0 = off.
@@ -173,9 +176,13 @@ class StoryClusterer {
   StoryClusterer& operator=(StoryClusterer&&) noexcept;
   ~StoryClusterer();
 
-  // Assigns the next document (index = number of documents added before it). `time` is the
-  // document's time in seconds (any origin); pass 0 for all documents when there is none.
-  // Cost: O(sum of the posting lengths of the document's candidate terms + candidates x terms).
+  // Assigns the next document (index = number of documents added before it; at most 2^32
+  // documents). `time` is the document's time in seconds (any origin); pass 0 for all documents
+  // when there is none. A time earlier than one already seen does not move the clock back.
+  // Cost: O(sum of the posting lengths of the document's candidate terms + candidates x terms),
+  // plus O(log) per join for the window. Memory: the centroids and postings of the open
+  // clusters only (closed clusters' slots are reused), so with a window it is bounded by the
+  // window, not by the length of the stream.
   StoryAssignment add(const StoryVector& doc, double time);
 
   // The threshold add() applies to a document with this many effective terms.
@@ -183,6 +190,10 @@ class StoryClusterer {
 
   std::size_t open_clusters() const noexcept;
   std::size_t documents() const noexcept;
+
+  // Moves out the first-document indices of the clusters closed by the window since the last
+  // call (a stream uses it to forget those clusters' names). The list grows until taken.
+  void take_closed(std::vector<uint32_t>& first_docs);
 
  private:
   struct Impl;
