@@ -18,6 +18,8 @@
 #include "neardup/parallel.h"
 
 namespace neardup::cli {
+
+constexpr double kDefaultStoryWindowSeconds = 3 * 86400.0;
 namespace {
 
 // A batch is at most this many documents or bytes of text. Two batches are alive at a time
@@ -345,8 +347,9 @@ void add_cluster_options(po::options_description& desc, ClusterOptions& opt) {
       ("title-field", po::value(&opt.title_field)->default_value("title"),
        "story: JSONL field with a title, whose words count twice (ignored when absent)")  //
       ("window", po::value(&opt.window),
-       "story: close a cluster when its newest report is older than this (e.g. 3d, 12h); needs "
-       "--time-field; memory is then bounded by the window")  //
+       "story: close a cluster when its newest report is older than this (e.g. 3d, 12h; 0 = "
+       "never); needs --time-field, with which it defaults to 3d; memory is bounded by the "
+       "window")  //
       ("language", po::value(&opt.language)->default_value("auto"),
        "story: stop words and stemming: auto (per document), english, german, french, "
        "spanish, italian, portuguese, dutch, or none (text already pre-processed)")  //
@@ -431,6 +434,11 @@ Result<StoryConfig> story_config(const ClusterOptions& opt) {
       return Status::invalid_argument("--threshold must be auto or a number in (0, 1), not '" +
                                       opt.threshold_text + "'");
     }
+  }
+  if (opt.window.empty() && !opt.time_field.empty()) {
+    // News stories are bursty: a story with no new report for three days is over, and a later
+    // report about the same company or place is a new story (as in TDT's time windows).
+    c.story.window_seconds = kDefaultStoryWindowSeconds;
   }
   if (!opt.window.empty()) {
     if (opt.time_field.empty()) {

@@ -255,16 +255,16 @@ int run_story(std::string_view command, const ClusterOptions& opt, const StoryCo
     char buf[512];
     const std::string threshold =
         std::isnan(config.story.threshold) ? "auto" : std::to_string(config.story.threshold);
-    const std::string window =
-        config.story.window_seconds > 0
-            ? ", window " + std::to_string(config.story.window_seconds / 3600) + "h"
-            : std::string();
+    char window[64] = "";
+    if (config.story.window_seconds > 0) {
+      std::snprintf(window, sizeof window, ", window %gh", config.story.window_seconds / 3600);
+    }
     std::snprintf(
         buf, sizeof buf,
         "mode story (%s, threshold %s, language %s%s): %llu clusters of %llu documents; "
         "%llu with a title, %llu without features, %llu without a usable time; ",
         config.stream ? "stream" : "batch", threshold.c_str(), config.features.language.c_str(),
-        window.c_str(), static_cast<unsigned long long>(clusters),
+        window, static_cast<unsigned long long>(clusters),
         static_cast<unsigned long long>(documents), static_cast<unsigned long long>(titled),
         static_cast<unsigned long long>(featureless),
         static_cast<unsigned long long>(missing_time));
