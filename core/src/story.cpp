@@ -268,6 +268,7 @@ Status StoryOptions::validate() const {
   if (max_centroid_terms < 8 || max_centroid_terms > (1u << 20)) {
     return Status::invalid_argument("max centroid terms must be in [8, 1048576]");
   }
+  if (max_candidates == 0) return Status::invalid_argument("max candidates must be >= 1");
   if (index_terms == 0 || index_terms > max_centroid_terms) {
     return Status::invalid_argument("index terms must be in [1, max centroid terms]");
   }
@@ -326,6 +327,20 @@ double dot_sorted(const std::vector<uint64_t>& at, const std::vector<float>& aw,
 
 }  // namespace
 
+// Keeps the `limit` candidates with the most evidence (sum of the document's weights of the top
+// terms they hold; ties to the smaller age key, so the result does not depend on posting order).
+template <typename AgeKey>
+void keep_strongest(std::vector<uint32_t>& candidates, const std::vector<float>& evidence,
+                    std::size_t limit, AgeKey age) {
+  if (candidates.size() <= limit) return;
+  const auto keep = static_cast<std::ptrdiff_t>(limit);
+  std::nth_element(
+      candidates.begin(), candidates.begin() + keep, candidates.end(), [&](uint32_t a, uint32_t b) {
+        return evidence[a] != evidence[b] ? evidence[a] > evidence[b] : age(a) < age(b);
+      });
+  candidates.resize(limit);
+}
+
 struct StoryClusterer::Impl {
   StoryOptions options;
   // Slots of open clusters; a closed cluster's slot is reused, so memory follows the number of
@@ -337,6 +352,7 @@ struct StoryClusterer::Impl {
   // term -> slots of the open clusters whose centroid holds the term (exactly those)
   std::unordered_map<uint64_t, std::vector<uint32_t>> postings;
   std::vector<uint32_t> stamp;  // per slot: last visit
+  std::vector<float> evidence;  // per slot: weight of the document's top terms it holds
   uint32_t epoch = 0;
   std::vector<uint32_t> candidates;
   std::vector<std::size_t> order;
@@ -496,12 +512,20 @@ struct StoryClusterer::Impl {
     for (std::size_t r = 0; r < k; ++r) {
       const auto it = postings.find(d.terms[order[r]]);
       if (it == postings.end()) continue;
+      const float w = d.weights[order[r]];
       for (uint32_t c : it->second) {
-        if (stamp[c] == epoch || !clusters[c].open) continue;
+        if (!clusters[c].open) continue;
+        if (stamp[c] == epoch) {
+          evidence[c] += w;
+          continue;
+        }
         stamp[c] = epoch;
+        evidence[c] = w;
         candidates.push_back(c);
       }
     }
+    keep_strongest(candidates, evidence, options.max_candidates,
+                   [&](uint32_t c) { return clusters[c].first_doc; });
     const double threshold = threshold_for(d.effective_terms);
     double best = -1;
     uint32_t best_slot = 0;
@@ -522,6 +546,7 @@ struct StoryClusterer::Impl {
       slot = static_cast<uint32_t>(clusters.size());
       clusters.emplace_back();
       stamp.push_back(0);
+      evidence.push_back(0);
     } else {
       slot = free_slots.back();
       free_slots.pop_back();
@@ -783,6 +808,7 @@ void refine_assignments(const std::vector<StoryVector>& vectors, const std::vect
   }
   const int kRounds = options.refine_rounds;
   std::vector<uint32_t> stamp, candidates, idx;
+  std::vector<float> evidence;
   Spans spans;
   for (int round = 0; round < kRounds; ++round) {
     std::size_t clusters = dense.size();
@@ -794,6 +820,7 @@ void refine_assignments(const std::vector<StoryVector>& vectors, const std::vect
       for (uint32_t k : idx) postings[sums.terms[c][k]].push_back(static_cast<uint32_t>(c));
     }
     stamp.assign(clusters, UINT32_MAX);
+    evidence.assign(clusters, 0.0f);
     std::vector<uint32_t> next = label;
     uint32_t fresh = static_cast<uint32_t>(clusters);
     for (std::size_t i = 0; i < n; ++i) {
@@ -808,19 +835,25 @@ void refine_assignments(const std::vector<StoryVector>& vectors, const std::vect
                                                               : d.terms[a] < d.terms[b];
                         });
       candidates.clear();
-      candidates.push_back(label[i]);
       stamp[label[i]] = static_cast<uint32_t>(i);
       for (std::size_t r = 0; r < k; ++r) {
         const auto it = postings.find(d.terms[idx[r]]);
         if (it == postings.end()) continue;
+        const float w = d.weights[idx[r]];
         for (uint32_t c : it->second) {
-          if (stamp[c] == i) continue;
+          if (stamp[c] == i) {
+            evidence[c] += w;
+            continue;
+          }
           stamp[c] = static_cast<uint32_t>(i);
           // With a window, a document only moves to a cluster within the window of its time.
           if (spans.active && spans.gap_to(c, times[i]) > options.window_seconds) continue;
+          evidence[c] = w;
           candidates.push_back(c);
         }
       }
+      keep_strongest(candidates, evidence, options.max_candidates, [](uint32_t c) { return c; });
+      candidates.push_back(label[i]);  // its own cluster always competes
       double best = -1;
       uint32_t best_c = label[i];
       for (uint32_t c : candidates) {

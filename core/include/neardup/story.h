@@ -152,6 +152,9 @@ struct StoryOptions {
   // A cluster is found through its heaviest index_terms centroid terms (the inverted index
   // holds only those): a document's candidate_terms must meet one of them.
   uint32_t index_terms = 48;
+  // Of the clusters found, the exact cosine is computed for the max_candidates that hold the
+  // most of the document's weight in its candidate terms.
+  uint32_t max_candidates = 32;
   // After the single pass, move each document to the most similar final centroid if that one
   // clears the threshold (batch only).
   bool refine = true;
