@@ -464,6 +464,20 @@ Result<StoryConfig> story_config(const ClusterOptions& opt) {
   return c;
 }
 
+Result<DocumentFrequencies> load_idf_model(const std::string& path,
+                                           const StoryFeatureOptions& features) {
+  Result<DocumentFrequencies> model = DocumentFrequencies::load(path);
+  if (!model.ok()) return model.status();
+  const uint32_t built = model->feature_fingerprint();
+  if (built != 0 && built != features.fingerprint()) {
+    return Status::invalid_argument(
+        path +
+        ": this IDF model was built with other feature settings (--language, --stem or "
+        "--seed) than this run; rebuild it with `neardup idf build` and the same flags");
+  }
+  return model;
+}
+
 Status resolve_cluster_options(ClusterOptions& opt, std::optional<NearDupOptions>& near) {
   if (!opt.threshold_text.empty() && opt.mode != "story") {
     char* end = nullptr;

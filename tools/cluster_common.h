@@ -59,6 +59,10 @@ void add_cluster_options(po::options_description& desc, ClusterOptions& opt);
 Status resolve_cluster_options(ClusterOptions& opt, std::optional<NearDupOptions>& near);
 // For --mode story: the story settings (call after resolve_cluster_options).
 Result<StoryConfig> story_config(const ClusterOptions& opt);
+// Loads an IDF model (neardup idf build) and checks that it was built with these feature
+// settings: term ids from other settings would all look unseen.
+Result<DocumentFrequencies> load_idf_model(const std::string& path,
+                                           const StoryFeatureOptions& features);
 
 // The text pipeline and the MinHash parameters from the flags that near mode, simhash mode and
 // `neardup index` share: normalization flags, --shingle (word:K|char:K), --seed, --num-perm,

@@ -99,6 +99,7 @@ int cmd_idf(const std::vector<std::string>& args) {
   progress.finish();
   DocumentFrequencies df;
   for (const auto& p : partial) df.merge(p);
+  df.set_feature_fingerprint(fo.fingerprint());
   if (Status st = df.save(output); !st.ok()) {
     print_error(kCommand, st.message());
     return kExitFailure;

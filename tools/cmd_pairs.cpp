@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "cli_common.h"
+#include "cluster_common.h"
 #include "commands.h"
 #include "jsonl_fields.h"
 #include "neardup/story.h"
@@ -62,7 +63,7 @@ int cmd_pairs(const std::vector<std::string>& args) {
   }
   DocumentFrequencies df;
   if (!opt.idf_model.empty()) {
-    Result<DocumentFrequencies> m = DocumentFrequencies::load(opt.idf_model);
+    Result<DocumentFrequencies> m = load_idf_model(opt.idf_model, fo);
     if (!m.ok()) {
       print_error(kCommand, m.status().message());
       return kExitFailure;

@@ -131,7 +131,7 @@ int run_story(std::string_view command, const ClusterOptions& opt, const StoryCo
   }
   std::optional<DocumentFrequencies> model;
   if (!config.idf_model.empty()) {
-    Result<DocumentFrequencies> m = DocumentFrequencies::load(config.idf_model);
+    Result<DocumentFrequencies> m = load_idf_model(config.idf_model, config.features);
     if (!m.ok()) {
       print_error(command, m.status().message());
       return kExitFailure;

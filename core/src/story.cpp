@@ -25,10 +25,12 @@ namespace neardup {
 namespace {
 
 // ---------------------------------------------------------------------------------------------
-// Document-frequency file: 40-byte header (magic, version, reserved, documents, entries,
-// checksum of the payload), then `entries` records of (u64 term, u32 count), little endian.
+// Document-frequency file: 40-byte header (magic, version 2, feature fingerprint, documents,
+// entries, checksum), then `entries` records of (u64 term, u32 count), little endian. The
+// checksum is XXH3 of the payload seeded with XXH3 of the first 32 header bytes, so a flipped
+// bit anywhere is caught. Version 1 had no fingerprint and checked only the payload.
 constexpr char kDfMagic[8] = {'N', 'D', 'U', 'P', 'I', 'D', 'F', '1'};
-constexpr uint32_t kDfVersion = 1;
+constexpr uint32_t kDfVersion = 2;
 constexpr std::size_t kDfHeader = 40;
 constexpr std::size_t kDfRecord = 12;
 
@@ -141,10 +143,10 @@ Status DocumentFrequencies::save(const std::string& path) const {
   }
   std::string header(kDfMagic, sizeof kDfMagic);
   put_u32(header, kDfVersion);
-  put_u32(header, 0);
+  put_u32(header, feature_fingerprint_);
   put_u64(header, documents_);
   put_u64(header, size_);
-  put_u64(header, hash64(payload.data(), payload.size(), 0));
+  put_u64(header, hash64(payload.data(), payload.size(), hash64(header.data(), header.size(), 0)));
   static std::atomic<uint64_t> counter{0};
   const std::string tmp = path + ".tmp." + std::to_string(::getpid()) + "." +
                           std::to_string(counter.fetch_add(1, std::memory_order_relaxed));
@@ -196,7 +198,6 @@ Result<DocumentFrequencies> DocumentFrequencies::load(const std::string& path) {
     return Status::unsupported_version(path + ": IDF model version " + std::to_string(version) +
                                        ", this build reads version " + std::to_string(kDfVersion));
   }
-  if (get_u32(bytes.data() + 12) != 0) return corrupt("corrupt header (reserved field)");
   const uint64_t documents = get_u64(bytes.data() + 16);
   const uint64_t entries = get_u64(bytes.data() + 24);
   const uint64_t checksum = get_u64(bytes.data() + 32);
@@ -205,7 +206,7 @@ Result<DocumentFrequencies> DocumentFrequencies::load(const std::string& path) {
     return corrupt("truncated or oversized: the header promises " + std::to_string(entries) +
                    " entries, the payload has " + std::to_string(payload) + " bytes");
   }
-  if (hash64(bytes.data() + kDfHeader, payload, 0) != checksum) {
+  if (hash64(bytes.data() + kDfHeader, payload, hash64(bytes.data(), 32, 0)) != checksum) {
     return corrupt("checksum mismatch (the model is corrupt)");
   }
   DocumentFrequencies df;
@@ -215,6 +216,7 @@ Result<DocumentFrequencies> DocumentFrequencies::load(const std::string& path) {
     df.keys_.assign(cap, 0);
     df.counts_.assign(cap, 0);
     df.documents_ = documents;
+    df.feature_fingerprint_ = get_u32(bytes.data() + 12);
     const char* p = bytes.data() + kDfHeader;
     for (uint64_t i = 0; i < entries; ++i, p += kDfRecord) {
       const uint64_t term = get_u64(p);

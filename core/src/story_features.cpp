@@ -107,6 +107,17 @@ Status StoryFeatureOptions::validate() const {
                                   names + ")");
 }
 
+uint32_t StoryFeatureOptions::fingerprint() const noexcept {
+  char numbers[128];
+  std::snprintf(numbers, sizeof numbers, "|%d|%d|%d|%.6g|%.6g|%llu", stem ? 1 : 0, amounts ? 1 : 0,
+                entities ? 1 : 0, static_cast<double>(title_boost),
+                static_cast<double>(bigram_weight), static_cast<unsigned long long>(seed));
+  const std::string key = "story-features-v1|" + language + numbers;
+  const uint64_t h = hash64(key.data(), key.size(), 0);
+  const auto folded = static_cast<uint32_t>(h ^ (h >> 32));
+  return folded == 0 ? 1u : folded;
+}
+
 struct StoryFeaturizer::Impl {
   StoryFeatureOptions options;
   Normalizer folded_normalizer;

@@ -66,6 +66,9 @@ struct StoryFeatureOptions {
   uint64_t seed = 0;           // seeds the term hashes
 
   Status validate() const;
+  // A hash of every setting that decides which term ids a document gives. An IDF model records
+  // the fingerprint of the settings it was built with; a model is only valid for those.
+  uint32_t fingerprint() const noexcept;
 };
 
 class StoryFeaturizer {
@@ -96,6 +99,12 @@ class DocumentFrequencies {
   uint64_t documents() const noexcept { return documents_; }
   std::size_t terms() const noexcept { return size_; }
   uint64_t frequency(uint64_t term) const noexcept;
+  // StoryFeatureOptions::fingerprint() of the features counted (0 = not recorded); saved with
+  // the table, so a model built with other settings can be refused.
+  uint32_t feature_fingerprint() const noexcept { return feature_fingerprint_; }
+  void set_feature_fingerprint(uint32_t fingerprint) noexcept {
+    feature_fingerprint_ = fingerprint;
+  }
   // ln((N + 1) / (df + 1)) + 1: >= 1, and largest for terms never seen.
   float idf(uint64_t term) const noexcept {
     const double n = static_cast<double>(documents_);
@@ -114,6 +123,7 @@ class DocumentFrequencies {
   std::vector<uint32_t> counts_;
   std::size_t size_ = 0;
   uint64_t documents_ = 0;
+  uint32_t feature_fingerprint_ = 0;
 };
 
 // A document as a sparse unit vector, sorted by term.
