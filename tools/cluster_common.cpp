@@ -322,7 +322,9 @@ void add_cluster_options(po::options_description& desc, ClusterOptions& opt) {
       ("representative", po::value(&opt.representative)->default_value("first"),
        "which member represents a cluster: first, longest, or field:NAME (the largest value "
        "of a JSONL field; numbers compare as numbers); exact mode: first only")  //
-      ("threshold", po::value(&opt.threshold_text),
+      ("threshold", po::value(&opt.threshold_text)->notifier([&opt](const std::string&) {
+        opt.threshold_given = true;
+      }),
        "near: Jaccard similarity at which documents are near-duplicates (default 0.8); "
        "story: similarity to a cluster's centroid needed to join it, or auto (default: "
        "calibrated to each document's length)")  //
@@ -427,7 +429,7 @@ static Result<NearDupOptions> near_options(const ClusterOptions& opt) {
 
 Result<StoryConfig> story_config(const ClusterOptions& opt) {
   StoryConfig c;
-  if (!opt.threshold_text.empty() && opt.threshold_text != "auto") {
+  if (opt.threshold_given && opt.threshold_text != "auto") {
     char* end = nullptr;
     c.story.threshold = std::strtod(opt.threshold_text.c_str(), &end);
     if (*end != '\0' || !(c.story.threshold > 0 && c.story.threshold < 1)) {
@@ -479,10 +481,10 @@ Result<DocumentFrequencies> load_idf_model(const std::string& path,
 }
 
 Status resolve_cluster_options(ClusterOptions& opt, std::optional<NearDupOptions>& near) {
-  if (!opt.threshold_text.empty() && opt.mode != "story") {
+  if (opt.threshold_given && opt.mode != "story") {
     char* end = nullptr;
     opt.threshold = std::strtod(opt.threshold_text.c_str(), &end);
-    if (*end != '\0') {
+    if (opt.threshold_text.empty() || *end != '\0') {
       return Status::invalid_argument("--threshold must be a number, not '" + opt.threshold_text +
                                       "'");
     }

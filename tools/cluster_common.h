@@ -26,6 +26,7 @@ struct ClusterOptions {
   std::string representative = "first";  // first | longest | field:NAME
   // --threshold as given ("" = the mode's default: 0.8 for near, auto for story)
   std::string threshold_text;
+  bool threshold_given = false;  // --threshold was on the command line (even if empty)
   // --mode near
   double threshold = 0.8;
   std::string shingle = "word:5";

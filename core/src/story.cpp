@@ -108,14 +108,34 @@ void bump(Keys& keys, Counts& counts, std::size_t& size, uint64_t term, uint32_t
 
 void DocumentFrequencies::add(std::span<const StoryTerm> doc) {
   ++documents_;
-  for (const StoryTerm& t : doc) {
-    if ((size_ + 1) * 4 > keys_.size() * 3) grow();
-    bump(keys_, counts_, size_, t.term == 0 ? 1 : t.term, 1);
+  // Each distinct term once (term 0 is stored as 1, so the two are one term here). The
+  // featurizer's output is sorted, so duplicates are neighbours; other input is sorted first.
+  const auto key = [](uint64_t term) { return term == 0 ? uint64_t{1} : term; };
+  bool sorted = true;
+  for (std::size_t i = 1; i < doc.size() && sorted; ++i) {
+    sorted = key(doc[i - 1].term) <= key(doc[i].term);
   }
+  const auto count = [&](uint64_t term, uint64_t& previous) {
+    if (term == previous) return;
+    previous = term;
+    if ((size_ + 1) * 4 > keys_.size() * 3) grow();
+    bump(keys_, counts_, size_, term, 1);
+  };
+  uint64_t previous = 0;  // never a stored key
+  if (sorted) {
+    for (const StoryTerm& t : doc) count(key(t.term), previous);
+    return;
+  }
+  std::vector<uint64_t> terms;
+  terms.reserve(doc.size());
+  for (const StoryTerm& t : doc) terms.push_back(key(t.term));
+  std::sort(terms.begin(), terms.end());
+  for (uint64_t t : terms) count(t, previous);
 }
 
 void DocumentFrequencies::merge(const DocumentFrequencies& other) {
   documents_ += other.documents_;
+  if (feature_fingerprint_ == 0) feature_fingerprint_ = other.feature_fingerprint_;
   for (std::size_t j = 0; j < other.keys_.size(); ++j) {
     if (other.keys_[j] == 0) continue;
     if ((size_ + 1) * 4 > keys_.size() * 3) grow();
@@ -361,7 +381,7 @@ struct StoryClusterer::Impl {
   std::vector<uint64_t> merged_terms, top_index;
   std::vector<float> merged_weights;
   std::vector<std::pair<float, std::size_t>> heavy;
-  double now = 0;
+  double now = -std::numeric_limits<double>::infinity();  // any time, also before 1970
   std::size_t documents = 0;
   std::size_t open_count = 0;
 
@@ -680,6 +700,29 @@ struct Spans {
   double gap_to(std::size_t c, double t) const { return std::max({0.0, lo[c] - t, t - hi[c]}); }
 };
 
+// Cosine of member document d with its cluster's summed centroid (terms, weights, norm) after
+// taking d itself out. The sum may have been capped to its heaviest terms, so only the terms it
+// kept carry d's own weight.
+double leave_one_out_cosine(const StoryVector& d, const std::vector<uint64_t>& terms,
+                            const std::vector<float>& weights, double norm) {
+  double dot = 0, self = 0;
+  std::size_t i = 0, j = 0;
+  while (i < d.terms.size() && j < terms.size()) {
+    if (d.terms[i] < terms[j]) {
+      ++i;
+    } else if (terms[j] < d.terms[i]) {
+      ++j;
+    } else {
+      dot += static_cast<double>(d.weights[i]) * weights[j];
+      self += static_cast<double>(d.weights[i]) * d.weights[i];
+      ++i;
+      ++j;
+    }
+  }
+  const double n2 = norm * norm - 2 * dot + self;
+  return n2 > 1e-12 ? (dot - self) / std::sqrt(n2) : 0.0;
+}
+
 // Top-k terms of a weighted sorted vector, as indices (heaviest first, ties by term).
 void top_terms(const std::vector<uint64_t>& terms, const std::vector<float>& weights, std::size_t k,
                std::vector<uint32_t>& idx) {
@@ -804,11 +847,10 @@ void refine_assignments(const std::vector<StoryVector>& vectors, const std::vect
   for (const uint32_t i : order) {
     label[i] = dense.try_emplace(out[i].cluster, static_cast<uint32_t>(dense.size())).first->second;
   }
-  std::vector<float> similarity(n, 1.0f);
   if (options.merge_factor > 0) {
     merge_clusters(vectors, order, times, options, clusterer, label, dense);
   }
-  const int kRounds = options.refine_rounds;
+  const int kRounds = options.refine ? options.refine_rounds : 0;
   std::vector<uint32_t> stamp, candidates, idx;
   std::vector<float> evidence;
   Spans spans;
@@ -859,27 +901,24 @@ void refine_assignments(const std::vector<StoryVector>& vectors, const std::vect
       double best = -1;
       uint32_t best_c = label[i];
       for (uint32_t c : candidates) {
-        double dot = dot_sorted(d.terms, d.weights, sums.terms[c], sums.weights[c]);
-        double norm = sums.norm[c];
-        if (c == label[i]) {  // leave-one-out: the centroid without this document
-          const double n2 = norm * norm - 2 * dot + 1.0;
-          dot -= 1.0;
-          norm = n2 > 1e-12 ? std::sqrt(n2) : 0.0;
-        }
-        const double sim = norm > 0 ? dot / norm : 0.0;
+        // Its own cluster's centroid without this document (leave-one-out).
+        const double sim =
+            c == label[i] ? leave_one_out_cosine(d, sums.terms[c], sums.weights[c], sums.norm[c])
+                          : (sums.norm[c] > 0
+                                 ? dot_sorted(d.terms, d.weights, sums.terms[c], sums.weights[c]) /
+                                       sums.norm[c]
+                                 : 0.0);
         if (sim > best || (sim == best && c < best_c)) {
           best = sim;
           best_c = c;
         }
       }
       if (best_c == label[i]) {
-        similarity[i] = static_cast<float>(best);
+        // stays
       } else if (best >= clusterer.threshold_for(d.effective_terms)) {
         next[i] = best_c;
-        similarity[i] = static_cast<float>(best);
       } else if (options.refine_split) {
         next[i] = fresh++;
-        similarity[i] = 1.0f;
       }
     }
     label.swap(next);
@@ -894,9 +933,15 @@ void refine_assignments(const std::vector<StoryVector>& vectors, const std::vect
   for (const uint32_t i : order) {
     if (first[label[i]] == UINT32_MAX) first[label[i]] = i;
   }
+  // Similarity: the cosine with the final centroid of its cluster without itself.
+  const Sums sums = centroid_sums(vectors, label, dense.size(), options.max_centroid_terms);
   for (std::size_t i = 0; i < n; ++i) {
-    out[i].cluster = first[label[i]];
-    out[i].similarity = out[i].cluster == i ? 1.0f : similarity[i];
+    const uint32_t c = label[i];
+    out[i].cluster = first[c];
+    out[i].similarity = out[i].cluster == i
+                            ? 1.0f
+                            : static_cast<float>(leave_one_out_cosine(
+                                  vectors[i], sums.terms[c], sums.weights[c], sums.norm[c]));
   }
 }
 

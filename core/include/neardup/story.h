@@ -95,6 +95,8 @@ class DocumentFrequencies {
  public:
   // Counts one document (each distinct term once).
   void add(std::span<const StoryTerm> doc);
+  // Adds another table's counts (built with the same feature settings: the fingerprint of this
+  // table is kept, or taken from `other` when this one has none).
   void merge(const DocumentFrequencies& other);
   uint64_t documents() const noexcept { return documents_; }
   std::size_t terms() const noexcept { return size_; }
@@ -178,8 +180,11 @@ struct StoryOptions {
 };
 
 struct StoryAssignment {
-  uint32_t cluster = 0;     // index of the cluster's first document (in add() order)
-  float similarity = 1.0f;  // calibrated similarity to the cluster's centroid when it joined
+  uint32_t cluster = 0;  // index of the cluster's first document (in add() order)
+  // 1 for the cluster's first document; else the cosine with the cluster's centroid: when it
+  // joined (StoryClusterer), or with the final centroid without itself (cluster_stories with
+  // merge or refinement).
+  float similarity = 1.0f;
 };
 
 class StoryClusterer {
