@@ -362,8 +362,9 @@ void add_cluster_options(po::options_description& desc, ClusterOptions& opt) {
        "and no moving of documents to the closest final centroid afterwards)")  //
       ("stream", po::bool_switch(&opt.stream),
        "story: assign each document as it arrives, in input order, with running document "
-       "frequencies (start them with --idf-model); output is written at once and memory is "
-       "bounded by --window. Implies --single-pass")  //
+       "frequencies (start them with --idf-model); records are written batch by batch (2048 "
+       "documents) instead of at the end, and memory is bounded by --window. Implies "
+       "--single-pass")  //
       ("idf-model", po::value(&opt.idf_model),
        "story: start document frequencies from this model (neardup idf build)");
   add_simhash_options(desc, opt);

@@ -3,7 +3,8 @@
 // and clusters the documents in time order with neardup::cluster_stories (single pass, merge,
 // refinement). Stream (--stream): documents are assigned in input order, each one as it
 // arrives, weighed with a running document-frequency table (started from --idf-model when
-// given), and written at once; memory is bounded by --window, not by the stream's length.
+// given), and written batch by batch; memory is bounded by --window, not by the stream's
+// length (the ids of open clusters' first reports and the document frequencies stay).
 #include <cctype>
 #include <cmath>
 #include <cstdio>
@@ -215,7 +216,7 @@ int run_story(std::string_view command, const ClusterOptions& opt, const StoryCo
         continue;
       }
       // Stream: the document counts in the frequencies before it is weighed, so its own
-      // terms are never unseen; it is then assigned and written at once.
+      // terms are never unseen; it is then assigned and emitted.
       const auto index = static_cast<uint32_t>(documents + i);
       running.add(features[i]);
       weigh_story_terms(features[i], running, vector);
