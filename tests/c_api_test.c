@@ -1,6 +1,6 @@
 /* Drives the C API (neardup_c.h) from C11: create, add, query, add_if_new, remove, save, load,
- * free, errors. Usage: neardup_c_api_test SCRATCH_FILE. Exit 0 on success; on failure prints
- * the failed check and exits 1. */
+ * free, errors; for both backends (MinHash, then SimHash). Usage: neardup_c_api_test SCRATCH_FILE.
+ * Exit 0 on success; on failure prints the failed check and exits 1. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -134,6 +134,59 @@ int main(int argc, char** argv) {
   }
   CHECK(neardup_load(path, &d) == NEARDUP_CORRUPT_DATA);
   CHECK(strstr(neardup_last_error(), "not a neardup index") != NULL);
+  remove(path);
+
+  /* --- the SimHash backend ------------------------------------------------------------------ */
+  neardup_options_init(&opt);
+  CHECK(opt.backend == NEARDUP_BACKEND_MINHASH && opt.max_distance == 3 && opt.simhash_bits == 64);
+  opt.backend = NEARDUP_BACKEND_SIMHASH;
+  opt.max_distance = 64; /* must be below the 64 bits */
+  d = NULL;
+  CHECK(neardup_create(&opt, &d) == NEARDUP_INVALID_ARGUMENT);
+  CHECK(d == NULL && strstr(neardup_last_error(), "max_distance") != NULL);
+  opt.backend = 3; /* no such backend */
+  opt.max_distance = 3;
+  CHECK(neardup_options_validate(&opt) == NEARDUP_INVALID_ARGUMENT);
+  CHECK(strstr(neardup_last_error(), "backend") != NULL);
+  opt.backend = NEARDUP_BACKEND_SIMHASH;
+  opt.max_distance = 6; /* the near page differs from kPage in a few of the 64 bits */
+  CHECK(neardup_create(&opt, &d) == NEARDUP_OK);
+  if (d == NULL) return 1;
+  CHECK(neardup_add(d, S("page-1"), S(kPage)) == NEARDUP_OK);
+  CHECK(neardup_add(d, S("page-3"), S(kOtherPage)) == NEARDUP_OK);
+  m = NULL;
+  CHECK(neardup_query(d, S(kNearPage), 10, &m) == NEARDUP_OK);
+  CHECK(neardup_matches_count(m) == 1 && strcmp(neardup_matches_id(m, 0, NULL), "page-1") == 0);
+  /* similarity = 1 - distance / 64 with 0 < distance <= 6 */
+  CHECK(neardup_matches_similarity(m, 0) >= 1.0 - 6.0 / 64.0 &&
+        neardup_matches_similarity(m, 0) < 1.0);
+  neardup_matches_free(m);
+  m = NULL;
+  CHECK(neardup_add_if_new(d, S("page-1-again"), S(kPage), &added, &m) == NEARDUP_OK);
+  CHECK(added == 0 && neardup_matches_count(m) == 1 && neardup_matches_similarity(m, 0) == 1.0);
+  neardup_matches_free(m);
+  CHECK(neardup_get_stats(d, &st) == NEARDUP_OK);
+  CHECK(st.backend == NEARDUP_BACKEND_SIMHASH && st.documents == 2 && st.memory_bytes > 0);
+  CHECK(st.num_perm == 0 && st.threshold == 1.0 - 6.0 / 64.0);
+  CHECK(neardup_remove(d, S("page-1"), &removed) == NEARDUP_OK && removed == 1);
+  m = NULL;
+  CHECK(neardup_query(d, S(kPage), 10, &m) == NEARDUP_OK);
+  CHECK(neardup_matches_count(m) == 0);
+  neardup_matches_free(m);
+  /* save + load: the loader recognizes the SimHash file and keeps its options */
+  CHECK(neardup_save(d, path) == NEARDUP_OK);
+  neardup_free(d);
+  d = NULL;
+  CHECK(neardup_load(path, &d) == NEARDUP_OK);
+  if (d == NULL) return 1;
+  CHECK(neardup_get_stats(d, &st) == NEARDUP_OK);
+  CHECK(st.backend == NEARDUP_BACKEND_SIMHASH && st.documents == 1);
+  CHECK(st.threshold == 1.0 - 6.0 / 64.0);
+  m = NULL;
+  CHECK(neardup_query(d, S(kOtherPage), 10, &m) == NEARDUP_OK);
+  CHECK(neardup_matches_count(m) == 1 && strcmp(neardup_matches_id(m, 0, NULL), "page-3") == 0);
+  neardup_matches_free(m);
+  neardup_free(d);
   remove(path);
 
   neardup_free(NULL);

@@ -48,7 +48,8 @@ TEST(CrawlCliTest, PrintsOneVerdictPerPageAndKeepsTheIndexAcrossRuns) {
   EXPECT_EQ(out[1].rfind(prefix, 0), 0u) << out[1];
   EXPECT_EQ(out[1].back(), '}') << out[1];
   EXPECT_EQ(out[2], R"({"id":"c","verdict":"new"})");
-  EXPECT_NE(r.err.find("3 pages: 2 new, 1 near-duplicates; index 0 -> 2 pages"), std::string::npos)
+  EXPECT_NE(r.err.find("3 pages: 2 new, 1 near-duplicates; minhash index 0 -> 2 pages"),
+            std::string::npos)
       << r.err;
   ASSERT_TRUE(fs::exists(index));
 
@@ -89,14 +90,49 @@ TEST(CrawlCliTest, CorruptIndexExitsOneNamingTheFile) {
   EXPECT_EQ(lines_of(r.err).size(), 1u) << r.err;
 }
 
+// --backend simhash makes a SimHash index; the next run loads it (without --backend) and keeps
+// using it: a re-fetched page is a duplicate with similarity 1, an unrelated page is new.
+TEST(CrawlCliTest, SimHashBackendIsChosenAtCreationAndReadFromTheFileAfterwards) {
+  const fs::path dir = temp_dir("crawl_simhash");
+  const std::string a = words(6), c = words(7);
+  write_file(dir / "day1.jsonl", page("a", a) + page("a-copy", a) + page("c", c));
+  const std::string index = (dir / "crawl.nds").string();
+  RunResult r = run_cli("--backend simhash --max-distance 4 --index '" + index + "' '" +
+                        (dir / "day1.jsonl").string() + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::vector<std::string> out = lines_of(r.out);
+  ASSERT_EQ(out.size(), 3u) << r.out;
+  EXPECT_EQ(out[0], R"({"id":"a","verdict":"new"})");
+  EXPECT_EQ(out[1], R"({"id":"a-copy","verdict":"near-duplicate","of":"a","similarity":1})");
+  EXPECT_EQ(out[2], R"({"id":"c","verdict":"new"})");
+  EXPECT_NE(r.err.find("simhash index 0 -> 2 pages"), std::string::npos) << r.err;
+  EXPECT_EQ(testing::read_file(index).substr(0, 8), "NDUPSIMX");
+
+  write_file(dir / "day2.jsonl", page("c-again", c) + page("d", words(8)));
+  r = run_cli("--index '" + index + "' '" + (dir / "day2.jsonl").string() + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  out = lines_of(r.out);
+  ASSERT_EQ(out.size(), 2u) << r.out;
+  EXPECT_EQ(out[0], R"({"id":"c-again","verdict":"near-duplicate","of":"c","similarity":1})");
+  EXPECT_EQ(out[1], R"({"id":"d","verdict":"new"})");
+  EXPECT_NE(r.err.find("simhash index 2 -> 3 pages"), std::string::npos) << r.err;
+}
+
 TEST(CrawlCliTest, UsageErrorsExitTwoAndHelpExitsZero) {
   EXPECT_EQ(run_cli("--no-such-flag").exit_code, 2);
   EXPECT_EQ(run_cli("--threshold 1.5 -", "/dev/null").exit_code, 2);
   EXPECT_EQ(run_cli("--threshold abc -", "/dev/null").exit_code, 2);
+  EXPECT_EQ(run_cli("--backend lsh -", "/dev/null").exit_code, 2);
+  EXPECT_EQ(run_cli("--backend simhash --max-distance 64 -", "/dev/null").exit_code, 2);
+  EXPECT_EQ(run_cli("--backend simhash --max-distance x -", "/dev/null").exit_code, 2);
+  EXPECT_EQ(run_cli("--backend simhash --threshold 0.9 -", "/dev/null").exit_code, 2);
+  EXPECT_EQ(run_cli("--max-distance 5 -", "/dev/null").exit_code, 2);  // minhash by default
   const RunResult h = run_cli("--help");
   EXPECT_EQ(h.exit_code, 0);
   EXPECT_NE(h.out.find("--index FILE"), std::string::npos);
   EXPECT_NE(h.out.find("default 0.8"), std::string::npos);
+  EXPECT_NE(h.out.find("--backend B"), std::string::npos);
+  EXPECT_NE(h.out.find("--max-distance K"), std::string::npos);
 }
 
 }  // namespace

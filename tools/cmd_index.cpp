@@ -1,12 +1,17 @@
-// neardup index build|add|query: a persistent near-duplicate index file (NearDupIndex).
+// neardup index build|add|query: a persistent near-duplicate index file, MinHash (NearDupIndex,
+// --mode near, the default) or SimHash (SimHashIndex, --mode simhash).
 //
 //   neardup index build --index crawl.ndx [--threshold 0.8 ...] day1.jsonl   create and save
+//   neardup index build --index crawl.nds --mode simhash [--max-distance 3] day1.jsonl
 //   neardup index add   --index crawl.ndx day2.jsonl                         load, add, save
 //   neardup index query --index crawl.ndx [--add] day3.jsonl                 one JSON line per doc
 //
-// Documents are read in batches; each batch is signed on all threads and then added or queried
-// in input order, so the index file and the output are the same for any thread count.
+// add and query read the kind and every option from the index file (its magic bytes).
+// Documents are read in batches; each batch is signed (or fingerprinted) on all threads and
+// then added or queried in input order, so the index file and the output are the same for any
+// thread count.
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <iostream>
 #include <memory>
@@ -19,6 +24,7 @@
 #include "neardup/index.h"
 #include "neardup/parallel.h"
 #include "neardup/reader.h"
+#include "neardup/simhash_index.h"
 
 namespace neardup::cli {
 namespace {
@@ -40,6 +46,9 @@ struct IndexCliOptions {
   uint32_t num_perm = 128;
   std::string minhash = "oph";
   uint32_t bands = 0, rows = 0;
+  std::string mode = "near";  // near (MinHash) | simhash
+  uint32_t bits = 64;         // simhash
+  uint32_t max_distance = 3;  // simhash
 };
 
 // The same flag parsing as near mode (cluster_common.h).
@@ -56,6 +65,160 @@ Result<IndexOptions> index_options(const IndexCliOptions& opt) {
   o.rows = opt.rows;
   NEARDUP_RETURN_IF_ERROR(o.validate());
   return o;
+}
+
+// The same flag parsing as `neardup cluster --mode simhash` (tf weights only: an index grows one
+// document at a time, without corpus document frequencies).
+Result<SimHashIndexOptions> simhash_index_options(const IndexCliOptions& opt) {
+  SimHashIndexOptions o;
+  Result<PipelineOptions> pipeline = pipeline_options(opt.normalize, opt.shingle, opt.common.seed);
+  if (!pipeline.ok()) return pipeline.status();
+  o.pipeline = *pipeline;
+  o.simhash.bits = opt.bits;
+  o.simhash.seed = opt.common.seed;
+  if (!o.simhash.validate().ok()) {
+    return Status::invalid_argument("--bits must be 64 or 128, not " + std::to_string(opt.bits));
+  }
+  o.max_distance = opt.max_distance;
+  if (Status st = o.validate(); !st.ok()) {
+    return Status::invalid_argument("--max-distance " + std::to_string(opt.max_distance) + ": " +
+                                    st.message());
+  }
+  return o;
+}
+
+// The two index kinds behind one interface for the batch loop: sketch() signs or fingerprints a
+// batch on all threads into slots 0..n-1, then the other calls use those slots in input order.
+class CliIndex {
+ public:
+  virtual ~CliIndex() = default;
+  virtual Status sketch(const std::vector<Document>& docs, std::size_t n, unsigned threads) = 0;
+  virtual Status add(std::string_view id, std::size_t slot) = 0;
+  virtual Result<std::vector<IndexMatch>> query_best(std::size_t slot) const = 0;
+  virtual Result<AddIfNewResult> add_if_new(std::string_view id, std::size_t slot) = 0;
+  virtual std::size_t size() const = 0;
+  virtual std::size_t memory_bytes() const = 0;
+  virtual Status save(const std::string& path) const = 0;
+  // "threshold 0.80, 128 slots, 14 bands x 9 rows" for the summary.
+  virtual std::string describe() const = 0;
+};
+
+class MinHashCliIndex final : public CliIndex {
+ public:
+  explicit MinHashCliIndex(NearDupIndex index) : index_(std::move(index)) {}
+
+  Status sketch(const std::vector<Document>& docs, std::size_t n, unsigned threads) override {
+    const uint32_t k = index_.num_perm();
+    sigs_.resize(n * k);
+    failed_.assign(n, 0);
+    parallel_for(n, threads, [&](std::size_t i, unsigned) {
+      failed_[i] = index_.sign(docs[i].text, slot(i)).ok() ? 0 : 1;
+    });
+    for (const uint8_t f : failed_) {
+      if (f != 0) return Status::internal("signing failed");
+    }
+    return Status();
+  }
+  Status add(std::string_view id, std::size_t i) override {
+    return index_.add_signature(id, slot(i));
+  }
+  Result<std::vector<IndexMatch>> query_best(std::size_t i) const override {
+    return index_.query_signature(slot(i), 1);
+  }
+  Result<AddIfNewResult> add_if_new(std::string_view id, std::size_t i) override {
+    return index_.add_if_new_signature(id, slot(i));
+  }
+  std::size_t size() const override { return index_.size(); }
+  std::size_t memory_bytes() const override { return index_.memory_bytes(); }
+  Status save(const std::string& path) const override { return index_.save(path); }
+  std::string describe() const override {
+    const LshParams lsh = index_.lsh_params();
+    char buf[128];
+    std::snprintf(buf, sizeof buf, "threshold %.2f, %u slots, %u bands x %u rows",
+                  index_.options().threshold, index_.num_perm(), lsh.bands, lsh.rows);
+    return buf;
+  }
+
+ private:
+  std::span<uint32_t> slot(std::size_t i) {
+    return {sigs_.data() + i * index_.num_perm(), index_.num_perm()};
+  }
+  std::span<const uint32_t> slot(std::size_t i) const {
+    return {sigs_.data() + i * index_.num_perm(), index_.num_perm()};
+  }
+  NearDupIndex index_;
+  std::vector<uint32_t> sigs_;
+  std::vector<uint8_t> failed_;
+};
+
+class SimHashCliIndex final : public CliIndex {
+ public:
+  explicit SimHashCliIndex(SimHashIndex index) : index_(std::move(index)) {}
+
+  Status sketch(const std::vector<Document>& docs, std::size_t n, unsigned threads) override {
+    fps_.resize(n);
+    parallel_for(n, threads,
+                 [&](std::size_t i, unsigned) { fps_[i] = index_.fingerprint(docs[i].text); });
+    return Status();
+  }
+  Status add(std::string_view id, std::size_t i) override {
+    return index_.add_fingerprint(id, fps_[i]);
+  }
+  Result<std::vector<IndexMatch>> query_best(std::size_t i) const override {
+    return index_.query_fingerprint(fps_[i], 1);
+  }
+  Result<AddIfNewResult> add_if_new(std::string_view id, std::size_t i) override {
+    return index_.add_if_new_fingerprint(id, fps_[i]);
+  }
+  std::size_t size() const override { return index_.size(); }
+  std::size_t memory_bytes() const override { return index_.memory_bytes(); }
+  Status save(const std::string& path) const override { return index_.save(path); }
+  std::string describe() const override {
+    char buf[128];
+    std::snprintf(buf, sizeof buf, "simhash, %u bits, max distance %u, %u tables", index_.bits(),
+                  index_.options().max_distance, index_.tables());
+    return buf;
+  }
+
+ private:
+  SimHashIndex index_;
+  std::vector<TextFingerprint> fps_;
+};
+
+// Loads an index of either kind, by the file's magic bytes (NearDupIndex::load reports the
+// errors of anything that is not a SimHash index: I/O, unknown magic, truncation).
+Result<std::unique_ptr<CliIndex>> load_index(const std::string& path) {
+  char magic[8] = {};
+  std::size_t n = 0;
+  if (std::FILE* f = std::fopen(path.c_str(), "rb"); f != nullptr) {
+    n = std::fread(magic, 1, sizeof magic, f);
+    std::fclose(f);
+  }
+  const std::string_view got(magic, n);
+  if (n > 4 && SimHashIndex::has_magic_prefix(got)) {  // "NDUP" alone is either kind
+    Result<SimHashIndex> loaded = SimHashIndex::load(path);
+    if (!loaded.ok()) return loaded.status();
+    return std::unique_ptr<CliIndex>(std::make_unique<SimHashCliIndex>(std::move(*loaded)));
+  }
+  Result<NearDupIndex> loaded = NearDupIndex::load(path);
+  if (!loaded.ok()) return loaded.status();
+  return std::unique_ptr<CliIndex>(std::make_unique<MinHashCliIndex>(std::move(*loaded)));
+}
+
+// A new index from the build flags; errors are usage errors.
+Result<std::unique_ptr<CliIndex>> create_index(const IndexCliOptions& opt) {
+  if (opt.mode == "simhash") {
+    Result<SimHashIndexOptions> o = simhash_index_options(opt);
+    if (!o.ok()) return o.status();
+    Result<SimHashIndex> created = SimHashIndex::create(*o);
+    if (!created.ok()) return created.status();
+    return std::unique_ptr<CliIndex>(std::make_unique<SimHashCliIndex>(std::move(*created)));
+  }
+  Result<IndexOptions> o = index_options(opt);
+  if (!o.ok()) return o.status();
+  Result<NearDupIndex> created = NearDupIndex::create(*o);
+  if (!created.ok()) return created.status();
+  return std::unique_ptr<CliIndex>(std::make_unique<MinHashCliIndex>(std::move(*created)));
 }
 
 // Reads all inputs in input order, in batches of documents.
@@ -119,28 +282,14 @@ void append_query_record(std::string& line, std::string_view id, const IndexMatc
 
 int run(Action action, const std::string& command, const IndexCliOptions& opt) {
   // The index: created from the options (build) or loaded (add, query).
-  std::unique_ptr<NearDupIndex> index;
-  if (action == Action::kBuild) {
-    Result<IndexOptions> o = index_options(opt);
-    if (!o.ok()) {
-      print_error(command, o.status().message());
-      return kExitUsage;
-    }
-    Result<NearDupIndex> created = NearDupIndex::create(*o);
-    if (!created.ok()) {
-      print_error(command, created.status().message());
-      return kExitUsage;
-    }
-    index = std::make_unique<NearDupIndex>(std::move(created.value()));
-  } else {
-    Result<NearDupIndex> loaded = NearDupIndex::load(opt.index_path);
-    if (!loaded.ok()) {
-      print_error(command, loaded.status().message());
-      return kExitFailure;
-    }
-    index = std::make_unique<NearDupIndex>(std::move(loaded.value()));
+  Result<std::unique_ptr<CliIndex>> made =
+      action == Action::kBuild ? create_index(opt) : load_index(opt.index_path);
+  if (!made.ok()) {
+    print_error(command, made.status().message());
+    return action == Action::kBuild ? kExitUsage : kExitFailure;
   }
-  const std::size_t before = index->size();
+  CliIndex& index = **made;
+  const std::size_t before = index.size();
 
   Output out;
   if (action == Action::kQuery) {
@@ -150,12 +299,9 @@ int run(Action action, const std::string& command, const IndexCliOptions& opt) {
     }
   }
   const unsigned threads = opt.common.resolved_threads();
-  const uint32_t k = index->num_perm();
   Batches batches(opt.input.inputs, opt.input.reader);
   Progress progress(command, !opt.common.quiet);
   std::vector<Document> docs;
-  std::vector<uint32_t> sigs;
-  std::vector<uint8_t> sign_failed;
   std::string line;
   uint64_t documents = 0, matched = 0;
   Status failure;
@@ -167,24 +313,14 @@ int run(Action action, const std::string& command, const IndexCliOptions& opt) {
     }
     const std::size_t n = *got;
     if (n == 0) break;
-    sigs.resize(n * k);
-    sign_failed.assign(n, 0);
-    parallel_for(n, threads, [&](std::size_t i, unsigned) {
-      const std::span<uint32_t> sig(sigs.data() + i * k, k);
-      sign_failed[i] = index->sign(docs[i].text, sig).ok() ? 0 : 1;
-    });
+    failure = index.sketch(docs, n, threads);
     for (std::size_t i = 0; i < n && failure.ok(); ++i) {
-      const std::span<const uint32_t> sig(sigs.data() + i * k, k);
-      if (sign_failed[i] != 0) {
-        failure = Status::internal("signing failed");
-        break;
-      }
       if (action != Action::kQuery) {
-        failure = index->add_signature(docs[i].id, sig);
+        failure = index.add(docs[i].id, i);
         continue;
       }
       if (opt.add_new) {
-        Result<AddIfNewResult> r = index->add_if_new_signature(docs[i].id, sig);
+        Result<AddIfNewResult> r = index.add_if_new(docs[i].id, i);
         if (!r.ok()) {
           failure = r.status();
           break;
@@ -192,7 +328,7 @@ int run(Action action, const std::string& command, const IndexCliOptions& opt) {
         matched += r->added ? 0u : 1u;
         append_query_record(line, docs[i].id, r->added ? nullptr : &r->match);
       } else {
-        Result<std::vector<IndexMatch>> r = index->query_signature(sig, 1);
+        Result<std::vector<IndexMatch>> r = index.query_best(i);
         if (!r.ok()) {
           failure = r.status();
           break;
@@ -214,9 +350,9 @@ int run(Action action, const std::string& command, const IndexCliOptions& opt) {
     return kExitFailure;
   }
   // query --add saves only when something was added.
-  const bool save = action != Action::kQuery || (opt.add_new && index->size() != before);
+  const bool save = action != Action::kQuery || (opt.add_new && index.size() != before);
   if (save) {
-    if (Status st = index->save(opt.index_path); !st.ok()) {
+    if (Status st = index.save(opt.index_path); !st.ok()) {
       print_error(command, st.message());
       return kExitFailure;
     }
@@ -227,20 +363,18 @@ int run(Action action, const std::string& command, const IndexCliOptions& opt) {
         save || std::filesystem::exists(opt.index_path, ec)
             ? static_cast<uint64_t>(std::filesystem::file_size(opt.index_path, ec))
             : 0;
-    const std::size_t total = index->size();
-    const LshParams lsh = index->lsh_params();
+    const std::size_t total = index.size();
     char buf[512];
     std::snprintf(buf, sizeof buf,
                   "%llu documents read, %llu added, %llu near-duplicates of indexed documents; "
-                  "index %s: %zu documents (threshold %.2f, %u slots, %u bands x %u rows), "
+                  "index %s: %zu documents (%s), "
                   "%.1f MB on disk (%.0f bytes/doc), %.1f MB in memory; ",
                   static_cast<unsigned long long>(documents),
                   static_cast<unsigned long long>(total - before),
                   static_cast<unsigned long long>(matched), opt.index_path.c_str(), total,
-                  index->options().threshold, k, lsh.bands, lsh.rows,
-                  static_cast<double>(ec ? 0 : file_bytes) / 1e6,
+                  index.describe().c_str(), static_cast<double>(ec ? 0 : file_bytes) / 1e6,
                   total == 0 ? 0.0 : static_cast<double>(file_bytes) / static_cast<double>(total),
-                  static_cast<double>(index->memory_bytes()) / 1e6);
+                  static_cast<double>(index.memory_bytes()) / 1e6);
     print_error(command, std::string(buf) +
                              format_rate_summary(documents, batches.stats().bytes,
                                                  progress.elapsed_seconds()) +
@@ -254,11 +388,15 @@ void print_index_usage(std::ostream& os) {
         "       neardup index add   --index FILE [options] FILE|DIR|- ...\n"
         "       neardup index query --index FILE [--add] [options] FILE|DIR|- ...\n"
         "       neardup index <build|add|query> --help\n\n"
-        "build  creates an index of the inputs (MinHash signatures + LSH) and saves it\n"
-        "add    loads the index, adds the inputs, saves it (atomic replace)\n"
+        "build  creates an index of the inputs and saves it: --mode near (default: MinHash\n"
+        "       signatures + LSH, matches at estimated Jaccard >= --threshold) or --mode simhash\n"
+        "       (SimHash fingerprints, matches within --max-distance bits)\n"
+        "add    loads the index (either kind, told by the file), adds the inputs, saves it\n"
+        "       (atomic replace)\n"
         "query  one JSON line per input document, in input order:\n"
         "       {\"id\":...,\"match\":\"<best indexed id>\",\"similarity\":0.91} or "
         "{\"id\":...,\"match\":null};\n"
+        "       similarity: estimated Jaccard (near), 1 - distance/bits (simhash)\n"
         "       with --add, new documents are added and the index is saved\n\n"
         "exit codes: 0 success, 1 runtime failure (I/O, corrupt index or input),\n"
         "            2 usage error (unknown flag, bad value)\n";
@@ -293,16 +431,25 @@ int cmd_index(const std::vector<std::string>& args) {
   desc.add_options()("index", po::value(&opt.index_path), "the index file (required)");
   if (action == Action::kBuild) {
     desc.add_options()  //
+        ("mode", po::value(&opt.mode)->default_value("near"),
+         "near (MinHash + LSH, Jaccard threshold) or simhash (SimHash fingerprints, Hamming "
+         "distance), as in 'neardup cluster --mode'")  //
         ("threshold", po::value(&opt.threshold)->default_value(0.8, "0.8"),
-         "estimated Jaccard similarity at which a document matches")  //
+         "near: estimated Jaccard similarity at which a document matches")  //
         ("shingle", po::value(&opt.shingle)->default_value("word:5"),
-         "shingles, word:K (K words) or char:K (K characters)")                      //
-        ("num-perm", po::value(&opt.num_perm)->default_value(128), "MinHash slots")  //
+         "shingles, word:K (K words) or char:K (K characters)")                            //
+        ("num-perm", po::value(&opt.num_perm)->default_value(128), "near: MinHash slots")  //
         ("minhash", po::value(&opt.minhash)->default_value("oph"),
-         "oph (one-permutation + densification) or perm (k hash functions)")  //
+         "near: oph (one-permutation + densification) or perm (k hash functions)")  //
         ("bands", po::value(&opt.bands)->default_value(0),
-         "LSH bands (0 = derived from --threshold and --num-perm)")  //
-        ("rows", po::value(&opt.rows)->default_value(0), "LSH rows per band (0 = derived)");
+         "near: LSH bands (0 = derived from --threshold and --num-perm)")  //
+        ("rows", po::value(&opt.rows)->default_value(0),
+         "near: LSH rows per band (0 = derived)")  //
+        ("bits", po::value(&opt.bits)->default_value(64),
+         "simhash: fingerprint width, 64 or 128")  //
+        ("max-distance", po::value(&opt.max_distance)->default_value(3),
+         "simhash: a document matches when its fingerprint differs in at most this many bits "
+         "(below --bits; similarity = 1 - distance/bits)");
     add_normalize_options(desc, opt.normalize);
   }
   if (action == Action::kQuery) {
@@ -319,8 +466,8 @@ int cmd_index(const std::vector<std::string>& args) {
   std::string usage = "neardup " + command + " --index FILE [options] FILE|DIR|- ...";
   if (action != Action::kBuild) {
     usage +=
-        "\n\nThe index options (threshold, shingles, normalization, slots, seed) are stored in "
-        "the index file.";
+        "\n\nThe index kind and options (mode, threshold or max distance, shingles, "
+        "normalization, slots or bits, seed) are stored in the index file.";
   }
   po::variables_map vm;
   const std::vector<std::string> rest(args.begin() + 1, args.end());
@@ -334,6 +481,24 @@ int cmd_index(const std::vector<std::string>& args) {
   if (action != Action::kBuild && !vm["seed"].defaulted()) {
     print_error(command, "--seed is stored in the index; it can only be set by 'index build'");
     return kExitUsage;
+  }
+  if (action == Action::kBuild) {
+    // Each mode's own flags only: a flag of the other mode would be silently ignored.
+    const bool simhash = opt.mode == "simhash";
+    if (!simhash && opt.mode != "near") {
+      print_error(command, "unknown --mode '" + opt.mode + "' (near, simhash)");
+      return kExitUsage;
+    }
+    for (const char* flag :
+         {"threshold", "num-perm", "minhash", "bands", "rows", "bits", "max-distance"}) {
+      const bool simhash_flag =
+          std::strcmp(flag, "bits") == 0 || std::strcmp(flag, "max-distance") == 0;
+      if (!vm[flag].defaulted() && simhash_flag != simhash) {
+        print_error(command, std::string("--") + flag + " applies to --mode " +
+                                 (simhash_flag ? "simhash" : "near") + " only");
+        return kExitUsage;
+      }
+    }
   }
   if (opt.input.inputs.empty()) {
     print_error(command, "no input given (name files, a directory, or - for stdin)");

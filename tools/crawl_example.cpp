@@ -8,6 +8,8 @@
 // add_if_new() for each page, and prints the verdict. With --index FILE, the index is loaded
 // from FILE if it exists (its saved options win over the command line) and saved back to FILE
 // at the end (and every --save-every pages), so the next run remembers this run's pages.
+// --backend picks the index kind of a new index (MinHash + LSH or SimHash fingerprints); a loaded
+// index keeps the backend it was created with (Deduplicator::load reads it from the file).
 // Exit codes: 0 success, 1 runtime failure (I/O, corrupt input or index), 2 usage error.
 #include <charconv>
 #include <cstdint>
@@ -32,8 +34,13 @@ constexpr const char* kUsage =
     "options:\n"
     "  --index FILE       load the index from FILE if it exists, save it there at the end\n"
     "                     (default: none, the index lives for this run only)\n"
-    "  --threshold T      similarity at which a page is a near-duplicate, in (0, 1] (default 0.8;\n"
-    "                     a loaded index keeps the threshold it was created with)\n"
+    "  --backend B        minhash (Jaccard >= --threshold) or simhash (SimHash fingerprints\n"
+    "                     within --max-distance bits; similarity = 1 - distance/64) for a new\n"
+    "                     index (default minhash; a loaded index keeps its backend and options)\n"
+    "  --threshold T      minhash: similarity at which a page is a near-duplicate, in (0, 1]\n"
+    "                     (default 0.8)\n"
+    "  --max-distance K   simhash: most fingerprint bits in which a near-duplicate differs,\n"
+    "                     0..63 (default 3)\n"
     "  --shingle-k K      words per shingle (default 5)\n"
     "  --save-every N     also save the index every N pages (default 0 = only at the end)\n"
     "  --id-field F       JSONL id field (default id)\n"
@@ -105,6 +112,7 @@ struct Args {
 int main(int argc, char** argv) {
   Args a;
   a.reader.format = neardup::InputFormat::kJsonl;
+  bool threshold_given = false, max_distance_given = false;
   for (int i = 1; i < argc; ++i) {
     const std::string_view arg = argv[i];
     const auto value = [&](std::string_view& out) {
@@ -125,6 +133,21 @@ int main(int argc, char** argv) {
       if (!value(v) || !parse_number(v, a.options.threshold)) {
         return usage_error("--threshold needs a number");
       }
+      threshold_given = true;
+    } else if (arg == "--backend") {
+      if (!value(v)) return usage_error("--backend needs minhash or simhash");
+      if (v == "minhash") {
+        a.options.backend = neardup::DedupBackend::kMinHash;
+      } else if (v == "simhash") {
+        a.options.backend = neardup::DedupBackend::kSimHash;
+      } else {
+        return usage_error("unknown --backend '" + std::string(v) + "' (minhash, simhash)");
+      }
+    } else if (arg == "--max-distance") {
+      if (!value(v) || !parse_number(v, a.options.max_distance)) {
+        return usage_error("--max-distance needs a number");
+      }
+      max_distance_given = true;
     } else if (arg == "--shingle-k") {
       if (!value(v) || !parse_number(v, a.options.shingle_k)) {
         return usage_error("--shingle-k needs a number");
@@ -146,6 +169,11 @@ int main(int argc, char** argv) {
     }
   }
   if (a.inputs.empty()) a.inputs.emplace_back("-");
+  const bool simhash = a.options.backend == neardup::DedupBackend::kSimHash;
+  if (threshold_given && simhash) return usage_error("--threshold applies to --backend minhash");
+  if (max_distance_given && !simhash) {
+    return usage_error("--max-distance applies to --backend simhash");
+  }
   if (neardup::Status st = a.options.validate(); !st.ok()) return usage_error(st.message());
 
   // Load the index of earlier runs, or start a new one.
@@ -199,10 +227,11 @@ int main(int argc, char** argv) {
   if (!a.quiet) {
     const neardup::DedupStats s = dedup.stats();
     std::fprintf(stderr,
-                 "neardup-crawl: %llu pages: %llu new, %llu near-duplicates; index %llu -> %llu "
-                 "pages, %.0f bytes/page%s%s\n",
+                 "neardup-crawl: %llu pages: %llu new, %llu near-duplicates; %s index %llu -> "
+                 "%llu pages, %.0f bytes/page%s%s\n",
                  static_cast<unsigned long long>(pages), static_cast<unsigned long long>(fresh),
                  static_cast<unsigned long long>(dups),
+                 std::string(neardup::dedup_backend_name(s.backend)).c_str(),
                  static_cast<unsigned long long>(size_before),
                  static_cast<unsigned long long>(s.documents), s.bytes_per_document,
                  a.index_path.empty() ? "" : ", saved to ", a.index_path.c_str());

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "neardup/index.h"
+#include "neardup/simhash_index.h"
 
 namespace neardup {
 
@@ -59,7 +60,7 @@ DedupMatch to_match(IndexMatch&& m) { return DedupMatch{std::move(m.id), m.simil
 class MinHashBackend final : public Deduplicator::Backend {
  public:
   MinHashBackend(NearDupIndex index, DeduplicatorOptions options)
-      : index_(std::move(index)), options_(std::move(options)) {}
+      : index_(std::move(index)), options_(options) {}
 
   Status add(std::string_view id, std::string_view text) override { return index_.add(id, text); }
 
@@ -109,8 +110,82 @@ class MinHashBackend final : public Deduplicator::Backend {
   DeduplicatorOptions options_;
 };
 
+SimHashIndexOptions to_simhash_options(const DeduplicatorOptions& o) {
+  SimHashIndexOptions x;
+  x.pipeline.shingle.kind = o.char_shingles ? ShingleKind::kChar : ShingleKind::kWord;
+  x.pipeline.shingle.k = o.shingle_k;
+  x.simhash.bits = o.simhash_bits;
+  x.simhash.seed = o.seed;
+  x.max_distance = o.max_distance;
+  return x;
+}
+
+DeduplicatorOptions from_simhash_options(const SimHashIndexOptions& x) {
+  DeduplicatorOptions o;
+  o.backend = DedupBackend::kSimHash;
+  o.char_shingles = x.pipeline.shingle.kind == ShingleKind::kChar;
+  o.shingle_k = x.pipeline.shingle.k;
+  o.seed = x.simhash.seed;
+  o.max_distance = x.max_distance;
+  o.simhash_bits = x.simhash.bits;
+  return o;
+}
+
+class SimHashBackend final : public Deduplicator::Backend {
+ public:
+  SimHashBackend(SimHashIndex index, DeduplicatorOptions options)
+      : index_(std::move(index)), options_(options) {}
+
+  Status add(std::string_view id, std::string_view text) override { return index_.add(id, text); }
+
+  Result<std::vector<DedupMatch>> query(std::string_view text,
+                                        std::size_t max_results) const override {
+    Result<std::vector<IndexMatch>> r = index_.query(text, max_results);
+    if (!r.ok()) return r.status();
+    std::vector<DedupMatch> out;
+    out.reserve(r->size());
+    for (IndexMatch& m : *r) out.push_back(to_match(std::move(m)));
+    return out;
+  }
+
+  Result<DedupVerdict> add_if_new(std::string_view id, std::string_view text) override {
+    Result<AddIfNewResult> r = index_.add_if_new(id, text);
+    if (!r.ok()) return r.status();
+    return DedupVerdict{r->added, to_match(std::move(r->match))};
+  }
+
+  Result<std::size_t> remove(std::string_view id) override { return index_.remove(id); }
+  bool contains(std::string_view id) const override { return index_.contains(id); }
+  std::size_t size() const override { return index_.size(); }
+  void reserve(std::size_t documents) override { index_.reserve(documents); }
+  Status save(const std::string& path) const override { return index_.save(path); }
+
+  DedupStats stats() const override {
+    DedupStats s;
+    s.backend = DedupBackend::kSimHash;
+    // Two reads under two locks (see MinHashBackend::stats).
+    s.documents = index_.size();
+    s.memory_bytes = index_.memory_bytes();
+    s.bytes_per_document =
+        s.documents == 0 ? 0.0
+                         : static_cast<double>(s.memory_bytes) / static_cast<double>(s.documents);
+    s.simhash_bits = index_.bits();
+    s.max_distance = index_.options().max_distance;
+    s.tables = index_.tables();
+    s.threshold = 1.0 - static_cast<double>(s.max_distance) / static_cast<double>(s.simhash_bits);
+    return s;
+  }
+
+  const DeduplicatorOptions& options() const noexcept override { return options_; }
+
+ private:
+  SimHashIndex index_;
+  DeduplicatorOptions options_;
+};
+
 // Index files start with 8 magic bytes naming their kind; load() dispatches on them.
 constexpr char kMinHashMagic[8] = {'N', 'D', 'U', 'P', 'I', 'N', 'D', 'X'};
+constexpr char kHammingMagic[8] = {'N', 'D', 'U', 'P', 'H', 'A', 'M', 'M'};
 
 }  // namespace
 
@@ -118,16 +193,21 @@ std::string_view dedup_backend_name(DedupBackend backend) noexcept {
   switch (backend) {
     case DedupBackend::kMinHash:
       return "minhash";
+    case DedupBackend::kSimHash:
+      return "simhash";
   }
   return "unknown";
 }
 
 Status DeduplicatorOptions::validate() const {
-  if (backend != DedupBackend::kMinHash) {
-    return Status::invalid_argument("unknown deduplicator backend " +
-                                    std::to_string(static_cast<unsigned>(backend)));
+  switch (backend) {
+    case DedupBackend::kMinHash:
+      return to_index_options(*this).validate();
+    case DedupBackend::kSimHash:
+      return to_simhash_options(*this).validate();
   }
-  return to_index_options(*this).validate();
+  return Status::invalid_argument("unknown deduplicator backend " +
+                                  std::to_string(static_cast<unsigned>(backend)));
 }
 
 Deduplicator::Deduplicator(std::unique_ptr<Backend> backend) : backend_(std::move(backend)) {}
@@ -138,6 +218,11 @@ Deduplicator::~Deduplicator() = default;
 Result<Deduplicator> Deduplicator::create(const DeduplicatorOptions& options) {
   NEARDUP_RETURN_IF_ERROR(options.validate());
   try {
+    if (options.backend == DedupBackend::kSimHash) {
+      Result<SimHashIndex> index = SimHashIndex::create(to_simhash_options(options));
+      if (!index.ok()) return index.status();
+      return Deduplicator(std::make_unique<SimHashBackend>(std::move(*index), options));
+    }
     Result<NearDupIndex> index = NearDupIndex::create(to_index_options(options));
     if (!index.ok()) return index.status();
     return Deduplicator(std::make_unique<MinHashBackend>(std::move(*index), options));
@@ -147,20 +232,36 @@ Result<Deduplicator> Deduplicator::create(const DeduplicatorOptions& options) {
 }
 
 Result<Deduplicator> Deduplicator::load(const std::string& path) {
-  // Sniff the kind; the backend's own loader then checks everything (and reports I/O errors).
+  // Sniff the kind; the backend's own loader then checks everything (and reports I/O errors,
+  // and truncation of a file too short to hold the whole magic).
   char magic[sizeof kMinHashMagic] = {};
+  bool simhash = false;
   if (std::FILE* f = std::fopen(path.c_str(), "rb"); f != nullptr) {
     const std::size_t n = std::fread(magic, 1, sizeof magic, f);
     std::fclose(f);
-    if (n == sizeof magic && std::memcmp(magic, kMinHashMagic, sizeof magic) != 0) {
+    const std::string_view got(magic, n);
+    simhash = SimHashIndex::has_magic_prefix(got) &&
+              !(n <= sizeof kMinHashMagic && std::memcmp(magic, kMinHashMagic, n) == 0);
+    if (n == sizeof magic && !simhash && std::memcmp(magic, kMinHashMagic, sizeof magic) != 0) {
+      if (std::memcmp(magic, kHammingMagic, sizeof magic) == 0) {
+        return Status::corrupt_data(path +
+                                    ": not a neardup index (a bare Hamming index of "
+                                    "fingerprints, without ids)");
+      }
       return Status::corrupt_data(path + ": not a neardup index (unknown magic)");
     }
   }
   try {
+    if (simhash) {
+      Result<SimHashIndex> index = SimHashIndex::load(path);
+      if (!index.ok()) return index.status();
+      DeduplicatorOptions options = from_simhash_options(index->options());
+      return Deduplicator(std::make_unique<SimHashBackend>(std::move(*index), options));
+    }
     Result<NearDupIndex> index = NearDupIndex::load(path);
     if (!index.ok()) return index.status();
     DeduplicatorOptions options = from_index_options(index->options());
-    return Deduplicator(std::make_unique<MinHashBackend>(std::move(*index), std::move(options)));
+    return Deduplicator(std::make_unique<MinHashBackend>(std::move(*index), options));
   } catch (const std::bad_alloc&) {
     return Status::io_error(path + ": out of memory loading the index");
   }

@@ -33,6 +33,7 @@ static_assert(NEARDUP_OUT_OF_RANGE == static_cast<int>(neardup::StatusCode::kOut
 static_assert(NEARDUP_NOT_FOUND == static_cast<int>(neardup::StatusCode::kNotFound));
 static_assert(NEARDUP_INTERNAL == static_cast<int>(neardup::StatusCode::kInternal));
 static_assert(static_cast<int>(neardup::DedupBackend::kMinHash) == NEARDUP_BACKEND_MINHASH);
+static_assert(static_cast<int>(neardup::DedupBackend::kSimHash) == NEARDUP_BACKEND_SIMHASH);
 
 thread_local std::string last_error;
 
@@ -68,7 +69,9 @@ bool view(const char* p, size_t n, std::string_view& out) noexcept {
 
 neardup::DeduplicatorOptions to_options(const neardup_options& o) {
   neardup::DeduplicatorOptions x;
-  x.backend = static_cast<neardup::DedupBackend>(o.backend);
+  // An int outside the enum's 8 bits must not wrap onto a valid backend.
+  x.backend = o.backend >= 0 && o.backend <= 255 ? static_cast<neardup::DedupBackend>(o.backend)
+                                                 : static_cast<neardup::DedupBackend>(0);
   x.threshold = o.threshold;
   x.shingle_k = o.shingle_k;
   x.char_shingles = o.char_shingles != 0;
@@ -76,6 +79,8 @@ neardup::DeduplicatorOptions to_options(const neardup_options& o) {
   x.seed = o.seed;
   x.bands = o.bands;
   x.rows = o.rows;
+  x.max_distance = o.max_distance;
+  x.simhash_bits = o.simhash_bits;
   return x;
 }
 
@@ -110,6 +115,8 @@ void neardup_options_init(neardup_options* options) {
   options->seed = d.seed;
   options->bands = d.bands;
   options->rows = d.rows;
+  options->max_distance = d.max_distance;
+  options->simhash_bits = d.simhash_bits;
 }
 
 neardup_status neardup_options_validate(const neardup_options* options) {

@@ -57,18 +57,27 @@ typedef enum neardup_status {
   NEARDUP_INTERNAL = 8 /* a bug, reported rather than aborting */
 } neardup_status;
 
-typedef enum neardup_backend { NEARDUP_BACKEND_MINHASH = 1 } neardup_backend;
+/* The values match neardup::DedupBackend (deduplicator.h, which describes both backends). */
+typedef enum neardup_backend {
+  NEARDUP_BACKEND_MINHASH = 1, /* Jaccard >= threshold (MinHash + banded LSH) */
+  NEARDUP_BACKEND_SIMHASH = 2  /* SimHash fingerprints within max_distance bits */
+} neardup_backend;
 
 typedef struct neardup_options {
   int backend;          /* neardup_backend; default NEARDUP_BACKEND_MINHASH */
-  double threshold;     /* default 0.8 */
+  double threshold;     /* MINHASH: default 0.8 */
   uint32_t shingle_k;   /* default 5 */
   int char_shingles;    /* 0: word shingles (default), 1: character shingles */
-  uint32_t num_perm;    /* default 128 */
+  uint32_t num_perm;    /* MINHASH: default 128 */
   uint64_t seed;        /* default 1 */
-  uint32_t bands, rows; /* default 0/0: derived from threshold and num_perm */
+  uint32_t bands, rows; /* MINHASH: default 0/0: derived from threshold and num_perm */
+  /* Appended for NEARDUP_BACKEND_SIMHASH (ignored by MINHASH): */
+  uint32_t max_distance; /* default 3: matches differ in at most this many fingerprint bits */
+  uint32_t simhash_bits; /* default 64 (or 128) */
 } neardup_options;
 
+/* For SIMHASH, threshold is the lowest similarity a match can have (1 - max_distance / bits)
+ * and num_perm, bands, rows are 0; the SimHash shape is in the options it was created with. */
 typedef struct neardup_stats {
   int backend;
   uint64_t documents;
@@ -97,7 +106,8 @@ NEARDUP_API void neardup_free(neardup_dedup* dedup);
 
 NEARDUP_API neardup_status neardup_add(neardup_dedup* dedup, const char* id, size_t id_len,
                                        const char* text, size_t text_len);
-/* Matches with similarity >= threshold, best first, at most max_results. *out may hold 0. */
+/* Matches, best first, at most max_results; *out may hold 0. Similarity: estimated Jaccard
+ * (MINHASH, >= threshold) or 1 - distance / simhash_bits (SIMHASH, distance <= max_distance). */
 NEARDUP_API neardup_status neardup_query(const neardup_dedup* dedup, const char* text,
                                          size_t text_len, size_t max_results,
                                          neardup_matches** out);
