@@ -506,7 +506,8 @@ struct StoryClusterer::Impl {
     c.norm = std::sqrt(n2);
     c.last_time = std::max(c.last_time, time);
     ++c.size;
-    reindex(slot);
+    // The heaviest terms of a large centroid change slowly: re-pick them every 8th join.
+    if (c.size <= 32 || c.size % 8 == 0) reindex(slot);
     if (options.window_seconds > 0) expiry.push(Expiry{c.last_time, slot, c.generation});
   }
 
