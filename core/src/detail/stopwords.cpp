@@ -1,13 +1,14 @@
 #include "detail/stopwords.h"
 
 #include <array>
+#include <string_view>
 
 namespace neardup::detail {
 namespace {
 
 using namespace std::string_view_literals;
 
-constexpr std::array kEnglish = {
+constexpr std::string_view kEnglish[] = {
     // articles, determiners, pronouns
     "a"sv,
     "an"sv,
@@ -310,7 +311,7 @@ constexpr std::array kEnglish = {
     "around"sv,
 };
 
-constexpr std::array kGerman = {
+constexpr std::string_view kGerman[] = {
     "der"sv,     "die"sv,    "das"sv,    "den"sv,   "dem"sv,    "des"sv,   "ein"sv,    "eine"sv,
     "einer"sv,   "eines"sv,  "einem"sv,  "einen"sv, "und"sv,    "oder"sv,  "aber"sv,   "doch"sv,
     "sondern"sv, "ist"sv,    "sind"sv,   "war"sv,   "waren"sv,  "wird"sv,  "werden"sv, "wurde"sv,
@@ -325,7 +326,7 @@ constexpr std::array kGerman = {
     "mehr"sv,    "sehr"sv,   "hier"sv,   "dort"sv,  "jetzt"sv,  "sagte"sv, "laut"sv,
 };
 
-constexpr std::array kFrench = {
+constexpr std::string_view kFrench[] = {
     "le"sv,   "la"sv,    "les"sv,   "l"sv,    "un"sv,    "une"sv,   "des"sv,   "du"sv,   "de"sv,
     "d"sv,    "et"sv,    "ou"sv,    "mais"sv, "donc"sv,  "car"sv,   "ni"sv,    "que"sv,  "qui"sv,
     "quoi"sv, "dont"sv,  "est"sv,   "sont"sv, "etait"sv, "était"sv, "etre"sv,  "être"sv, "a"sv,
@@ -337,7 +338,7 @@ constexpr std::array kFrench = {
     "meme"sv, "même"sv,  "selon"sv, "fait"sv,
 };
 
-constexpr std::array kSpanish = {
+constexpr std::string_view kSpanish[] = {
     "el"sv,     "la"sv,    "los"sv,      "las"sv,   "un"sv,      "una"sv,     "unos"sv,   "unas"sv,
     "y"sv,      "o"sv,     "pero"sv,     "que"sv,   "de"sv,      "del"sv,     "al"sv,     "en"sv,
     "con"sv,    "sin"sv,   "por"sv,      "para"sv,  "sobre"sv,   "entre"sv,   "hasta"sv,  "desde"sv,
@@ -349,7 +350,7 @@ constexpr std::array kSpanish = {
     "porque"sv, "según"sv, "segun"sv,    "dijo"sv,
 };
 
-constexpr std::array kItalian = {
+constexpr std::string_view kItalian[] = {
     "il"sv,     "lo"sv,     "la"sv,     "i"sv,     "gli"sv,   "le"sv,    "un"sv,     "uno"sv,
     "una"sv,    "e"sv,      "ed"sv,     "o"sv,     "ma"sv,    "che"sv,   "di"sv,     "del"sv,
     "della"sv,  "dei"sv,    "delle"sv,  "degli"sv, "da"sv,    "dal"sv,   "dalla"sv,  "in"sv,
@@ -360,7 +361,7 @@ constexpr std::array kItalian = {
     "se"sv,     "ci"sv,     "ne"sv,     "lui"sv,   "lei"sv,   "loro"sv,  "noi"sv,    "io"sv,
 };
 
-constexpr std::array kPortuguese = {
+constexpr std::string_view kPortuguese[] = {
     "o"sv,    "a"sv,    "os"sv,   "as"sv,   "um"sv,    "uma"sv,   "uns"sv,     "umas"sv,
     "e"sv,    "ou"sv,   "mas"sv,  "que"sv,  "de"sv,    "do"sv,    "da"sv,      "dos"sv,
     "das"sv,  "em"sv,   "no"sv,   "na"sv,   "nos"sv,   "nas"sv,   "com"sv,     "sem"sv,
@@ -371,7 +372,7 @@ constexpr std::array kPortuguese = {
     "já"sv,   "ao"sv,   "aos"sv,  "à"sv,    "às"sv,    "disse"sv, "segundo"sv,
 };
 
-constexpr std::array kDutch = {
+constexpr std::string_view kDutch[] = {
     "de"sv,     "het"sv,  "een"sv,  "en"sv,    "of"sv,      "maar"sv,   "dat"sv,  "die"sv,
     "dit"sv,    "deze"sv, "van"sv,  "in"sv,    "op"sv,      "te"sv,     "met"sv,  "voor"sv,
     "aan"sv,    "bij"sv,  "uit"sv,  "naar"sv,  "over"sv,    "door"sv,   "om"sv,   "tot"sv,
