@@ -1,15 +1,14 @@
 #include "neardup/hamming_index.h"
 
 #include <algorithm>
-#include <cerrno>
 #include <cmath>
-#include <cstdio>
 #include <cstring>
 #include <mutex>
 #include <new>
 #include <shared_mutex>
 #include <utility>
 
+#include "detail/binary_io.h"
 #include "kernels/simhash_kernels.h"
 #include "neardup/hash.h"
 #include "neardup/parallel.h"
@@ -17,6 +16,13 @@
 namespace neardup {
 
 namespace {
+
+using detail::get_u32;
+using detail::get_u64;
+using detail::pad8;
+using detail::put_section_head;
+using detail::put_u32;
+using detail::put_u64;
 
 constexpr char kMagic[8] = {'N', 'D', 'U', 'P', 'H', 'A', 'M', 'M'};
 constexpr std::size_t kHeaderBytes = 64;
@@ -26,31 +32,6 @@ constexpr uint32_t kTagFingerprints = 2;
 constexpr std::size_t kParamsBytes = 24;
 constexpr uint32_t kNone = 0xFFFFFFFFu;
 constexpr unsigned kMinTableBits = 4;
-
-// --- little-endian encoding (the conventions of index.cpp) -------------------------------------
-void put_u32(std::string& out, uint32_t v) {
-  char b[4];
-  for (int i = 0; i < 4; ++i) b[i] = static_cast<char>((v >> (8 * i)) & 0xFF);
-  out.append(b, 4);
-}
-void put_u64(std::string& out, uint64_t v) {
-  char b[8];
-  for (int i = 0; i < 8; ++i) b[i] = static_cast<char>((v >> (8 * i)) & 0xFF);
-  out.append(b, 8);
-}
-uint32_t get_u32(const char* p) noexcept {
-  uint32_t v = 0;
-  for (int i = 3; i >= 0; --i) v = (v << 8) | static_cast<unsigned char>(p[i]);
-  return v;
-}
-uint64_t get_u64(const char* p) noexcept {
-  uint64_t v = 0;
-  for (int i = 7; i >= 0; --i) v = (v << 8) | static_cast<unsigned char>(p[i]);
-  return v;
-}
-void pad8(std::string& out) {
-  while (out.size() % 8 != 0) out.push_back('\0');
-}
 
 // C(n, k), saturating at UINT32_MAX.
 uint32_t binomial(uint32_t n, uint32_t k) noexcept {
@@ -431,18 +412,13 @@ std::string HammingIndex::serialize() const {
   const HammingIndexParams& p = s.params;
   std::string payload;
   payload.reserve(64 + s.n * 8 * s.words);
-  const auto section = [&payload](uint32_t tag, std::size_t length) {
-    put_u32(payload, tag);
-    put_u32(payload, 0);
-    put_u64(payload, length);
-  };
-  section(kTagParams, kParamsBytes);
+  put_section_head(payload, kTagParams, kParamsBytes);
   put_u32(payload, p.bits);
   put_u32(payload, p.max_distance);
   put_u32(payload, p.blocks);
   put_u32(payload, static_cast<uint32_t>(s.masks.size()));
   put_u64(payload, p.expected_size);
-  section(kTagFingerprints, 16 + 8 * s.words * s.n);
+  put_section_head(payload, kTagFingerprints, 16 + 8 * s.words * s.n);
   put_u64(payload, s.n);
   put_u32(payload, s.words);
   put_u32(payload, 0);
@@ -476,46 +452,13 @@ Status HammingIndex::save(const std::string& path) const {
   } catch (const std::bad_alloc&) {
     return Status::io_error(path + ": out of memory serializing the Hamming index");
   }
-  const std::string tmp = path + ".tmp";
-  std::FILE* f = std::fopen(tmp.c_str(), "wb");
-  if (f == nullptr) {
-    return Status::io_error(tmp + ": cannot open for writing: " + std::strerror(errno));
-  }
-  const std::size_t written = std::fwrite(bytes.data(), 1, bytes.size(), f);
-  const bool write_ok = written == bytes.size() && std::fflush(f) == 0;
-  const int saved_errno = errno;
-  const bool close_ok = std::fclose(f) == 0;
-  if (!write_ok || !close_ok) {
-    std::remove(tmp.c_str());
-    return Status::io_error(tmp + ": write failed: " + std::strerror(saved_errno));
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    const int e = errno;
-    std::remove(tmp.c_str());
-    return Status::io_error(path + ": cannot rename " + tmp + ": " + std::strerror(e));
-  }
-  return Status();
+  return detail::write_file_atomically(path, bytes);
 }
 
 Result<HammingIndex> HammingIndex::load(const std::string& path) {
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (f == nullptr) return Status::io_error(path + ": cannot open: " + std::strerror(errno));
-  std::string bytes;
-  Status st;
-  try {
-    char buf[1 << 16];
-    while (true) {
-      const std::size_t got = std::fread(buf, 1, sizeof buf, f);
-      bytes.append(buf, got);
-      if (got < sizeof buf) break;
-    }
-    if (std::ferror(f) != 0) st = Status::io_error(path + ": read error: " + std::strerror(errno));
-  } catch (const std::bad_alloc&) {
-    st = Status::io_error(path + ": out of memory reading the file");
-  }
-  std::fclose(f);
-  if (!st.ok()) return st;
-  return deserialize(bytes, path);
+  Result<std::string> bytes = detail::read_whole_file(path);
+  if (!bytes.ok()) return bytes.status();
+  return deserialize(*bytes, path);
 }
 
 Result<HammingIndex> HammingIndex::deserialize(std::string_view file, const std::string& path) {
@@ -569,43 +512,15 @@ Result<HammingIndex> HammingIndex::deserialize(std::string_view file, const std:
   }
   const uint32_t words = p.bits / 64;
   // Sections: params, then fingerprints, nothing else.
-  std::size_t pos = 0;
-  const auto next_section = [&](uint32_t tag, const char* name) -> Result<std::string_view> {
-    if (payload.size() - pos < 16) {
-      return corrupt(std::string("inconsistent layout: missing the ") + name + " section");
-    }
-    const uint32_t got = get_u32(payload.data() + pos);
-    const uint32_t zero = get_u32(payload.data() + pos + 4);
-    const uint64_t length = get_u64(payload.data() + pos + 8);
-    pos += 16;
-    if (got != tag || zero != 0) {
-      return corrupt("inconsistent layout: expected the " + std::string(name) + " section (tag " +
-                     std::to_string(tag) + "), found tag " + std::to_string(got));
-    }
-    if (length > payload.size() - pos) {
-      return corrupt(std::string("inconsistent layout: the ") + name + " section claims " +
-                     std::to_string(length) + " bytes, " + std::to_string(payload.size() - pos) +
-                     " remain");
-    }
-    const std::string_view body = payload.substr(pos, static_cast<std::size_t>(length));
-    pos += static_cast<std::size_t>(length);
-    while (pos % 8 != 0) {
-      if (pos >= payload.size() || payload[pos] != '\0') {
-        return corrupt(std::string("inconsistent layout: bad padding after the ") + name +
-                       " section");
-      }
-      ++pos;
-    }
-    return body;
-  };
-  Result<std::string_view> body = next_section(kTagParams, "params");
+  detail::SectionReader sections(payload, path);
+  Result<std::string_view> body = sections.next(kTagParams, "params");
   if (!body.ok()) return body.status();
   if (body->size() != kParamsBytes || get_u32(body->data()) != p.bits ||
       get_u32(body->data() + 4) != p.max_distance || get_u32(body->data() + 8) != p.blocks ||
       get_u32(body->data() + 12) != tables || get_u64(body->data() + 16) != p.expected_size) {
     return corrupt("inconsistent header: the params section differs from the header");
   }
-  body = next_section(kTagFingerprints, "fingerprints");
+  body = sections.next(kTagFingerprints, "fingerprints");
   if (!body.ok()) return body.status();
   const std::string_view fps = *body;
   if (fps.size() < 16 || get_u64(fps.data()) != count || get_u32(fps.data() + 8) != words ||
@@ -614,7 +529,7 @@ Result<HammingIndex> HammingIndex::deserialize(std::string_view file, const std:
     return corrupt("inconsistent counts: the fingerprints section does not hold " +
                    std::to_string(count) + " fingerprints of " + std::to_string(p.bits) + " bits");
   }
-  if (pos != payload.size()) return corrupt("inconsistent layout: data after the last section");
+  if (!sections.at_end()) return corrupt("inconsistent layout: data after the last section");
 
   try {
     HammingIndex index(std::make_unique<State>(p));

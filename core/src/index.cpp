@@ -18,11 +18,19 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "detail/binary_io.h"
 #include "neardup/hash.h"
 
 namespace neardup {
 
 namespace {
+
+using detail::get_u32;
+using detail::get_u64;
+using detail::pad8;
+using detail::put_section_head;
+using detail::put_u32;
+using detail::put_u64;
 
 constexpr char kMagic[8] = {'N', 'D', 'U', 'P', 'I', 'N', 'D', 'X'};
 constexpr std::size_t kHeaderBytes = 64;
@@ -37,31 +45,6 @@ constexpr std::size_t kChunkDocs = 1024;
 constexpr unsigned kMinTableBits = 4;
 // Seed of the id hash (the id table is in memory only, so this never reaches a file).
 constexpr uint64_t kIdHashSeed = 0x6e64757069647321ull;
-
-// --- little-endian encoding -------------------------------------------------------------------
-void put_u32(std::string& out, uint32_t v) {
-  char b[4];
-  for (int i = 0; i < 4; ++i) b[i] = static_cast<char>((v >> (8 * i)) & 0xFF);
-  out.append(b, 4);
-}
-void put_u64(std::string& out, uint64_t v) {
-  char b[8];
-  for (int i = 0; i < 8; ++i) b[i] = static_cast<char>((v >> (8 * i)) & 0xFF);
-  out.append(b, 8);
-}
-uint32_t get_u32(const char* p) noexcept {
-  uint32_t v = 0;
-  for (int i = 3; i >= 0; --i) v = (v << 8) | static_cast<unsigned char>(p[i]);
-  return v;
-}
-uint64_t get_u64(const char* p) noexcept {
-  uint64_t v = 0;
-  for (int i = 7; i >= 0; --i) v = (v << 8) | static_cast<unsigned char>(p[i]);
-  return v;
-}
-void pad8(std::string& out) {
-  while (out.size() % 8 != 0) out.push_back('\0');
-}
 
 uint32_t normalize_bits(const NormalizeOptions& n) {
   return (n.decode_html_entities ? 1u : 0u) | (n.remove_invisible ? 2u : 0u) | (n.nfkc ? 4u : 0u) |
@@ -557,13 +540,8 @@ std::string NearDupIndex::serialize() const {
   const std::size_t count = s.live();
   payload.reserve(kHeaderBytes + 64 + s.id_bytes.size() +
                   count * (4 + 4 * std::size_t{s.num_perm}) + 64);
-  const auto section = [&payload](uint32_t tag, std::size_t length) {
-    put_u32(payload, tag);
-    put_u32(payload, 0);
-    put_u64(payload, length);
-  };
   // options
-  section(kTagOptions, kOptionsBytes);
+  put_section_head(payload, kTagOptions, kOptionsBytes);
   put_u32(payload, static_cast<uint32_t>(o.pipeline.shingle.kind));
   put_u32(payload, o.pipeline.shingle.k);
   put_u64(payload, o.pipeline.shingle.seed);
@@ -582,7 +560,7 @@ std::string NearDupIndex::serialize() const {
   for (std::size_t d = 0; d < s.docs; ++d) {
     if (s.dead[d] == 0) live_id_bytes += s.id(d).size();
   }
-  section(kTagIds, 8 + 4 * count + live_id_bytes);
+  put_section_head(payload, kTagIds, 8 + 4 * count + live_id_bytes);
   put_u64(payload, count);
   for (std::size_t d = 0; d < s.docs; ++d) {
     if (s.dead[d] == 0) put_u32(payload, static_cast<uint32_t>(s.id(d).size()));
@@ -596,7 +574,7 @@ std::string NearDupIndex::serialize() const {
   }
   pad8(payload);
   // signatures
-  section(kTagSignatures, 16 + 4 * count * s.num_perm);
+  put_section_head(payload, kTagSignatures, 16 + 4 * count * s.num_perm);
   put_u64(payload, count);
   put_u32(payload, s.num_perm);
   put_u32(payload, 0);
@@ -637,78 +615,12 @@ Status NearDupIndex::save(const std::string& path) const {
   } catch (const std::bad_alloc&) {
     return Status::io_error(path + ": out of memory serializing the index");
   }
-  // A temporary name unique to this process and call, so that concurrent saves to one path
-  // cannot write into each other's file; the last rename wins, and every rename is atomic.
-  static std::atomic<uint64_t> save_counter{0};
-  const std::string tmp = path + ".tmp." + std::to_string(::getpid()) + "." +
-                          std::to_string(save_counter.fetch_add(1, std::memory_order_relaxed));
-  std::FILE* f = std::fopen(tmp.c_str(), "wb");
-  if (f == nullptr) {
-    return Status::io_error(tmp + ": cannot open for writing: " + std::strerror(errno));
-  }
-  const std::size_t written = std::fwrite(bytes.data(), 1, bytes.size(), f);
-  // fsync before the rename: after a crash the path holds the old or the new index, whole.
-  const bool write_ok = written == bytes.size() && std::fflush(f) == 0 && ::fsync(::fileno(f)) == 0;
-  const int saved_errno = errno;
-  const bool close_ok = std::fclose(f) == 0;
-  if (!write_ok || !close_ok) {
-    std::remove(tmp.c_str());
-    return Status::io_error(tmp + ": write failed: " + std::strerror(saved_errno));
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    const int e = errno;
-    std::remove(tmp.c_str());
-    return Status::io_error(path + ": cannot rename " + tmp + ": " + std::strerror(e));
-  }
-  return Status();
+  return detail::write_file_atomically(path, bytes);
 }
 
 namespace {
 
-// Bounds-checked reading of the sections of a payload whose checksum already matched.
-class SectionReader {
- public:
-  SectionReader(std::string_view payload, const std::string& path) : data_(payload), path_(path) {}
-
-  // The body of the next section, which must carry `tag`.
-  Result<std::string_view> next(uint32_t tag, const char* name) {
-    if (data_.size() - pos_ < 16) {
-      return corrupt(std::string("inconsistent layout: missing the ") + name + " section");
-    }
-    const uint32_t got = get_u32(data_.data() + pos_);
-    const uint32_t zero = get_u32(data_.data() + pos_ + 4);
-    const uint64_t length = get_u64(data_.data() + pos_ + 8);
-    pos_ += 16;
-    if (got != tag || zero != 0) {
-      return corrupt("inconsistent layout: expected the " + std::string(name) + " section (tag " +
-                     std::to_string(tag) + "), found tag " + std::to_string(got));
-    }
-    if (length > data_.size() - pos_) {
-      return corrupt(std::string("inconsistent layout: the ") + name + " section claims " +
-                     std::to_string(length) + " bytes, " + std::to_string(data_.size() - pos_) +
-                     " remain");
-    }
-    const std::string_view body = data_.substr(pos_, static_cast<std::size_t>(length));
-    pos_ += static_cast<std::size_t>(length);
-    while (pos_ % 8 != 0) {
-      if (pos_ >= data_.size() || data_[pos_] != '\0') {
-        return corrupt(std::string("inconsistent layout: bad padding after the ") + name +
-                       " section");
-      }
-      ++pos_;
-    }
-    return body;
-  }
-  bool at_end() const noexcept { return pos_ == data_.size(); }
-  Status corrupt(const std::string& what) const {
-    return Status::corrupt_data(path_ + ": " + what);
-  }
-
- private:
-  std::string_view data_;
-  std::size_t pos_ = 0;
-  const std::string& path_;
-};
+using detail::SectionReader;
 
 // A read-only private mapping of a whole file (POSIX mmap); empty files map to an empty view.
 class MappedFile {

@@ -1,23 +1,27 @@
 #include "neardup/simhash_index.h"
 
 #include <algorithm>
-#include <atomic>
 #include <bit>
-#include <cerrno>
-#include <cstdio>
 #include <cstring>
 #include <mutex>
 #include <new>
 #include <shared_mutex>
 #include <utility>
 
-#include <unistd.h>
 
+#include "detail/binary_io.h"
 #include "neardup/hash.h"
 
 namespace neardup {
 
 namespace {
+
+using detail::get_u32;
+using detail::get_u64;
+using detail::pad8;
+using detail::put_section_head;
+using detail::put_u32;
+using detail::put_u64;
 
 constexpr char kMagic[8] = {'N', 'D', 'U', 'P', 'S', 'I', 'M', 'X'};
 constexpr std::size_t kHeaderBytes = 64;
@@ -36,29 +40,6 @@ constexpr uint8_t kEmpty = 1;
 constexpr uint8_t kDead = 2;
 
 // --- little-endian encoding (the conventions of index.cpp) -------------------------------------
-void put_u32(std::string& out, uint32_t v) {
-  char b[4];
-  for (int i = 0; i < 4; ++i) b[i] = static_cast<char>((v >> (8 * i)) & 0xFF);
-  out.append(b, 4);
-}
-void put_u64(std::string& out, uint64_t v) {
-  char b[8];
-  for (int i = 0; i < 8; ++i) b[i] = static_cast<char>((v >> (8 * i)) & 0xFF);
-  out.append(b, 8);
-}
-uint32_t get_u32(const char* p) noexcept {
-  uint32_t v = 0;
-  for (int i = 3; i >= 0; --i) v = (v << 8) | static_cast<unsigned char>(p[i]);
-  return v;
-}
-uint64_t get_u64(const char* p) noexcept {
-  uint64_t v = 0;
-  for (int i = 7; i >= 0; --i) v = (v << 8) | static_cast<unsigned char>(p[i]);
-  return v;
-}
-void pad8(std::string& out) {
-  while (out.size() % 8 != 0) out.push_back('\0');
-}
 
 uint32_t normalize_bits(const NormalizeOptions& n) {
   return (n.decode_html_entities ? 1u : 0u) | (n.remove_invisible ? 2u : 0u) | (n.nfkc ? 4u : 0u) |
@@ -473,14 +454,9 @@ std::string SimHashIndex::serialize() const {
   // fingerprint and a flags byte, and padding.
   file.reserve(kHeaderBytes + std::size_t{64} + kOptionsBytes + s.id_bytes.size() +
                count * (4 + 8 * std::size_t{s.words} + 1) + 64);
-  const auto section = [&file](uint32_t tag, std::size_t length) {
-    put_u32(file, tag);
-    put_u32(file, 0);
-    put_u64(file, length);
-  };
   const auto live = [&s](std::size_t d) { return (s.flags[d] & kDead) == 0; };
   // options
-  section(kTagOptions, kOptionsBytes);
+  put_section_head(file, kTagOptions, kOptionsBytes);
   put_u32(file, static_cast<uint32_t>(o.pipeline.shingle.kind));
   put_u32(file, o.pipeline.shingle.k);
   put_u64(file, o.pipeline.shingle.seed);
@@ -499,7 +475,7 @@ std::string SimHashIndex::serialize() const {
   for (std::size_t d = 0; d < s.docs; ++d) {
     if (live(d)) live_id_bytes += s.id(d).size();
   }
-  section(kTagIds, 8 + 4 * count + live_id_bytes);
+  put_section_head(file, kTagIds, 8 + 4 * count + live_id_bytes);
   put_u64(file, count);
   for (std::size_t d = 0; d < s.docs; ++d) {
     if (live(d)) put_u32(file, static_cast<uint32_t>(s.id(d).size()));
@@ -513,7 +489,7 @@ std::string SimHashIndex::serialize() const {
   }
   pad8(file);
   // fingerprints
-  section(kTagFingerprints, 16 + 8 * std::size_t{s.words} * count);
+  put_section_head(file, kTagFingerprints, 16 + 8 * std::size_t{s.words} * count);
   put_u64(file, count);
   put_u32(file, s.words);
   put_u32(file, 0);
@@ -524,7 +500,7 @@ std::string SimHashIndex::serialize() const {
     if (s.words == 2) put_u64(file, f.hi);
   }
   // flags
-  section(kTagFlags, 8 + count);
+  put_section_head(file, kTagFlags, 8 + count);
   put_u64(file, count);
   for (std::size_t d = 0; d < s.docs; ++d) {
     if (live(d)) file.push_back(static_cast<char>(s.flags[d] & kEmpty));
@@ -556,51 +532,13 @@ Status SimHashIndex::save(const std::string& path) const {
   } catch (const std::bad_alloc&) {
     return Status::io_error(path + ": out of memory serializing the index");
   }
-  // A temporary name unique to this process and call, so that concurrent saves to one path
-  // cannot write into each other's file; the last rename wins, and every rename is atomic.
-  static std::atomic<uint64_t> save_counter{0};
-  const std::string tmp = path + ".tmp." + std::to_string(::getpid()) + "." +
-                          std::to_string(save_counter.fetch_add(1, std::memory_order_relaxed));
-  std::FILE* f = std::fopen(tmp.c_str(), "wb");
-  if (f == nullptr) {
-    return Status::io_error(tmp + ": cannot open for writing: " + std::strerror(errno));
-  }
-  const std::size_t written = std::fwrite(bytes.data(), 1, bytes.size(), f);
-  // fsync before the rename: after a crash the path holds the old or the new index, whole.
-  const bool write_ok = written == bytes.size() && std::fflush(f) == 0 && ::fsync(::fileno(f)) == 0;
-  const int saved_errno = errno;
-  const bool close_ok = std::fclose(f) == 0;
-  if (!write_ok || !close_ok) {
-    std::remove(tmp.c_str());
-    return Status::io_error(tmp + ": write failed: " + std::strerror(saved_errno));
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    const int e = errno;
-    std::remove(tmp.c_str());
-    return Status::io_error(path + ": cannot rename " + tmp + ": " + std::strerror(e));
-  }
-  return Status();
+  return detail::write_file_atomically(path, bytes);
 }
 
 Result<SimHashIndex> SimHashIndex::load(const std::string& path) {
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (f == nullptr) return Status::io_error(path + ": cannot open: " + std::strerror(errno));
-  std::string bytes;
-  Status st;
-  try {
-    char buf[1 << 16];
-    while (true) {
-      const std::size_t got = std::fread(buf, 1, sizeof buf, f);
-      bytes.append(buf, got);
-      if (got < sizeof buf) break;
-    }
-    if (std::ferror(f) != 0) st = Status::io_error(path + ": read error: " + std::strerror(errno));
-  } catch (const std::bad_alloc&) {
-    st = Status::io_error(path + ": out of memory reading the file");
-  }
-  std::fclose(f);
-  if (!st.ok()) return st;
-  return deserialize(bytes, path);
+  Result<std::string> bytes = detail::read_whole_file(path);
+  if (!bytes.ok()) return bytes.status();
+  return deserialize(*bytes, path);
 }
 
 Result<SimHashIndex> SimHashIndex::deserialize(std::string_view file, const std::string& path) {
@@ -649,38 +587,10 @@ Result<SimHashIndex> SimHashIndex::deserialize(std::string_view file, const std:
   }
 
   // Sections, in order, nothing else.
-  std::size_t pos = 0;
-  const auto next_section = [&](uint32_t tag, const char* name) -> Result<std::string_view> {
-    if (payload.size() - pos < 16) {
-      return corrupt(std::string("inconsistent layout: missing the ") + name + " section");
-    }
-    const uint32_t got = get_u32(payload.data() + pos);
-    const uint32_t zero = get_u32(payload.data() + pos + 4);
-    const uint64_t length = get_u64(payload.data() + pos + 8);
-    pos += 16;
-    if (got != tag || zero != 0) {
-      return corrupt("inconsistent layout: expected the " + std::string(name) + " section (tag " +
-                     std::to_string(tag) + "), found tag " + std::to_string(got));
-    }
-    if (length > payload.size() - pos) {
-      return corrupt(std::string("inconsistent layout: the ") + name + " section claims " +
-                     std::to_string(length) + " bytes, " + std::to_string(payload.size() - pos) +
-                     " remain");
-    }
-    const std::string_view body = payload.substr(pos, static_cast<std::size_t>(length));
-    pos += static_cast<std::size_t>(length);
-    while (pos % 8 != 0) {
-      if (pos >= payload.size() || payload[pos] != '\0') {
-        return corrupt(std::string("inconsistent layout: bad padding after the ") + name +
-                       " section");
-      }
-      ++pos;
-    }
-    return body;
-  };
+  detail::SectionReader sections(payload, path);
 
   // options
-  Result<std::string_view> body = next_section(kTagOptions, "options");
+  Result<std::string_view> body = sections.next(kTagOptions, "options");
   if (!body.ok()) return body.status();
   if (body->size() != kOptionsBytes) {
     return corrupt("inconsistent layout: options section of " + std::to_string(body->size()) +
@@ -720,7 +630,7 @@ Result<SimHashIndex> SimHashIndex::deserialize(std::string_view file, const std:
   const uint32_t words = bits / 64;
 
   // ids
-  body = next_section(kTagIds, "ids");
+  body = sections.next(kTagIds, "ids");
   if (!body.ok()) return body.status();
   const std::string_view ids = *body;
   if (ids.size() < 8 || get_u64(ids.data()) != count || (ids.size() - 8) / 4 < count) {
@@ -739,7 +649,7 @@ Result<SimHashIndex> SimHashIndex::deserialize(std::string_view file, const std:
   }
 
   // fingerprints
-  body = next_section(kTagFingerprints, "fingerprints");
+  body = sections.next(kTagFingerprints, "fingerprints");
   if (!body.ok()) return body.status();
   const std::string_view fps = *body;
   if (fps.size() < 16 || get_u64(fps.data()) != count || get_u32(fps.data() + 8) != words ||
@@ -750,7 +660,7 @@ Result<SimHashIndex> SimHashIndex::deserialize(std::string_view file, const std:
   }
 
   // flags
-  body = next_section(kTagFlags, "flags");
+  body = sections.next(kTagFlags, "flags");
   if (!body.ok()) return body.status();
   const std::string_view fl = *body;
   if (fl.size() < 8 || get_u64(fl.data()) != count || fl.size() - 8 != count) {
@@ -762,7 +672,7 @@ Result<SimHashIndex> SimHashIndex::deserialize(std::string_view file, const std:
       return corrupt("invalid flags for document " + std::to_string(d));
     }
   }
-  if (pos != payload.size()) return corrupt("inconsistent layout: data after the last section");
+  if (!sections.at_end()) return corrupt("inconsistent layout: data after the last section");
 
   // Everything checked: build the index (the block tables are rebuilt from the fingerprints).
   try {

@@ -3,9 +3,7 @@
 #include "neardup/story.h"
 
 #include <algorithm>
-#include <atomic>
 #include <bit>
-#include <cerrno>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -17,8 +15,7 @@
 #include <unordered_map>
 #include <utility>
 
-#include <unistd.h>
-
+#include "detail/binary_io.h"
 #include "neardup/hash.h"
 
 namespace neardup {
@@ -34,22 +31,10 @@ constexpr uint32_t kDfVersion = 2;
 constexpr std::size_t kDfHeader = 40;
 constexpr std::size_t kDfRecord = 12;
 
-void put_u32(std::string& s, uint32_t v) {
-  for (int i = 0; i < 4; ++i) s.push_back(static_cast<char>((v >> (8 * i)) & 0xFF));
-}
-void put_u64(std::string& s, uint64_t v) {
-  for (int i = 0; i < 8; ++i) s.push_back(static_cast<char>((v >> (8 * i)) & 0xFF));
-}
-uint32_t get_u32(const char* p) {
-  uint32_t v = 0;
-  for (int i = 3; i >= 0; --i) v = (v << 8) | static_cast<unsigned char>(p[i]);
-  return v;
-}
-uint64_t get_u64(const char* p) {
-  uint64_t v = 0;
-  for (int i = 7; i >= 0; --i) v = (v << 8) | static_cast<unsigned char>(p[i]);
-  return v;
-}
+using detail::get_u32;
+using detail::get_u64;
+using detail::put_u32;
+using detail::put_u64;
 
 uint64_t slot_of(uint64_t term, std::size_t mask) {
   // Term ids are hashes already; mix once more so that low bits are well spread.
@@ -167,45 +152,18 @@ Status DocumentFrequencies::save(const std::string& path) const {
   put_u64(header, documents_);
   put_u64(header, size_);
   put_u64(header, hash64(payload.data(), payload.size(), hash64(header.data(), header.size(), 0)));
-  static std::atomic<uint64_t> counter{0};
-  const std::string tmp = path + ".tmp." + std::to_string(::getpid()) + "." +
-                          std::to_string(counter.fetch_add(1, std::memory_order_relaxed));
-  std::FILE* f = std::fopen(tmp.c_str(), "wb");
-  if (f == nullptr) {
-    return Status::io_error(tmp + ": cannot open for writing: " + std::strerror(errno));
+  try {
+    header.append(payload);
+  } catch (const std::bad_alloc&) {
+    return Status::io_error(path + ": out of memory serializing the model");
   }
-  const bool ok = std::fwrite(header.data(), 1, header.size(), f) == header.size() &&
-                  std::fwrite(payload.data(), 1, payload.size(), f) == payload.size() &&
-                  std::fflush(f) == 0;
-  const int e = errno;
-  const bool closed = std::fclose(f) == 0;
-  if (!ok || !closed) {
-    std::remove(tmp.c_str());
-    return Status::io_error(tmp + ": write failed: " + std::strerror(e));
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    const int e2 = errno;
-    std::remove(tmp.c_str());
-    return Status::io_error(path + ": cannot rename " + tmp + ": " + std::strerror(e2));
-  }
-  return Status();
+  return detail::write_file_atomically(path, header);
 }
 
 Result<DocumentFrequencies> DocumentFrequencies::load(const std::string& path) {
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (f == nullptr) return Status::io_error(path + ": cannot open: " + std::strerror(errno));
-  std::string bytes;
-  try {
-    char buf[1 << 16];
-    std::size_t n;
-    while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) bytes.append(buf, n);
-  } catch (const std::bad_alloc&) {
-    std::fclose(f);
-    return Status::io_error(path + ": out of memory reading the model");
-  }
-  const bool failed = std::ferror(f) != 0;
-  std::fclose(f);
-  if (failed) return Status::io_error(path + ": read error");
+  Result<std::string> file = detail::read_whole_file(path);
+  if (!file.ok()) return file.status();
+  const std::string& bytes = *file;
   const auto corrupt = [&path](const std::string& what) {
     return Status::corrupt_data(path + ": " + what);
   };

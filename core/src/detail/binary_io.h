@@ -1,0 +1,71 @@
+// The building blocks of neardup's file formats (NearDupIndex, HammingIndex, SimHashIndex, the
+// story IDF model): little-endian integers, sections of the form
+//   [u32 tag][u32 0][u64 length][length bytes][zero padding to a multiple of 8]
+// read with bounds checks, whole-file reads, and crash-safe whole-file writes.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "neardup/status.h"
+
+namespace neardup::detail {
+
+inline void put_u32(std::string& out, uint32_t v) {
+  char b[4];
+  for (int i = 0; i < 4; ++i) b[i] = static_cast<char>((v >> (8 * i)) & 0xFF);
+  out.append(b, 4);
+}
+inline void put_u64(std::string& out, uint64_t v) {
+  char b[8];
+  for (int i = 0; i < 8; ++i) b[i] = static_cast<char>((v >> (8 * i)) & 0xFF);
+  out.append(b, 8);
+}
+inline uint32_t get_u32(const char* p) noexcept {
+  uint32_t v = 0;
+  for (int i = 3; i >= 0; --i) v = (v << 8) | static_cast<unsigned char>(p[i]);
+  return v;
+}
+inline uint64_t get_u64(const char* p) noexcept {
+  uint64_t v = 0;
+  for (int i = 7; i >= 0; --i) v = (v << 8) | static_cast<unsigned char>(p[i]);
+  return v;
+}
+inline void pad8(std::string& out) {
+  while (out.size() % 8 != 0) out.push_back('\0');
+}
+// The 16-byte head of a section whose body (`length` bytes, then pad8) follows.
+inline void put_section_head(std::string& out, uint32_t tag, std::size_t length) {
+  put_u32(out, tag);
+  put_u32(out, 0);
+  put_u64(out, length);
+}
+
+// Bounds-checked reading of the sections of a payload (whose checksum already matched).
+// Errors are CorruptData statuses that name `path`; `path` must outlive the reader.
+class SectionReader {
+ public:
+  SectionReader(std::string_view payload, const std::string& path) : data_(payload), path_(path) {}
+
+  // The body of the next section, which must carry `tag`.
+  Result<std::string_view> next(uint32_t tag, const char* name);
+  bool at_end() const noexcept { return pos_ == data_.size(); }
+  Status corrupt(const std::string& what) const;
+
+ private:
+  std::string_view data_;
+  std::size_t pos_ = 0;
+  const std::string& path_;
+};
+
+// Writes `bytes` to a temporary file next to `path` (a name unique to this process and call,
+// so concurrent saves to one path never write into each other's file), flushes and fsyncs it,
+// and renames it over `path`: after a crash `path` holds the old or the new file, whole.
+Status write_file_atomically(const std::string& path, std::string_view bytes);
+
+// The whole content of a file (a read error or running out of memory is an IoError).
+Result<std::string> read_whole_file(const std::string& path);
+
+}  // namespace neardup::detail
