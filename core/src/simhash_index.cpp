@@ -8,7 +8,6 @@
 #include <shared_mutex>
 #include <utility>
 
-
 #include "detail/binary_io.h"
 #include "neardup/hash.h"
 
