@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "detail/binary_io.h"
+#include "detail/scratch_pool.h"
 #include "neardup/hash.h"
 
 namespace neardup {
@@ -126,8 +127,7 @@ struct NearDupIndex::State {
   std::size_t docs = 0;     // document numbers handed out (live and removed)
   std::size_t removed = 0;  // removed documents among them
 
-  mutable std::mutex pool_mu;
-  mutable std::vector<std::unique_ptr<Scratch>> pool;
+  detail::ScratchPool<Scratch> pool;
 
   State(IndexOptions o, LshParams l)
       : options(std::move(o)), lsh(l), hasher(options.minhash), num_perm(options.minhash.num_perm) {
@@ -138,37 +138,13 @@ struct NearDupIndex::State {
 
   std::size_t live() const noexcept { return docs - removed; }
 
-  // --- scratch pool ---
-  class Lease {
-   public:
-    explicit Lease(const State& s) : state_(s) {
-      {
-        std::lock_guard<std::mutex> lock(s.pool_mu);
-        if (!s.pool.empty()) {
-          scratch_ = std::move(s.pool.back());
-          s.pool.pop_back();
-        }
-      }
-      if (!scratch_) scratch_ = std::make_unique<Scratch>();
-      if (!scratch_->shingler) {
-        scratch_->shingler = std::make_unique<ShingleHasher>(s.options.pipeline);
+  // A pooled scratch whose shingler is made on first use.
+  struct Lease : detail::ScratchPool<Scratch>::Lease {
+    explicit Lease(const State& s) : detail::ScratchPool<Scratch>::Lease(s.pool) {
+      if (!(*this)->shingler) {
+        (*this)->shingler = std::make_unique<ShingleHasher>(s.options.pipeline);
       }
     }
-    ~Lease() {
-      try {
-        std::lock_guard<std::mutex> lock(state_.pool_mu);
-        state_.pool.push_back(std::move(scratch_));
-      } catch (...) {  // NOLINT(bugprone-empty-catch): dropping the scratch is harmless
-      }
-    }
-    Lease(const Lease&) = delete;
-    Lease& operator=(const Lease&) = delete;
-    Scratch& operator*() const { return *scratch_; }
-    Scratch* operator->() const { return scratch_.get(); }
-
-   private:
-    const State& state_;
-    std::unique_ptr<Scratch> scratch_;
   };
 
   std::span<const uint32_t> signature(std::size_t doc) const noexcept {

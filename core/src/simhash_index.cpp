@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "detail/binary_io.h"
+#include "detail/scratch_pool.h"
 #include "neardup/hash.h"
 
 namespace neardup {
@@ -124,8 +125,7 @@ struct SimHashIndex::State {
   std::size_t docs = 0;     // document numbers handed out (live and removed)
   std::size_t removed = 0;  // removed documents among them
 
-  mutable std::mutex pool_mu;
-  mutable std::vector<std::unique_ptr<Scratch>> pool;
+  detail::ScratchPool<Scratch> pool;
 
   State(SimHashIndexOptions o, HammingIndex h)
       : options(o),
@@ -137,36 +137,13 @@ struct SimHashIndex::State {
 
   std::size_t live() const noexcept { return docs - removed; }
 
-  class Lease {
-   public:
-    explicit Lease(const State& s) : state_(s) {
-      {
-        std::lock_guard<std::mutex> lock(s.pool_mu);
-        if (!s.pool.empty()) {
-          scratch_ = std::move(s.pool.back());
-          s.pool.pop_back();
-        }
-      }
-      if (!scratch_) scratch_ = std::make_unique<Scratch>();
-      if (!scratch_->shingler) {
-        scratch_->shingler = std::make_unique<ShingleHasher>(s.options.pipeline);
+  // A pooled scratch whose shingler is made on first use.
+  struct Lease : detail::ScratchPool<Scratch>::Lease {
+    explicit Lease(const State& s) : detail::ScratchPool<Scratch>::Lease(s.pool) {
+      if (!(*this)->shingler) {
+        (*this)->shingler = std::make_unique<ShingleHasher>(s.options.pipeline);
       }
     }
-    ~Lease() {
-      try {
-        std::lock_guard<std::mutex> lock(state_.pool_mu);
-        state_.pool.push_back(std::move(scratch_));
-      } catch (...) {  // NOLINT(bugprone-empty-catch): dropping the scratch is harmless
-      }
-    }
-    Lease(const Lease&) = delete;
-    Lease& operator=(const Lease&) = delete;
-    Scratch& operator*() const { return *scratch_; }
-    Scratch* operator->() const { return scratch_.get(); }
-
-   private:
-    const State& state_;
-    std::unique_ptr<Scratch> scratch_;
   };
 
   TextFingerprint fingerprint_of(std::string_view text, Scratch& s) const {
