@@ -57,9 +57,28 @@ DeduplicatorOptions from_index_options(const IndexOptions& x) {
 
 DedupMatch to_match(IndexMatch&& m) { return DedupMatch{std::move(m.id), m.similarity}; }
 
-class MinHashBackend final : public Deduplicator::Backend {
+// NearDupIndex and SimHashIndex share one interface (add, query, add_if_new, remove, contains,
+// size, reserve, save, memory_bytes); describe() fills in what differs in the stats.
+void describe(const NearDupIndex& index, const DeduplicatorOptions& options, DedupStats& s) {
+  s.backend = DedupBackend::kMinHash;
+  s.threshold = options.threshold;
+  s.num_perm = index.num_perm();
+  s.bands = index.lsh_params().bands;
+  s.rows = index.lsh_params().rows;
+}
+
+void describe(const SimHashIndex& index, const DeduplicatorOptions& /*options*/, DedupStats& s) {
+  s.backend = DedupBackend::kSimHash;
+  s.simhash_bits = index.bits();
+  s.max_distance = index.options().max_distance;
+  s.tables = index.tables();
+  s.threshold = 1.0 - static_cast<double>(s.max_distance) / static_cast<double>(s.simhash_bits);
+}
+
+template <typename Index>
+class IndexBackend final : public Deduplicator::Backend {
  public:
-  MinHashBackend(NearDupIndex index, DeduplicatorOptions options)
+  IndexBackend(Index index, DeduplicatorOptions options)
       : index_(std::move(index)), options_(options) {}
 
   Status add(std::string_view id, std::string_view text) override { return index_.add(id, text); }
@@ -88,7 +107,6 @@ class MinHashBackend final : public Deduplicator::Backend {
 
   DedupStats stats() const override {
     DedupStats s;
-    s.backend = DedupBackend::kMinHash;
     // Two reads under two locks: with concurrent writers the pair may be from different
     // instants, which is fine for statistics.
     s.documents = index_.size();
@@ -96,19 +114,18 @@ class MinHashBackend final : public Deduplicator::Backend {
     s.bytes_per_document =
         s.documents == 0 ? 0.0
                          : static_cast<double>(s.memory_bytes) / static_cast<double>(s.documents);
-    s.threshold = options_.threshold;
-    s.num_perm = index_.num_perm();
-    s.bands = index_.lsh_params().bands;
-    s.rows = index_.lsh_params().rows;
+    describe(index_, options_, s);
     return s;
   }
 
   const DeduplicatorOptions& options() const noexcept override { return options_; }
 
  private:
-  NearDupIndex index_;
+  Index index_;
   DeduplicatorOptions options_;
 };
+using MinHashBackend = IndexBackend<NearDupIndex>;
+using SimHashBackend = IndexBackend<SimHashIndex>;
 
 SimHashIndexOptions to_simhash_options(const DeduplicatorOptions& o) {
   SimHashIndexOptions x;
@@ -130,58 +147,6 @@ DeduplicatorOptions from_simhash_options(const SimHashIndexOptions& x) {
   o.simhash_bits = x.simhash.bits;
   return o;
 }
-
-class SimHashBackend final : public Deduplicator::Backend {
- public:
-  SimHashBackend(SimHashIndex index, DeduplicatorOptions options)
-      : index_(std::move(index)), options_(options) {}
-
-  Status add(std::string_view id, std::string_view text) override { return index_.add(id, text); }
-
-  Result<std::vector<DedupMatch>> query(std::string_view text,
-                                        std::size_t max_results) const override {
-    Result<std::vector<IndexMatch>> r = index_.query(text, max_results);
-    if (!r.ok()) return r.status();
-    std::vector<DedupMatch> out;
-    out.reserve(r->size());
-    for (IndexMatch& m : *r) out.push_back(to_match(std::move(m)));
-    return out;
-  }
-
-  Result<DedupVerdict> add_if_new(std::string_view id, std::string_view text) override {
-    Result<AddIfNewResult> r = index_.add_if_new(id, text);
-    if (!r.ok()) return r.status();
-    return DedupVerdict{r->added, to_match(std::move(r->match))};
-  }
-
-  Result<std::size_t> remove(std::string_view id) override { return index_.remove(id); }
-  bool contains(std::string_view id) const override { return index_.contains(id); }
-  std::size_t size() const override { return index_.size(); }
-  void reserve(std::size_t documents) override { index_.reserve(documents); }
-  Status save(const std::string& path) const override { return index_.save(path); }
-
-  DedupStats stats() const override {
-    DedupStats s;
-    s.backend = DedupBackend::kSimHash;
-    // Two reads under two locks (see MinHashBackend::stats).
-    s.documents = index_.size();
-    s.memory_bytes = index_.memory_bytes();
-    s.bytes_per_document =
-        s.documents == 0 ? 0.0
-                         : static_cast<double>(s.memory_bytes) / static_cast<double>(s.documents);
-    s.simhash_bits = index_.bits();
-    s.max_distance = index_.options().max_distance;
-    s.tables = index_.tables();
-    s.threshold = 1.0 - static_cast<double>(s.max_distance) / static_cast<double>(s.simhash_bits);
-    return s;
-  }
-
-  const DeduplicatorOptions& options() const noexcept override { return options_; }
-
- private:
-  SimHashIndex index_;
-  DeduplicatorOptions options_;
-};
 
 // Index files start with 8 magic bytes naming their kind; load() dispatches on them.
 constexpr char kMinHashMagic[8] = {'N', 'D', 'U', 'P', 'I', 'N', 'D', 'X'};
