@@ -462,11 +462,14 @@ struct StoryClusterer::Impl {
     double n2 = 0;
     for (float w : c.weights) n2 += static_cast<double>(w) * w;
     c.norm = std::sqrt(n2);
+    // A heap entry per change of the cluster's newest time (not per join): with equal times the
+    // heap does not grow.
+    const bool newer = c.size == 0 || time > c.last_time;
     c.last_time = std::max(c.last_time, time);
     ++c.size;
     // The heaviest terms of a large centroid change slowly: re-pick them every 8th join.
     if (c.size <= 32 || c.size % 8 == 0) reindex(slot);
-    if (options.window_seconds > 0) expiry.push(Expiry{c.last_time, slot, c.generation});
+    if (options.window_seconds > 0 && newer) expiry.push(Expiry{c.last_time, slot, c.generation});
   }
 
   StoryAssignment add(const StoryVector& d, double time) {
