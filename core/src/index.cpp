@@ -511,23 +511,9 @@ std::string NearDupIndex::serialize() const {
   put_u32(payload, s.lsh.bands);
   put_u32(payload, s.lsh.rows);
   // ids (removed documents are not written: a saved index is compact)
-  std::size_t live_id_bytes = 0;
-  for (std::size_t d = 0; d < s.docs; ++d) {
-    if (s.dead[d] == 0) live_id_bytes += s.id(d).size();
-  }
-  put_section_head(payload, kTagIds, 8 + 4 * count + live_id_bytes);
-  put_u64(payload, count);
-  for (std::size_t d = 0; d < s.docs; ++d) {
-    if (s.dead[d] == 0) put_u32(payload, static_cast<uint32_t>(s.id(d).size()));
-  }
-  if (s.removed == 0) {
-    payload.append(s.id_bytes);
-  } else {
-    for (std::size_t d = 0; d < s.docs; ++d) {
-      if (s.dead[d] == 0) payload.append(s.id(d));
-    }
-  }
-  pad8(payload);
+  detail::put_ids_section(
+      payload, kTagIds, s.docs, [&](std::size_t d) { return s.dead[d] == 0; },
+      [&](std::size_t d) { return s.id(d); });
   // signatures
   put_section_head(payload, kTagSignatures, 16 + 4 * count * s.num_perm);
   put_u64(payload, count);
@@ -721,23 +707,8 @@ Result<NearDupIndex> NearDupIndex::deserialize(std::string_view file, const std:
   }
 
   // ids
-  body = sections.next(kTagIds, "ids");
-  if (!body.ok()) return body.status();
-  const std::string_view ids = *body;
-  if (ids.size() < 8 || get_u64(ids.data()) != count || (ids.size() - 8) / 4 < count) {
-    return corrupt("inconsistent counts: the ids section does not hold " + std::to_string(count) +
-                   " ids");
-  }
-  const std::string_view id_bytes = ids.substr(8 + 4 * count);
-  uint64_t id_total = 0;
-  for (uint64_t d = 0; d < count; ++d) {
-    id_total += get_u32(ids.data() + 8 + 4 * d);
-    if (id_total > id_bytes.size()) break;
-  }
-  if (id_total != id_bytes.size()) {
-    return corrupt("inconsistent counts: id lengths add up to " + std::to_string(id_total) +
-                   " bytes, the section holds " + std::to_string(id_bytes.size()));
-  }
+  Result<detail::IdsReader> ids = detail::IdsReader::read(sections, kTagIds, count);
+  if (!ids.ok()) return ids.status();
 
   // signatures
   body = sections.next(kTagSignatures, "signatures");
@@ -758,12 +729,9 @@ Result<NearDupIndex> NearDupIndex::deserialize(std::string_view file, const std:
     State& s = *index.state_;
     State::Lease scratch(s);
     std::vector<uint32_t> sig(num_perm);
-    std::size_t id_pos = 0;
     std::unique_lock lock(s.mu);
     for (uint64_t d = 0; d < count; ++d) {
-      const std::size_t len = get_u32(ids.data() + 8 + 4 * d);
-      const std::string_view id = id_bytes.substr(id_pos, len);
-      id_pos += len;
+      const std::string_view id = ids->next();
       const char* src = sigs.data() + 16 + 4 * d * num_perm;
       if constexpr (std::endian::native == std::endian::little) {
         std::memcpy(sig.data(), src, 4 * std::size_t{num_perm});

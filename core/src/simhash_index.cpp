@@ -426,23 +426,9 @@ std::string SimHashIndex::serialize() const {
   put_u32(file, 0);  // weighting: term frequency
   put_u32(file, 0);
   // ids (removed documents are not written: a saved index is compact)
-  std::size_t live_id_bytes = 0;
-  for (std::size_t d = 0; d < s.docs; ++d) {
-    if (live(d)) live_id_bytes += s.id(d).size();
-  }
-  put_section_head(file, kTagIds, 8 + 4 * count + live_id_bytes);
-  put_u64(file, count);
-  for (std::size_t d = 0; d < s.docs; ++d) {
-    if (live(d)) put_u32(file, static_cast<uint32_t>(s.id(d).size()));
-  }
-  if (s.removed == 0) {
-    file.append(s.id_bytes);
-  } else {
-    for (std::size_t d = 0; d < s.docs; ++d) {
-      if (live(d)) file.append(s.id(d));
-    }
-  }
-  pad8(file);
+  detail::put_ids_section(
+      file, kTagIds, s.docs, [&](std::size_t d) { return live(d); },
+      [&](std::size_t d) { return s.id(d); });
   // fingerprints
   put_section_head(file, kTagFingerprints, 16 + 8 * std::size_t{s.words} * count);
   put_u64(file, count);
@@ -585,23 +571,8 @@ Result<SimHashIndex> SimHashIndex::deserialize(std::string_view file, const std:
   const uint32_t words = bits / 64;
 
   // ids
-  body = sections.next(kTagIds, "ids");
-  if (!body.ok()) return body.status();
-  const std::string_view ids = *body;
-  if (ids.size() < 8 || get_u64(ids.data()) != count || (ids.size() - 8) / 4 < count) {
-    return corrupt("inconsistent counts: the ids section does not hold " + std::to_string(count) +
-                   " ids");
-  }
-  const std::string_view id_bytes = ids.substr(8 + 4 * count);
-  uint64_t id_total = 0;
-  for (uint64_t d = 0; d < count; ++d) {
-    id_total += get_u32(ids.data() + 8 + 4 * d);
-    if (id_total > id_bytes.size()) break;
-  }
-  if (id_total != id_bytes.size()) {
-    return corrupt("inconsistent counts: id lengths add up to " + std::to_string(id_total) +
-                   " bytes, the section holds " + std::to_string(id_bytes.size()));
-  }
+  Result<detail::IdsReader> ids = detail::IdsReader::read(sections, kTagIds, count);
+  if (!ids.ok()) return ids.status();
 
   // fingerprints
   body = sections.next(kTagFingerprints, "fingerprints");
@@ -636,12 +607,9 @@ Result<SimHashIndex> SimHashIndex::deserialize(std::string_view file, const std:
     SimHashIndex index(std::make_unique<State>(o, std::move(*hamming)));
     index.reserve(static_cast<std::size_t>(count));
     State& s = *index.state_;
-    std::size_t id_pos = 0;
     std::unique_lock lock(s.mu);
     for (uint64_t d = 0; d < count; ++d) {
-      const std::size_t len = get_u32(ids.data() + 8 + 4 * d);
-      const std::string_view id = id_bytes.substr(id_pos, len);
-      id_pos += len;
+      const std::string_view id = ids->next();
       const char* src = fps.data() + 16 + 8 * std::size_t{words} * d;
       const TextFingerprint fp{Fingerprint128{get_u64(src), words == 2 ? get_u64(src + 8) : 0},
                                (static_cast<unsigned char>(fl[8 + d]) & kEmpty) != 0};

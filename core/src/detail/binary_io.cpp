@@ -43,6 +43,28 @@ Result<std::string_view> SectionReader::next(uint32_t tag, const char* name) {
   return body;
 }
 
+Result<IdsReader> IdsReader::read(SectionReader& sections, uint32_t tag, uint64_t count) {
+  Result<std::string_view> body = sections.next(tag, "ids");
+  if (!body.ok()) return body.status();
+  const std::string_view ids = *body;
+  if (ids.size() < 8 || get_u64(ids.data()) != count || (ids.size() - 8) / 4 < count) {
+    return sections.corrupt("inconsistent counts: the ids section does not hold " +
+                            std::to_string(count) + " ids");
+  }
+  const std::string_view id_bytes = ids.substr(8 + 4 * count);
+  uint64_t id_total = 0;
+  for (uint64_t d = 0; d < count; ++d) {
+    id_total += get_u32(ids.data() + 8 + 4 * d);
+    if (id_total > id_bytes.size()) break;
+  }
+  if (id_total != id_bytes.size()) {
+    return sections.corrupt("inconsistent counts: id lengths add up to " +
+                            std::to_string(id_total) + " bytes, the section holds " +
+                            std::to_string(id_bytes.size()));
+  }
+  return IdsReader(ids.data() + 8, id_bytes);
+}
+
 Status write_file_atomically(const std::string& path, std::string_view bytes) {
   static std::atomic<uint64_t> counter{0};
   const std::string tmp = path + ".tmp." + std::to_string(::getpid()) + "." +

@@ -60,6 +60,47 @@ class SectionReader {
   const std::string& path_;
 };
 
+// An ids section: [u64 count][count x u32 length][the ids' bytes, concatenated]. The writer
+// takes the documents 0..docs, skipping those live(d) rejects; id(d) gives a document's id.
+template <typename Live, typename Id>
+void put_ids_section(std::string& out, uint32_t tag, std::size_t docs, Live live, Id id) {
+  std::size_t count = 0, bytes = 0;
+  for (std::size_t d = 0; d < docs; ++d) {
+    if (live(d)) {
+      ++count;
+      bytes += id(d).size();
+    }
+  }
+  put_section_head(out, tag, 8 + 4 * count + bytes);
+  put_u64(out, count);
+  for (std::size_t d = 0; d < docs; ++d) {
+    if (live(d)) put_u32(out, static_cast<uint32_t>(id(d).size()));
+  }
+  for (std::size_t d = 0; d < docs; ++d) {
+    if (live(d)) out.append(id(d));
+  }
+  pad8(out);
+}
+
+// The ids of an ids section, checked: exactly `count` lengths that add up to the bytes held.
+// next() returns them in order.
+class IdsReader {
+ public:
+  static Result<IdsReader> read(SectionReader& sections, uint32_t tag, uint64_t count);
+  std::string_view next() {
+    const std::size_t len = get_u32(lengths_ + 4 * index_++);
+    const std::string_view id = bytes_.substr(pos_, len);
+    pos_ += len;
+    return id;
+  }
+
+ private:
+  IdsReader(const char* lengths, std::string_view bytes) : lengths_(lengths), bytes_(bytes) {}
+  const char* lengths_;
+  std::string_view bytes_;
+  std::size_t index_ = 0, pos_ = 0;
+};
+
 // Writes `bytes` to a temporary file next to `path` (a name unique to this process and call,
 // so concurrent saves to one path never write into each other's file), flushes and fsyncs it,
 // and renames it over `path`: after a crash `path` holds the old or the new file, whole.
