@@ -3,9 +3,10 @@
 // with ../shared/datasets (skipped when absent), the five seed reports among thousands of
 // background articles and pinned quality on labelled news sets.
 //
-// Quality pinned below (default StoryOptions and StoryFeatureOptions, no times; 2ffd20e..7d8ceb8):
-//   uci-news/dev.jsonl       B-cubed F1 0.8303, NMI 0.8943 (74 clusters, 37 gold stories)
-//   mstream-news/news.jsonl  NMI 0.8599, B-cubed F1 0.7204 (171 clusters, 152 gold stories)
+// Quality pinned below (default StoryOptions and StoryFeatureOptions, no times; damped
+// centroids, exponent 0.7, calibration scale 0.045):
+//   uci-news/dev.jsonl       B-cubed F1 0.8364, NMI 0.8974 (87 clusters, 37 gold stories)
+//   mstream-news/news.jsonl  NMI 0.8817, B-cubed F1 0.7575 (209 clusters, 152 gold stories)
 // The bounds sit 0.02 below: a regression of the features, the weighting, the calibration or
 // the merge/refinement steps moves them by more than that.
 #include "neardup/story.h"
@@ -752,6 +753,10 @@ TEST(StoryClustererTest, OptionsValidationRejectsBadValues) {
   rejects("candidate terms 1025", [](StoryOptions& o) { o.candidate_terms = 1025; });
   rejects("centroid terms 7", [](StoryOptions& o) { o.max_centroid_terms = 7; });
   rejects("index terms 0", [](StoryOptions& o) { o.index_terms = 0; });
+  rejects("centroid exponent 0", [](StoryOptions& o) { o.centroid_exponent = 0; });
+  rejects("centroid exponent -1", [](StoryOptions& o) { o.centroid_exponent = -1; });
+  rejects("centroid exponent 1.5", [](StoryOptions& o) { o.centroid_exponent = 1.5; });
+  rejects("centroid exponent nan", [](StoryOptions& o) { o.centroid_exponent = NAN; });
   rejects("index terms above centroid terms", [](StoryOptions& o) {
     o.max_centroid_terms = 100;
     o.index_terms = 101;
@@ -759,6 +764,9 @@ TEST(StoryClustererTest, OptionsValidationRejectsBadValues) {
   StoryOptions fixed;
   fixed.threshold = 0.5;
   EXPECT_TRUE(fixed.validate().ok());
+  StoryOptions plain_sum;
+  plain_sum.centroid_exponent = 1;
+  EXPECT_TRUE(plain_sum.validate().ok());
   StoryOptions small;
   small.max_centroid_terms = 8;
   small.index_terms = 8;
@@ -778,12 +786,12 @@ TEST(StoryClustererTest, ThresholdGrowsWithEffectiveTermsUnlessFixed) {
   for (double n : {1.0, 2.0, 7.0, 20.0, 100.0, 400.0}) {
     const double t = c->threshold_for(n);
     EXPECT_GT(t, previous) << n;
-    EXPECT_NEAR(t, 0.035 * std::pow(n, 0.385), 1e-12) << n;
+    EXPECT_NEAR(t, 0.045 * std::pow(n, 0.385), 1e-12) << n;
     previous = t;
   }
-  // About 0.07 for a headline, 0.18 for an article (story.h).
-  EXPECT_NEAR(c->threshold_for(7), 0.07, 0.01);
-  EXPECT_NEAR(c->threshold_for(70), 0.18, 0.02);
+  // About 0.1 for a headline, 0.23 for an article (story.h).
+  EXPECT_NEAR(c->threshold_for(7), 0.095, 0.01);
+  EXPECT_NEAR(c->threshold_for(70), 0.23, 0.02);
   EXPECT_EQ(c->threshold_for(0), c->threshold_for(1));  // fewer than one term counts as one
 
   StoryOptions o;
@@ -815,6 +823,104 @@ TEST(StoryClustererTest, SinglePassJoinsSimilarAndOpensClustersForTheRest) {
   EXPECT_EQ(c->open_clusters(), 5u);
   // The founder's similarity is 1.
   EXPECT_EQ(add({30, 31}).similarity, 1.0f);
+}
+
+// A hand-made unit vector (terms sorted, weights already unit length).
+StoryVector unit_vector(std::vector<std::pair<uint64_t, float>> entries) {
+  StoryVector v;
+  double n2 = 0;
+  for (const auto& [t, w] : entries) n2 += static_cast<double>(w) * w;
+  for (const auto& [t, w] : entries) {
+    v.terms.push_back(t);
+    v.weights.push_back(static_cast<float>(w / std::sqrt(n2)));
+  }
+  v.effective_terms = static_cast<float>(entries.size());
+  return v;
+}
+
+// Documents are scored against the centroid whose summed weights are raised to
+// centroid_exponent: checked against the cosine computed by hand for 0.5 and 1 (plain sum).
+TEST(StoryClustererTest, DocumentsAreScoredAgainstTheDampedCentroid) {
+  for (const double e : {0.5, 1.0}) {
+    StoryOptions o;
+    o.threshold = 0.01;
+    o.centroid_exponent = e;
+    Result<StoryClusterer> c = StoryClusterer::create(o);
+    ASSERT_TRUE(c.ok());
+    EXPECT_EQ(c->add(unit_vector({{1, 0.6f}, {2, 0.8f}}), 0).cluster, 0u);
+    const StoryAssignment b = c->add(unit_vector({{1, 0.6f}, {3, 0.8f}}), 0);
+    EXPECT_EQ(b.cluster, 0u);
+    // Against document 0 alone: weights 0.6, 0.8 damped to 0.6^e, 0.8^e.
+    const double d0 = std::sqrt(std::pow(0.36, e) + std::pow(0.64, e));
+    EXPECT_NEAR(b.similarity, 0.6 * std::pow(0.6, e) / d0, 1e-5) << e;
+    // The centroid sums to {1: 1.2, 2: 0.8, 3: 0.8}.
+    const StoryAssignment a = c->add(unit_vector({{1, 1.0f}}), 0);
+    EXPECT_EQ(a.cluster, 0u);
+    const double norm = std::sqrt(std::pow(1.44, e) + 2 * std::pow(0.64, e));
+    EXPECT_NEAR(a.similarity, std::pow(1.2, e) / norm, 1e-5) << e;
+  }
+}
+
+// What the damping is for: a name every member of a cluster repeats cannot carry a document
+// that shares nothing else into the cluster, while a document that shares the name and the
+// event still joins. Ten members {name 0.8, event 0.4, own word 0.45}; at a fixed threshold of
+// 0.47 the name-only document scores 0.530 against the plain sum (joins) and 0.418 at
+// exponent 0.5 (opens its own cluster).
+TEST(StoryClustererTest, DampedCentroidStopsASharedNameFromCarryingADocumentAlone) {
+  const auto run = [](double e, const StoryVector& probe) {
+    StoryOptions o;
+    o.threshold = 0.47;
+    o.centroid_exponent = e;
+    Result<StoryClusterer> c = StoryClusterer::create(o);
+    EXPECT_TRUE(c.ok());
+    for (uint64_t k = 0; k < 10; ++k) {
+      EXPECT_EQ(c->add(unit_vector({{1, 0.8f}, {2, 0.4f}, {100 + k, 0.45f}}), 0).cluster, 0u) << k;
+    }
+    return c->add(probe, 0);
+  };
+  const StoryVector name_only = unit_vector({{1, 0.6f}, {999, 0.8f}});
+  const StoryVector name_and_event = unit_vector({{1, 0.6f}, {2, 0.6f}, {998, 0.5f}});
+  const StoryAssignment plain = run(1.0, name_only);
+  EXPECT_EQ(plain.cluster, 0u);
+  EXPECT_NEAR(plain.similarity, 0.530, 0.001);
+  const StoryAssignment damped = run(0.5, name_only);
+  EXPECT_EQ(damped.cluster, 10u);  // a new cluster, named by its index
+  EXPECT_EQ(run(0.5, name_and_event).cluster, 0u);
+  EXPECT_EQ(run(1.0, name_and_event).cluster, 0u);
+}
+
+// Batch: a member's reported similarity is the cosine with its cluster's damped centroid
+// without itself, i.e. with (sum of the other members)^exponent, computed here by hand.
+TEST(StoryClusteringTest, BatchSimilarityIsLeaveOneOutAgainstTheDampedCentroid) {
+  const std::vector<std::vector<StoryTerm>> docs = {doc_of({1, 2, 3}), doc_of({1, 2, 4}),
+                                                    doc_of({1, 2, 3, 4, 5}), doc_of({1, 3, 6})};
+  DocumentFrequencies df;
+  for (const auto& d : docs) df.add(d);
+  std::vector<StoryVector> v(docs.size());
+  for (std::size_t i = 0; i < docs.size(); ++i) weigh_story_terms(docs[i], df, v[i]);
+  for (const double e : {0.7, 1.0}) {
+    StoryOptions o;
+    o.threshold = 0.05;
+    o.centroid_exponent = e;
+    const auto r = cluster_stories(docs, {}, o);
+    ASSERT_TRUE(r.ok());
+    for (std::size_t i = 0; i < docs.size(); ++i) EXPECT_EQ((*r)[i].cluster, 0u) << i;
+    EXPECT_EQ((*r)[0].similarity, 1.0f);
+    for (std::size_t i = 1; i < docs.size(); ++i) {
+      std::map<uint64_t, double> rest;
+      for (std::size_t j = 0; j < docs.size(); ++j) {
+        if (j == i) continue;
+        for (std::size_t k = 0; k < v[j].terms.size(); ++k) rest[v[j].terms[k]] += v[j].weights[k];
+      }
+      double dot = 0, n2 = 0;
+      for (const auto& [t, w] : rest) n2 += std::pow(w, 2 * e);
+      for (std::size_t k = 0; k < v[i].terms.size(); ++k) {
+        const auto it = rest.find(v[i].terms[k]);
+        if (it != rest.end()) dot += v[i].weights[k] * std::pow(it->second, e);
+      }
+      EXPECT_NEAR((*r)[i].similarity, dot / std::sqrt(n2), 1e-5) << "doc " << i << " e " << e;
+    }
+  }
 }
 
 TEST(StoryClustererTest, WindowClosesClustersWhoseNewestReportIsTooOld) {
@@ -1440,11 +1546,11 @@ TEST(StoryQualityTest, UciHeadlinesBcubedF1) {
   ASSERT_TRUE(data);
   ASSERT_EQ(data->ids.size(), 2161u);
   const Quality q = measure(*data, {}, "uci-news dev");
-  EXPECT_GE(q.bcubed_f1, 0.8103);  // measured 0.8303
-  EXPECT_GE(q.nmi, 0.8743);        // measured 0.8943
+  EXPECT_GE(q.bcubed_f1, 0.8164);  // measured 0.8364
+  EXPECT_GE(q.nmi, 0.8774);        // measured 0.8974
   // With the publication times (documents visited in time order) the quality holds.
   const Quality timed = measure(*data, data->times, "uci-news dev, timed");
-  EXPECT_GE(timed.bcubed_f1, 0.8103);
+  EXPECT_GE(timed.bcubed_f1, 0.8164);
 }
 
 TEST(StoryQualityTest, MStreamNewsNmi) {
@@ -1454,8 +1560,8 @@ TEST(StoryQualityTest, MStreamNewsNmi) {
   ASSERT_TRUE(data);
   ASSERT_EQ(data->ids.size(), 11109u);
   const Quality q = measure(*data, {}, "mstream-news");
-  EXPECT_GE(q.nmi, 0.8399);        // measured 0.8599 (MStream, KDD 2018: 0.834)
-  EXPECT_GE(q.bcubed_f1, 0.7004);  // measured 0.7204
+  EXPECT_GE(q.nmi, 0.8617);        // measured 0.8817 (MStream, KDD 2018: 0.834)
+  EXPECT_GE(q.bcubed_f1, 0.7375);  // measured 0.7575
 }
 
 }  // namespace

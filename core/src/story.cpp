@@ -252,6 +252,9 @@ Status StoryOptions::validate() const {
   if (index_terms == 0 || index_terms > max_centroid_terms) {
     return Status::invalid_argument("index terms must be in [1, max centroid terms]");
   }
+  if (!(centroid_exponent > 0.0 && centroid_exponent <= 1.0)) {
+    return Status::invalid_argument("centroid exponent must be in (0, 1]");
+  }
   return Status();
 }
 
@@ -260,8 +263,9 @@ namespace {
 struct Centroid {
   std::vector<uint64_t> terms;    // sorted
   std::vector<float> weights;     // sum of member unit vectors
+  std::vector<float> damped;      // weights ^ centroid_exponent (what documents are scored with)
   std::vector<uint64_t> indexed;  // sorted: the heaviest index_terms terms, in the postings
-  double norm = 0;
+  double norm = 0;                // of `damped`
   double last_time = 0;
   uint32_t first_doc = 0;
   uint32_t size = 0;
@@ -305,6 +309,12 @@ double dot_sorted(const std::vector<uint64_t>& at, const std::vector<float>& aw,
   return s;
 }
 
+// A centroid term's weight as documents see it: the members' summed weight ^ exponent.
+inline float damp(float sum, double exponent) {
+  if (exponent == 1.0) return sum;
+  return sum > 0 ? static_cast<float>(std::pow(static_cast<double>(sum), exponent)) : 0.0f;
+}
+
 }  // namespace
 
 // Keeps the `limit` candidates with the most evidence (sum of the document's weights of the top
@@ -337,7 +347,7 @@ struct StoryClusterer::Impl {
   std::vector<uint32_t> candidates;
   std::vector<std::size_t> order;
   std::vector<uint64_t> merged_terms, top_index;
-  std::vector<float> merged_weights;
+  std::vector<float> merged_weights, merged_damped;
   std::vector<std::pair<float, std::size_t>> heavy;
   double now = -std::numeric_limits<double>::infinity();  // any time, also before 1970
   std::size_t documents = 0;
@@ -352,7 +362,7 @@ struct StoryClusterer::Impl {
 
   double score(const StoryVector& d, const Centroid& c) const {
     if (c.norm <= 0) return 0;
-    return dot_sorted(d.terms, d.weights, c.terms, c.weights) / c.norm;
+    return dot_sorted(d.terms, d.weights, c.terms, c.damped) / c.norm;
   }
 
   // Puts the centroid's heaviest index_terms terms (ties by term id) in the postings, taking
@@ -395,6 +405,7 @@ struct StoryClusterer::Impl {
     std::vector<uint64_t>().swap(c.indexed);
     std::vector<uint64_t>().swap(c.terms);
     std::vector<float>().swap(c.weights);
+    std::vector<float>().swap(c.damped);
     c.open = false;
     ++c.generation;
     --open_count;
@@ -416,21 +427,27 @@ struct StoryClusterer::Impl {
 
   void add_to(uint32_t slot, const StoryVector& d, double time) {
     Centroid& c = clusters[slot];
+    const double e = options.centroid_exponent;
     merged_terms.clear();
     merged_weights.clear();
+    merged_damped.clear();
+    // Only the document's terms change weight: the others keep their damped value.
     std::size_t i = 0, j = 0;
     while (i < c.terms.size() || j < d.terms.size()) {
       if (j == d.terms.size() || (i < c.terms.size() && c.terms[i] < d.terms[j])) {
         merged_terms.push_back(c.terms[i]);
         merged_weights.push_back(c.weights[i]);
+        merged_damped.push_back(c.damped[i]);
         ++i;
       } else if (i == c.terms.size() || d.terms[j] < c.terms[i]) {
         merged_terms.push_back(d.terms[j]);
         merged_weights.push_back(d.weights[j]);
+        merged_damped.push_back(damp(d.weights[j], e));
         ++j;
       } else {
         merged_terms.push_back(c.terms[i]);
         merged_weights.push_back(c.weights[i] + d.weights[j]);
+        merged_damped.push_back(damp(merged_weights.back(), e));
         ++i;
         ++j;
       }
@@ -451,16 +468,19 @@ struct StoryClusterer::Impl {
                 [](const auto& a, const auto& b) { return a.second < b.second; });
       c.terms.clear();
       c.weights.clear();
+      c.damped.clear();
       for (const auto& [w, k] : heavy) {
         c.terms.push_back(merged_terms[k]);
         c.weights.push_back(w);
+        c.damped.push_back(merged_damped[k]);
       }
     } else {
       c.terms.swap(merged_terms);
       c.weights.swap(merged_weights);
+      c.damped.swap(merged_damped);
     }
     double n2 = 0;
-    for (float w : c.weights) n2 += static_cast<double>(w) * w;
+    for (float w : c.damped) n2 += static_cast<double>(w) * w;
     c.norm = std::sqrt(n2);
     // A heap entry per change of the cluster's newest time (not per join): with equal times the
     // heap does not grow.
@@ -583,16 +603,20 @@ void StoryClusterer::take_closed(std::vector<uint32_t>& first_docs) {
 
 namespace {
 
-// Sum of member vectors per cluster, sorted by term.
+// Sum of member vectors per cluster, sorted by term, and the damped weights documents are
+// scored with (StoryOptions::centroid_exponent).
 struct Sums {
   std::vector<std::vector<uint64_t>> terms;
   std::vector<std::vector<float>> weights;
   std::vector<double> norm;
+  std::vector<std::vector<float>> damped;
+  std::vector<double> damped_norm;
 };
 
 // Each keeps its heaviest `cap` terms (ties by term id), as the online centroids do.
 Sums centroid_sums(const std::vector<StoryVector>& vectors, const std::vector<uint32_t>& label,
-                   std::size_t clusters, std::size_t cap) {
+                   std::size_t clusters, std::size_t cap, double exponent,
+                   bool with_damped = true) {
   std::vector<std::vector<uint32_t>> members(clusters);
   for (std::size_t i = 0; i < label.size(); ++i)
     members[label[i]].push_back(static_cast<uint32_t>(i));
@@ -600,6 +624,8 @@ Sums centroid_sums(const std::vector<StoryVector>& vectors, const std::vector<ui
   s.terms.resize(clusters);
   s.weights.resize(clusters);
   s.norm.assign(clusters, 0);
+  s.damped.resize(clusters);
+  s.damped_norm.assign(clusters, 0);
   std::vector<std::pair<uint64_t, float>> all;
   for (std::size_t c = 0; c < clusters; ++c) {
     all.clear();
@@ -629,13 +655,17 @@ Sums centroid_sums(const std::vector<StoryVector>& vectors, const std::vector<ui
       std::sort(all.begin(), all.end(),
                 [](const auto& a, const auto& b) { return a.first < b.first; });
     }
-    double n2 = 0;
+    double n2 = 0, d2 = 0;
     for (const auto& [t, w] : all) {
       s.terms[c].push_back(t);
       s.weights[c].push_back(w);
       n2 += static_cast<double>(w) * w;
+      if (!with_damped) continue;
+      s.damped[c].push_back(damp(w, exponent));
+      d2 += static_cast<double>(s.damped[c].back()) * s.damped[c].back();
     }
     s.norm[c] = std::sqrt(n2);
+    s.damped_norm[c] = std::sqrt(d2);
   }
   return s;
 }
@@ -662,12 +692,15 @@ struct Spans {
   double gap_to(std::size_t c, double t) const { return std::max({0.0, lo[c] - t, t - hi[c]}); }
 };
 
-// Cosine of member document d with its cluster's summed centroid (terms, weights, norm) after
-// taking d itself out. The sum may have been capped to its heaviest terms, so only the terms it
-// kept carry d's own weight.
-double leave_one_out_cosine(const StoryVector& d, const std::vector<uint64_t>& terms,
-                            const std::vector<float>& weights, double norm) {
-  double dot = 0, self = 0;
+// Cosine of member document d with its cluster's damped centroid after taking d itself out of
+// the sum: the terms d shares are re-damped from (sum - d). The sum may have been capped to its
+// heaviest terms, so only the terms it kept carry d's own weight.
+double leave_one_out_cosine(const StoryVector& d, const Sums& sums, std::size_t c,
+                            double exponent) {
+  const std::vector<uint64_t>& terms = sums.terms[c];
+  const std::vector<float>& weights = sums.weights[c];
+  const std::vector<float>& damped = sums.damped[c];
+  double dot = 0, n2 = sums.damped_norm[c] * sums.damped_norm[c];
   std::size_t i = 0, j = 0;
   while (i < d.terms.size() && j < terms.size()) {
     if (d.terms[i] < terms[j]) {
@@ -675,14 +708,14 @@ double leave_one_out_cosine(const StoryVector& d, const std::vector<uint64_t>& t
     } else if (terms[j] < d.terms[i]) {
       ++j;
     } else {
-      dot += static_cast<double>(d.weights[i]) * weights[j];
-      self += static_cast<double>(d.weights[i]) * d.weights[i];
+      const float rest = damp(std::max(0.0f, weights[j] - d.weights[i]), exponent);
+      n2 += static_cast<double>(rest) * rest - static_cast<double>(damped[j]) * damped[j];
+      dot += static_cast<double>(d.weights[i]) * rest;
       ++i;
       ++j;
     }
   }
-  const double n2 = norm * norm - 2 * dot + self;
-  return n2 > 1e-12 ? (dot - self) / std::sqrt(n2) : 0.0;
+  return n2 > 1e-12 ? dot / std::sqrt(n2) : 0.0;
 }
 
 // Top-k terms of a weighted sorted vector, as indices (heaviest first, ties by term).
@@ -706,11 +739,14 @@ void merge_clusters(const std::vector<StoryVector>& vectors, const std::vector<u
                     std::span<const double> times, const StoryOptions& options,
                     const StoryClusterer& clusterer, std::vector<uint32_t>& label,
                     std::unordered_map<uint32_t, uint32_t>& dense) {
-  std::vector<uint32_t> idx, stamp;
+  std::vector<uint32_t> idx, stamp, candidates;
+  std::vector<float> evidence;
   Spans spans;
   for (int round = 0; round < 64; ++round) {
     const std::size_t clusters = dense.size();
-    Sums sums = centroid_sums(vectors, label, clusters, options.max_centroid_terms);
+    Sums sums = centroid_sums(vectors, label, clusters, options.max_centroid_terms,
+                              options.centroid_exponent,
+                              /*with_damped=*/false);
     spans.compute(times, label, clusters, options.window_seconds);
     // Mean effective terms of each cluster's documents: the merge bar scales with it.
     std::vector<double> eff(clusters, 0), count(clusters, 0);
@@ -719,31 +755,53 @@ void merge_clusters(const std::vector<StoryVector>& vectors, const std::vector<u
       count[label[i]] += 1;
     }
     for (std::size_t c = 0; c < clusters; ++c) eff[c] /= std::max(1.0, count[c]);
-    std::unordered_map<uint64_t, std::vector<uint32_t>> postings;
+    // Candidates as in StoryClusterer::add: clusters meet through their candidate_terms
+    // heaviest terms; the partial dot product over those terms ranks them, and the exact cosine
+    // is computed for the max_candidates strongest only.
+    struct Posting {
+      uint32_t cluster;
+      float weight;  // the term's weight in the cluster's unit centroid
+    };
+    std::unordered_map<uint64_t, std::vector<Posting>> postings;
     for (std::size_t c = 0; c < clusters; ++c) {
+      if (sums.norm[c] <= 0) continue;
       top_terms(sums.terms[c], sums.weights[c], options.candidate_terms, idx);
-      for (uint32_t k : idx) postings[sums.terms[c][k]].push_back(static_cast<uint32_t>(c));
+      for (uint32_t k : idx) {
+        postings[sums.terms[c][k]].push_back(Posting{
+            static_cast<uint32_t>(c), static_cast<float>(sums.weights[c][k] / sums.norm[c])});
+      }
     }
     std::vector<uint32_t> best(clusters, UINT32_MAX);
     std::vector<double> best_sim(clusters, -1);
     stamp.assign(clusters, UINT32_MAX);
+    evidence.assign(clusters, 0.0f);
     for (std::size_t c = 0; c < clusters; ++c) {
       if (sums.norm[c] <= 0) continue;
       top_terms(sums.terms[c], sums.weights[c], options.candidate_terms, idx);
       stamp[c] = static_cast<uint32_t>(c);
+      candidates.clear();
       for (uint32_t k : idx) {
-        for (uint32_t o : postings[sums.terms[c][k]]) {
-          if (stamp[o] == c) continue;
-          stamp[o] = static_cast<uint32_t>(c);
-          if (sums.norm[o] <= 0) continue;
-          if (spans.active && spans.gap(c, o) > options.window_seconds) continue;
-          const double sim =
-              dot_sorted(sums.terms[c], sums.weights[c], sums.terms[o], sums.weights[o]) /
-              (sums.norm[c] * sums.norm[o]);
-          if (sim > best_sim[c] || (sim == best_sim[c] && o < best[c])) {
-            best_sim[c] = sim;
-            best[c] = o;
+        const float w = static_cast<float>(sums.weights[c][k] / sums.norm[c]);
+        for (const Posting& p : postings[sums.terms[c][k]]) {
+          const uint32_t o = p.cluster;
+          if (stamp[o] == c) {
+            evidence[o] += w * p.weight;
+            continue;
           }
+          stamp[o] = static_cast<uint32_t>(c);
+          if (spans.active && spans.gap(c, o) > options.window_seconds) continue;
+          evidence[o] = w * p.weight;
+          candidates.push_back(o);
+        }
+      }
+      keep_strongest(candidates, evidence, options.max_candidates, [](uint32_t o) { return o; });
+      for (const uint32_t o : candidates) {
+        const double sim =
+            dot_sorted(sums.terms[c], sums.weights[c], sums.terms[o], sums.weights[o]) /
+            (sums.norm[c] * sums.norm[o]);
+        if (sim > best_sim[c] || (sim == best_sim[c] && o < best[c])) {
+          best_sim[c] = sim;
+          best[c] = o;
         }
       }
     }
@@ -818,7 +876,8 @@ void refine_assignments(const std::vector<StoryVector>& vectors, const std::vect
   Spans spans;
   for (int round = 0; round < kRounds; ++round) {
     std::size_t clusters = dense.size();
-    Sums sums = centroid_sums(vectors, label, clusters, options.max_centroid_terms);
+    Sums sums = centroid_sums(vectors, label, clusters, options.max_centroid_terms,
+                              options.centroid_exponent);
     spans.compute(times, label, clusters, options.window_seconds);
     std::unordered_map<uint64_t, std::vector<uint32_t>> postings;
     for (std::size_t c = 0; c < clusters; ++c) {
@@ -865,10 +924,10 @@ void refine_assignments(const std::vector<StoryVector>& vectors, const std::vect
       for (uint32_t c : candidates) {
         // Its own cluster's centroid without this document (leave-one-out).
         const double sim =
-            c == label[i] ? leave_one_out_cosine(d, sums.terms[c], sums.weights[c], sums.norm[c])
-                          : (sums.norm[c] > 0
-                                 ? dot_sorted(d.terms, d.weights, sums.terms[c], sums.weights[c]) /
-                                       sums.norm[c]
+            c == label[i] ? leave_one_out_cosine(d, sums, c, options.centroid_exponent)
+                          : (sums.damped_norm[c] > 0
+                                 ? dot_sorted(d.terms, d.weights, sums.terms[c], sums.damped[c]) /
+                                       sums.damped_norm[c]
                                  : 0.0);
         if (sim > best || (sim == best && c < best_c)) {
           best = sim;
@@ -896,14 +955,14 @@ void refine_assignments(const std::vector<StoryVector>& vectors, const std::vect
     if (first[label[i]] == UINT32_MAX) first[label[i]] = i;
   }
   // Similarity: the cosine with the final centroid of its cluster without itself.
-  const Sums sums = centroid_sums(vectors, label, dense.size(), options.max_centroid_terms);
+  const Sums sums = centroid_sums(vectors, label, dense.size(), options.max_centroid_terms,
+                                  options.centroid_exponent);
   for (std::size_t i = 0; i < n; ++i) {
     const uint32_t c = label[i];
     out[i].cluster = first[c];
-    out[i].similarity = out[i].cluster == i
-                            ? 1.0f
-                            : static_cast<float>(leave_one_out_cosine(
-                                  vectors[i], sums.terms[c], sums.weights[c], sums.norm[c]));
+    out[i].similarity = out[i].cluster == i ? 1.0f
+                                            : static_cast<float>(leave_one_out_cosine(
+                                                  vectors[i], sums, c, options.centroid_exponent));
   }
 }
 

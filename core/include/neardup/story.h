@@ -24,7 +24,17 @@
 // 700-word article: unrelated articles share dozens of ordinary words and reach cosines of
 // 0.1-0.2, while two headlines of the same story may share only two words. The threshold
 // therefore grows with the document's effective number of terms n = (sum w)^2 / sum w^2:
-// scale * n^exponent (see StoryOptions), about 0.07 for a headline and 0.18 for an article.
+// scale * n^exponent (see StoryOptions), about 0.1 for a headline and 0.23 for an article.
+//
+// Damped centroids. A cluster's centroid is the sum of its members' vectors, so a name that
+// every member repeats (a celebrity, a company) dominates it, and any document that mentions
+// the name reaches a high cosine with it: two stories about one person merge. Documents are
+// therefore scored against the centroid with each weight raised to the power 0.7
+// (StoryOptions::centroid_exponent): the dominant terms count sublinearly and the rest of the
+// document's words have to fit as well. Measured at the defaults (both changes together, the
+// calibration scale rose from 0.035 to 0.045 with it): mstream-news NMI 0.862 -> 0.882, B-cubed
+// F1 0.723 -> 0.758; uci-news B-cubed F1 0.830 -> 0.836; averaged over three shuffled input
+// orders as well, +0.017 NMI and +0.025 B-cubed on mstream, +0.012 B-cubed on uci.
 //
 // Thread safety: StoryFeaturizer is not thread-safe (it holds a stemmer and buffers): use one
 // per thread. DocumentFrequencies is safe for concurrent const use. StoryClusterer is a
@@ -152,8 +162,15 @@ struct StoryOptions {
   // documents with few effective terms need less evidence than long ones.
   double threshold = std::numeric_limits<double>::quiet_NaN();
   // The automatic threshold for a document with n effective terms is scale * n^exponent.
-  double calibration_scale = 0.035;
+  double calibration_scale = 0.045;
   double calibration_exponent = 0.385;
+  // A document is compared with its clusters' centroids after each centroid term's weight (the
+  // sum of the members' weights) is raised to this power, in (0, 1]; 1 = the plain sum. Below 1
+  // a term's pull grows sublinearly with the number of members using it (as sublinear TF does
+  // within a document), so a name that every member repeats (a company, a celebrity) cannot
+  // carry a document into the cluster on its own: its other words have to fit as well. Cluster
+  // merging compares the plain sums.
+  double centroid_exponent = 0.7;
   // Clusters whose newest document is older than this (seconds, in the documents' own time)
   // are closed: nothing joins them and their memory is released. 0 = never close.
   double window_seconds = 0;
