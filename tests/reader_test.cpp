@@ -885,6 +885,126 @@ TEST(ReaderTest, DirectoryFileOverMaxRecordBytesIsOutOfRangeOrSkipped) {
   EXPECT_EQ(r.stats.skipped, 1u);
 }
 
+// --- live input (try_next) -----------------------------------------------------------------
+
+// A pipe whose read end the reader opens as /dev/fd/N (its own descriptor: closing the write
+// end here is the end of the input).
+struct LivePipe {
+  int read_fd = -1, write_fd = -1;
+  LivePipe() {
+    int fds[2];
+    if (::pipe2(fds, O_CLOEXEC) == 0) {
+      read_fd = fds[0];
+      write_fd = fds[1];
+    }
+  }
+  ~LivePipe() {
+    if (read_fd >= 0) ::close(read_fd);
+    close_writer();
+  }
+  std::string path() const { return "/dev/fd/" + std::to_string(read_fd); }
+  bool write(const std::string& s) const {
+    return ::write(write_fd, s.data(), s.size()) == static_cast<ssize_t>(s.size());
+  }
+  void close_writer() {
+    if (write_fd >= 0) ::close(write_fd);
+    write_fd = -1;
+  }
+};
+
+// Reads with try_next() until it reports something other than a document; appends the ids.
+NextOutcome drain(DocumentReader& reader, std::vector<std::string>& ids) {
+  Document doc;
+  for (;;) {
+    Result<NextOutcome> got = reader.try_next(doc);
+    EXPECT_TRUE(got.ok()) << got.status().to_string();
+    if (!got.ok() || *got != NextOutcome::kDocument) return got.ok() ? *got : NextOutcome::kEnd;
+    ids.push_back(doc.id);
+  }
+}
+
+TEST(ReaderTest, TryNextOnAnIdlePipeReturnsWouldBlockAndKeepsAPartialLine) {
+  LivePipe pipe;
+  ASSERT_GE(pipe.read_fd, 0);
+  ASSERT_TRUE(pipe.write("{\"id\":\"a\",\"text\":\"one\"}\n{\"id\":\"b\",\"te"));
+  auto reader = DocumentReader::open(pipe.path(), jsonl());
+  ASSERT_TRUE(reader.ok()) << reader.status().to_string();
+  std::vector<std::string> ids;
+  EXPECT_EQ(drain(**reader, ids), NextOutcome::kWouldBlock);
+  EXPECT_EQ(ids, std::vector<std::string>({"a"}));
+  // The rest of the line, then a blank line (skipped), then half of the next record.
+  ASSERT_TRUE(pipe.write("xt\":\"two\"}\n\n{\"id\":\"c\""));
+  EXPECT_EQ(drain(**reader, ids), NextOutcome::kWouldBlock);
+  EXPECT_EQ(ids, std::vector<std::string>({"a", "b"}));
+  ASSERT_TRUE(pipe.write(",\"text\":\"three\"}\n"));
+  pipe.close_writer();
+  EXPECT_EQ(drain(**reader, ids), NextOutcome::kEnd);
+  EXPECT_EQ(ids, std::vector<std::string>({"a", "b", "c"}));
+  EXPECT_EQ((*reader)->stats().records, 3u);
+  EXPECT_EQ((*reader)->stats().blank_lines, 1u);
+  // The last record may also end without a newline, and next() still waits as before. (Opening
+  // waits for the first 4 bytes, to detect compression.)
+  LivePipe again;
+  ASSERT_TRUE(again.write("x\nyy"));
+  ReaderOptions lines;
+  lines.format = InputFormat::kLines;
+  auto r2 = DocumentReader::open(again.path(), lines);
+  ASSERT_TRUE(r2.ok()) << r2.status().to_string();
+  Document doc;
+  Result<bool> more = (*r2)->next(doc);
+  ASSERT_TRUE(more.ok() && *more);
+  EXPECT_EQ(doc.text, "x");
+  Result<NextOutcome> got = (*r2)->try_next(doc);
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(*got, NextOutcome::kWouldBlock);
+  again.close_writer();
+  more = (*r2)->next(doc);
+  ASSERT_TRUE(more.ok() && *more);
+  EXPECT_EQ(doc.text, "yy");
+  EXPECT_EQ(drain(**r2, ids), NextOutcome::kEnd);
+}
+
+TEST(ReaderTest, TryNextOnACompressedPipeWouldBlockOnceTheDecoderHasUsedItsInput) {
+  for (const bool use_zstd : {false, true}) {
+    SCOPED_TRACE(use_zstd ? "zstd" : "gzip");
+    const std::string part1 = sample_jsonl(3), part2 = "{\"id\":\"last\",\"text\":\"x\"}\n";
+    LivePipe pipe;
+    ASSERT_TRUE(pipe.write(use_zstd ? zstd(part1) : gzip(part1)));
+    auto reader = DocumentReader::open(pipe.path(), jsonl());
+    ASSERT_TRUE(reader.ok()) << reader.status().to_string();
+    std::vector<std::string> ids;
+    EXPECT_EQ(drain(**reader, ids), NextOutcome::kWouldBlock);
+    EXPECT_EQ(ids, std::vector<std::string>({"0", "1", "2"}));
+    // A second member / frame, then the end.
+    ASSERT_TRUE(pipe.write(use_zstd ? zstd(part2) : gzip(part2)));
+    pipe.close_writer();
+    EXPECT_EQ(drain(**reader, ids), NextOutcome::kEnd);
+    EXPECT_EQ(ids, std::vector<std::string>({"0", "1", "2", "last"}));
+  }
+}
+
+TEST(ReaderTest, TryNextNeverWouldBlockOnFilesAndDirectories) {
+  auto dir = temp_dir("reader_try_next_files");
+  const std::string plain = sample_jsonl(30000);  // several refills of the line buffer
+  write_file(dir / "d.jsonl", plain);
+  write_file(dir / "d.jsonl.gz", gzip(plain));
+  write_file(dir / "d.jsonl.zst", zstd(plain));
+  for (const char* name : {"d.jsonl", "d.jsonl.gz", "d.jsonl.zst"}) {
+    auto reader = DocumentReader::open((dir / name).string(), {});
+    ASSERT_TRUE(reader.ok()) << reader.status().to_string();
+    std::vector<std::string> ids;
+    EXPECT_EQ(drain(**reader, ids), NextOutcome::kEnd) << name;
+    EXPECT_EQ(ids.size(), 30000u) << name;
+  }
+  ReaderOptions o;
+  o.format = InputFormat::kDirectory;
+  auto reader = DocumentReader::open(dir.string(), o);  // the default try_next: next()
+  ASSERT_TRUE(reader.ok()) << reader.status().to_string();
+  std::vector<std::string> ids;
+  EXPECT_EQ(drain(**reader, ids), NextOutcome::kEnd);
+  EXPECT_EQ(ids, std::vector<std::string>({"d.jsonl", "d.jsonl.gz", "d.jsonl.zst"}));
+}
+
 // --- real data ------------------------------------------------------------------------------
 
 TEST(ReaderTest, ReadsTheReutersCorpus) {

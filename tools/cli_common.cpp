@@ -148,6 +148,13 @@ void Output::write(std::string_view s) {
   }
 }
 
+void Output::flush() {
+  if (file_ == nullptr) return;
+  if (!buffer_.empty()) (void)std::fwrite(buffer_.data(), 1, buffer_.size(), file_);
+  buffer_.clear();
+  (void)std::fflush(file_);
+}
+
 Status Output::close() {
   if (file_ == nullptr) return Status();
   if (!buffer_.empty()) (void)std::fwrite(buffer_.data(), 1, buffer_.size(), file_);

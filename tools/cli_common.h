@@ -68,6 +68,9 @@ class Output {
   ~Output();
   Status open(const std::string& path);
   void write(std::string_view s);
+  // Hands everything written so far to the file or pipe now (for a live reader); write errors
+  // stick and are reported by close().
+  void flush();
   Status close();  // flushes; reports write errors (disk full, closed pipe)
 
  private:

@@ -13,6 +13,9 @@
 #include <mutex>
 #include <thread>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "jsonl_fields.h"
 #include "neardup/exact.h"
 #include "neardup/parallel.h"
@@ -270,21 +273,52 @@ std::vector<double> field_priority(const std::vector<std::optional<std::string>>
   return priority;
 }
 
-Result<std::size_t> BatchReader::next(std::vector<Document>& docs) {
+namespace {
+
+// Whether opening and reading `path` can wait for a producer: stdin or a named pipe, terminal,
+// socket or device; not a regular file or directory. Unknown (stat fails) counts as not
+// waiting: open() reports the error.
+bool may_wait(const std::string& path) {
+  struct stat st {};
+  const int r = path == "-" ? ::fstat(STDIN_FILENO, &st) : ::stat(path.c_str(), &st);
+  return r == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode);
+}
+
+}  // namespace
+
+Result<std::size_t> BatchReader::next(std::vector<Document>& docs) { return fill(docs, false); }
+
+Result<std::size_t> BatchReader::next_available(std::vector<Document>& docs) {
+  return fill(docs, true);
+}
+
+// live: wait for the first document only; after it, take only what has already arrived.
+Result<std::size_t> BatchReader::fill(std::vector<Document>& docs, bool live) {
   std::size_t count = 0;
   uint64_t bytes = 0;
   while (count < kBatchDocs && bytes < kBatchBytes) {
     if (!reader_) {
       if (next_input_ == inputs_.size()) break;
+      // Opening reads the first bytes (to detect the format): hand over what we have first.
+      if (live && count > 0 && may_wait(inputs_[next_input_])) break;
       const std::string& path = inputs_[next_input_++];
       Result<std::unique_ptr<DocumentReader>> r = DocumentReader::open(path, options_);
       if (!r.ok()) return r.status();
       reader_ = std::move(r.value());
     }
     if (docs.size() <= count) docs.resize(count + 1);
-    Result<bool> more = reader_->next(docs[count]);
-    if (!more.ok()) return more.status();
-    if (!*more) {
+    NextOutcome got = NextOutcome::kEnd;
+    if (live && count > 0) {
+      Result<NextOutcome> more = reader_->try_next(docs[count]);
+      if (!more.ok()) return more.status();
+      got = *more;
+    } else {
+      Result<bool> more = reader_->next(docs[count]);
+      if (!more.ok()) return more.status();
+      got = *more ? NextOutcome::kDocument : NextOutcome::kEnd;
+    }
+    if (got == NextOutcome::kWouldBlock) break;
+    if (got == NextOutcome::kEnd) {
       finish_reader();
       continue;
     }
@@ -362,9 +396,9 @@ void add_cluster_options(po::options_description& desc, ClusterOptions& opt) {
        "and no moving of documents to the closest final centroid afterwards)")  //
       ("stream", po::bool_switch(&opt.stream),
        "story: assign each document as it arrives, in input order, with running document "
-       "frequencies (start them with --idf-model); records are written batch by batch (2048 "
-       "documents) instead of at the end, and memory is bounded by --window. Implies "
-       "--single-pass")  //
+       "frequencies (start them with --idf-model); records are written as the documents "
+       "arrive (from a live pipe each one as soon as it is read; from files in batches of "
+       "2048), and memory is bounded by --window. Implies --single-pass")  //
       ("idf-model", po::value(&opt.idf_model),
        "story: start document frequencies from this model (neardup idf build)");
   add_simhash_options(desc, opt);

@@ -86,12 +86,18 @@ class BatchReader {
 
   // Fills docs[0..count) and returns count (0 at the end of all inputs).
   Result<std::size_t> next(std::vector<Document>& docs);
+  // As next(), for live input (--stream): waits for the first document of the batch only, then
+  // returns early with the documents it has once the next one has not arrived yet (a pipe,
+  // terminal or socket with nothing to read now, or the next input is such a stream). Regular
+  // files and directories never end a batch early, so their batches stay full.
+  Result<std::size_t> next_available(std::vector<Document>& docs);
   // Totals over all inputs so far.
   ReaderStats stats() const;
   // Fraction of the input done, or -1 when unknown (several inputs, stdin).
   double done_fraction() const;
 
  private:
+  Result<std::size_t> fill(std::vector<Document>& docs, bool live);
   void finish_reader();
 
   const std::vector<std::string>& inputs_;
@@ -117,11 +123,13 @@ int run_near(std::string_view command, const ClusterOptions& opt, const NearDupO
 
 // Story mode (tools/story_mode.cpp): clusters all inputs and calls emit once per document in
 // input order (id, the cluster's first document's id, whether it is that document, similarity).
-// Prints the summary (unless --quiet).
+// With --stream, batches end early when the input has nothing more to read right now
+// (BatchReader::next_available) and `flush` (if set) is called after each batch's records, so
+// that a live feed gets each record promptly. Prints the summary (unless --quiet).
 using StoryEmit = std::function<void(const std::string& id, const std::string& cluster,
                                      bool founder, float similarity)>;
 int run_story(std::string_view command, const ClusterOptions& opt, const StoryConfig& config,
-              const StoryEmit& emit);
+              const StoryEmit& emit, const std::function<void()>& flush = {});
 // A time value: unix seconds (or milliseconds, if above 1e11) or ISO 8601
 // "YYYY-MM-DD[THH:MM[:SS[.f]]][Z|+HH:MM]"; nullopt when it is neither.
 std::optional<double> parse_time_value(std::string_view s);

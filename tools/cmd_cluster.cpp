@@ -42,14 +42,14 @@ int cmd_cluster(const std::vector<std::string>& args) {
   int result;
   if (opt.mode == "story") {
     Result<StoryConfig> config = story_config(opt);
-    result = config.ok() ? run_story(kCommand, opt, *config,
-                                     [&](const std::string& id, const std::string& cluster,
-                                         bool founder, float similarity) {
-                                       append_record(line, id, cluster,
-                                                     founder ? nullptr : &cluster, similarity);
-                                       out.write(line);
-                                     })
-                         : kExitUsage;
+    const StoryEmit emit = [&](const std::string& id, const std::string& cluster, bool founder,
+                               float similarity) {
+      append_record(line, id, cluster, founder ? nullptr : &cluster, similarity);
+      out.write(line);
+    };
+    // --stream flushes after each batch: records of a live feed go out as they are made.
+    result =
+        config.ok() ? run_story(kCommand, opt, *config, emit, [&] { out.flush(); }) : kExitUsage;
   } else if (!near && opt.mode != "simhash") {
     result = run_exact(kCommand, opt, [&](const Document& doc, const std::string* first) {
       append_record(line, doc.id, first != nullptr ? *first : doc.id, first, 1.0);

@@ -4,7 +4,10 @@
 // refinement). Stream (--stream): documents are assigned in input order, each one as it
 // arrives, weighed with a running document-frequency table (started from --idf-model when
 // given), and written batch by batch; memory is bounded by --window, not by the stream's
-// length (the ids of open clusters' first reports and the document frequencies stay).
+// length (the ids of open clusters' first reports and the document frequencies stay). On a
+// live feed (`tail -f feed.jsonl | neardup cluster --mode story --stream -`) a batch ends as
+// soon as the input has nothing more to read right now, and the output is flushed after every
+// batch, so each record comes out as soon as its document has arrived.
 #include <cctype>
 #include <cmath>
 #include <cstdio>
@@ -119,7 +122,7 @@ Result<double> parse_duration(std::string_view s) {
 }
 
 int run_story(std::string_view command, const ClusterOptions& opt, const StoryConfig& config,
-              const StoryEmit& emit) {
+              const StoryEmit& emit, const std::function<void()>& flush) {
   const unsigned threads = opt.common.resolved_threads();
   std::vector<StoryFeaturizer> featurizers;
   for (unsigned t = 0; t < threads; ++t) {
@@ -172,7 +175,8 @@ int run_story(std::string_view command, const ClusterOptions& opt, const StoryCo
   std::vector<Document> docs;
   uint64_t documents = 0, clusters = 0;
   while (true) {
-    Result<std::size_t> got = reader.next(docs);
+    // Stream: a live feed's documents are processed as they arrive, not once a batch is full.
+    Result<std::size_t> got = config.stream ? reader.next_available(docs) : reader.next(docs);
     if (!got.ok()) {
       progress.finish();
       print_error(command, got.status().message());
@@ -232,6 +236,7 @@ int run_story(std::string_view command, const ClusterOptions& opt, const StoryCo
     if (config.stream) {
       clusterer->take_closed(closed);
       for (uint32_t c : closed) founders.erase(c);
+      if (flush) flush();  // once per batch: cheap for files, prompt for a live feed
     }
     documents += n;
     progress.update(documents, reader.stats().bytes, reader.done_fraction());

@@ -97,7 +97,7 @@ std::string out_of_memory_message(const std::string& path) { return path + ": ou
 // until the next call. Holds only the current (partial) line plus one chunk.
 class LineSplitter {
  public:
-  enum class Kind : uint8_t { kLine, kEnd, kTooLong };
+  enum class Kind : uint8_t { kLine, kEnd, kTooLong, kWouldBlock };
 
   LineSplitter(ByteSource* src, uint64_t max_record) : src_(src), max_(max_record) {}
 
@@ -109,7 +109,10 @@ class LineSplitter {
 
   // The next line without its '\n' and one trailing '\r', or kEnd, or kTooLong for a line over
   // max_record bytes (which is consumed, in constant memory, by this and the following call).
-  Result<Kind> next(std::string_view& line) {
+  // With wait = false: kWouldBlock instead of waiting for the rest of a line from a source that
+  // has nothing to read now; the bytes read so far stay buffered for the next call. (The BOM
+  // check at the start and the skipping of an over-long line still wait.)
+  Result<Kind> next(std::string_view& line, bool wait = true) {
     if (!bom_done_) NEARDUP_RETURN_IF_ERROR(skip_bom());
     if (discarding_) NEARDUP_RETURN_IF_ERROR(discard_rest_of_line());
     for (;;) {
@@ -139,6 +142,7 @@ class LineSplitter {
         start[avail] = '\n';  // inside the padding: no parser can run on into stale bytes
         return finish(start, avail, line);
       }
+      if (!wait && src_->would_block()) return Kind::kWouldBlock;
       NEARDUP_RETURN_IF_ERROR(fill());
     }
   }
@@ -298,18 +302,12 @@ class StreamReader final : public DocumentReader {
   }
 
   Result<bool> next(Document& doc) override {
-    if (!sticky_.ok()) return sticky_;
-    try {
-      return next_impl(doc);
-    } catch (const std::bad_alloc&) {
-      sticky_ = Status::io_error(where() + "out of memory");
-    } catch (const std::exception& e) {
-      sticky_ = Status::internal(where() + "unexpected exception: " + e.what());
-    } catch (...) {
-      sticky_ = Status::internal(where() + "unexpected exception");
-    }
-    return sticky_;
+    Result<NextOutcome> got = guarded_next(doc, true);
+    if (!got.ok()) return got.status();
+    return *got == NextOutcome::kDocument;  // kWouldBlock only comes with wait = false
   }
+
+  Result<NextOutcome> try_next(Document& doc) override { return guarded_next(doc, false); }
 
   const ReaderStats& stats() const noexcept override { return stats_; }
   InputFormat format() const noexcept override { return format_; }
@@ -321,16 +319,31 @@ class StreamReader final : public DocumentReader {
 
   std::string where() const { return path_ + ":" + std::to_string(line_no_) + ": "; }
 
-  Result<bool> next_impl(Document& doc) {
+  Result<NextOutcome> guarded_next(Document& doc, bool wait) {
+    if (!sticky_.ok()) return sticky_;
+    try {
+      return next_impl(doc, wait);
+    } catch (const std::bad_alloc&) {
+      sticky_ = Status::io_error(where() + "out of memory");
+    } catch (const std::exception& e) {
+      sticky_ = Status::internal(where() + "unexpected exception: " + e.what());
+    } catch (...) {
+      sticky_ = Status::internal(where() + "unexpected exception");
+    }
+    return sticky_;
+  }
+
+  Result<NextOutcome> next_impl(Document& doc, bool wait) {
     for (;;) {
       std::string_view line;
-      Result<LineSplitter::Kind> kind = splitter_.next(line);
+      Result<LineSplitter::Kind> kind = splitter_.next(line, wait);
       if (!kind.ok()) {
         sticky_ = kind.status();
         return sticky_;
       }
       stats_.bytes = splitter_.consumed();
-      if (*kind == LineSplitter::Kind::kEnd) return false;
+      if (*kind == LineSplitter::Kind::kEnd) return NextOutcome::kEnd;
+      if (*kind == LineSplitter::Kind::kWouldBlock) return NextOutcome::kWouldBlock;
       ++line_no_;
       if (*kind == LineSplitter::Kind::kTooLong) {
         if (options_.skip_bad) {
@@ -384,7 +397,7 @@ class StreamReader final : public DocumentReader {
       doc.source.assign(path_);
       doc.line = line_no_;
       ++stats_.records;
-      return true;
+      return NextOutcome::kDocument;
     }
   }
 
@@ -770,6 +783,12 @@ Result<std::unique_ptr<DocumentReader>> open_reader(const std::string& path,
 }
 
 }  // namespace
+
+Result<NextOutcome> DocumentReader::try_next(Document& doc) {
+  Result<bool> more = next(doc);
+  if (!more.ok()) return more.status();
+  return *more ? NextOutcome::kDocument : NextOutcome::kEnd;
+}
 
 Result<std::unique_ptr<DocumentReader>> DocumentReader::open(const std::string& path,
                                                              const ReaderOptions& options) {

@@ -41,6 +41,14 @@
 // After a malformed or oversized record next() may be called again and continues with the next
 // record; after an I/O or decompression error it returns that error again.
 //
+// Live input (a pipe, terminal or socket that a producer is still writing): next() waits for the
+// next record. try_next() instead returns kWouldBlock when the next record has not fully arrived
+// and the input has nothing to read right now; it keeps what it has read, so the caller can hand
+// on the documents it already has and call again (or call next() to wait). Regular files and
+// directories never report kWouldBlock. A compressed stream reports it only when the
+// decompressor has used up the input it read (a partly arrived compressed block can still wait),
+// and the first bytes of a stream (format and compression detection) are always waited for.
+//
 // Thread safety: a DocumentReader is used by one thread at a time. Cost: one buffered pass over
 // the input; memory O(largest record).
 #pragma once
@@ -96,6 +104,9 @@ struct ReaderStats {
   }
 };
 
+// What DocumentReader::try_next() found.
+enum class NextOutcome : uint8_t { kDocument, kEnd, kWouldBlock };
+
 class DocumentReader {
  public:
   virtual ~DocumentReader() = default;
@@ -106,6 +117,9 @@ class DocumentReader {
 
   // Fills `doc` with the next document and returns true, or returns false at the end.
   virtual Result<bool> next(Document& doc) = 0;
+  // Like next(), but returns kWouldBlock instead of waiting for live input (see above); `doc`
+  // is unspecified then. The default calls next(): readers that never wait need nothing else.
+  virtual Result<NextOutcome> try_next(Document& doc);
 
   virtual const ReaderStats& stats() const noexcept = 0;
   // The format actually used (after kAuto detection).
@@ -125,6 +139,10 @@ class ByteSource {
   // Reads up to n bytes; returns 0 only at the end of the stream. A truncated or corrupt
   // compressed stream is a kCorruptData error.
   virtual Result<std::size_t> read(char* buf, std::size_t n) = 0;
+  // True when read() would wait for input that has not arrived yet: an open pipe, terminal or
+  // socket with nothing to read right now. False for regular files, at the end of the stream,
+  // after an error, and when it cannot tell. Never blocks.
+  virtual bool would_block() const noexcept { return false; }
   virtual uint64_t size() const noexcept = 0;      // compressed file size if known, else 0
   virtual uint64_t consumed() const noexcept = 0;  // compressed bytes consumed so far
 };

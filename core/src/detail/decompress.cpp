@@ -8,6 +8,7 @@
 // detects corruption reliably when it was written with a content checksum (the zstd CLI default;
 // RFC 8878 section 3.1.1): without one, a flipped literal byte can decode to different bytes.
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -72,6 +73,17 @@ class FileSource final : public ByteSource {
       return k;
     }
     return sys_read(buf, n);
+  }
+  // poll(2) with a zero timeout: a regular file is always readable; a pipe, terminal or socket
+  // is readable when it holds data or its writer has gone (then read() returns the end).
+  bool would_block() const noexcept override {
+    if (head_pos_ < head_len_) return false;
+    pollfd p{fd_, POLLIN, 0};
+    int r = 0;
+    do {
+      r = ::poll(&p, 1, 0);
+    } while (r < 0 && errno == EINTR);
+    return r == 0;  // on an error read() reports it
   }
   uint64_t size() const noexcept override { return size_; }
   uint64_t consumed() const noexcept override { return consumed_; }
@@ -164,6 +176,10 @@ class GzipSource final : public ByteSource {
       if (strm_.avail_out == 0) return want;
     }
   }
+  // Only when inflate has used up its input: read() would then read the file first.
+  bool would_block() const noexcept override {
+    return error_.ok() && !done_ && !eof_ && strm_.avail_in == 0 && file_->would_block();
+  }
   uint64_t size() const noexcept override { return file_->size(); }
   uint64_t consumed() const noexcept override { return file_->consumed(); }
 
@@ -235,6 +251,10 @@ class ZstdSource final : public ByteSource {
             file_->path() + ": truncated zstd stream (unexpected end of file inside a frame)"));
       }
     }
+  }
+  // Only when the decoder has used up its input: read() would then read the file first.
+  bool would_block() const noexcept override {
+    return error_.ok() && !done_ && !eof_ && in_.pos == in_.size && file_->would_block();
   }
   uint64_t size() const noexcept override { return file_->size(); }
   uint64_t consumed() const noexcept override { return file_->consumed(); }
