@@ -26,6 +26,9 @@ constexpr uint64_t kEntitySalt = 0x656e746974792121ull;  // and entity pairs fro
 constexpr uint64_t kBigramSalt = 0x62696772616d2121ull;  // and word pairs from all three
 // Tokens looked at to pick a document's language.
 constexpr std::size_t kLanguageProbeTokens = 400;
+// Entries of the per-document term list before it is folded (16 MB): bounds the memory a huge
+// document takes beyond its text and tokens.
+constexpr std::size_t kCompactAt = std::size_t{1} << 20;
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
@@ -183,7 +186,27 @@ struct StoryFeaturizer::Impl {
                             static_cast<std::size_t>(sb_stemmer_length(stemmers[l])));
   }
 
-  void push(uint64_t term, float count) { raw.push_back(StoryTerm{term, count}); }
+  void push(uint64_t term, float count) {
+    // A huge document (a whole book on one line) would otherwise hold one entry per word:
+    // fold the list into one entry per term whenever it reaches kCompactAt.
+    if (raw.size() == kCompactAt) compact();
+    raw.push_back(StoryTerm{term, count});
+  }
+
+  // Sorts `raw` by term and sums the counts of equal terms (in place).
+  void compact() {
+    std::sort(raw.begin(), raw.end(),
+              [](const StoryTerm& a, const StoryTerm& b) { return a.term < b.term; });
+    std::size_t out = 0;
+    for (std::size_t i = 0; i < raw.size(); ++i) {
+      if (out > 0 && raw[out - 1].term == raw[i].term) {
+        raw[out - 1].count += raw[i].count;
+      } else {
+        raw[out++] = raw[i];
+      }
+    }
+    raw.resize(out);
+  }
 
   // Appends the features of one text with each occurrence counting `weight`.
   void extract_part(std::string_view text, float weight) {
@@ -308,16 +331,8 @@ void StoryFeaturizer::extract(std::string_view text, std::string_view title,
   m.raw.clear();
   if (!title.empty()) m.extract_part(title, m.options.title_boost);
   m.extract_part(text, 1.0f);
-  std::sort(m.raw.begin(), m.raw.end(),
-            [](const StoryTerm& a, const StoryTerm& b) { return a.term < b.term; });
-  out.clear();
-  for (const StoryTerm& t : m.raw) {
-    if (!out.empty() && out.back().term == t.term) {
-      out.back().count += t.count;
-    } else {
-      out.push_back(t);
-    }
-  }
+  m.compact();
+  out.assign(m.raw.begin(), m.raw.end());
 }
 
 }  // namespace neardup
