@@ -1,5 +1,7 @@
 #include "neardup/neardup_c.h"
 
+#include <cstddef>
+#include <cstring>
 #include <new>
 #include <string>
 #include <string_view>
@@ -67,6 +69,106 @@ bool view(const char* p, size_t n, std::string_view& out) noexcept {
   return true;
 }
 
+// --- versioned structs (the struct_size rule in neardup_c.h's Conventions) -----------------------
+// The V1 prefixes end exactly where the SimHash fields begin (no padding between), so the sizes
+// a caller gets from offsetof(..., max_distance) / offsetof(..., simhash_bits) are V1 too.
+static_assert(offsetof(neardup_options, struct_size) == 0 &&
+              offsetof(neardup_stats, struct_size) == 0);
+static_assert(NEARDUP_OPTIONS_SIZE_V1 == offsetof(neardup_options, max_distance));
+static_assert(NEARDUP_OPTIONS_SIZE_V2 <= sizeof(neardup_options));
+static_assert(NEARDUP_STATS_SIZE_V1 == offsetof(neardup_stats, simhash_bits));
+static_assert(NEARDUP_STATS_SIZE_V2 <= sizeof(neardup_stats));
+static_assert(sizeof(neardup_options) <= NEARDUP_STRUCT_SIZE_MAX &&
+              sizeof(neardup_stats) <= NEARDUP_STRUCT_SIZE_MAX);
+
+// NEARDUP_OK if `size` may be a struct_size of a struct whose first version is `v1_size` bytes;
+// else NEARDUP_INVALID_ARGUMENT with "<what> is <size>, <why>: <remedy>".
+neardup_status check_struct_size(const char* what, size_t size, size_t v1_size,
+                                 const char* remedy) {
+  std::string why;
+  if (size == 0) {
+    why = "";
+  } else if (size < v1_size) {
+    why = ", below the " + std::to_string(v1_size) + " bytes of its first version";
+  } else if (size > NEARDUP_STRUCT_SIZE_MAX) {
+    why = ", above NEARDUP_STRUCT_SIZE_MAX (" + std::to_string(NEARDUP_STRUCT_SIZE_MAX) +
+          "), so not initialized";
+  } else {
+    return NEARDUP_OK;
+  }
+  return fail(NEARDUP_INVALID_ARGUMENT,
+              std::string(what) + " is " + std::to_string(size) + why + ": " + remedy);
+}
+
+// Copies the caller's field at `offset` into `dst` if it lies wholly within the caller's first
+// `size` bytes; otherwise `dst` keeps its value (the default). memcpy, not a member access: the
+// caller's struct may be shorter than ours.
+template <typename T>
+void read_field(const unsigned char* src, size_t size, size_t offset, T& dst) noexcept {
+  if (offset + sizeof(T) <= size) std::memcpy(&dst, src + offset, sizeof(T));
+}
+
+// Writes `value` at `offset` of the caller's struct if it lies wholly within its first `size`
+// bytes; otherwise writes nothing.
+template <typename T>
+void write_field(unsigned char* dst, size_t size, size_t offset, const T& value) noexcept {
+  if (offset + sizeof(T) <= size) std::memcpy(dst + offset, &value, sizeof(T));
+}
+
+void set_defaults(neardup_options& o) noexcept {
+  const neardup::DeduplicatorOptions d;
+  o.struct_size = sizeof(neardup_options);
+  o.backend = static_cast<int>(d.backend);
+  o.threshold = d.threshold;
+  o.shingle_k = d.shingle_k;
+  o.char_shingles = d.char_shingles ? 1 : 0;
+  o.num_perm = d.num_perm;
+  o.seed = d.seed;
+  o.bands = d.bands;
+  o.rows = d.rows;
+  o.max_distance = d.max_distance;
+  o.simhash_bits = d.simhash_bits;
+}
+
+// The caller's options as this library's struct: the fields within the caller's struct_size,
+// defaults for the rest. Rejects a bad struct_size, and a newer caller's non-zero bytes beyond
+// the fields this library knows (an option it would otherwise silently ignore).
+neardup_status read_options(const neardup_options* options, neardup_options& out) {
+  size_t size = 0;
+  std::memcpy(&size, options, sizeof size);
+  if (const neardup_status st =
+          check_struct_size("neardup_options.struct_size", size, NEARDUP_OPTIONS_SIZE_V1,
+                            "call neardup_options_init first");
+      st != NEARDUP_OK) {
+    return st;
+  }
+  const auto* src = reinterpret_cast<const unsigned char*>(options);
+  for (size_t i = sizeof(neardup_options); i < size; ++i) {
+    if (src[i] != 0) {
+      return fail(NEARDUP_INVALID_ARGUMENT,
+                  "neardup_options.struct_size is " + std::to_string(size) +
+                      " but this library (" NEARDUP_VERSION_STRING ") knows only the first " +
+                      std::to_string(sizeof(neardup_options)) + " bytes, and byte " +
+                      std::to_string(i) +
+                      " is not 0: an option this library does not support is set (the program "
+                      "was built against a newer neardup_c.h; link a newer libneardup)");
+    }
+  }
+  set_defaults(out);
+  out.struct_size = size;
+  read_field(src, size, offsetof(neardup_options, backend), out.backend);
+  read_field(src, size, offsetof(neardup_options, threshold), out.threshold);
+  read_field(src, size, offsetof(neardup_options, shingle_k), out.shingle_k);
+  read_field(src, size, offsetof(neardup_options, char_shingles), out.char_shingles);
+  read_field(src, size, offsetof(neardup_options, num_perm), out.num_perm);
+  read_field(src, size, offsetof(neardup_options, seed), out.seed);
+  read_field(src, size, offsetof(neardup_options, bands), out.bands);
+  read_field(src, size, offsetof(neardup_options, rows), out.rows);
+  read_field(src, size, offsetof(neardup_options, max_distance), out.max_distance);
+  read_field(src, size, offsetof(neardup_options, simhash_bits), out.simhash_bits);
+  return NEARDUP_OK;
+}
+
 neardup::DeduplicatorOptions to_options(const neardup_options& o) {
   neardup::DeduplicatorOptions x;
   // An int outside the enum's 8 bits must not wrap onto a valid backend.
@@ -104,25 +206,45 @@ const char* neardup_status_name(neardup_status status) {
 
 const char* neardup_last_error(void) { return last_error.c_str(); }
 
-void neardup_options_init(neardup_options* options) {
-  if (options == nullptr) return;
-  const neardup::DeduplicatorOptions d;
-  options->backend = static_cast<int>(d.backend);
-  options->threshold = d.threshold;
-  options->shingle_k = d.shingle_k;
-  options->char_shingles = d.char_shingles ? 1 : 0;
-  options->num_perm = d.num_perm;
-  options->seed = d.seed;
-  options->bands = d.bands;
-  options->rows = d.rows;
-  options->max_distance = d.max_distance;
-  options->simhash_bits = d.simhash_bits;
+neardup_status neardup_options_init_sized(neardup_options* options, size_t struct_size) {
+  if (options == nullptr) return fail(NEARDUP_INVALID_ARGUMENT, "options is NULL");
+  try {
+    if (const neardup_status st = check_struct_size(
+            "neardup_options_init_sized: struct_size", struct_size, NEARDUP_OPTIONS_SIZE_V1,
+            "pass the size of the caller's neardup_options");
+        st != NEARDUP_OK) {
+      return st;
+    }
+    neardup_options d;
+    set_defaults(d);
+    // Zeros first: padding, a field cut by struct_size, and a newer header's fields.
+    auto* dst = reinterpret_cast<unsigned char*>(options);
+    std::memset(dst, 0, struct_size);
+    write_field(dst, struct_size, offsetof(neardup_options, struct_size), struct_size);
+    write_field(dst, struct_size, offsetof(neardup_options, backend), d.backend);
+    write_field(dst, struct_size, offsetof(neardup_options, threshold), d.threshold);
+    write_field(dst, struct_size, offsetof(neardup_options, shingle_k), d.shingle_k);
+    write_field(dst, struct_size, offsetof(neardup_options, char_shingles), d.char_shingles);
+    write_field(dst, struct_size, offsetof(neardup_options, num_perm), d.num_perm);
+    write_field(dst, struct_size, offsetof(neardup_options, seed), d.seed);
+    write_field(dst, struct_size, offsetof(neardup_options, bands), d.bands);
+    write_field(dst, struct_size, offsetof(neardup_options, rows), d.rows);
+    write_field(dst, struct_size, offsetof(neardup_options, max_distance), d.max_distance);
+    write_field(dst, struct_size, offsetof(neardup_options, simhash_bits), d.simhash_bits);
+    return NEARDUP_OK;
+  } catch (const std::bad_alloc&) {
+    return out_of_memory();
+  } catch (...) {
+    return fail(NEARDUP_INTERNAL, "unexpected exception");
+  }
 }
 
 neardup_status neardup_options_validate(const neardup_options* options) {
   if (options == nullptr) return fail(NEARDUP_INVALID_ARGUMENT, "options is NULL");
   try {
-    const neardup::Status st = to_options(*options).validate();
+    neardup_options o;
+    if (const neardup_status st = read_options(options, o); st != NEARDUP_OK) return st;
+    const neardup::Status st = to_options(o).validate();
     return st.ok() ? NEARDUP_OK : fail(st);
   } catch (const std::bad_alloc&) {
     return out_of_memory();
@@ -136,7 +258,9 @@ neardup_status neardup_create(const neardup_options* options, neardup_dedup** ou
     return fail(NEARDUP_INVALID_ARGUMENT, "neardup_create: options and out must not be NULL");
   }
   try {
-    return wrap_dedup(neardup::Deduplicator::create(to_options(*options)), out);
+    neardup_options o;
+    if (const neardup_status st = read_options(options, o); st != NEARDUP_OK) return st;
+    return wrap_dedup(neardup::Deduplicator::create(to_options(o)), out);
   } catch (const std::bad_alloc&) {
     return out_of_memory();
   } catch (...) {
@@ -264,16 +388,32 @@ neardup_status neardup_get_stats(const neardup_dedup* dedup, neardup_stats* out)
     return fail(NEARDUP_INVALID_ARGUMENT, "neardup_get_stats: NULL handle or out");
   }
   try {
+    size_t size = 0;
+    std::memcpy(&size, out, sizeof size);
+    if (const neardup_status st = check_struct_size(
+            "neardup_stats.struct_size", size, NEARDUP_STATS_SIZE_V1,
+            "call neardup_stats_init (or set struct_size = sizeof(neardup_stats)) first");
+        st != NEARDUP_OK) {
+      return st;
+    }
     const neardup::DedupStats s = dedup->impl.stats();
-    out->backend = static_cast<int>(s.backend);
-    out->documents = s.documents;
-    out->memory_bytes = s.memory_bytes;
-    out->bytes_per_document = s.bytes_per_document;
-    out->threshold = s.threshold;
-    out->num_perm = s.num_perm;
-    out->bands = s.bands;
-    out->rows = s.rows;
+    // Field by field, each only if it lies within the caller's struct_size: never struct_size
+    // itself, padding, or a newer header's fields this library does not know.
+    auto* dst = reinterpret_cast<unsigned char*>(out);
+    write_field(dst, size, offsetof(neardup_stats, backend), static_cast<int>(s.backend));
+    write_field(dst, size, offsetof(neardup_stats, documents), s.documents);
+    write_field(dst, size, offsetof(neardup_stats, memory_bytes), s.memory_bytes);
+    write_field(dst, size, offsetof(neardup_stats, bytes_per_document), s.bytes_per_document);
+    write_field(dst, size, offsetof(neardup_stats, threshold), s.threshold);
+    write_field(dst, size, offsetof(neardup_stats, num_perm), s.num_perm);
+    write_field(dst, size, offsetof(neardup_stats, bands), s.bands);
+    write_field(dst, size, offsetof(neardup_stats, rows), s.rows);
+    write_field(dst, size, offsetof(neardup_stats, simhash_bits), s.simhash_bits);
+    write_field(dst, size, offsetof(neardup_stats, max_distance), s.max_distance);
+    write_field(dst, size, offsetof(neardup_stats, tables), s.tables);
     return NEARDUP_OK;
+  } catch (const std::bad_alloc&) {
+    return out_of_memory();
   } catch (...) {
     return fail(NEARDUP_INTERNAL, "unexpected exception");
   }

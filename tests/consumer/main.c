@@ -18,6 +18,9 @@ int main(void) {
     return 1;
   if (neardup_add_if_new(d, "u2", 2, text, strlen(text), &added, NULL) != NEARDUP_OK || added)
     return 1;
+  neardup_stats st;
+  neardup_stats_init(&st);
+  if (neardup_get_stats(d, &st) != NEARDUP_OK || st.documents != 1) return 1;
   printf("consumer_c ok %zu\n", neardup_size(d));
   neardup_free(d);
   return 0;

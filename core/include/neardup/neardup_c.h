@@ -1,7 +1,7 @@
 /* neardup C API: the Deduplicator facade (deduplicator.h) for C, Go, Rust or Python FFI.
  *
  *   neardup_options opt;
- *   neardup_options_init(&opt);
+ *   neardup_options_init(&opt);   (sets opt.struct_size and the defaults: always call it first)
  *   opt.threshold = 0.8;
  *   neardup_dedup* d = NULL;
  *   if (neardup_create(&opt, &d) != NEARDUP_OK) fprintf(stderr, "%s\n", neardup_last_error());
@@ -22,8 +22,27 @@
  *    a message for the calling thread (thread-local, valid until that thread's next call into
  *    this API). Output parameters are written only on NEARDUP_OK.
  *  - No C++ exception ever crosses this boundary; the library never prints, exits or aborts.
- *  - neardup_options may gain fields at the end in later versions: always initialize it with
- *    neardup_options_init before setting fields.
+ *  - Versioned structs. neardup_options and neardup_stats start with `size_t struct_size`, the
+ *    size of the struct as the caller's header declares it, and gain fields only at the end, so
+ *    a program built against an older or newer header than the library's keeps working:
+ *      neardup_options: neardup_options_init(&opt) sets struct_size = sizeof(neardup_options)
+ *        and every field to its default (FFI callers, which cannot call a static inline
+ *        function: neardup_options_init_sized(&opt, size of their struct)).
+ *      neardup_stats: neardup_stats_init(&st) (or st.struct_size = sizeof st) before each
+ *        neardup_get_stats.
+ *    The library checks struct_size on every call that takes one of these structs:
+ *     - 0, or below the first version (NEARDUP_OPTIONS_SIZE_V1, NEARDUP_STATS_SIZE_V1), or above
+ *       NEARDUP_STRUCT_SIZE_MAX (an uninitialized struct): NEARDUP_INVALID_ARGUMENT, a message
+ *       naming struct_size, and nothing is read or written.
+ *     - Otherwise it reads, and writes, only the fields that lie wholly within the first
+ *       struct_size bytes. An options field beyond them (the caller's header predates it) takes
+ *       its default; a stats field beyond them is not reported.
+ *     - struct_size larger than this library's struct (a newer header): options are accepted
+ *       only if every byte beyond this library's struct is 0 (neardup_options_init zeroes
+ *       them), since a non-zero byte is an option this library does not implement:
+ *       NEARDUP_INVALID_ARGUMENT rather than silently ignoring it. neardup_get_stats fills the
+ *       fields it knows and leaves the rest of the caller's struct as it was.
+ *    neardup_get_stats never writes struct_size, padding, or anything past struct_size.
  *
  * Thread safety: as deduplicator.h. All functions may be called concurrently on one handle
  * (queries in parallel, writers serialized, saves as consistent snapshots), except
@@ -37,6 +56,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "neardup/export.h"
 
@@ -64,6 +84,7 @@ typedef enum neardup_backend {
 } neardup_backend;
 
 typedef struct neardup_options {
+  size_t struct_size;   /* sizeof(neardup_options); set by neardup_options_init (see Conventions) */
   int backend;          /* neardup_backend; default NEARDUP_BACKEND_MINHASH */
   double threshold;     /* MINHASH: default 0.8 */
   uint32_t shingle_k;   /* default 5 */
@@ -77,15 +98,30 @@ typedef struct neardup_options {
 } neardup_options;
 
 /* For SIMHASH, threshold is the lowest similarity a match can have (1 - max_distance / bits)
- * and num_perm, bands, rows are 0; the SimHash shape is in the options it was created with. */
+ * and num_perm, bands, rows are 0; for MINHASH, simhash_bits, max_distance, tables are 0. */
 typedef struct neardup_stats {
+  size_t struct_size; /* set by the caller: neardup_stats_init (see Conventions) */
   int backend;
   uint64_t documents;
   uint64_t memory_bytes;
   double bytes_per_document;
   double threshold;
   uint32_t num_perm, bands, rows;
+  /* Appended for NEARDUP_BACKEND_SIMHASH (0 for MINHASH): */
+  uint32_t simhash_bits; /* fingerprint width, 64 or 128 */
+  uint32_t max_distance; /* matches differ in at most this many fingerprint bits */
+  uint32_t tables;       /* permuted block tables of the Hamming index */
 } neardup_stats;
+
+/* struct_size of each published version of the structs: the offset just past the version's
+ * last field. V1 is the MinHash-only field set (up to rows); V2 appends the SimHash fields.
+ * The smallest struct_size the library accepts is the V1 size. */
+#define NEARDUP_OPTIONS_SIZE_V1 (offsetof(neardup_options, rows) + sizeof(uint32_t))
+#define NEARDUP_OPTIONS_SIZE_V2 (offsetof(neardup_options, simhash_bits) + sizeof(uint32_t))
+#define NEARDUP_STATS_SIZE_V1 (offsetof(neardup_stats, rows) + sizeof(uint32_t))
+#define NEARDUP_STATS_SIZE_V2 (offsetof(neardup_stats, tables) + sizeof(uint32_t))
+/* A larger struct_size is taken for an uninitialized struct and rejected. */
+#define NEARDUP_STRUCT_SIZE_MAX ((size_t)4096)
 
 typedef struct neardup_dedup neardup_dedup;
 typedef struct neardup_matches neardup_matches;
@@ -97,8 +133,26 @@ NEARDUP_API const char* neardup_status_name(neardup_status status);
 /* The message of the calling thread's last failed call ("" if none). Never NULL. */
 NEARDUP_API const char* neardup_last_error(void);
 
-NEARDUP_API void neardup_options_init(neardup_options* options);
+/* Sets the first struct_size bytes of *options: struct_size, every field this library knows
+ * that lies wholly within them to its default, and every other byte (padding, fields of a newer
+ * header) to 0. Writes nothing past struct_size. Errors: NULL options, struct_size out of range
+ * (see Conventions; nothing is written). Meant for FFI callers that cannot call
+ * neardup_options_init; pass the size of the struct as the caller declares it. */
+NEARDUP_API neardup_status neardup_options_init_sized(neardup_options* options, size_t struct_size);
+/* neardup_options_init_sized(options, sizeof(neardup_options)), with sizeof taken in the
+ * caller's translation unit, i.e. from the header the caller was compiled with. */
+static inline void neardup_options_init(neardup_options* options) {
+  (void)neardup_options_init_sized(options, sizeof(neardup_options));
+}
+/* Checks struct_size (see Conventions), then the values, as neardup_create would. */
 NEARDUP_API neardup_status neardup_options_validate(const neardup_options* options);
+
+/* Zeroes *stats and sets stats->struct_size = sizeof(neardup_stats) (the caller's header). */
+static inline void neardup_stats_init(neardup_stats* stats) {
+  if (stats == NULL) return;
+  memset(stats, 0, sizeof(neardup_stats));
+  stats->struct_size = sizeof(neardup_stats);
+}
 
 NEARDUP_API neardup_status neardup_create(const neardup_options* options, neardup_dedup** out);
 NEARDUP_API neardup_status neardup_load(const char* path, neardup_dedup** out);
@@ -122,6 +176,7 @@ NEARDUP_API neardup_status neardup_remove(neardup_dedup* dedup, const char* id, 
 /* Pages indexed; 0 for NULL. */
 NEARDUP_API size_t neardup_size(const neardup_dedup* dedup);
 NEARDUP_API neardup_status neardup_save(const neardup_dedup* dedup, const char* path);
+/* out->struct_size must be set (neardup_stats_init); fills the fields within it (Conventions). */
 NEARDUP_API neardup_status neardup_get_stats(const neardup_dedup* dedup, neardup_stats* out);
 
 NEARDUP_API size_t neardup_matches_count(const neardup_matches* matches);
