@@ -142,23 +142,23 @@ Status Output::open(const std::string& path) {
 
 void Output::write(std::string_view s) {
   buffer_.append(s);
-  if (buffer_.size() >= (1u << 20)) {
-    (void)std::fwrite(buffer_.data(), 1, buffer_.size(), file_);
-    buffer_.clear();
-  }
+  if (buffer_.size() >= (1u << 20)) drain();
+}
+
+void Output::drain() {
+  if (!buffer_.empty()) (void)std::fwrite(buffer_.data(), 1, buffer_.size(), file_);
+  buffer_.clear();
 }
 
 void Output::flush() {
   if (file_ == nullptr) return;
-  if (!buffer_.empty()) (void)std::fwrite(buffer_.data(), 1, buffer_.size(), file_);
-  buffer_.clear();
+  drain();
   (void)std::fflush(file_);
 }
 
 Status Output::close() {
   if (file_ == nullptr) return Status();
-  if (!buffer_.empty()) (void)std::fwrite(buffer_.data(), 1, buffer_.size(), file_);
-  buffer_.clear();
+  drain();
   const bool failed = std::fflush(file_) != 0 || std::ferror(file_) != 0;
   const int err = errno;
   if (owned_) std::fclose(file_);

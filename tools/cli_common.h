@@ -74,6 +74,8 @@ class Output {
   Status close();  // flushes; reports write errors (disk full, closed pipe)
 
  private:
+  // Writes the buffer to the file (write errors stick in the FILE; close() reports them).
+  void drain();
   std::FILE* file_ = nullptr;
   bool owned_ = false;
   std::string path_;

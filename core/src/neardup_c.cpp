@@ -100,19 +100,39 @@ neardup_status check_struct_size(const char* what, size_t size, size_t v1_size,
               std::string(what) + " is " + std::to_string(size) + why + ": " + remedy);
 }
 
-// Copies the caller's field at `offset` into `dst` if it lies wholly within the caller's first
-// `size` bytes; otherwise `dst` keeps its value (the default). memcpy, not a member access: the
-// caller's struct may be shorter than ours.
-template <typename T>
-void read_field(const unsigned char* src, size_t size, size_t offset, T& dst) noexcept {
-  if (offset + sizeof(T) <= size) std::memcpy(&dst, src + offset, sizeof(T));
-}
+// A field of a versioned struct: its offset and size.
+struct Field {
+  size_t offset, size;
+};
+#define NEARDUP_FIELD(type, name) \
+  Field { offsetof(type, name), sizeof(type::name) }
+// Every field after struct_size, in order; a new field is appended here as in the header.
+constexpr Field kOptionFields[] = {
+    NEARDUP_FIELD(neardup_options, backend),      NEARDUP_FIELD(neardup_options, threshold),
+    NEARDUP_FIELD(neardup_options, shingle_k),    NEARDUP_FIELD(neardup_options, char_shingles),
+    NEARDUP_FIELD(neardup_options, num_perm),     NEARDUP_FIELD(neardup_options, seed),
+    NEARDUP_FIELD(neardup_options, bands),        NEARDUP_FIELD(neardup_options, rows),
+    NEARDUP_FIELD(neardup_options, max_distance), NEARDUP_FIELD(neardup_options, simhash_bits)};
+constexpr Field kStatsFields[] = {
+    NEARDUP_FIELD(neardup_stats, backend),      NEARDUP_FIELD(neardup_stats, documents),
+    NEARDUP_FIELD(neardup_stats, memory_bytes), NEARDUP_FIELD(neardup_stats, bytes_per_document),
+    NEARDUP_FIELD(neardup_stats, threshold),    NEARDUP_FIELD(neardup_stats, num_perm),
+    NEARDUP_FIELD(neardup_stats, bands),        NEARDUP_FIELD(neardup_stats, rows),
+    NEARDUP_FIELD(neardup_stats, simhash_bits), NEARDUP_FIELD(neardup_stats, max_distance),
+    NEARDUP_FIELD(neardup_stats, tables)};
+#undef NEARDUP_FIELD
 
-// Writes `value` at `offset` of the caller's struct if it lies wholly within its first `size`
-// bytes; otherwise writes nothing.
-template <typename T>
-void write_field(unsigned char* dst, size_t size, size_t offset, const T& value) noexcept {
-  if (offset + sizeof(T) <= size) std::memcpy(dst + offset, &value, sizeof(T));
+// Copies each field that lies wholly within the first `size` bytes from `src` to `dst` (one of
+// them the caller's struct, which may be shorter or longer than ours: byte copies at offsets,
+// never member access); fields beyond `size`, padding and struct_size are left alone.
+template <std::size_t N>
+void copy_fields(const Field (&fields)[N], const void* src, void* dst, size_t size) noexcept {
+  for (const Field& f : fields) {
+    if (f.offset + f.size <= size) {
+      std::memcpy(static_cast<unsigned char*>(dst) + f.offset,
+                  static_cast<const unsigned char*>(src) + f.offset, f.size);
+    }
+  }
 }
 
 void set_defaults(neardup_options& o) noexcept {
@@ -156,16 +176,7 @@ neardup_status read_options(const neardup_options* options, neardup_options& out
   }
   set_defaults(out);
   out.struct_size = size;
-  read_field(src, size, offsetof(neardup_options, backend), out.backend);
-  read_field(src, size, offsetof(neardup_options, threshold), out.threshold);
-  read_field(src, size, offsetof(neardup_options, shingle_k), out.shingle_k);
-  read_field(src, size, offsetof(neardup_options, char_shingles), out.char_shingles);
-  read_field(src, size, offsetof(neardup_options, num_perm), out.num_perm);
-  read_field(src, size, offsetof(neardup_options, seed), out.seed);
-  read_field(src, size, offsetof(neardup_options, bands), out.bands);
-  read_field(src, size, offsetof(neardup_options, rows), out.rows);
-  read_field(src, size, offsetof(neardup_options, max_distance), out.max_distance);
-  read_field(src, size, offsetof(neardup_options, simhash_bits), out.simhash_bits);
+  copy_fields(kOptionFields, src, &out, size);
   return NEARDUP_OK;
 }
 
@@ -218,19 +229,9 @@ neardup_status neardup_options_init_sized(neardup_options* options, size_t struc
     neardup_options d;
     set_defaults(d);
     // Zeros first: padding, a field cut by struct_size, and a newer header's fields.
-    auto* dst = reinterpret_cast<unsigned char*>(options);
-    std::memset(dst, 0, struct_size);
-    write_field(dst, struct_size, offsetof(neardup_options, struct_size), struct_size);
-    write_field(dst, struct_size, offsetof(neardup_options, backend), d.backend);
-    write_field(dst, struct_size, offsetof(neardup_options, threshold), d.threshold);
-    write_field(dst, struct_size, offsetof(neardup_options, shingle_k), d.shingle_k);
-    write_field(dst, struct_size, offsetof(neardup_options, char_shingles), d.char_shingles);
-    write_field(dst, struct_size, offsetof(neardup_options, num_perm), d.num_perm);
-    write_field(dst, struct_size, offsetof(neardup_options, seed), d.seed);
-    write_field(dst, struct_size, offsetof(neardup_options, bands), d.bands);
-    write_field(dst, struct_size, offsetof(neardup_options, rows), d.rows);
-    write_field(dst, struct_size, offsetof(neardup_options, max_distance), d.max_distance);
-    write_field(dst, struct_size, offsetof(neardup_options, simhash_bits), d.simhash_bits);
+    std::memset(options, 0, struct_size);
+    std::memcpy(options, &struct_size, sizeof struct_size);
+    copy_fields(kOptionFields, &d, options, struct_size);
     return NEARDUP_OK;
   } catch (const std::bad_alloc&) {
     return out_of_memory();
@@ -399,18 +400,19 @@ neardup_status neardup_get_stats(const neardup_dedup* dedup, neardup_stats* out)
     const neardup::DedupStats s = dedup->impl.stats();
     // Field by field, each only if it lies within the caller's struct_size: never struct_size
     // itself, padding, or a newer header's fields this library does not know.
-    auto* dst = reinterpret_cast<unsigned char*>(out);
-    write_field(dst, size, offsetof(neardup_stats, backend), static_cast<int>(s.backend));
-    write_field(dst, size, offsetof(neardup_stats, documents), s.documents);
-    write_field(dst, size, offsetof(neardup_stats, memory_bytes), s.memory_bytes);
-    write_field(dst, size, offsetof(neardup_stats, bytes_per_document), s.bytes_per_document);
-    write_field(dst, size, offsetof(neardup_stats, threshold), s.threshold);
-    write_field(dst, size, offsetof(neardup_stats, num_perm), s.num_perm);
-    write_field(dst, size, offsetof(neardup_stats, bands), s.bands);
-    write_field(dst, size, offsetof(neardup_stats, rows), s.rows);
-    write_field(dst, size, offsetof(neardup_stats, simhash_bits), s.simhash_bits);
-    write_field(dst, size, offsetof(neardup_stats, max_distance), s.max_distance);
-    write_field(dst, size, offsetof(neardup_stats, tables), s.tables);
+    neardup_stats mine{};
+    mine.backend = static_cast<int>(s.backend);
+    mine.documents = s.documents;
+    mine.memory_bytes = s.memory_bytes;
+    mine.bytes_per_document = s.bytes_per_document;
+    mine.threshold = s.threshold;
+    mine.num_perm = s.num_perm;
+    mine.bands = s.bands;
+    mine.rows = s.rows;
+    mine.simhash_bits = s.simhash_bits;
+    mine.max_distance = s.max_distance;
+    mine.tables = s.tables;
+    copy_fields(kStatsFields, &mine, out, size);
     return NEARDUP_OK;
   } catch (const std::bad_alloc&) {
     return out_of_memory();
