@@ -60,6 +60,18 @@ neardup_status fail(neardup_status code, std::string_view message) noexcept {
 neardup_status out_of_memory() noexcept { return fail(NEARDUP_OUT_OF_RANGE, "out of memory"); }
 
 // (pointer, length) -> string_view; NULL is only valid with length 0.
+// The C boundary: runs f and turns any exception into a status, so none crosses into C.
+template <typename F>
+neardup_status guarded(F&& f) noexcept {
+  try {
+    return f();
+  } catch (const std::bad_alloc&) {
+    return out_of_memory();
+  } catch (...) {
+    return fail(NEARDUP_INTERNAL, "unexpected exception");
+  }
+}
+
 bool view(const char* p, size_t n, std::string_view& out) noexcept {
   if (p == nullptr) {
     out = {};
@@ -219,7 +231,7 @@ const char* neardup_last_error(void) { return last_error.c_str(); }
 
 neardup_status neardup_options_init_sized(neardup_options* options, size_t struct_size) {
   if (options == nullptr) return fail(NEARDUP_INVALID_ARGUMENT, "options is NULL");
-  try {
+  return guarded([&]() -> neardup_status {
     if (const neardup_status st = check_struct_size(
             "neardup_options_init_sized: struct_size", struct_size, NEARDUP_OPTIONS_SIZE_V1,
             "pass the size of the caller's neardup_options");
@@ -233,53 +245,36 @@ neardup_status neardup_options_init_sized(neardup_options* options, size_t struc
     std::memcpy(options, &struct_size, sizeof struct_size);
     copy_fields(kOptionFields, &d, options, struct_size);
     return NEARDUP_OK;
-  } catch (const std::bad_alloc&) {
-    return out_of_memory();
-  } catch (...) {
-    return fail(NEARDUP_INTERNAL, "unexpected exception");
-  }
+  });
 }
 
 neardup_status neardup_options_validate(const neardup_options* options) {
   if (options == nullptr) return fail(NEARDUP_INVALID_ARGUMENT, "options is NULL");
-  try {
+  return guarded([&]() -> neardup_status {
     neardup_options o;
     if (const neardup_status st = read_options(options, o); st != NEARDUP_OK) return st;
     const neardup::Status st = to_options(o).validate();
     return st.ok() ? NEARDUP_OK : fail(st);
-  } catch (const std::bad_alloc&) {
-    return out_of_memory();
-  } catch (...) {
-    return fail(NEARDUP_INTERNAL, "unexpected exception");
-  }
+  });
 }
 
 neardup_status neardup_create(const neardup_options* options, neardup_dedup** out) {
   if (options == nullptr || out == nullptr) {
     return fail(NEARDUP_INVALID_ARGUMENT, "neardup_create: options and out must not be NULL");
   }
-  try {
+  return guarded([&]() -> neardup_status {
     neardup_options o;
     if (const neardup_status st = read_options(options, o); st != NEARDUP_OK) return st;
     return wrap_dedup(neardup::Deduplicator::create(to_options(o)), out);
-  } catch (const std::bad_alloc&) {
-    return out_of_memory();
-  } catch (...) {
-    return fail(NEARDUP_INTERNAL, "unexpected exception");
-  }
+  });
 }
 
 neardup_status neardup_load(const char* path, neardup_dedup** out) {
   if (path == nullptr || out == nullptr) {
     return fail(NEARDUP_INVALID_ARGUMENT, "neardup_load: path and out must not be NULL");
   }
-  try {
-    return wrap_dedup(neardup::Deduplicator::load(path), out);
-  } catch (const std::bad_alloc&) {
-    return out_of_memory();
-  } catch (...) {
-    return fail(NEARDUP_INTERNAL, "unexpected exception");
-  }
+  return guarded(
+      [&]() -> neardup_status { return wrap_dedup(neardup::Deduplicator::load(path), out); });
 }
 
 void neardup_free(neardup_dedup* dedup) { delete dedup; }
@@ -290,14 +285,10 @@ neardup_status neardup_add(neardup_dedup* dedup, const char* id, size_t id_len, 
   if (dedup == nullptr || !view(id, id_len, i) || !view(text, text_len, t)) {
     return fail(NEARDUP_INVALID_ARGUMENT, "neardup_add: NULL handle or string");
   }
-  try {
+  return guarded([&]() -> neardup_status {
     const neardup::Status st = dedup->impl.add(i, t);
     return st.ok() ? NEARDUP_OK : fail(st);
-  } catch (const std::bad_alloc&) {
-    return out_of_memory();
-  } catch (...) {
-    return fail(NEARDUP_INTERNAL, "unexpected exception");
-  }
+  });
 }
 
 neardup_status neardup_query(const neardup_dedup* dedup, const char* text, size_t text_len,
@@ -306,16 +297,12 @@ neardup_status neardup_query(const neardup_dedup* dedup, const char* text, size_
   if (dedup == nullptr || out == nullptr || !view(text, text_len, t)) {
     return fail(NEARDUP_INVALID_ARGUMENT, "neardup_query: NULL handle, string or out");
   }
-  try {
+  return guarded([&]() -> neardup_status {
     neardup::Result<std::vector<neardup::DedupMatch>> r = dedup->impl.query(t, max_results);
     if (!r.ok()) return fail(r.status());
     *out = new neardup_matches{std::move(*r)};
     return NEARDUP_OK;
-  } catch (const std::bad_alloc&) {
-    return out_of_memory();
-  } catch (...) {
-    return fail(NEARDUP_INTERNAL, "unexpected exception");
-  }
+  });
 }
 
 neardup_status neardup_add_if_new(neardup_dedup* dedup, const char* id, size_t id_len,
@@ -325,7 +312,7 @@ neardup_status neardup_add_if_new(neardup_dedup* dedup, const char* id, size_t i
   if (dedup == nullptr || added == nullptr || !view(id, id_len, i) || !view(text, text_len, t)) {
     return fail(NEARDUP_INVALID_ARGUMENT, "neardup_add_if_new: NULL handle, string or added");
   }
-  try {
+  return guarded([&]() -> neardup_status {
     neardup::Result<neardup::DedupVerdict> r = dedup->impl.add_if_new(i, t);
     if (!r.ok()) return fail(r.status());
     neardup_matches* m = nullptr;
@@ -336,11 +323,7 @@ neardup_status neardup_add_if_new(neardup_dedup* dedup, const char* id, size_t i
     *added = r->added ? 1 : 0;
     if (match_out != nullptr) *match_out = m;
     return NEARDUP_OK;
-  } catch (const std::bad_alloc&) {
-    return out_of_memory();
-  } catch (...) {
-    return fail(NEARDUP_INTERNAL, "unexpected exception");
-  }
+  });
 }
 
 neardup_status neardup_remove(neardup_dedup* dedup, const char* id, size_t id_len,
@@ -349,16 +332,12 @@ neardup_status neardup_remove(neardup_dedup* dedup, const char* id, size_t id_le
   if (dedup == nullptr || !view(id, id_len, i)) {
     return fail(NEARDUP_INVALID_ARGUMENT, "neardup_remove: NULL handle or id");
   }
-  try {
+  return guarded([&]() -> neardup_status {
     neardup::Result<std::size_t> r = dedup->impl.remove(i);
     if (!r.ok()) return fail(r.status());
     if (removed != nullptr) *removed = *r;
     return NEARDUP_OK;
-  } catch (const std::bad_alloc&) {
-    return out_of_memory();
-  } catch (...) {
-    return fail(NEARDUP_INTERNAL, "unexpected exception");
-  }
+  });
 }
 
 size_t neardup_size(const neardup_dedup* dedup) {
@@ -374,21 +353,17 @@ neardup_status neardup_save(const neardup_dedup* dedup, const char* path) {
   if (dedup == nullptr || path == nullptr) {
     return fail(NEARDUP_INVALID_ARGUMENT, "neardup_save: NULL handle or path");
   }
-  try {
+  return guarded([&]() -> neardup_status {
     const neardup::Status st = dedup->impl.save(path);
     return st.ok() ? NEARDUP_OK : fail(st);
-  } catch (const std::bad_alloc&) {
-    return out_of_memory();
-  } catch (...) {
-    return fail(NEARDUP_INTERNAL, "unexpected exception");
-  }
+  });
 }
 
 neardup_status neardup_get_stats(const neardup_dedup* dedup, neardup_stats* out) {
   if (dedup == nullptr || out == nullptr) {
     return fail(NEARDUP_INVALID_ARGUMENT, "neardup_get_stats: NULL handle or out");
   }
-  try {
+  return guarded([&]() -> neardup_status {
     size_t size = 0;
     std::memcpy(&size, out, sizeof size);
     if (const neardup_status st = check_struct_size(
@@ -414,11 +389,7 @@ neardup_status neardup_get_stats(const neardup_dedup* dedup, neardup_stats* out)
     mine.tables = s.tables;
     copy_fields(kStatsFields, &mine, out, size);
     return NEARDUP_OK;
-  } catch (const std::bad_alloc&) {
-    return out_of_memory();
-  } catch (...) {
-    return fail(NEARDUP_INTERNAL, "unexpected exception");
-  }
+  });
 }
 
 size_t neardup_matches_count(const neardup_matches* matches) {
