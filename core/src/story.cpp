@@ -252,6 +252,12 @@ Status StoryOptions::validate() const {
   if (index_terms == 0 || index_terms > max_centroid_terms) {
     return Status::invalid_argument("index terms must be in [1, max centroid terms]");
   }
+  if (!(merge_factor >= 0.0) || !std::isfinite(merge_factor)) {
+    return Status::invalid_argument("merge factor must be a finite number >= 0");
+  }
+  if (!(fragment_ratio >= 0.0 && fragment_ratio < 1.0)) {
+    return Status::invalid_argument("fragment ratio must be in [0, 1)");
+  }
   if (!(centroid_exponent > 0.0 && centroid_exponent <= 1.0)) {
     return Status::invalid_argument("centroid exponent must be in (0, 1]");
   }
@@ -317,19 +323,61 @@ inline float damp(float sum, double exponent) {
 
 }  // namespace
 
-// Keeps the `limit` candidates with the most evidence (sum of the document's weights of the top
-// terms they hold; ties to the smaller age key, so the result does not depend on posting order).
-template <typename AgeKey>
-void keep_strongest(std::vector<uint32_t>& candidates, const std::vector<float>& evidence,
-                    std::size_t limit, AgeKey age) {
-  if (candidates.size() <= limit) return;
-  const auto keep = static_cast<std::ptrdiff_t>(limit);
-  std::nth_element(
-      candidates.begin(), candidates.begin() + keep, candidates.end(), [&](uint32_t a, uint32_t b) {
-        return evidence[a] != evidence[b] ? evidence[a] > evidence[b] : age(a) < age(b);
-      });
-  candidates.resize(limit);
-}
+// The clusters a query meets through its heaviest terms, with the evidence each gathers (the
+// query's weights of the terms they share, times the cluster's weight where one is given), so
+// that only the strongest get an exact cosine. One instance serves many queries: a stamp per
+// cluster marks the ones met by the current query, so starting a query costs nothing.
+class CandidateSet {
+ public:
+  // Starts a query over clusters 0 .. n-1 (n may grow from one query to the next).
+  void begin(std::size_t n) {
+    if (stamp_.size() < n) {
+      stamp_.resize(n, 0);
+      evidence_.resize(n, 0.0f);
+    }
+    if (++epoch_ == 0) {
+      std::fill(stamp_.begin(), stamp_.end(), 0);
+      epoch_ = 1;
+    }
+    found_.clear();
+  }
+  // Marks c as met without collecting it (the query's own cluster).
+  void skip(uint32_t c) { stamp_[c] = epoch_; }
+  void meet(uint32_t c, float weight) {
+    if (stamp_[c] == epoch_) {
+      evidence_[c] += weight;
+      return;
+    }
+    stamp_[c] = epoch_;
+    evidence_[c] = weight;
+    found_.push_back(c);
+  }
+  // Drops the clusters met so far for which `out(c)` holds.
+  template <typename Pred>
+  void drop_if(Pred out) {
+    std::erase_if(found_, out);
+  }
+  // The `limit` clusters with the most evidence (ties to the smaller age key, so the result
+  // does not depend on the order of the postings), in no particular order.
+  template <typename AgeKey>
+  const std::vector<uint32_t>& strongest(std::size_t limit, AgeKey age) {
+    if (found_.size() > limit) {
+      const auto keep = static_cast<std::ptrdiff_t>(limit);
+      std::nth_element(
+          found_.begin(), found_.begin() + keep, found_.end(), [&](uint32_t a, uint32_t b) {
+            return evidence_[a] != evidence_[b] ? evidence_[a] > evidence_[b] : age(a) < age(b);
+          });
+      found_.resize(limit);
+    }
+    return found_;
+  }
+
+ private:
+  std::vector<uint32_t> stamp_;
+  std::vector<float> evidence_;
+  std::vector<uint32_t> found_;
+  uint32_t epoch_ = 0;
+};
 
 struct StoryClusterer::Impl {
   StoryOptions options;
@@ -341,10 +389,7 @@ struct StoryClusterer::Impl {
   std::vector<uint32_t> closed_log;  // first documents of clusters closed since take_closed()
   // term -> slots of the open clusters whose centroid holds the term (exactly those)
   std::unordered_map<uint64_t, std::vector<uint32_t>> postings;
-  std::vector<uint32_t> stamp;  // per slot: last visit
-  std::vector<float> evidence;  // per slot: weight of the document's top terms it holds
-  uint32_t epoch = 0;
-  std::vector<uint32_t> candidates;
+  CandidateSet candidates;  // per slot: the weight of the document's top terms it holds
   std::vector<std::size_t> order;
   std::vector<uint64_t> merged_terms, top_index;
   std::vector<float> merged_weights, merged_damped;
@@ -499,11 +544,6 @@ struct StoryClusterer::Impl {
       close_expired();
     }
     // Candidate clusters from the document's heaviest terms.
-    ++epoch;
-    if (epoch == 0) {
-      std::fill(stamp.begin(), stamp.end(), 0);
-      epoch = 1;
-    }
     order.resize(d.terms.size());
     std::iota(order.begin(), order.end(), std::size_t{0});
     const std::size_t k = std::min<std::size_t>(options.candidate_terms, order.size());
@@ -512,28 +552,20 @@ struct StoryClusterer::Impl {
                         return d.weights[a] != d.weights[b] ? d.weights[a] > d.weights[b]
                                                             : d.terms[a] < d.terms[b];
                       });
-    candidates.clear();
+    candidates.begin(clusters.size());
     for (std::size_t r = 0; r < k; ++r) {
       const auto it = postings.find(d.terms[order[r]]);
       if (it == postings.end()) continue;
       const float w = d.weights[order[r]];
       for (uint32_t c : it->second) {
-        if (!clusters[c].open) continue;
-        if (stamp[c] == epoch) {
-          evidence[c] += w;
-          continue;
-        }
-        stamp[c] = epoch;
-        evidence[c] = w;
-        candidates.push_back(c);
+        if (clusters[c].open) candidates.meet(c, w);
       }
     }
-    keep_strongest(candidates, evidence, options.max_candidates,
-                   [&](uint32_t c) { return clusters[c].first_doc; });
     const double threshold = threshold_for(d.effective_terms);
     double best = -1;
     uint32_t best_slot = 0;
-    for (uint32_t c : candidates) {
+    for (uint32_t c : candidates.strongest(options.max_candidates,
+                                           [&](uint32_t c) { return clusters[c].first_doc; })) {
       const double s = score(d, clusters[c]);
       // Ties go to the older cluster, so the result does not depend on posting order.
       if (s > best || (s == best && clusters[c].first_doc < clusters[best_slot].first_doc)) {
@@ -549,8 +581,6 @@ struct StoryClusterer::Impl {
     if (free_slots.empty()) {
       slot = static_cast<uint32_t>(clusters.size());
       clusters.emplace_back();
-      stamp.push_back(0);
-      evidence.push_back(0);
     } else {
       slot = free_slots.back();
       free_slots.pop_back();
@@ -603,71 +633,90 @@ void StoryClusterer::take_closed(std::vector<uint32_t>& first_docs) {
 
 namespace {
 
-// Sum of member vectors per cluster, sorted by term, and the damped weights documents are
+constexpr uint32_t kNone = UINT32_MAX;
+
+// One cluster's summed member vectors, sorted by term, and the damped weights documents are
 // scored with (StoryOptions::centroid_exponent).
-struct Sums {
-  std::vector<std::vector<uint64_t>> terms;
-  std::vector<std::vector<float>> weights;
-  std::vector<double> norm;
-  std::vector<std::vector<float>> damped;
-  std::vector<double> damped_norm;
+struct ClusterSum {
+  std::vector<uint64_t> terms;
+  std::vector<float> weights;
+  std::vector<float> damped;
+  double norm = 0;         // of weights
+  double damped_norm = 0;  // of damped
 };
 
-// Each keeps its heaviest `cap` terms (ties by term id), as the online centroids do.
-Sums centroid_sums(const std::vector<StoryVector>& vectors, const std::vector<uint32_t>& label,
-                   std::size_t clusters, std::size_t cap, double exponent,
-                   bool with_damped = true) {
+// Sums the members' vectors and keeps the heaviest `cap` terms (ties by term id), as the online
+// centroids do. `all` is scratch space.
+void sum_members(const std::vector<StoryVector>& vectors, std::span<const uint32_t> members,
+                 std::size_t cap, double exponent, std::vector<std::pair<uint64_t, float>>& all,
+                 ClusterSum& s) {
+  all.clear();
+  for (uint32_t i : members) {
+    for (std::size_t k = 0; k < vectors[i].terms.size(); ++k) {
+      all.emplace_back(vectors[i].terms[k], vectors[i].weights[k]);
+    }
+  }
+  std::sort(all.begin(), all.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::size_t out = 0;
+  for (std::size_t k = 0; k < all.size();) {
+    std::size_t e = k;
+    double w = 0;
+    while (e < all.size() && all[e].first == all[k].first) w += all[e++].second;
+    all[out++] = {all[k].first, static_cast<float>(w)};
+    k = e;
+  }
+  all.resize(out);
+  if (all.size() > cap) {
+    const auto keep = static_cast<std::ptrdiff_t>(cap);
+    std::nth_element(all.begin(), all.begin() + keep, all.end(), [](const auto& a, const auto& b) {
+      return a.second != b.second ? a.second > b.second : a.first < b.first;
+    });
+    all.resize(cap);
+    std::sort(all.begin(), all.end(),
+              [](const auto& a, const auto& b) { return a.first < b.first; });
+  }
+  s.terms.clear();
+  s.weights.clear();
+  s.damped.clear();
+  double n2 = 0, d2 = 0;
+  for (const auto& [t, w] : all) {
+    s.terms.push_back(t);
+    s.weights.push_back(w);
+    s.damped.push_back(damp(w, exponent));
+    n2 += static_cast<double>(w) * w;
+    d2 += static_cast<double>(s.damped.back()) * s.damped.back();
+  }
+  s.norm = std::sqrt(n2);
+  s.damped_norm = std::sqrt(d2);
+}
+
+std::vector<std::vector<uint32_t>> members_of(const std::vector<uint32_t>& label,
+                                              std::size_t clusters) {
   std::vector<std::vector<uint32_t>> members(clusters);
   for (std::size_t i = 0; i < label.size(); ++i)
     members[label[i]].push_back(static_cast<uint32_t>(i));
-  Sums s;
-  s.terms.resize(clusters);
-  s.weights.resize(clusters);
-  s.norm.assign(clusters, 0);
-  s.damped.resize(clusters);
-  s.damped_norm.assign(clusters, 0);
+  return members;
+}
+
+std::vector<ClusterSum> centroid_sums(const std::vector<StoryVector>& vectors,
+                                      const std::vector<uint32_t>& label, std::size_t clusters,
+                                      std::size_t cap, double exponent) {
+  const std::vector<std::vector<uint32_t>> members = members_of(label, clusters);
+  std::vector<ClusterSum> sums(clusters);
   std::vector<std::pair<uint64_t, float>> all;
-  for (std::size_t c = 0; c < clusters; ++c) {
-    all.clear();
-    for (uint32_t i : members[c]) {
-      for (std::size_t k = 0; k < vectors[i].terms.size(); ++k) {
-        all.emplace_back(vectors[i].terms[k], vectors[i].weights[k]);
-      }
-    }
-    std::sort(all.begin(), all.end(),
-              [](const auto& a, const auto& b) { return a.first < b.first; });
-    std::size_t out = 0;
-    for (std::size_t k = 0; k < all.size();) {
-      std::size_t e = k;
-      double w = 0;
-      while (e < all.size() && all[e].first == all[k].first) w += all[e++].second;
-      all[out++] = {all[k].first, static_cast<float>(w)};
-      k = e;
-    }
-    all.resize(out);
-    if (all.size() > cap) {
-      const auto keep = static_cast<std::ptrdiff_t>(cap);
-      std::nth_element(all.begin(), all.begin() + keep, all.end(),
-                       [](const auto& a, const auto& b) {
-                         return a.second != b.second ? a.second > b.second : a.first < b.first;
-                       });
-      all.resize(cap);
-      std::sort(all.begin(), all.end(),
-                [](const auto& a, const auto& b) { return a.first < b.first; });
-    }
-    double n2 = 0, d2 = 0;
-    for (const auto& [t, w] : all) {
-      s.terms[c].push_back(t);
-      s.weights[c].push_back(w);
-      n2 += static_cast<double>(w) * w;
-      if (!with_damped) continue;
-      s.damped[c].push_back(damp(w, exponent));
-      d2 += static_cast<double>(s.damped[c].back()) * s.damped[c].back();
-    }
-    s.norm[c] = std::sqrt(n2);
-    s.damped_norm[c] = std::sqrt(d2);
+  for (std::size_t c = 0; c < clusters; ++c)
+    sum_members(vectors, members[c], cap, exponent, all, sums[c]);
+  return sums;
+}
+
+// Renumbers cluster labels densely in the order of each cluster's first document in `order`;
+// returns the number of clusters.
+std::size_t renumber(const std::vector<uint32_t>& order, std::vector<uint32_t>& label) {
+  std::unordered_map<uint32_t, uint32_t> dense;
+  for (const uint32_t i : order) {
+    label[i] = dense.try_emplace(label[i], static_cast<uint32_t>(dense.size())).first->second;
   }
-  return s;
+  return dense.size();
 }
 
 // Per cluster: the earliest and the newest time of its documents (for the window).
@@ -685,6 +734,17 @@ struct Spans {
       hi[label[i]] = std::max(hi[label[i]], times[i]);
     }
   }
+  // The same for one cluster from its member list.
+  void compute_one(std::span<const double> times, std::size_t c,
+                   std::span<const uint32_t> members) {
+    if (!active) return;
+    lo[c] = std::numeric_limits<double>::infinity();
+    hi[c] = -std::numeric_limits<double>::infinity();
+    for (uint32_t i : members) {
+      lo[c] = std::min(lo[c], times[i]);
+      hi[c] = std::max(hi[c], times[i]);
+    }
+  }
   // The time between the spans of clusters a and b (0 when they overlap).
   double gap(std::size_t a, std::size_t b) const {
     return std::max({0.0, lo[a] - hi[b], lo[b] - hi[a]});
@@ -695,21 +755,17 @@ struct Spans {
 // Cosine of member document d with its cluster's damped centroid after taking d itself out of
 // the sum: the terms d shares are re-damped from (sum - d). The sum may have been capped to its
 // heaviest terms, so only the terms it kept carry d's own weight.
-double leave_one_out_cosine(const StoryVector& d, const Sums& sums, std::size_t c,
-                            double exponent) {
-  const std::vector<uint64_t>& terms = sums.terms[c];
-  const std::vector<float>& weights = sums.weights[c];
-  const std::vector<float>& damped = sums.damped[c];
-  double dot = 0, n2 = sums.damped_norm[c] * sums.damped_norm[c];
+double leave_one_out_cosine(const StoryVector& d, const ClusterSum& sum, double exponent) {
+  double dot = 0, n2 = sum.damped_norm * sum.damped_norm;
   std::size_t i = 0, j = 0;
-  while (i < d.terms.size() && j < terms.size()) {
-    if (d.terms[i] < terms[j]) {
+  while (i < d.terms.size() && j < sum.terms.size()) {
+    if (d.terms[i] < sum.terms[j]) {
       ++i;
-    } else if (terms[j] < d.terms[i]) {
+    } else if (sum.terms[j] < d.terms[i]) {
       ++j;
     } else {
-      const float rest = damp(std::max(0.0f, weights[j] - d.weights[i]), exponent);
-      n2 += static_cast<double>(rest) * rest - static_cast<double>(damped[j]) * damped[j];
+      const float rest = damp(std::max(0.0f, sum.weights[j] - d.weights[i]), exponent);
+      n2 += static_cast<double>(rest) * rest - static_cast<double>(sum.damped[j]) * sum.damped[j];
       dot += static_cast<double>(d.weights[i]) * rest;
       ++i;
       ++j;
@@ -732,73 +788,109 @@ void top_terms(const std::vector<uint64_t>& terms, const std::vector<float>& wei
   idx.resize(k);
 }
 
-// Merges clusters whose centroids are similar: in each round every cluster finds its most
-// similar other cluster (cosine of the centroids); mutual best pairs above the merge threshold
-// merge. Centroid linkage, so merging does not chain through single documents.
-void merge_clusters(const std::vector<StoryVector>& vectors, const std::vector<uint32_t>& order,
-                    std::span<const double> times, const StoryOptions& options,
-                    const StoryClusterer& clusterer, std::vector<uint32_t>& label,
-                    std::unordered_map<uint32_t, uint32_t>& dense) {
-  std::vector<uint32_t> idx, stamp, candidates;
-  std::vector<float> evidence;
+// Merges clusters whose centroids are similar (centroid linkage, so merging does not chain
+// through single documents). In each round every cluster finds its most similar other cluster;
+// the pairs that clear the bar merge, strongest first:
+//  - two stories: the cosine of the plain sums must reach merge_factor x the threshold of
+//    their documents (the lower of the two clusters' mean effective terms);
+//  - a fragment (a cluster with at most fragment_ratio of its partner's reports) is judged as
+//    one document: its summed vector against the partner's damped centroid, at the threshold
+//    for its documents' length, as a document joining the partner would be.
+// Rounds repeat until no pair merges. Only the clusters that changed are summed again, and a
+// cluster whose partner did not change looks only at the clusters that did: the others have
+// the centroids they had when the partner was chosen. Labels come back with the ids of the
+// surviving clusters (not dense).
+void merge_clusters(const std::vector<StoryVector>& vectors, std::span<const double> times,
+                    const StoryOptions& options, const StoryClusterer& clusterer,
+                    std::vector<uint32_t>& label, std::size_t clusters) {
+  std::vector<std::vector<uint32_t>> members = members_of(label, clusters);
+  std::vector<ClusterSum> sums(clusters);
+  std::vector<double> eff(clusters, 0);  // mean effective terms of the members
+  // Each cluster's candidate_terms heaviest terms, with their weight in the unit centroid.
+  std::vector<std::vector<std::pair<uint64_t, float>>> top(clusters);
+  struct Posting {
+    uint64_t term;
+    uint32_t cluster;
+    float weight;
+  };
+  std::vector<Posting> postings;
+  std::vector<uint8_t> alive(clusters, 1), changed(clusters, 1);
+  std::vector<uint32_t> best(clusters, kNone);
+  std::vector<double> best_sim(clusters, -1);
+  std::vector<std::pair<uint64_t, float>> scratch;
+  std::vector<uint32_t> idx;
+  CandidateSet candidates;
   Spans spans;
-  for (int round = 0; round < 64; ++round) {
-    const std::size_t clusters = dense.size();
-    Sums sums = centroid_sums(vectors, label, clusters, options.max_centroid_terms,
-                              options.centroid_exponent,
-                              /*with_damped=*/false);
-    spans.compute(times, label, clusters, options.window_seconds);
-    // Mean effective terms of each cluster's documents: the merge bar scales with it.
-    std::vector<double> eff(clusters, 0), count(clusters, 0);
-    for (std::size_t i = 0; i < label.size(); ++i) {
-      eff[label[i]] += vectors[i].effective_terms;
-      count[label[i]] += 1;
+  spans.compute(times, label, clusters, options.window_seconds);
+  const auto plain_cosine = [&](std::size_t a, std::size_t b) {
+    const double n = sums[a].norm * sums[b].norm;
+    return n > 0 ? dot_sorted(sums[a].terms, sums[a].weights, sums[b].terms, sums[b].weights) / n
+                 : 0.0;
+  };
+  const auto clears_bar = [&](std::size_t c, std::size_t o) {
+    const std::size_t nc = members[c].size(), no = members[o].size();
+    const std::size_t small = nc <= no ? c : o, large = small == c ? o : c;
+    if (static_cast<double>(std::min(nc, no)) <=
+        options.fragment_ratio * static_cast<double>(std::max(nc, no))) {
+      const double n = sums[small].norm * sums[large].damped_norm;
+      const double sim = n > 0 ? dot_sorted(sums[small].terms, sums[small].weights,
+                                            sums[large].terms, sums[large].damped) /
+                                     n
+                               : 0.0;
+      return sim >= clusterer.threshold_for(eff[small]);
     }
-    for (std::size_t c = 0; c < clusters; ++c) eff[c] /= std::max(1.0, count[c]);
-    // Candidates as in StoryClusterer::add: clusters meet through their candidate_terms
-    // heaviest terms; the partial dot product over those terms ranks them, and the exact cosine
-    // is computed for the max_candidates strongest only.
-    struct Posting {
-      uint32_t cluster;
-      float weight;  // the term's weight in the cluster's unit centroid
-    };
-    std::unordered_map<uint64_t, std::vector<Posting>> postings;
+    return best_sim[c] >= options.merge_factor * clusterer.threshold_for(std::min(eff[c], eff[o]));
+  };
+  for (int round = 0; round < 64; ++round) {
     for (std::size_t c = 0; c < clusters; ++c) {
-      if (sums.norm[c] <= 0) continue;
-      top_terms(sums.terms[c], sums.weights[c], options.candidate_terms, idx);
+      if (!alive[c] || !changed[c]) continue;
+      sum_members(vectors, members[c], options.max_centroid_terms, options.centroid_exponent,
+                  scratch, sums[c]);
+      eff[c] = 0;
+      for (uint32_t i : members[c]) eff[c] += vectors[i].effective_terms;
+      eff[c] /= static_cast<double>(std::max<std::size_t>(1, members[c].size()));
+      spans.compute_one(times, c, members[c]);
+      top[c].clear();
+      if (sums[c].norm <= 0) continue;
+      top_terms(sums[c].terms, sums[c].weights, options.candidate_terms, idx);
       for (uint32_t k : idx) {
-        postings[sums.terms[c][k]].push_back(Posting{
-            static_cast<uint32_t>(c), static_cast<float>(sums.weights[c][k] / sums.norm[c])});
+        top[c].emplace_back(sums[c].terms[k],
+                            static_cast<float>(sums[c].weights[k] / sums[c].norm));
       }
     }
-    std::vector<uint32_t> best(clusters, UINT32_MAX);
-    std::vector<double> best_sim(clusters, -1);
-    stamp.assign(clusters, UINT32_MAX);
-    evidence.assign(clusters, 0.0f);
+    postings.clear();
     for (std::size_t c = 0; c < clusters; ++c) {
-      if (sums.norm[c] <= 0) continue;
-      top_terms(sums.terms[c], sums.weights[c], options.candidate_terms, idx);
-      stamp[c] = static_cast<uint32_t>(c);
-      candidates.clear();
-      for (uint32_t k : idx) {
-        const float w = static_cast<float>(sums.weights[c][k] / sums.norm[c]);
-        for (const Posting& p : postings[sums.terms[c][k]]) {
-          const uint32_t o = p.cluster;
-          if (stamp[o] == c) {
-            evidence[o] += w * p.weight;
-            continue;
-          }
-          stamp[o] = static_cast<uint32_t>(c);
-          if (spans.active && spans.gap(c, o) > options.window_seconds) continue;
-          evidence[o] = w * p.weight;
-          candidates.push_back(o);
+      if (!alive[c]) continue;
+      for (const auto& [t, w] : top[c]) postings.push_back(Posting{t, static_cast<uint32_t>(c), w});
+    }
+    std::sort(postings.begin(), postings.end(), [](const Posting& a, const Posting& b) {
+      return a.term != b.term ? a.term < b.term : a.cluster < b.cluster;
+    });
+    // Each cluster's best partner: candidates meet through their heaviest terms, the partial
+    // dot product over those ranks them, and the max_candidates strongest get an exact cosine.
+    for (std::size_t c = 0; c < clusters; ++c) {
+      if (!alive[c] || top[c].empty()) continue;
+      const uint32_t b = best[c];
+      const bool full = changed[c] || (b != kNone && (changed[b] || !alive[b]));
+      if (full) {
+        best[c] = kNone;
+        best_sim[c] = -1;
+      }
+      candidates.begin(clusters);
+      candidates.skip(static_cast<uint32_t>(c));
+      for (const auto& [t, w] : top[c]) {
+        auto it = std::lower_bound(postings.begin(), postings.end(), t,
+                                   [](const Posting& p, uint64_t term) { return p.term < term; });
+        for (; it != postings.end() && it->term == t; ++it) {
+          if (full || changed[it->cluster]) candidates.meet(it->cluster, w * it->weight);
         }
       }
-      keep_strongest(candidates, evidence, options.max_candidates, [](uint32_t o) { return o; });
-      for (const uint32_t o : candidates) {
-        const double sim =
-            dot_sorted(sums.terms[c], sums.weights[c], sums.terms[o], sums.weights[o]) /
-            (sums.norm[c] * sums.norm[o]);
+      if (spans.active) {
+        candidates.drop_if([&](uint32_t o) { return spans.gap(c, o) > options.window_seconds; });
+      }
+      for (const uint32_t o :
+           candidates.strongest(options.max_candidates, [](uint32_t o) { return o; })) {
+        const double sim = plain_cosine(c, o);
         if (sim > best_sim[c] || (sim == best_sim[c] && o < best[c])) {
           best_sim[c] = sim;
           best[c] = o;
@@ -816,15 +908,10 @@ void merge_clusters(const std::vector<StoryVector>& vectors, const std::vector<u
     std::vector<Edge> edges;
     for (std::size_t c = 0; c < clusters; ++c) {
       const uint32_t o = best[c];
-      if (o == UINT32_MAX) continue;
+      if (!alive[c] || o == kNone) continue;
       if (best[o] == c && o < c) continue;  // the mutual pair is taken once, from its older end
-      const double bar =
-          std::isnan(options.threshold)
-              ? options.merge_factor * clusterer.threshold_for(std::min(eff[c], eff[o]))
-              : options.merge_factor * options.threshold;
-      if (best_sim[c] < bar) continue;
+      if (!clears_bar(c, o)) continue;
       const bool mutual = best[o] == c;
-      // For a mutual pair, the newer cluster is absorbed by the older one.
       const uint32_t from =
           mutual ? std::max(static_cast<uint32_t>(c), o) : static_cast<uint32_t>(c);
       const uint32_t to = mutual ? std::min(static_cast<uint32_t>(c), o) : o;
@@ -835,22 +922,22 @@ void merge_clusters(const std::vector<StoryVector>& vectors, const std::vector<u
     });
     enum : uint8_t { kFree, kAbsorbed, kAbsorbs };
     std::vector<uint8_t> role(clusters, kFree);
-    std::vector<uint32_t> target(clusters);
-    std::iota(target.begin(), target.end(), 0u);
+    std::fill(changed.begin(), changed.end(), 0);
     std::size_t merges = 0;
     for (const Edge& e : edges) {
       if (role[e.from] != kFree || role[e.to] == kAbsorbed) continue;
       role[e.from] = kAbsorbed;
       role[e.to] = kAbsorbs;
-      target[e.from] = e.to;
+      members[e.to].insert(members[e.to].end(), members[e.from].begin(), members[e.from].end());
+      std::vector<uint32_t>().swap(members[e.from]);
+      alive[e.from] = 0;
+      changed[e.to] = 1;
       ++merges;
     }
     if (merges == 0) break;
-    for (uint32_t& l : label) l = target[l];
-    dense.clear();
-    for (const uint32_t i : order) {
-      label[i] = dense.try_emplace(label[i], static_cast<uint32_t>(dense.size())).first->second;
-    }
+  }
+  for (std::size_t c = 0; c < clusters; ++c) {
+    for (uint32_t i : members[c]) label[i] = static_cast<uint32_t>(c);
   }
 }
 
@@ -861,74 +948,53 @@ void refine_assignments(const std::vector<StoryVector>& vectors, const std::vect
                         std::span<const double> times, const StoryClusterer& clusterer,
                         const StoryOptions& options, std::vector<StoryAssignment>& out) {
   const std::size_t n = vectors.size();
-  // Dense cluster labels.
   std::vector<uint32_t> label(n);
-  std::unordered_map<uint32_t, uint32_t> dense;
-  for (const uint32_t i : order) {
-    label[i] = dense.try_emplace(out[i].cluster, static_cast<uint32_t>(dense.size())).first->second;
-  }
+  for (std::size_t i = 0; i < n; ++i) label[i] = out[i].cluster;
+  std::size_t clusters = renumber(order, label);
   if (options.merge_factor > 0) {
-    merge_clusters(vectors, order, times, options, clusterer, label, dense);
+    merge_clusters(vectors, times, options, clusterer, label, clusters);
+    clusters = renumber(order, label);
   }
   const int kRounds = options.refine ? options.refine_rounds : 0;
-  std::vector<uint32_t> stamp, candidates, idx;
-  std::vector<float> evidence;
+  std::vector<uint32_t> idx;
+  CandidateSet candidates;
   Spans spans;
   for (int round = 0; round < kRounds; ++round) {
-    std::size_t clusters = dense.size();
-    Sums sums = centroid_sums(vectors, label, clusters, options.max_centroid_terms,
-                              options.centroid_exponent);
+    const std::vector<ClusterSum> sums = centroid_sums(
+        vectors, label, clusters, options.max_centroid_terms, options.centroid_exponent);
     spans.compute(times, label, clusters, options.window_seconds);
     std::unordered_map<uint64_t, std::vector<uint32_t>> postings;
     for (std::size_t c = 0; c < clusters; ++c) {
-      top_terms(sums.terms[c], sums.weights[c], options.index_terms, idx);
-      for (uint32_t k : idx) postings[sums.terms[c][k]].push_back(static_cast<uint32_t>(c));
+      top_terms(sums[c].terms, sums[c].weights, options.index_terms, idx);
+      for (uint32_t k : idx) postings[sums[c].terms[k]].push_back(static_cast<uint32_t>(c));
     }
-    stamp.assign(clusters, UINT32_MAX);
-    evidence.assign(clusters, 0.0f);
     std::vector<uint32_t> next = label;
     uint32_t fresh = static_cast<uint32_t>(clusters);
     for (std::size_t i = 0; i < n; ++i) {
       const StoryVector& d = vectors[i];
       if (d.terms.empty()) continue;
-      idx.resize(d.terms.size());
-      std::iota(idx.begin(), idx.end(), 0u);
-      const std::size_t k = std::min<std::size_t>(options.candidate_terms, idx.size());
-      std::partial_sort(idx.begin(), idx.begin() + static_cast<std::ptrdiff_t>(k), idx.end(),
-                        [&](uint32_t a, uint32_t b) {
-                          return d.weights[a] != d.weights[b] ? d.weights[a] > d.weights[b]
-                                                              : d.terms[a] < d.terms[b];
-                        });
-      candidates.clear();
-      stamp[label[i]] = static_cast<uint32_t>(i);
-      for (std::size_t r = 0; r < k; ++r) {
-        const auto it = postings.find(d.terms[idx[r]]);
+      top_terms(d.terms, d.weights, options.candidate_terms, idx);
+      candidates.begin(clusters);
+      candidates.skip(label[i]);
+      for (const uint32_t k : idx) {
+        const auto it = postings.find(d.terms[k]);
         if (it == postings.end()) continue;
-        const float w = d.weights[idx[r]];
-        for (uint32_t c : it->second) {
-          if (stamp[c] == i) {
-            evidence[c] += w;
-            continue;
-          }
-          stamp[c] = static_cast<uint32_t>(i);
-          // With a window, a document only moves to a cluster within the window of its time.
-          if (spans.active && spans.gap_to(c, times[i]) > options.window_seconds) continue;
-          evidence[c] = w;
-          candidates.push_back(c);
-        }
+        for (uint32_t c : it->second) candidates.meet(c, d.weights[k]);
       }
-      keep_strongest(candidates, evidence, options.max_candidates, [](uint32_t c) { return c; });
-      candidates.push_back(label[i]);  // its own cluster always competes
-      double best = -1;
+      // With a window, a document only moves to a cluster within the window of its time.
+      if (spans.active) {
+        candidates.drop_if(
+            [&](uint32_t c) { return spans.gap_to(c, times[i]) > options.window_seconds; });
+      }
+      // Its own cluster always competes, with its centroid without this document.
+      double best = leave_one_out_cosine(d, sums[label[i]], options.centroid_exponent);
       uint32_t best_c = label[i];
-      for (uint32_t c : candidates) {
-        // Its own cluster's centroid without this document (leave-one-out).
-        const double sim =
-            c == label[i] ? leave_one_out_cosine(d, sums, c, options.centroid_exponent)
-                          : (sums.damped_norm[c] > 0
-                                 ? dot_sorted(d.terms, d.weights, sums.terms[c], sums.damped[c]) /
-                                       sums.damped_norm[c]
-                                 : 0.0);
+      for (const uint32_t c :
+           candidates.strongest(options.max_candidates, [](uint32_t c) { return c; })) {
+        const double sim = sums[c].damped_norm > 0
+                               ? dot_sorted(d.terms, d.weights, sums[c].terms, sums[c].damped) /
+                                     sums[c].damped_norm
+                               : 0.0;
         if (sim > best || (sim == best && c < best_c)) {
           best = sim;
           best_c = c;
@@ -943,26 +1009,22 @@ void refine_assignments(const std::vector<StoryVector>& vectors, const std::vect
       }
     }
     label.swap(next);
-    // Renumber densely in time order.
-    dense.clear();
-    for (const uint32_t i : order) {
-      label[i] = dense.try_emplace(label[i], static_cast<uint32_t>(dense.size())).first->second;
-    }
+    clusters = renumber(order, label);
   }
   // The cluster's name is its earliest member (in time order).
-  std::vector<uint32_t> first(dense.size(), UINT32_MAX);
+  std::vector<uint32_t> first(clusters, kNone);
   for (const uint32_t i : order) {
-    if (first[label[i]] == UINT32_MAX) first[label[i]] = i;
+    if (first[label[i]] == kNone) first[label[i]] = i;
   }
   // Similarity: the cosine with the final centroid of its cluster without itself.
-  const Sums sums = centroid_sums(vectors, label, dense.size(), options.max_centroid_terms,
-                                  options.centroid_exponent);
+  const std::vector<ClusterSum> sums = centroid_sums(
+      vectors, label, clusters, options.max_centroid_terms, options.centroid_exponent);
   for (std::size_t i = 0; i < n; ++i) {
     const uint32_t c = label[i];
     out[i].cluster = first[c];
     out[i].similarity = out[i].cluster == i ? 1.0f
                                             : static_cast<float>(leave_one_out_cosine(
-                                                  vectors[i], sums, c, options.centroid_exponent));
+                                                  vectors[i], sums[c], options.centroid_exponent));
   }
 }
 

@@ -36,6 +36,16 @@
 // F1 0.723 -> 0.758; uci-news B-cubed F1 0.830 -> 0.836; averaged over three shuffled input
 // orders as well, +0.017 NMI and +0.025 B-cubed on mstream, +0.012 B-cubed on uci.
 //
+// Batch merging. After the single pass (and before refinement), clusters whose centroids are
+// close merge (StoryOptions::merge_factor). A cluster with at most a tenth of the reports of its
+// most similar cluster (StoryOptions::fragment_ratio) is judged as a fragment of it: a few
+// reports worded apart from the rest ("pot" for "marijuana", a side angle of the story), none
+// close enough alone, but their sum is. The fragment's summed vector is compared with the
+// partner's damped centroid at the threshold for its documents' length, exactly as one document
+// joining the partner. Measured at the defaults: uci-news B-cubed F1 0.836 -> 0.858,
+// mstream-news NMI 0.882 -> 0.890 and B-cubed 0.758 -> 0.778; averaged over three shuffled
+// orders as well, uci +0.017 B-cubed, mstream +0.001 NMI and +0.006 B-cubed.
+//
 // Thread safety: StoryFeaturizer is not thread-safe (it holds a stemmer and buffers): use one
 // per thread. DocumentFrequencies is safe for concurrent const use. StoryClusterer is a
 // sequential state machine (one caller at a time).
@@ -192,6 +202,13 @@ struct StoryOptions {
   // Batch only: after the single pass, merge clusters whose centroids have a cosine of at least
   // merge_factor x the threshold (mutual nearest pairs, repeated until none is left). 0 = off.
   double merge_factor = 2.5;
+  // Batch merging, in [0, 1): a cluster with at most this fraction of the reports of its most
+  // similar cluster is a fragment of it (a few reports worded apart from the rest, which the
+  // single pass left on their own). A fragment is judged as one document: it merges if its
+  // summed vector, against the partner's damped centroid, clears the threshold for its
+  // documents' length, as a document joining the partner must. 0 = every pair needs
+  // merge_factor.
+  double fragment_ratio = 0.1;
 
   Status validate() const;
 };
