@@ -2,15 +2,14 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstring>
 #include <mutex>
 #include <new>
 #include <shared_mutex>
 #include <utility>
 
 #include "detail/binary_io.h"
+#include "detail/index_file.h"
 #include "kernels/simhash_kernels.h"
-#include "neardup/hash.h"
 #include "neardup/parallel.h"
 
 namespace neardup {
@@ -19,14 +18,16 @@ namespace {
 
 using detail::get_u32;
 using detail::get_u64;
-using detail::pad8;
-using detail::put_section_head;
 using detail::put_u32;
 using detail::put_u64;
 
-constexpr char kMagic[8] = {'N', 'D', 'U', 'P', 'H', 'A', 'M', 'M'};
-constexpr std::size_t kHeaderBytes = 64;
-constexpr uint32_t kKindHamming = 2;
+// The header's fields: bits, max distance, blocks, tables; expected size.
+constexpr detail::FileFormat kFormat = {.magic = "NDUPHAMM",
+                                        .version = kHammingIndexFormatVersion,
+                                        .kind = 2,  // Hamming
+                                        .field3_reserved = false,
+                                        .name = "Hamming index",
+                                        .noun = "Hamming index"};
 constexpr uint32_t kTagParams = 1;
 constexpr uint32_t kTagFingerprints = 2;
 constexpr std::size_t kParamsBytes = 24;
@@ -410,49 +411,29 @@ std::string HammingIndex::serialize() const {
   const State& s = *state_;
   std::shared_lock lock(s.mu);
   const HammingIndexParams& p = s.params;
-  std::string payload;
-  payload.reserve(64 + s.n * 8 * s.words);
-  put_section_head(payload, kTagParams, kParamsBytes);
-  put_u32(payload, p.bits);
-  put_u32(payload, p.max_distance);
-  put_u32(payload, p.blocks);
-  put_u32(payload, static_cast<uint32_t>(s.masks.size()));
-  put_u64(payload, p.expected_size);
-  put_section_head(payload, kTagFingerprints, 16 + 8 * s.words * s.n);
-  put_u64(payload, s.n);
-  put_u32(payload, s.words);
-  put_u32(payload, 0);
-  for (std::size_t d = 0; d < s.n; ++d) {
-    put_u64(payload, s.lo[d]);
-    if (s.words == 2) put_u64(payload, s.hi[d]);
-  }
-  pad8(payload);
-
-  std::string file;
-  file.reserve(kHeaderBytes + payload.size());
-  file.append(kMagic, sizeof kMagic);
-  put_u32(file, kHammingIndexFormatVersion);
-  put_u32(file, kKindHamming);
+  const auto tables = static_cast<uint32_t>(s.masks.size());
+  // One buffer for the whole file; the header is filled in last.
+  std::string file(detail::kFileHeaderBytes, '\0');
+  file.reserve(detail::kFileHeaderBytes + 64 + s.n * 8 * s.words);
+  detail::put_section_head(file, kTagParams, kParamsBytes);
   put_u32(file, p.bits);
   put_u32(file, p.max_distance);
   put_u32(file, p.blocks);
-  put_u32(file, static_cast<uint32_t>(s.masks.size()));
+  put_u32(file, tables);
   put_u64(file, p.expected_size);
-  put_u64(file, s.n);
-  put_u64(file, payload.size());
-  put_u64(file, hash64(payload.data(), payload.size(), 0));
-  file.append(payload);
+  detail::put_array_head(file, kTagFingerprints, s.n, s.words, 8);
+  for (std::size_t d = 0; d < s.n; ++d) {
+    put_u64(file, s.lo[d]);
+    if (s.words == 2) put_u64(file, s.hi[d]);
+  }
+  detail::pad8(file);
+  detail::finish_file(file, kFormat,
+                      {{p.bits, p.max_distance, p.blocks, tables}, p.expected_size, s.n});
   return file;
 }
 
 Status HammingIndex::save(const std::string& path) const {
-  std::string bytes;
-  try {
-    bytes = serialize();
-  } catch (const std::bad_alloc&) {
-    return Status::io_error(path + ": out of memory serializing the Hamming index");
-  }
-  return detail::write_file_atomically(path, bytes);
+  return detail::save_file(path, kFormat, [this] { return serialize(); });
 }
 
 Result<HammingIndex> HammingIndex::load(const std::string& path) {
@@ -465,43 +446,15 @@ Result<HammingIndex> HammingIndex::deserialize(std::string_view file, const std:
   const auto corrupt = [&path](const std::string& what) {
     return Status::corrupt_data(path + ": " + what);
   };
-  if (file.empty()) return corrupt("empty file, not a neardup Hamming index");
-  if (std::memcmp(file.data(), kMagic, std::min(file.size(), sizeof kMagic)) != 0) {
-    return corrupt("not a neardup Hamming index (bad magic)");
-  }
-  if (file.size() < kHeaderBytes) {
-    return corrupt("truncated: " + std::to_string(file.size()) + " bytes, the header alone is 64");
-  }
-  const char* h = file.data();
-  const uint32_t version = get_u32(h + 8);
-  if (version != kHammingIndexFormatVersion) {
-    return Status::unsupported_version(path + ": Hamming index format version " +
-                                       std::to_string(version) + ", this build reads version " +
-                                       std::to_string(kHammingIndexFormatVersion));
-  }
-  const uint32_t kind = get_u32(h + 12);
+  Result<detail::CheckedFile> checked = detail::check_file(file, path, kFormat);
+  if (!checked.ok()) return checked.status();
   HammingIndexParams p;
-  p.bits = get_u32(h + 16);
-  p.max_distance = get_u32(h + 20);
-  p.blocks = get_u32(h + 24);
-  const uint32_t tables = get_u32(h + 28);
-  p.expected_size = get_u64(h + 32);
-  const uint64_t count = get_u64(h + 40);
-  const uint64_t payload_size = get_u64(h + 48);
-  const uint64_t checksum = get_u64(h + 56);
-  if (kind != kKindHamming) return corrupt("unknown index kind " + std::to_string(kind));
-  const uint64_t have = file.size() - kHeaderBytes;
-  if (payload_size > have) {
-    return corrupt("truncated: the header promises " + std::to_string(payload_size) +
-                   " payload bytes, the file has " + std::to_string(have));
-  }
-  if (payload_size < have) {
-    return corrupt(std::to_string(have - payload_size) + " unexpected bytes after the payload");
-  }
-  const std::string_view payload = file.substr(kHeaderBytes);
-  if (hash64(payload.data(), payload.size(), 0) != checksum) {
-    return corrupt("checksum mismatch (the payload is corrupt)");
-  }
+  p.bits = checked->header.fields32[0];
+  p.max_distance = checked->header.fields32[1];
+  p.blocks = checked->header.fields32[2];
+  const uint32_t tables = checked->header.fields32[3];
+  p.expected_size = checked->header.field64;
+  const uint64_t count = checked->header.count;
   if (Status v = p.validate(); !v.ok()) return corrupt("invalid parameters: " + v.message());
   if (p.blocks == 0 || tables != p.tables()) {
     return corrupt("inconsistent header: " + std::to_string(tables) + " tables for " +
@@ -512,7 +465,7 @@ Result<HammingIndex> HammingIndex::deserialize(std::string_view file, const std:
   }
   const uint32_t words = p.bits / 64;
   // Sections: params, then fingerprints, nothing else.
-  detail::SectionReader sections(payload, path);
+  detail::SectionReader sections(checked->payload, path);
   Result<std::string_view> body = sections.next(kTagParams, "params");
   if (!body.ok()) return body.status();
   if (body->size() != kParamsBytes || get_u32(body->data()) != p.bits ||
@@ -520,33 +473,25 @@ Result<HammingIndex> HammingIndex::deserialize(std::string_view file, const std:
       get_u32(body->data() + 12) != tables || get_u64(body->data() + 16) != p.expected_size) {
     return corrupt("inconsistent header: the params section differs from the header");
   }
-  body = sections.next(kTagFingerprints, "fingerprints");
-  if (!body.ok()) return body.status();
-  const std::string_view fps = *body;
-  if (fps.size() < 16 || get_u64(fps.data()) != count || get_u32(fps.data() + 8) != words ||
-      get_u32(fps.data() + 12) != 0 || (fps.size() - 16) % (8 * std::size_t{words}) != 0 ||
-      (fps.size() - 16) / (8 * std::size_t{words}) != count) {
-    return corrupt("inconsistent counts: the fingerprints section does not hold " +
-                   std::to_string(count) + " fingerprints of " + std::to_string(p.bits) + " bits");
-  }
+  Result<std::string_view> fps = sections.next_array(kTagFingerprints, "fingerprints", count, words,
+                                                     8, std::to_string(p.bits) + " bits");
+  if (!fps.ok()) return fps.status();
   if (!sections.at_end()) return corrupt("inconsistent layout: data after the last section");
 
-  try {
+  return detail::guarded_rebuild(path, kFormat, [&]() -> Result<HammingIndex> {
     HammingIndex index(std::make_unique<State>(p));
     index.reserve(static_cast<std::size_t>(count));
     State& s = *index.state_;
     std::unique_lock lock(s.mu);
     for (uint64_t d = 0; d < count; ++d) {
-      const char* src = fps.data() + 16 + 8 * words * d;
+      const char* src = fps->data() + 8 * words * d;
       const Fingerprint128 f{get_u64(src), words == 2 ? get_u64(src + 8) : 0};
       Result<uint32_t> r = s.insert_locked(f);
       if (!r.ok()) return corrupt("cannot rebuild: " + r.status().message());
     }
     lock.unlock();
     return index;
-  } catch (const std::bad_alloc&) {
-    return Status::io_error(path + ": out of memory loading the Hamming index");
-  }
+  });
 }
 
 }  // namespace neardup

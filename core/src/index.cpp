@@ -10,6 +10,7 @@
 #include <cstring>
 #include <mutex>
 #include <new>
+#include <optional>
 #include <shared_mutex>
 #include <utility>
 
@@ -19,9 +20,10 @@
 #include <unistd.h>
 
 #include "detail/binary_io.h"
+#include "detail/id_table.h"
+#include "detail/index_file.h"
 #include "detail/index_support.h"
 #include "detail/scratch_pool.h"
-#include "neardup/hash.h"
 
 namespace neardup {
 
@@ -29,14 +31,16 @@ namespace {
 
 using detail::get_u32;
 using detail::get_u64;
-using detail::pad8;
-using detail::put_section_head;
 using detail::put_u32;
 using detail::put_u64;
 
-constexpr char kMagic[8] = {'N', 'D', 'U', 'P', 'I', 'N', 'D', 'X'};
-constexpr std::size_t kHeaderBytes = 64;
-constexpr uint32_t kKindMinHash32 = 1;
+// The header's fields: num_perm, bands, rows, reserved; the MinHash seed.
+constexpr detail::FileFormat kFormat = {.magic = "NDUPINDX",
+                                        .version = kIndexFormatVersion,
+                                        .kind = 1,  // MinHash, 32-bit slots
+                                        .field3_reserved = true,
+                                        .name = "index",
+                                        .noun = "index"};
 constexpr uint32_t kTagOptions = 1;
 constexpr uint32_t kTagIds = 2;
 constexpr uint32_t kTagSignatures = 3;
@@ -45,13 +49,8 @@ constexpr uint32_t kNone = 0xFFFFFFFFu;
 // Documents per signature chunk: chunks never move, so growth never copies signatures.
 constexpr std::size_t kChunkDocs = 1024;
 constexpr unsigned kMinTableBits = 4;
-// Seed of the id hash (the id table is in memory only, so this never reaches a file).
-constexpr uint64_t kIdHashSeed = 0x6e64757069647321ull;
 
 using detail::make_room;
-using detail::normalize_bits;
-using detail::normalize_from_bits;
-using detail::tokenize_bits;
 using detail::vector_bytes;
 
 }  // namespace
@@ -93,14 +92,10 @@ struct NearDupIndex::State {
 
   mutable std::shared_mutex mu;  // guards everything below
   std::vector<std::unique_ptr<uint32_t[]>> chunks;
-  std::string id_bytes;
-  std::vector<uint64_t> id_end;
   std::vector<BandTable> bands;
-  // Id table: chain heads (same size as the band tables) and, per document, the next document
-  // whose id hashes to the same bucket. Removed documents are unlinked from it and from every
-  // band chain, and flagged in `dead`.
-  std::vector<uint32_t> id_heads;
-  std::vector<uint32_t> id_next;
+  // The ids, with as many chain heads as the band tables. Removed documents are unlinked from it
+  // and from every band chain, and flagged in `dead`.
+  detail::IdTable ids{kMinTableBits};
   std::vector<uint8_t> dead;
   unsigned table_bits = kMinTableBits;
   std::size_t docs = 0;     // document numbers handed out (live and removed)
@@ -112,26 +107,16 @@ struct NearDupIndex::State {
       : options(std::move(o)), lsh(l), hasher(options.minhash), num_perm(options.minhash.num_perm) {
     bands.resize(lsh.bands);
     for (BandTable& t : bands) t.heads.assign(std::size_t{1} << table_bits, kNone);
-    id_heads.assign(std::size_t{1} << table_bits, kNone);
   }
 
   std::size_t live() const noexcept { return docs - removed; }
 
-  // A pooled scratch whose shingler is made on first use.
-  struct Lease : detail::ScratchPool<Scratch>::Lease {
-    explicit Lease(const State& s) : detail::ScratchPool<Scratch>::Lease(s.pool) {
-      if (!(*this)->shingler) {
-        (*this)->shingler = std::make_unique<ShingleHasher>(s.options.pipeline);
-      }
-    }
+  struct Lease : detail::ShinglerLease<Scratch> {
+    explicit Lease(const State& s) : detail::ShinglerLease<Scratch>(s.pool, s.options.pipeline) {}
   };
 
   std::span<const uint32_t> signature(std::size_t doc) const noexcept {
     return {chunks[doc / kChunkDocs].get() + (doc % kChunkDocs) * num_perm, num_perm};
-  }
-  std::string_view id(std::size_t doc) const noexcept {
-    const uint64_t b = doc == 0 ? 0 : id_end[doc - 1];
-    return std::string_view(id_bytes).substr(b, id_end[doc] - b);
   }
 
   void sign_into(std::string_view text, Scratch& s, std::span<uint32_t> out) const {
@@ -192,7 +177,7 @@ struct NearDupIndex::State {
   }
 
   IndexMatch match_of(const std::pair<uint32_t, uint32_t>& scored) const {
-    return IndexMatch{std::string(id(scored.second)),
+    return IndexMatch{std::string(ids.id(scored.second)),
                       static_cast<double>(scored.first) / static_cast<double>(num_perm)};
   }
 
@@ -200,11 +185,6 @@ struct NearDupIndex::State {
     const std::size_t h = bucket(t.key[doc]);
     t.next[doc] = t.heads[h];
     t.heads[h] = doc;
-  }
-  void link_id(uint32_t doc) noexcept {
-    const std::size_t h = bucket(hash64(id(doc), kIdHashSeed));
-    id_next[doc] = id_heads[h];
-    id_heads[h] = doc;
   }
   // Removes `doc` from the chain starting at heads[h] whose links are `next`.
   static void unlink(std::vector<uint32_t>& heads, std::vector<uint32_t>& next, std::size_t h,
@@ -216,53 +196,33 @@ struct NearDupIndex::State {
 
   // Rebuilds every chain with 2^bits heads. Allocates first, so on bad_alloc nothing changed.
   void rehash(unsigned bits) {
-    std::vector<std::vector<uint32_t>> heads(bands.size() + 1);
+    std::vector<std::vector<uint32_t>> heads(bands.size());
     for (auto& h : heads) h.assign(std::size_t{1} << bits, kNone);
-    // No allocation below.
+    ids.rehash(bits, [this](std::size_t d) { return dead[d] == 0; });  // the last allocation
     table_bits = bits;
     for (std::size_t b = 0; b < bands.size(); ++b) bands[b].heads.swap(heads[b]);
-    id_heads.swap(heads.back());
     for (std::size_t d = 0; d < docs; ++d) {
-      if (dead[d] != 0) continue;
-      const auto doc = static_cast<uint32_t>(d);
-      link_id(doc);
-      if (is_empty_signature(signature(d))) continue;
-      for (BandTable& t : bands) link(t, doc);
+      if (dead[d] != 0 || is_empty_signature(signature(d))) continue;
+      for (BandTable& t : bands) link(t, static_cast<uint32_t>(d));
     }
   }
 
   // Unlinks every live document with this id; exclusive lock held. Returns how many.
   std::size_t erase_locked(std::string_view doc_id, uint64_t id_hash) noexcept {
-    std::size_t n = 0;
-    uint32_t d = id_heads[bucket(id_hash)];
-    while (d != kNone) {
-      const uint32_t next_d = id_next[d];
-      if (id(d) == doc_id) {
-        unlink(id_heads, id_next, bucket(id_hash), d);
-        if (!is_empty_signature(signature(d))) {
-          for (BandTable& t : bands) unlink(t.heads, t.next, bucket(t.key[d]), d);
-        }
-        dead[d] = 1;
-        ++removed;
-        ++n;
+    return ids.erase(doc_id, id_hash, [this](uint32_t d) {
+      if (!is_empty_signature(signature(d))) {
+        for (BandTable& t : bands) unlink(t.heads, t.next, bucket(t.key[d]), d);
       }
-      d = next_d;
-    }
-    return n;
+      dead[d] = 1;
+      ++removed;
+    });
   }
 
   // Adds a document; exclusive lock held. Everything that can throw (allocation) happens before
   // the first change, so a failed add leaves the index as it was.
   Status insert_locked(std::string_view doc_id, std::span<const uint32_t> sig,
                        std::span<const uint64_t> keys) {
-    if (doc_id.size() > kMaxIndexIdBytes) {
-      return Status::invalid_argument("id of " + std::to_string(doc_id.size()) +
-                                      " bytes exceeds the limit of " +
-                                      std::to_string(kMaxIndexIdBytes));
-    }
-    if (docs >= kMaxIndexDocuments) {
-      return Status::out_of_range("index is full (" + std::to_string(docs) + " documents)");
-    }
+    NEARDUP_RETURN_IF_ERROR(ids.check_add(doc_id));
     const bool empty = is_empty_signature(sig);
     const bool grow = docs + 1 > (std::size_t{1} << table_bits);
     try {
@@ -270,11 +230,7 @@ struct NearDupIndex::State {
         make_room(chunks);
         chunks.push_back(std::make_unique<uint32_t[]>(kChunkDocs * num_perm));
       }
-      if (id_bytes.capacity() - id_bytes.size() < doc_id.size()) {
-        id_bytes.reserve(std::max(id_bytes.capacity() * 2, id_bytes.size() + doc_id.size()));
-      }
-      make_room(id_end);
-      make_room(id_next);
+      ids.make_room_for(doc_id);
       make_room(dead);
       for (BandTable& t : bands) {
         make_room(t.key);
@@ -287,12 +243,9 @@ struct NearDupIndex::State {
     // No allocation below.
     uint32_t* dst = chunks[docs / kChunkDocs].get() + (docs % kChunkDocs) * num_perm;
     std::copy(sig.begin(), sig.end(), dst);
-    id_bytes.append(doc_id);
-    id_end.push_back(id_bytes.size());
     const auto doc = static_cast<uint32_t>(docs);
-    id_next.push_back(kNone);
+    ids.add(doc_id);
     dead.push_back(0);
-    link_id(doc);
     for (std::size_t b = 0; b < bands.size(); ++b) {
       BandTable& t = bands[b];
       t.key.push_back(keys[b]);
@@ -305,8 +258,7 @@ struct NearDupIndex::State {
 
   std::size_t memory_bytes_locked() const {
     std::size_t m = sizeof(State) + chunks.size() * kChunkDocs * num_perm * sizeof(uint32_t) +
-                    vector_bytes(chunks) + id_bytes.capacity() + vector_bytes(id_end) +
-                    vector_bytes(bands) + vector_bytes(id_heads) + vector_bytes(id_next) +
+                    vector_bytes(chunks) + vector_bytes(bands) + ids.memory_bytes() +
                     vector_bytes(dead);
     for (const BandTable& t : bands) {
       m += vector_bytes(t.heads) + vector_bytes(t.key) + vector_bytes(t.next);
@@ -346,8 +298,7 @@ void NearDupIndex::reserve(std::size_t documents) {
   State& s = *state_;
   std::unique_lock lock(s.mu);
   try {
-    s.id_end.reserve(documents);
-    s.id_next.reserve(documents);
+    s.ids.reserve(documents);
     s.dead.reserve(documents);
     s.chunks.reserve((documents + kChunkDocs - 1) / kChunkDocs);
     for (BandTable& t : s.bands) {
@@ -468,19 +419,15 @@ Result<AddIfNewResult> NearDupIndex::add_if_new(std::string_view id, std::string
 
 Result<std::size_t> NearDupIndex::remove(std::string_view id) {
   State& s = *state_;
-  const uint64_t h = hash64(id, kIdHashSeed);
+  const uint64_t h = detail::IdTable::hash(id);
   std::unique_lock lock(s.mu);
   return s.erase_locked(id, h);
 }
 
 bool NearDupIndex::contains(std::string_view id) const {
-  const State& s = *state_;
-  const uint64_t h = hash64(id, kIdHashSeed);
-  std::shared_lock lock(s.mu);
-  for (uint32_t d = s.id_heads[s.bucket(h)]; d != kNone; d = s.id_next[d]) {
-    if (s.id(d) == id) return true;
-  }
-  return false;
+  const uint64_t h = detail::IdTable::hash(id);
+  std::shared_lock lock(state_->mu);
+  return state_->ids.contains(id, h);
 }
 
 // --- serialization ----------------------------------------------------------------------------
@@ -491,17 +438,13 @@ std::string NearDupIndex::serialize() const {
   const IndexOptions& o = s.options;
   // One buffer for the whole file: the header's 64 bytes are filled in last (they hold the
   // payload's size and checksum), so the payload is never copied a second time.
-  std::string payload(kHeaderBytes, '\0');
+  std::string payload(detail::kFileHeaderBytes, '\0');
   const std::size_t count = s.live();
-  payload.reserve(kHeaderBytes + 64 + s.id_bytes.size() +
+  payload.reserve(detail::kFileHeaderBytes + 64 + s.ids.id_bytes() +
                   count * (4 + 4 * std::size_t{s.num_perm}) + 64);
   // options
-  put_section_head(payload, kTagOptions, kOptionsBytes);
-  put_u32(payload, static_cast<uint32_t>(o.pipeline.shingle.kind));
-  put_u32(payload, o.pipeline.shingle.k);
-  put_u64(payload, o.pipeline.shingle.seed);
-  put_u32(payload, normalize_bits(o.pipeline.normalize));
-  put_u32(payload, tokenize_bits(o.pipeline.tokenize));
+  detail::put_section_head(payload, kTagOptions, kOptionsBytes);
+  detail::put_pipeline(payload, o.pipeline);
   put_u32(payload, static_cast<uint32_t>(o.minhash.scheme));
   put_u32(payload, o.minhash.num_perm);
   put_u64(payload, o.minhash.seed);
@@ -513,12 +456,9 @@ std::string NearDupIndex::serialize() const {
   // ids (removed documents are not written: a saved index is compact)
   detail::put_ids_section(
       payload, kTagIds, s.docs, [&](std::size_t d) { return s.dead[d] == 0; },
-      [&](std::size_t d) { return s.id(d); });
+      [&](std::size_t d) { return s.ids.id(d); });
   // signatures
-  put_section_head(payload, kTagSignatures, 16 + 4 * count * s.num_perm);
-  put_u64(payload, count);
-  put_u32(payload, s.num_perm);
-  put_u32(payload, 0);
+  detail::put_array_head(payload, kTagSignatures, count, s.num_perm, 4);
   for (std::size_t d = 0; d < s.docs; ++d) {
     if (s.dead[d] != 0) continue;
     if constexpr (std::endian::native == std::endian::little) {
@@ -528,35 +468,15 @@ std::string NearDupIndex::serialize() const {
       for (const uint32_t v : s.signature(d)) put_u32(payload, v);
     }
   }
-  pad8(payload);
-  const uint32_t bands = s.lsh.bands, rows = s.lsh.rows;
+  detail::pad8(payload);
+  const detail::FileHeader header{{s.num_perm, s.lsh.bands, s.lsh.rows, 0}, o.minhash.seed, count};
   lock.unlock();  // the rest works on this copy only
-
-  const std::size_t payload_size = payload.size() - kHeaderBytes;
-  std::string file;
-  file.append(kMagic, sizeof kMagic);
-  put_u32(file, kIndexFormatVersion);
-  put_u32(file, kKindMinHash32);
-  put_u32(file, s.num_perm);
-  put_u32(file, bands);
-  put_u32(file, rows);
-  put_u32(file, 0);
-  put_u64(file, o.minhash.seed);
-  put_u64(file, count);
-  put_u64(file, payload_size);
-  put_u64(file, hash64(payload.data() + kHeaderBytes, payload_size, 0));
-  std::memcpy(payload.data(), file.data(), kHeaderBytes);
+  detail::finish_file(payload, kFormat, header);
   return payload;
 }
 
 Status NearDupIndex::save(const std::string& path) const {
-  std::string bytes;
-  try {
-    bytes = serialize();
-  } catch (const std::bad_alloc&) {
-    return Status::io_error(path + ": out of memory serializing the index");
-  }
-  return detail::write_file_atomically(path, bytes);
+  return detail::save_file(path, kFormat, [this] { return serialize(); });
 }
 
 namespace {
@@ -625,70 +545,29 @@ Result<NearDupIndex> NearDupIndex::deserialize(std::string_view file, const std:
   const auto corrupt = [&path](const std::string& what) {
     return Status::corrupt_data(path + ": " + what);
   };
-  if (file.empty()) return corrupt("empty file, not a neardup index");
-  if (std::memcmp(file.data(), kMagic, std::min(file.size(), sizeof kMagic)) != 0) {
-    return corrupt("not a neardup index (bad magic)");
-  }
-  if (file.size() < kHeaderBytes) {
-    return corrupt("truncated: " + std::to_string(file.size()) + " bytes, the header alone is 64");
-  }
-  const char* h = file.data();
-  const uint32_t version = get_u32(h + 8);
-  if (version != kIndexFormatVersion) {
-    return Status::unsupported_version(path + ": index format version " + std::to_string(version) +
-                                       ", this build reads version " +
-                                       std::to_string(kIndexFormatVersion));
-  }
-  const uint32_t kind = get_u32(h + 12);
-  const uint32_t num_perm = get_u32(h + 16);
-  const uint32_t bands = get_u32(h + 20);
-  const uint32_t rows = get_u32(h + 24);
-  const uint32_t reserved = get_u32(h + 28);
-  const uint64_t seed = get_u64(h + 32);
-  const uint64_t count = get_u64(h + 40);
-  const uint64_t payload_size = get_u64(h + 48);
-  const uint64_t checksum = get_u64(h + 56);
-  if (kind != kKindMinHash32) return corrupt("unknown index kind " + std::to_string(kind));
-  if (reserved != 0) return corrupt("corrupt header (reserved field is not zero)");
-  const uint64_t have = file.size() - kHeaderBytes;
-  if (payload_size > have) {
-    return corrupt("truncated: the header promises " + std::to_string(payload_size) +
-                   " payload bytes, the file has " + std::to_string(have));
-  }
-  if (payload_size < have) {
-    return corrupt(std::to_string(have - payload_size) + " unexpected bytes after the payload");
-  }
-  const std::string_view payload = std::string_view(file).substr(kHeaderBytes);
-  if (hash64(payload.data(), payload.size(), 0) != checksum) {
-    return corrupt("checksum mismatch (the payload is corrupt)");
-  }
+  Result<detail::CheckedFile> checked = detail::check_file(file, path, kFormat);
+  if (!checked.ok()) return checked.status();
+  const uint32_t num_perm = checked->header.fields32[0];
+  const uint32_t bands = checked->header.fields32[1];
+  const uint32_t rows = checked->header.fields32[2];
+  const uint64_t seed = checked->header.field64;
+  const uint64_t count = checked->header.count;
   if (count > kMaxIndexDocuments) {
     return corrupt("inconsistent counts: " + std::to_string(count) + " documents");
   }
 
-  SectionReader sections(payload, path);
+  SectionReader sections(checked->payload, path);
   // options
-  Result<std::string_view> body = sections.next(kTagOptions, "options");
+  Result<std::string_view> body = sections.next_sized(kTagOptions, "options", kOptionsBytes);
   if (!body.ok()) return body.status();
-  if (body->size() != kOptionsBytes) {
-    return corrupt("inconsistent layout: options section of " + std::to_string(body->size()) +
-                   " bytes, expected " + std::to_string(kOptionsBytes));
-  }
   const char* p = body->data();
   IndexOptions o;
-  const uint32_t shingle_kind = get_u32(p);
-  const uint32_t norm = get_u32(p + 16);
-  const uint32_t tok = get_u32(p + 20);
+  const std::optional<PipelineOptions> pipeline = detail::get_pipeline(p);
   const uint32_t scheme = get_u32(p + 24);
-  if (shingle_kind > 1 || norm > 127 || tok > 3 || scheme > 1) {
+  if (!pipeline || scheme > 1) {
     return corrupt("invalid options (unknown shingle kind, scheme or flag)");
   }
-  o.pipeline.shingle.kind = static_cast<ShingleKind>(shingle_kind);
-  o.pipeline.shingle.k = get_u32(p + 4);
-  o.pipeline.shingle.seed = get_u64(p + 8);
-  o.pipeline.normalize = normalize_from_bits(norm);
-  o.pipeline.tokenize.canonical_numbers = (tok & 1u) != 0;
-  o.pipeline.tokenize.split_unspaced_scripts = (tok & 2u) != 0;
+  o.pipeline = *pipeline;
   o.minhash.scheme = static_cast<MinHashScheme>(scheme);
   o.minhash.num_perm = get_u32(p + 28);
   o.minhash.seed = get_u64(p + 32);
@@ -711,19 +590,13 @@ Result<NearDupIndex> NearDupIndex::deserialize(std::string_view file, const std:
   if (!ids.ok()) return ids.status();
 
   // signatures
-  body = sections.next(kTagSignatures, "signatures");
-  if (!body.ok()) return body.status();
-  const std::string_view sigs = *body;
-  if (sigs.size() < 16 || get_u64(sigs.data()) != count || get_u32(sigs.data() + 8) != num_perm ||
-      get_u32(sigs.data() + 12) != 0 || (sigs.size() - 16) / 4 / num_perm != count ||
-      (sigs.size() - 16) % (4 * std::size_t{num_perm}) != 0) {
-    return corrupt("inconsistent counts: the signatures section does not hold " +
-                   std::to_string(count) + " signatures of " + std::to_string(num_perm) + " slots");
-  }
+  Result<std::string_view> sigs = sections.next_array(kTagSignatures, "signatures", count, num_perm,
+                                                      4, std::to_string(num_perm) + " slots");
+  if (!sigs.ok()) return sigs.status();
   if (!sections.at_end()) return corrupt("inconsistent layout: data after the last section");
 
   // Everything checked: build the index (the LSH tables are rebuilt from the signatures).
-  try {
+  return detail::guarded_rebuild(path, kFormat, [&]() -> Result<NearDupIndex> {
     NearDupIndex index(std::make_unique<State>(std::move(o), lsh));
     index.reserve(static_cast<std::size_t>(count));
     State& s = *index.state_;
@@ -732,7 +605,7 @@ Result<NearDupIndex> NearDupIndex::deserialize(std::string_view file, const std:
     std::unique_lock lock(s.mu);
     for (uint64_t d = 0; d < count; ++d) {
       const std::string_view id = ids->next();
-      const char* src = sigs.data() + 16 + 4 * d * num_perm;
+      const char* src = sigs->data() + 4 * d * num_perm;
       if constexpr (std::endian::native == std::endian::little) {
         std::memcpy(sig.data(), src, 4 * std::size_t{num_perm});
       } else {
@@ -745,9 +618,7 @@ Result<NearDupIndex> NearDupIndex::deserialize(std::string_view file, const std:
     }
     lock.unlock();
     return index;
-  } catch (const std::bad_alloc&) {
-    return Status::io_error(path + ": out of memory loading the index");
-  }
+  });
 }
 
 }  // namespace neardup

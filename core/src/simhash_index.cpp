@@ -1,17 +1,17 @@
 #include "neardup/simhash_index.h"
 
-#include <algorithm>
 #include <bit>
-#include <cstring>
 #include <mutex>
 #include <new>
+#include <optional>
 #include <shared_mutex>
 #include <utility>
 
 #include "detail/binary_io.h"
+#include "detail/id_table.h"
+#include "detail/index_file.h"
 #include "detail/index_support.h"
 #include "detail/scratch_pool.h"
-#include "neardup/hash.h"
 
 namespace neardup {
 
@@ -19,33 +19,27 @@ namespace {
 
 using detail::get_u32;
 using detail::get_u64;
-using detail::pad8;
-using detail::put_section_head;
 using detail::put_u32;
 using detail::put_u64;
 
-constexpr char kMagic[8] = {'N', 'D', 'U', 'P', 'S', 'I', 'M', 'X'};
-constexpr std::size_t kHeaderBytes = 64;
-constexpr uint32_t kKindSimHash = 3;
+// The header's fields: bits, max distance, blocks in use, reserved; the SimHash seed.
+constexpr detail::FileFormat kFormat = {.magic = "NDUPSIMX",
+                                        .version = kSimHashIndexFormatVersion,
+                                        .kind = 3,  // SimHash
+                                        .field3_reserved = true,
+                                        .name = "SimHash index",
+                                        .noun = "index"};
 constexpr uint32_t kTagOptions = 1;
 constexpr uint32_t kTagIds = 2;
 constexpr uint32_t kTagFingerprints = 3;
 constexpr uint32_t kTagFlags = 4;
 constexpr std::size_t kOptionsBytes = 64;
-constexpr uint32_t kNone = 0xFFFFFFFFu;
 constexpr unsigned kMinTableBits = 4;
-// Seed of the id hash (the id table is in memory only, so this never reaches a file).
-constexpr uint64_t kIdHashSeed = 0x6e64757069647321ull;
 // Per-document flags: in memory both, on disk only kEmpty (saved files hold no removed pages).
 constexpr uint8_t kEmpty = 1;
 constexpr uint8_t kDead = 2;
 
-// --- little-endian encoding (the conventions of index.cpp) -------------------------------------
-
 using detail::make_room;
-using detail::normalize_bits;
-using detail::normalize_from_bits;
-using detail::tokenize_bits;
 using detail::vector_bytes;
 
 struct Scratch {
@@ -93,14 +87,9 @@ struct SimHashIndex::State {
 
   mutable std::shared_mutex mu;  // guards everything below (and every use of `hamming`)
   HammingIndex hamming;          // document number == HammingIndex id
-  std::string id_bytes;
-  std::vector<uint64_t> id_end;
-  // Id table: power-of-two chain heads and, per document, the next document in its bucket.
-  // Removed documents are unlinked from it and flagged kDead.
-  std::vector<uint32_t> id_heads;
-  std::vector<uint32_t> id_next;
+  // The ids. Removed documents are unlinked from it and flagged kDead.
+  detail::IdTable ids{kMinTableBits};
   std::vector<uint8_t> flags;
-  unsigned table_bits = kMinTableBits;
   std::size_t docs = 0;     // document numbers handed out (live and removed)
   std::size_t removed = 0;  // removed documents among them
 
@@ -110,19 +99,12 @@ struct SimHashIndex::State {
       : options(o),
         hasher(options.simhash),
         words(options.simhash.bits / 64),
-        hamming(std::move(h)) {
-    id_heads.assign(std::size_t{1} << table_bits, kNone);
-  }
+        hamming(std::move(h)) {}
 
   std::size_t live() const noexcept { return docs - removed; }
 
-  // A pooled scratch whose shingler is made on first use.
-  struct Lease : detail::ScratchPool<Scratch>::Lease {
-    explicit Lease(const State& s) : detail::ScratchPool<Scratch>::Lease(s.pool) {
-      if (!(*this)->shingler) {
-        (*this)->shingler = std::make_unique<ShingleHasher>(s.options.pipeline);
-      }
-    }
+  struct Lease : detail::ShinglerLease<Scratch> {
+    explicit Lease(const State& s) : detail::ShinglerLease<Scratch>(s.pool, s.options.pipeline) {}
   };
 
   TextFingerprint fingerprint_of(std::string_view text, Scratch& s) const {
@@ -137,14 +119,6 @@ struct SimHashIndex::State {
       return Status::invalid_argument("a 128-bit fingerprint given to a 64-bit SimHash index");
     }
     return Status();
-  }
-
-  std::string_view id(std::size_t doc) const noexcept {
-    const uint64_t b = doc == 0 ? 0 : id_end[doc - 1];
-    return std::string_view(id_bytes).substr(b, id_end[doc] - b);
-  }
-  std::size_t bucket(uint64_t key) const noexcept {
-    return static_cast<std::size_t>(key >> (64 - table_bits));
   }
 
   // The best `max_results` live matches into s.found, closest first. Lock (shared or
@@ -164,65 +138,32 @@ struct SimHashIndex::State {
 
   IndexMatch match_of(const std::pair<uint32_t, uint32_t>& found) const {
     return IndexMatch{
-        std::string(id(found.second)),
+        std::string(ids.id(found.second)),
         1.0 - static_cast<double>(found.first) / static_cast<double>(options.simhash.bits)};
-  }
-
-  void link_id(uint32_t doc) noexcept {
-    const std::size_t h = bucket(hash64(id(doc), kIdHashSeed));
-    id_next[doc] = id_heads[h];
-    id_heads[h] = doc;
   }
 
   // Rebuilds the id chains with 2^bits heads. Allocates first, so on bad_alloc nothing changed.
   void rehash(unsigned bits) {
-    std::vector<uint32_t> heads(std::size_t{1} << bits, kNone);
-    table_bits = bits;
-    id_heads.swap(heads);
-    for (std::size_t d = 0; d < docs; ++d) {
-      if ((flags[d] & kDead) == 0) link_id(static_cast<uint32_t>(d));
-    }
+    ids.rehash(bits, [this](std::size_t d) { return (flags[d] & kDead) == 0; });
   }
 
   // Tombstones every live document with this id; exclusive lock held. Returns how many.
   std::size_t erase_locked(std::string_view doc_id, uint64_t id_hash) noexcept {
-    std::size_t n = 0;
-    const std::size_t h = bucket(id_hash);
-    uint32_t* at = &id_heads[h];
-    while (*at != kNone) {
-      const uint32_t d = *at;
-      if (id(d) == doc_id) {
-        *at = id_next[d];  // unlink; `at` now points at the next document
-        flags[d] |= kDead;
-        ++removed;
-        ++n;
-      } else {
-        at = &id_next[d];
-      }
-    }
-    return n;
+    return ids.erase(doc_id, id_hash, [this](uint32_t d) {
+      flags[d] |= kDead;
+      ++removed;
+    });
   }
 
   // Adds a document; exclusive lock held. Everything that can fail (allocation, the Hamming
   // index being full) happens before the first change, so a failed add leaves the index as it
   // was (apart from spare capacity).
   Status insert_locked(std::string_view doc_id, const TextFingerprint& fp) {
-    if (doc_id.size() > kMaxIndexIdBytes) {
-      return Status::invalid_argument("id of " + std::to_string(doc_id.size()) +
-                                      " bytes exceeds the limit of " +
-                                      std::to_string(kMaxIndexIdBytes));
-    }
-    if (docs >= kMaxIndexDocuments) {
-      return Status::out_of_range("index is full (" + std::to_string(docs) + " documents)");
-    }
+    NEARDUP_RETURN_IF_ERROR(ids.check_add(doc_id));
     try {
-      if (id_bytes.capacity() - id_bytes.size() < doc_id.size()) {
-        id_bytes.reserve(std::max(id_bytes.capacity() * 2, id_bytes.size() + doc_id.size()));
-      }
-      make_room(id_end);
-      make_room(id_next);
+      ids.make_room_for(doc_id);
       make_room(flags);
-      if (docs + 1 > (std::size_t{1} << table_bits)) rehash(table_bits + 1);
+      if (docs + 1 > (std::size_t{1} << ids.bits())) rehash(ids.bits() + 1);
     } catch (const std::bad_alloc&) {
       return Status::out_of_range("out of memory adding document " + std::to_string(docs));
     }
@@ -230,18 +171,14 @@ struct SimHashIndex::State {
     if (!hid.ok()) return hid.status();
     if (*hid != docs) return Status::internal("SimHash index: Hamming id out of step");
     // No allocation below.
-    id_bytes.append(doc_id);
-    id_end.push_back(id_bytes.size());
-    id_next.push_back(kNone);
+    ids.add(doc_id);
     flags.push_back(fp.empty ? kEmpty : uint8_t{0});
-    link_id(static_cast<uint32_t>(docs));
     ++docs;
     return Status();
   }
 
   std::size_t memory_bytes_locked() const {
-    return sizeof(State) + hamming.memory_bytes() + id_bytes.capacity() + vector_bytes(id_end) +
-           vector_bytes(id_heads) + vector_bytes(id_next) + vector_bytes(flags);
+    return sizeof(State) + hamming.memory_bytes() + ids.memory_bytes() + vector_bytes(flags);
   }
 };
 
@@ -264,8 +201,7 @@ Result<SimHashIndex> SimHashIndex::create(SimHashIndexOptions options) {
 }
 
 bool SimHashIndex::has_magic_prefix(std::string_view prefix) noexcept {
-  return !prefix.empty() && prefix.size() <= sizeof kMagic &&
-         std::memcmp(prefix.data(), kMagic, prefix.size()) == 0;
+  return !prefix.empty() && kFormat.magic.starts_with(prefix);
 }
 
 const SimHashIndexOptions& SimHashIndex::options() const noexcept { return state_->options; }
@@ -287,12 +223,11 @@ void SimHashIndex::reserve(std::size_t documents) {
   State& s = *state_;
   std::unique_lock lock(s.mu);
   try {
-    s.id_end.reserve(documents);
-    s.id_next.reserve(documents);
+    s.ids.reserve(documents);
     s.flags.reserve(documents);
     s.hamming.reserve(documents);
     const auto bits = static_cast<unsigned>(std::bit_width(documents > 1 ? documents - 1 : 1));
-    if (bits > s.table_bits && bits < 32) s.rehash(bits);
+    if (bits > s.ids.bits() && bits < 32) s.rehash(bits);
   } catch (const std::bad_alloc&) {  // NOLINT(bugprone-empty-catch): reserve is only a hint
   }
 }
@@ -379,19 +314,15 @@ Result<AddIfNewResult> SimHashIndex::add_if_new(std::string_view id, std::string
 
 Result<std::size_t> SimHashIndex::remove(std::string_view id) {
   State& s = *state_;
-  const uint64_t h = hash64(id, kIdHashSeed);
+  const uint64_t h = detail::IdTable::hash(id);
   std::unique_lock lock(s.mu);
   return s.erase_locked(id, h);
 }
 
 bool SimHashIndex::contains(std::string_view id) const {
-  const State& s = *state_;
-  const uint64_t h = hash64(id, kIdHashSeed);
-  std::shared_lock lock(s.mu);
-  for (uint32_t d = s.id_heads[s.bucket(h)]; d != kNone; d = s.id_next[d]) {
-    if (s.id(d) == id) return true;
-  }
-  return false;
+  const uint64_t h = detail::IdTable::hash(id);
+  std::shared_lock lock(state_->mu);
+  return state_->ids.contains(id, h);
 }
 
 // --- serialization ------------------------------------------------------------------------------
@@ -403,20 +334,16 @@ std::string SimHashIndex::serialize() const {
   const uint32_t used_blocks = s.hamming.params().blocks;
   // One buffer for the whole file; the header is filled in last (it holds the payload's size
   // and checksum). Copied under the shared lock: queries continue, writers wait for the copy.
-  std::string file(kHeaderBytes, '\0');
+  std::string file(detail::kFileHeaderBytes, '\0');
   const std::size_t count = s.live();
   // Header, four 16-byte section heads, options, id bytes, per document an id length, the
   // fingerprint and a flags byte, and padding.
-  file.reserve(kHeaderBytes + std::size_t{64} + kOptionsBytes + s.id_bytes.size() +
+  file.reserve(detail::kFileHeaderBytes + std::size_t{64} + kOptionsBytes + s.ids.id_bytes() +
                count * (4 + 8 * std::size_t{s.words} + 1) + 64);
   const auto live = [&s](std::size_t d) { return (s.flags[d] & kDead) == 0; };
   // options
-  put_section_head(file, kTagOptions, kOptionsBytes);
-  put_u32(file, static_cast<uint32_t>(o.pipeline.shingle.kind));
-  put_u32(file, o.pipeline.shingle.k);
-  put_u64(file, o.pipeline.shingle.seed);
-  put_u32(file, normalize_bits(o.pipeline.normalize));
-  put_u32(file, tokenize_bits(o.pipeline.tokenize));
+  detail::put_section_head(file, kTagOptions, kOptionsBytes);
+  detail::put_pipeline(file, o.pipeline);
   put_u32(file, o.simhash.bits);
   put_u32(file, o.max_distance);
   put_u64(file, o.simhash.seed);
@@ -428,12 +355,9 @@ std::string SimHashIndex::serialize() const {
   // ids (removed documents are not written: a saved index is compact)
   detail::put_ids_section(
       file, kTagIds, s.docs, [&](std::size_t d) { return live(d); },
-      [&](std::size_t d) { return s.id(d); });
+      [&](std::size_t d) { return s.ids.id(d); });
   // fingerprints
-  put_section_head(file, kTagFingerprints, 16 + 8 * std::size_t{s.words} * count);
-  put_u64(file, count);
-  put_u32(file, s.words);
-  put_u32(file, 0);
+  detail::put_array_head(file, kTagFingerprints, count, s.words, 8);
   for (std::size_t d = 0; d < s.docs; ++d) {
     if (!live(d)) continue;
     const Fingerprint128 f = s.hamming.fingerprint(static_cast<uint32_t>(d));
@@ -441,39 +365,20 @@ std::string SimHashIndex::serialize() const {
     if (s.words == 2) put_u64(file, f.hi);
   }
   // flags
-  put_section_head(file, kTagFlags, 8 + count);
+  detail::put_section_head(file, kTagFlags, 8 + count);
   put_u64(file, count);
   for (std::size_t d = 0; d < s.docs; ++d) {
     if (live(d)) file.push_back(static_cast<char>(s.flags[d] & kEmpty));
   }
-  pad8(file);
+  detail::pad8(file);
   lock.unlock();  // the rest works on this copy only
-
-  const std::size_t payload_size = file.size() - kHeaderBytes;
-  std::string header;
-  header.append(kMagic, sizeof kMagic);
-  put_u32(header, kSimHashIndexFormatVersion);
-  put_u32(header, kKindSimHash);
-  put_u32(header, o.simhash.bits);
-  put_u32(header, o.max_distance);
-  put_u32(header, used_blocks);
-  put_u32(header, 0);
-  put_u64(header, o.simhash.seed);
-  put_u64(header, count);
-  put_u64(header, payload_size);
-  put_u64(header, hash64(file.data() + kHeaderBytes, payload_size, 0));
-  std::memcpy(file.data(), header.data(), kHeaderBytes);
+  detail::finish_file(file, kFormat,
+                      {{o.simhash.bits, o.max_distance, used_blocks, 0}, o.simhash.seed, count});
   return file;
 }
 
 Status SimHashIndex::save(const std::string& path) const {
-  std::string bytes;
-  try {
-    bytes = serialize();
-  } catch (const std::bad_alloc&) {
-    return Status::io_error(path + ": out of memory serializing the index");
-  }
-  return detail::write_file_atomically(path, bytes);
+  return detail::save_file(path, kFormat, [this] { return serialize(); });
 }
 
 Result<SimHashIndex> SimHashIndex::load(const std::string& path) {
@@ -486,72 +391,31 @@ Result<SimHashIndex> SimHashIndex::deserialize(std::string_view file, const std:
   const auto corrupt = [&path](const std::string& what) {
     return Status::corrupt_data(path + ": " + what);
   };
-  if (file.empty()) return corrupt("empty file, not a neardup index");
-  if (std::memcmp(file.data(), kMagic, std::min(file.size(), sizeof kMagic)) != 0) {
-    return corrupt("not a neardup SimHash index (bad magic)");
-  }
-  if (file.size() < kHeaderBytes) {
-    return corrupt("truncated: " + std::to_string(file.size()) + " bytes, the header alone is 64");
-  }
-  const char* h = file.data();
-  const uint32_t version = get_u32(h + 8);
-  if (version != kSimHashIndexFormatVersion) {
-    return Status::unsupported_version(path + ": SimHash index format version " +
-                                       std::to_string(version) + ", this build reads version " +
-                                       std::to_string(kSimHashIndexFormatVersion));
-  }
-  const uint32_t kind = get_u32(h + 12);
-  const uint32_t bits = get_u32(h + 16);
-  const uint32_t max_distance = get_u32(h + 20);
-  const uint32_t used_blocks = get_u32(h + 24);
-  const uint32_t reserved = get_u32(h + 28);
-  const uint64_t seed = get_u64(h + 32);
-  const uint64_t count = get_u64(h + 40);
-  const uint64_t payload_size = get_u64(h + 48);
-  const uint64_t checksum = get_u64(h + 56);
-  if (kind != kKindSimHash) return corrupt("unknown index kind " + std::to_string(kind));
-  if (reserved != 0) return corrupt("corrupt header (reserved field is not zero)");
-  const uint64_t have = file.size() - kHeaderBytes;
-  if (payload_size > have) {
-    return corrupt("truncated: the header promises " + std::to_string(payload_size) +
-                   " payload bytes, the file has " + std::to_string(have));
-  }
-  if (payload_size < have) {
-    return corrupt(std::to_string(have - payload_size) + " unexpected bytes after the payload");
-  }
-  const std::string_view payload = file.substr(kHeaderBytes);
-  if (hash64(payload.data(), payload.size(), 0) != checksum) {
-    return corrupt("checksum mismatch (the payload is corrupt)");
-  }
+  Result<detail::CheckedFile> checked = detail::check_file(file, path, kFormat);
+  if (!checked.ok()) return checked.status();
+  const uint32_t bits = checked->header.fields32[0];
+  const uint32_t max_distance = checked->header.fields32[1];
+  const uint32_t used_blocks = checked->header.fields32[2];
+  const uint64_t seed = checked->header.field64;
+  const uint64_t count = checked->header.count;
   if (count > kMaxIndexDocuments) {
     return corrupt("inconsistent counts: " + std::to_string(count) + " documents");
   }
 
   // Sections, in order, nothing else.
-  detail::SectionReader sections(payload, path);
+  detail::SectionReader sections(checked->payload, path);
 
   // options
-  Result<std::string_view> body = sections.next(kTagOptions, "options");
+  Result<std::string_view> body = sections.next_sized(kTagOptions, "options", kOptionsBytes);
   if (!body.ok()) return body.status();
-  if (body->size() != kOptionsBytes) {
-    return corrupt("inconsistent layout: options section of " + std::to_string(body->size()) +
-                   " bytes, expected " + std::to_string(kOptionsBytes));
-  }
   const char* p = body->data();
-  const uint32_t shingle_kind = get_u32(p);
-  const uint32_t norm = get_u32(p + 16);
-  const uint32_t tok = get_u32(p + 20);
+  const std::optional<PipelineOptions> pipeline = detail::get_pipeline(p);
   const uint32_t weighting = get_u32(p + 56);
-  if (shingle_kind > 1 || norm > 127 || tok > 3 || weighting != 0 || get_u32(p + 60) != 0) {
+  if (!pipeline || weighting != 0 || get_u32(p + 60) != 0) {
     return corrupt("invalid options (unknown shingle kind, weighting or flag)");
   }
   SimHashIndexOptions o;
-  o.pipeline.shingle.kind = static_cast<ShingleKind>(shingle_kind);
-  o.pipeline.shingle.k = get_u32(p + 4);
-  o.pipeline.shingle.seed = get_u64(p + 8);
-  o.pipeline.normalize = normalize_from_bits(norm);
-  o.pipeline.tokenize.canonical_numbers = (tok & 1u) != 0;
-  o.pipeline.tokenize.split_unspaced_scripts = (tok & 2u) != 0;
+  o.pipeline = *pipeline;
   o.simhash.bits = get_u32(p + 24);
   o.max_distance = get_u32(p + 28);
   o.simhash.seed = get_u64(p + 32);
@@ -575,15 +439,9 @@ Result<SimHashIndex> SimHashIndex::deserialize(std::string_view file, const std:
   if (!ids.ok()) return ids.status();
 
   // fingerprints
-  body = sections.next(kTagFingerprints, "fingerprints");
-  if (!body.ok()) return body.status();
-  const std::string_view fps = *body;
-  if (fps.size() < 16 || get_u64(fps.data()) != count || get_u32(fps.data() + 8) != words ||
-      get_u32(fps.data() + 12) != 0 || (fps.size() - 16) % (8 * std::size_t{words}) != 0 ||
-      (fps.size() - 16) / (8 * std::size_t{words}) != count) {
-    return corrupt("inconsistent counts: the fingerprints section does not hold " +
-                   std::to_string(count) + " fingerprints of " + std::to_string(bits) + " bits");
-  }
+  Result<std::string_view> fps = sections.next_array(kTagFingerprints, "fingerprints", count, words,
+                                                     8, std::to_string(bits) + " bits");
+  if (!fps.ok()) return fps.status();
 
   // flags
   body = sections.next(kTagFlags, "flags");
@@ -601,7 +459,7 @@ Result<SimHashIndex> SimHashIndex::deserialize(std::string_view file, const std:
   if (!sections.at_end()) return corrupt("inconsistent layout: data after the last section");
 
   // Everything checked: build the index (the block tables are rebuilt from the fingerprints).
-  try {
+  return detail::guarded_rebuild(path, kFormat, [&]() -> Result<SimHashIndex> {
     Result<HammingIndex> hamming = HammingIndex::create(hp);
     if (!hamming.ok()) return corrupt("invalid parameters: " + hamming.status().message());
     SimHashIndex index(std::make_unique<State>(o, std::move(*hamming)));
@@ -610,7 +468,7 @@ Result<SimHashIndex> SimHashIndex::deserialize(std::string_view file, const std:
     std::unique_lock lock(s.mu);
     for (uint64_t d = 0; d < count; ++d) {
       const std::string_view id = ids->next();
-      const char* src = fps.data() + 16 + 8 * std::size_t{words} * d;
+      const char* src = fps->data() + 8 * std::size_t{words} * d;
       const TextFingerprint fp{Fingerprint128{get_u64(src), words == 2 ? get_u64(src + 8) : 0},
                                (static_cast<unsigned char>(fl[8 + d]) & kEmpty) != 0};
       if (Status st = s.insert_locked(id, fp); !st.ok()) {
@@ -619,9 +477,7 @@ Result<SimHashIndex> SimHashIndex::deserialize(std::string_view file, const std:
     }
     lock.unlock();
     return index;
-  } catch (const std::bad_alloc&) {
-    return Status::io_error(path + ": out of memory loading the index");
-  }
+  });
 }
 
 }  // namespace neardup

@@ -43,6 +43,32 @@ Result<std::string_view> SectionReader::next(uint32_t tag, const char* name) {
   return body;
 }
 
+Result<std::string_view> SectionReader::next_sized(uint32_t tag, const char* name,
+                                                   std::size_t bytes) {
+  Result<std::string_view> body = next(tag, name);
+  if (body.ok() && body->size() != bytes) {
+    return corrupt("inconsistent layout: " + std::string(name) + " section of " +
+                   std::to_string(body->size()) + " bytes, expected " + std::to_string(bytes));
+  }
+  return body;
+}
+
+Result<std::string_view> SectionReader::next_array(uint32_t tag, const char* name, uint64_t count,
+                                                   uint32_t width, std::size_t word_bytes,
+                                                   const std::string& row_size) {
+  Result<std::string_view> body = next(tag, name);
+  if (!body.ok()) return body.status();
+  const std::string_view a = *body;
+  const std::size_t row_bytes = word_bytes * width;
+  if (a.size() < 16 || get_u64(a.data()) != count || get_u32(a.data() + 8) != width ||
+      get_u32(a.data() + 12) != 0 || row_bytes == 0 || (a.size() - 16) % row_bytes != 0 ||
+      (a.size() - 16) / row_bytes != count) {
+    return corrupt("inconsistent counts: the " + std::string(name) + " section does not hold " +
+                   std::to_string(count) + " " + name + " of " + row_size);
+  }
+  return a.substr(16);
+}
+
 Result<IdsReader> IdsReader::read(SectionReader& sections, uint32_t tag, uint64_t count) {
   Result<std::string_view> body = sections.next(tag, "ids");
   if (!body.ok()) return body.status();

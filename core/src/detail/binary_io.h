@@ -1,7 +1,8 @@
 // The building blocks of neardup's file formats (NearDupIndex, HammingIndex, SimHashIndex, the
 // story IDF model): little-endian integers, sections of the form
 //   [u32 tag][u32 0][u64 length][length bytes][zero padding to a multiple of 8]
-// read with bounds checks, whole-file reads, and crash-safe whole-file writes.
+// read with bounds checks, whole-file reads, and crash-safe whole-file writes. (The header the
+// three index files share is in index_file.h.)
 #pragma once
 
 #include <cstddef>
@@ -43,6 +44,16 @@ inline void put_section_head(std::string& out, uint32_t tag, std::size_t length)
   put_u64(out, length);
 }
 
+// The heads of an array section, [u64 count][u32 width][u32 0][count rows of width words of
+// word_bytes bytes each]: the caller appends the rows (and pads).
+inline void put_array_head(std::string& out, uint32_t tag, uint64_t count, uint32_t width,
+                           std::size_t word_bytes) {
+  put_section_head(out, tag, 16 + word_bytes * width * count);
+  put_u64(out, count);
+  put_u32(out, width);
+  put_u32(out, 0);
+}
+
 // Bounds-checked reading of the sections of a payload (whose checksum already matched).
 // Errors are CorruptData statuses that name `path`; `path` must outlive the reader.
 class SectionReader {
@@ -51,6 +62,14 @@ class SectionReader {
 
   // The body of the next section, which must carry `tag`.
   Result<std::string_view> next(uint32_t tag, const char* name);
+  // The same, for a section whose body is exactly `bytes` long.
+  Result<std::string_view> next_sized(uint32_t tag, const char* name, std::size_t bytes);
+  // The rows of the next section, an array section (see put_array_head) that must hold `count`
+  // rows of `width` words of `word_bytes` bytes (width > 0). A mismatch is the error
+  // "the <name> section does not hold <count> <name> of <row_size>".
+  Result<std::string_view> next_array(uint32_t tag, const char* name, uint64_t count,
+                                      uint32_t width, std::size_t word_bytes,
+                                      const std::string& row_size);
   bool at_end() const noexcept { return pos_ == data_.size(); }
   Status corrupt(const std::string& what) const;
 
