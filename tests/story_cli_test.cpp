@@ -300,15 +300,59 @@ TEST(StoryCliTest, WindowSeparatesReportsByTimeWithIsoOffsetsApplied) {
   EXPECT_EQ(clusters, (std::set<std::string>{"p"}));
 }
 
+// RSS feeds date items in RFC 2822 (<pubDate>), Reuters-21578 as "26-FEB-1987 15:01:01.79".
+// With a 59-minute window: b (22:00Z once -0500 is applied), c (22:10Z from PDT), a (22:24:50Z)
+// and d (23:00Z from +02:00, a day name in full) are one story; f (two-digit year, midnight of
+// the 11th) comes 60 minutes after d and starts another; e is 1987. Ignoring any zone moves b,
+// c or d hours away from the others.
+TEST(StoryCliTest, TimeFieldReadsRfc2822AndDayMonthYearDates) {
+  const fs::path dir = temp_dir("story_cli_rfc2822");
+  write_file(dir / "in.jsonl",
+             timed_record("a", "\"Tue, 10 Mar 2014 22:24:50 GMT\"") +
+                 timed_record("b", "\"Tue, 10 Mar 2014 17:00:00 -0500\"") +
+                 timed_record("c", "\"10 mar 2014 15:10 PDT\"") +
+                 timed_record("d", "\"Wednesday, 11 March 2014 01:00:00 +02:00\"") +
+                 timed_record("e", "\"26-FEB-1987 15:01:01.79\"") +
+                 timed_record("f", "\"11-Mar-14\""));
+  RunResult r =
+      run_cli("cluster --mode story --time-field time --window 59m " + quote(dir / "in.jsonl"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto lines = lines_of(r.out);
+  ASSERT_EQ(lines.size(), 6u);
+  std::map<std::string, std::string> got;
+  for (const auto& line : lines) got[field_of(line, "id")] = field_of(line, "cluster");
+  const std::map<std::string, std::string> expected = {{"a", "b"}, {"b", "b"}, {"c", "b"},
+                                                       {"d", "b"}, {"e", "e"}, {"f", "f"}};
+  EXPECT_EQ(got, expected) << r.out;
+  EXPECT_NE(r.err.find("0 without a usable time"), std::string::npos) << r.err;
+}
+
 TEST(StoryCliTest, UnusableTimesAreCountedNotFatal) {
   const fs::path dir = temp_dir("story_cli_bad_times");
   // None of these is a time: each takes the time of the record before it (the first: 0).
   std::string s;
   int i = 0;
-  for (const char* t :
-       {"\"2021-13-01\"", "\"2021-11-32\"", "\"2021-11-29T25:00\"", "\"2021-11-29T10:61\"",
-        "\"2021-11-29T10\"", "\"2021-11-29Zoo\"", "\"2021-11-29T10:00+5\"", "\"29/11/2021\"",
-        "\"\"", "\"nan\"", "true", "null", "{\"s\":1}"}) {
+  for (const char* t : {"\"2021-13-01\"",
+                        "\"2021-11-32\"",
+                        "\"2021-11-29T25:00\"",
+                        "\"2021-11-29T10:61\"",
+                        "\"2021-11-29T10\"",
+                        "\"2021-11-29Zoo\"",
+                        "\"2021-11-29T10:00+5\"",
+                        "\"29/11/2021\"",
+                        "\"Tue, 32 Mar 2014\"",
+                        "\"10 Foo 2014\"",
+                        "\"10 Mar 2014 25:00\"",
+                        "\"10 Mar 2014 22:00 XYZ\"",
+                        "\"Tue, 10 Mar\"",
+                        "\"10 Mar 2014 22:00 GMT extra\"",
+                        "\"Funday, 10 Mar 2014\"",
+                        "\"10 Mar 123\"",
+                        "\"\"",
+                        "\"nan\"",
+                        "true",
+                        "null",
+                        "{\"s\":1}"}) {
     s += timed_record("n" + std::to_string(i++), t);
   }
   write_file(dir / "in.jsonl", s);

@@ -378,8 +378,8 @@ void add_cluster_options(po::options_description& desc, ClusterOptions& opt) {
        "near: components (connected components of verified pairs) or representative (no "
        "chaining: join a cluster only if similar to its first document)")  //
       ("time-field", po::value(&opt.time_field),
-       "story: JSONL field with the document's time (unix seconds or ISO 8601); documents are "
-       "clustered in time order")  //
+       "story: JSONL field with the document's time (unix seconds, ISO 8601 or RFC 2822 as in "
+       "RSS: 'Tue, 10 Mar 2014 22:24:50 GMT'); documents are clustered in time order")  //
       ("title-field", po::value(&opt.title_field)->default_value("title"),
        "story: JSONL field with a title, whose words count twice (ignored when absent)")  //
       ("window", po::value(&opt.window),

@@ -130,8 +130,10 @@ using StoryEmit = std::function<void(const std::string& id, const std::string& c
                                      bool founder, float similarity)>;
 int run_story(std::string_view command, const ClusterOptions& opt, const StoryConfig& config,
               const StoryEmit& emit, const std::function<void()>& flush = {});
-// A time value: unix seconds (or milliseconds, if above 1e11) or ISO 8601
-// "YYYY-MM-DD[THH:MM[:SS[.f]]][Z|+HH:MM]"; nullopt when it is neither.
+// A time value: unix seconds (or milliseconds, if above 1e11), ISO 8601
+// "YYYY-MM-DD[THH:MM[:SS[.f]]][Z|+HH:MM]", or a day-month-year date with an English month name:
+// RFC 2822 "[Tue, ]10 Mar 2014[ 22:24[:50]][ GMT|-0500]" (RSS) or "26-FEB-1987 15:01:01.79";
+// nullopt when it is none of these.
 std::optional<double> parse_time_value(std::string_view s);
 // A duration "3d", "12h", "90m", "3600s" or plain seconds.
 Result<double> parse_duration(std::string_view s);
