@@ -210,6 +210,40 @@ TEST(StoryFeaturesTest, HugeDocumentCountsEveryWord) {
   EXPECT_TRUE(same_features(small, features_of(f, "reactor turbine Beijing")));
 }
 
+// A text of more than 1 MiB is featurized in pieces (so its normalized copies and token lists
+// stay small), cut at a sentence end: the entity pair ("Lei Jun"), the amount spelled in two
+// words ("300 thousand") and every word keep their counts over 30,000 sentences (2.6 MB). Cutting
+// at a fixed offset instead would split words, names and amounts and change the counts.
+TEST(StoryFeaturesTest, HugeTextIsFeaturizedInPiecesWithTheSameCounts) {
+  const std::string sentence =
+      "Xiaomi said on Monday that its plant near Beijing will build 300 thousand cars a year "
+      "for Lei Jun and his partners. ";
+  std::string text;
+  const int kRepeats = 30000;
+  for (int i = 0; i < kRepeats; ++i) text += sentence;
+  ASSERT_GT(text.size(), std::size_t{2} << 20);
+  StoryFeaturizer f = make_featurizer();
+  const auto one = features_of(f, sentence);
+  const auto all = features_of(f, text);
+  ASSERT_EQ(term_ids(all), term_ids(one));
+  EXPECT_TRUE(same_features(one, features_of(f,
+                                             "Xiaomi said on Monday that its plant near "
+                                             "Beijing will build 300,000 cars a year for "
+                                             "Lei Jun and his partners.")));
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    EXPECT_EQ(all[i].count, one[i].count * kRepeats) << i;
+  }
+  // Text without any space or sentence end is cut between characters, never inside one: a
+  // 3 MB run of two-byte letters gives a few long words, no invalid UTF-8, no crash.
+  std::string run;
+  while (run.size() < 3000000) run += "\xc3\xa9";  // é
+  const auto pieces = features_of(f, run);
+  EXPECT_GE(pieces.size(), 1u);
+  EXPECT_LE(pieces.size(), 3u);
+  // The featurizer is reusable afterwards.
+  EXPECT_TRUE(same_features(one, features_of(f, sentence)));
+}
+
 TEST(StoryFeaturesTest, CurrencyWordsAndSymbolsAreNotFeatures) {
   StoryFeaturizer f = make_featurizer();
   const auto symbol = features_of(f, "Xiaomi will invest $10 billion");

@@ -29,6 +29,13 @@ constexpr std::size_t kLanguageProbeTokens = 400;
 // Entries of the per-document term list before it is folded (16 MB): bounds the memory a huge
 // document takes beyond its text and tokens.
 constexpr std::size_t kCompactAt = std::size_t{1} << 20;
+// A text longer than this is featurized piece by piece, cut at a line or sentence end (else at
+// a space), so that its normalized copies and token lists stay this small: a whole book on one
+// line costs about its own size, not ten times it. The language is picked from the first piece.
+constexpr std::size_t kPieceBytes = std::size_t{1} << 20;
+// How far back from kPieceBytes a cut looks for a line or sentence end, then for a space.
+constexpr std::size_t kCutSearch = std::size_t{1} << 16;
+constexpr int kUndecided = -100;  // no language picked yet (real ones are >= -2)
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
@@ -81,6 +88,23 @@ bool starts_upper(std::string_view token) {
   const auto n = utf8proc_iterate(reinterpret_cast<const utf8proc_uint8_t*>(token.data()),
                                   static_cast<utf8proc_ssize_t>(token.size()), &cp);
   return n > 0 && utf8proc_category(cp) == UTF8PROC_CATEGORY_LU;
+}
+
+bool is_space(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
+
+// Where to end the next piece of a text longer than kPieceBytes: after a newline or a ". ",
+// else at a space, else at the start of a UTF-8 character.
+std::size_t piece_end(std::string_view text) {
+  const std::size_t lo = kPieceBytes - kCutSearch;
+  for (std::size_t c = kPieceBytes; c > lo; --c) {
+    if (text[c - 1] == '\n' || (is_space(text[c]) && text[c - 1] == '.')) return c;
+  }
+  for (std::size_t c = kPieceBytes; c > lo; --c) {
+    if (is_space(text[c])) return c;
+  }
+  std::size_t c = kPieceBytes;
+  while (c > 1 && (static_cast<unsigned char>(text[c]) & 0xC0) == 0x80) --c;
+  return c;
 }
 
 bool has_letter(std::string_view token) {
@@ -208,8 +232,21 @@ struct StoryFeaturizer::Impl {
     raw.resize(out);
   }
 
-  // Appends the features of one text with each occurrence counting `weight`.
-  void extract_part(std::string_view text, float weight) {
+  // Appends the features of one text with each occurrence counting `weight`, in pieces of at
+  // most kPieceBytes.
+  void extract_text(std::string_view text, float weight) {
+    int language = kUndecided;
+    while (text.size() > kPieceBytes) {
+      const std::size_t end = piece_end(text);
+      language = extract_part(text.substr(0, end), weight, language);
+      text.remove_prefix(end);
+    }
+    extract_part(text, weight, language);
+  }
+
+  // Appends the features of one piece of text in `language` (kUndecided: picked from the
+  // piece); returns the language used.
+  int extract_part(std::string_view text, float weight, int language) {
     folded_normalizer.normalize(text, folded);
     tokenizer.tokenize(folded, folded_tokens);
     bool aligned = false;
@@ -229,7 +266,7 @@ struct StoryFeaturizer::Impl {
         aligned = words > 0 && capitals * 2 <= words;
       }
     }
-    const int language = pick_language();
+    if (language == kUndecided) language = pick_language();
     const uint64_t seed = options.seed;
     std::string_view prev_name;  // stem of the previous token when it was a capitalised word
     std::string prev_name_buf;
@@ -299,6 +336,7 @@ struct StoryFeaturizer::Impl {
         prev_name = {};
       }
     }
+    return language;
   }
 };
 
@@ -329,8 +367,8 @@ void StoryFeaturizer::extract(std::string_view text, std::string_view title,
                               std::vector<StoryTerm>& out) {
   Impl& m = *impl_;
   m.raw.clear();
-  if (!title.empty()) m.extract_part(title, m.options.title_boost);
-  m.extract_part(text, 1.0f);
+  if (!title.empty()) m.extract_text(title, m.options.title_boost);
+  m.extract_text(text, 1.0f);
   m.compact();
   out.assign(m.raw.begin(), m.raw.end());
 }
