@@ -258,6 +258,9 @@ Status StoryOptions::validate() const {
   if (!(fragment_ratio >= 0.0 && fragment_ratio < 1.0)) {
     return Status::invalid_argument("fragment ratio must be in [0, 1)");
   }
+  if (min_shared_terms > 64) {
+    return Status::invalid_argument("min shared terms must be in [0, 64] (0 = auto)");
+  }
   if (!(centroid_exponent > 0.0 && centroid_exponent <= 1.0)) {
     return Status::invalid_argument("centroid exponent must be in (0, 1]");
   }
@@ -297,10 +300,13 @@ void remove_posting(std::unordered_map<uint64_t, std::vector<uint32_t>>& posting
   if (list.empty()) postings.erase(it);
 }
 
+// The dot product of two sorted sparse vectors; `shared` (when given) gets the number of terms
+// they have in common.
 double dot_sorted(const std::vector<uint64_t>& at, const std::vector<float>& aw,
-                  const std::vector<uint64_t>& bt, const std::vector<float>& bw) {
+                  const std::vector<uint64_t>& bt, const std::vector<float>& bw,
+                  std::size_t* shared = nullptr) {
   double s = 0;
-  std::size_t i = 0, j = 0;
+  std::size_t i = 0, j = 0, n = 0;
   while (i < at.size() && j < bt.size()) {
     if (at[i] < bt[j]) {
       ++i;
@@ -310,9 +316,23 @@ double dot_sorted(const std::vector<uint64_t>& at, const std::vector<float>& aw,
       s += static_cast<double>(aw[i]) * bw[j];
       ++i;
       ++j;
+      ++n;
     }
   }
+  if (shared != nullptr) *shared = n;
   return s;
+}
+
+// A document's cosine with a damped centroid (terms, damped weights, norm of the damped
+// weights), or 0 when the document has at least `min_shared` terms and the centroid holds fewer
+// of them: one word in common (a name, a place) makes a topic, not a story.
+double damped_score(const StoryVector& d, const std::vector<uint64_t>& terms,
+                    const std::vector<float>& damped, double norm, uint32_t min_shared) {
+  if (norm <= 0) return 0;
+  std::size_t shared = 0;
+  const double dot = dot_sorted(d.terms, d.weights, terms, damped, &shared);
+  if (shared < min_shared && d.terms.size() >= min_shared) return 0;
+  return dot / norm;
 }
 
 // A centroid term's weight as documents see it: the members' summed weight ^ exponent.
@@ -406,8 +426,7 @@ struct StoryClusterer::Impl {
   }
 
   double score(const StoryVector& d, const Centroid& c) const {
-    if (c.norm <= 0) return 0;
-    return dot_sorted(d.terms, d.weights, c.terms, c.damped) / c.norm;
+    return damped_score(d, c.terms, c.damped, c.norm, options.min_shared_terms);
   }
 
   // Puts the centroid's heaviest index_terms terms (ties by term id) in the postings, taking
@@ -605,6 +624,9 @@ Result<StoryClusterer> StoryClusterer::create(const StoryOptions& options) {
   NEARDUP_RETURN_IF_ERROR(options.validate());
   auto impl = std::make_unique<Impl>();
   impl->options = options;
+  // Auto: one shared term online; cluster_stories asks for two when merging and refinement
+  // follow the pass.
+  if (impl->options.min_shared_terms == 0) impl->options.min_shared_terms = 1;
   return StoryClusterer(std::move(impl));
 }
 
@@ -991,10 +1013,8 @@ void refine_assignments(const std::vector<StoryVector>& vectors, const std::vect
       uint32_t best_c = label[i];
       for (const uint32_t c :
            candidates.strongest(options.max_candidates, [](uint32_t c) { return c; })) {
-        const double sim = sums[c].damped_norm > 0
-                               ? dot_sorted(d.terms, d.weights, sums[c].terms, sums[c].damped) /
-                                     sums[c].damped_norm
-                               : 0.0;
+        const double sim = damped_score(d, sums[c].terms, sums[c].damped, sums[c].damped_norm,
+                                        options.min_shared_terms);
         if (sim > best || (sim == best && c < best_c)) {
           best = sim;
           best_c = c;
@@ -1050,7 +1070,13 @@ Result<std::vector<StoryAssignment>> cluster_stories(
       std::stable_sort(order.begin(), order.end(),
                        [&](uint32_t a, uint32_t b) { return times[a] < times[b]; });
     }
-    Result<StoryClusterer> clusterer = StoryClusterer::create(options);
+    // With merging or refinement after the pass, a join needs two shared terms (auto): a wrong
+    // join in the pass is permanent, a split is repaired by merging.
+    StoryOptions resolved = options;
+    if (resolved.min_shared_terms == 0) {
+      resolved.min_shared_terms = options.refine || options.merge_factor > 0 ? 2 : 1;
+    }
+    Result<StoryClusterer> clusterer = StoryClusterer::create(resolved);
     if (!clusterer.ok()) return clusterer.status();
     std::vector<StoryAssignment> out(n);
     const bool keep = options.refine || options.merge_factor > 0;
@@ -1063,8 +1089,7 @@ Result<std::vector<StoryAssignment>> cluster_stories(
       a.cluster = order[a.cluster];  // position in time order -> input index
       out[i] = a;
     }
-    if (options.refine || options.merge_factor > 0)
-      refine_assignments(vectors, order, times, *clusterer, options, out);
+    if (keep) refine_assignments(vectors, order, times, *clusterer, resolved, out);
     return out;
   } catch (const std::bad_alloc&) {
     return Status::internal("cluster_stories: out of memory");
