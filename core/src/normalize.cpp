@@ -7,6 +7,11 @@
 #include <cstring>
 #include <string_view>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+#include "detail/text_reference.h"
 #include "detail/unicode_tables.h"
 #include "detail/utf8.h"
 
@@ -249,13 +254,15 @@ constexpr std::ptrdiff_t kSegmentSoftLimit = 4096;  // bytes; beyond it, cut at 
 // The output writer: a raw pointer into `out` (sized ahead), the ASCII table and the pending
 // space of whitespace folding. A pending space is written only before the next visible
 // character, which removes leading and trailing white space and collapses runs for free.
+//
+// With `fast` off, ASCII goes through the byte loop alone (the reference for the word paths).
 class NormalizerWriter {
  public:
-  NormalizerWriter(std::string& out, const NormalizeOptions& o)
+  NormalizerWriter(std::string& out, const NormalizeOptions& o, bool fast)
       : out_(out),
         table_(ascii_table(o).data()),
         opts_(o),
-        swar_(!o.strip_punctuation),
+        swar_(fast && !o.strip_punctuation),
         fold_(o.fold_whitespace),
         case_fold_(o.case_fold) {}
 
@@ -275,6 +282,18 @@ class NormalizerWriter {
   // The hot loop: ASCII bytes [p, end). Requires reserve(end - p).
   void ascii_run(const unsigned char* p, const unsigned char* end) {
     if (swar_) {
+#if defined(__SSE2__)
+      while (end - p >= 16) {
+        if (!ascii_chunk(p)) {
+          for (const unsigned char* h = p; h < p + 16; h += 8) {
+            uint64_t w;
+            std::memcpy(&w, h, 8);
+            if (!ascii_word(w)) ascii_bytes(h, h + 8);
+          }
+        }
+        p += 16;
+      }
+#endif
       while (end - p >= 8) {
         uint64_t w;
         std::memcpy(&w, p, 8);
@@ -318,6 +337,42 @@ class NormalizerWriter {
     pending_ = last_space;
     return true;
   }
+
+#if defined(__SSE2__)
+  // Sixteen ASCII bytes at once (SSE2, part of x86-64): the case of ascii_word() with line breaks
+  // and tabs allowed too, each white space byte written as ' '. The common case: no two white
+  // space bytes in a row, and none at the start after an earlier white space or at the start of
+  // the output. Control characters other than white space are visible bytes here, as in the
+  // table. Returns false (having written nothing) when the chunk needs the slower paths.
+  bool ascii_chunk(const unsigned char* p) {
+    __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    unsigned last_space = 0;
+    if (fold_) {
+      const __m128i space = _mm_set1_epi8(' ');
+      // 0x09..0x0D: moved to -128..-124 and compared signed.
+      const __m128i controls = _mm_cmplt_epi8(_mm_add_epi8(x, _mm_set1_epi8(0x80 - 0x09)),
+                                              _mm_set1_epi8(static_cast<char>(-128 + 5)));
+      const __m128i white = _mm_or_si128(_mm_cmpeq_epi8(x, space), controls);
+      const auto m = static_cast<unsigned>(_mm_movemask_epi8(white));
+      if ((m & (m << 1)) != 0) return false;
+      if ((m & 1u) & (pending_ | static_cast<unsigned>(o_ == base()))) return false;
+      x = _mm_or_si128(_mm_andnot_si128(white, x), _mm_and_si128(white, space));
+      last_space = m >> 15;
+    }
+    if (case_fold_) {
+      const __m128i upper = _mm_cmplt_epi8(_mm_add_epi8(x, _mm_set1_epi8(0x80 - 'A')),
+                                           _mm_set1_epi8(static_cast<char>(-128 + 26)));
+      x = _mm_or_si128(x, _mm_and_si128(upper, _mm_set1_epi8(0x20)));
+    }
+    char* o = o_;
+    *o = ' ';
+    o += pending_;
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(o), x);
+    o_ = o + 16 - last_space;
+    pending_ = last_space;
+    return true;
+  }
+#endif
 
   void ascii_bytes(const unsigned char* p, const unsigned char* end) {
     char* o = o_;
@@ -381,32 +436,32 @@ class NormalizerWriter {
   std::string& out_;
   const uint16_t* table_;
   const NormalizeOptions& opts_;
-  const bool swar_;  // the eight-byte path handles every option mix without strip_punctuation
+  const bool swar_;  // the word paths handle every option mix without strip_punctuation
   const bool fold_;
   const bool case_fold_;
   char* o_ = nullptr;
   unsigned pending_ = 0;
 };
 
-}  // namespace
-
-Normalizer::Normalizer(NormalizeOptions options) : options_(options) {}
-
-void Normalizer::normalize(std::string_view in, std::string& out, NormalizeStats* stats) {
+// The whole of Normalizer::normalize(), with its scratch buffers passed in; `fast` picks the
+// word-at-a-time ASCII paths (off: the byte loop alone, the reference).
+void normalize_impl(const NormalizeOptions& options, std::vector<int32_t>& codepoints,
+                    std::string& segment, std::string_view in, std::string& out,
+                    NormalizeStats* stats, bool fast) {
   uint64_t invalid = 0;
-  if (options_.decode_html_entities && in.find('&') != std::string_view::npos) {
-    invalid = decode_entities_and_repair(in, segment_);
-    in = segment_;  // now valid UTF-8: the loop below finds nothing more to repair
+  if (options.decode_html_entities && in.find('&') != std::string_view::npos) {
+    invalid = decode_entities_and_repair(in, segment);
+    in = segment;  // now valid UTF-8: the loop below finds nothing more to repair
   }
 
-  const bool use_utf8proc = options_.nfkc || options_.case_fold || options_.remove_invisible;
+  const bool use_utf8proc = options.nfkc || options.case_fold || options.remove_invisible;
   int flags = UTF8PROC_STABLE;
-  if (options_.nfkc) flags |= UTF8PROC_COMPAT | UTF8PROC_COMPOSE;
-  if (options_.case_fold) flags |= UTF8PROC_CASEFOLD;
-  if (options_.remove_invisible) flags |= UTF8PROC_IGNORE;
+  if (options.nfkc) flags |= UTF8PROC_COMPAT | UTF8PROC_COMPOSE;
+  if (options.case_fold) flags |= UTF8PROC_CASEFOLD;
+  if (options.remove_invisible) flags |= UTF8PROC_IGNORE;
   const auto uflags = static_cast<utf8proc_option_t>(flags);
 
-  NormalizerWriter w(out, options_);
+  NormalizerWriter w(out, options, fast);
   w.begin(in.size());
   const auto* p = reinterpret_cast<const unsigned char*>(in.data());
   const auto* const end = p + in.size();
@@ -442,39 +497,39 @@ void Normalizer::normalize(std::string_view in, std::string& out, NormalizeStats
     const unsigned char* src = seg;
     std::size_t src_len = static_cast<std::size_t>(r - seg);
     if (seg_invalid != 0) {
-      // Only reachable without HTML decoding (that path repairs up front), so segment_ is free.
-      segment_.clear();
+      // Only reachable without HTML decoding (that path repairs up front), so segment is free.
+      segment.clear();
       char buf[4];
       for (const unsigned char* s = seg; s < r;) {
         const Decoded d = decode_utf8(s, r);
         if (d.valid) {
-          segment_.append(reinterpret_cast<const char*>(s), d.len);
+          segment.append(reinterpret_cast<const char*>(s), d.len);
         } else {
-          segment_.append(buf, encode_utf8(detail::kReplacementChar, buf));
+          segment.append(buf, encode_utf8(detail::kReplacementChar, buf));
         }
         s += d.len;
       }
-      src = reinterpret_cast<const unsigned char*>(segment_.data());
-      src_len = segment_.size();
+      src = reinterpret_cast<const unsigned char*>(segment.data());
+      src_len = segment.size();
     }
 
     if (use_utf8proc) {
-      if (codepoints_.size() < src_len + 16) codepoints_.resize(src_len + 16);
+      if (codepoints.size() < src_len + 16) codepoints.resize(src_len + 16);
       auto n = utf8proc_decompose_custom(
-          src, static_cast<utf8proc_ssize_t>(src_len), codepoints_.data(),
-          static_cast<utf8proc_ssize_t>(codepoints_.size()), uflags, nullptr, nullptr);
-      if (n > static_cast<utf8proc_ssize_t>(codepoints_.size())) {
-        codepoints_.resize(static_cast<std::size_t>(n));
+          src, static_cast<utf8proc_ssize_t>(src_len), codepoints.data(),
+          static_cast<utf8proc_ssize_t>(codepoints.size()), uflags, nullptr, nullptr);
+      if (n > static_cast<utf8proc_ssize_t>(codepoints.size())) {
+        codepoints.resize(static_cast<std::size_t>(n));
         n = utf8proc_decompose_custom(src, static_cast<utf8proc_ssize_t>(src_len),
-                                      codepoints_.data(), n, uflags, nullptr, nullptr);
+                                      codepoints.data(), n, uflags, nullptr, nullptr);
       }
-      if (n >= 0 && options_.nfkc) n = utf8proc_normalize_utf32(codepoints_.data(), n, uflags);
+      if (n >= 0 && options.nfkc) n = utf8proc_normalize_utf32(codepoints.data(), n, uflags);
       if (n >= 0) {
         // unify_punctuation writes at most 3 bytes per code point, UTF-8 at most 4, plus the
         // pending space.
         w.reserve(static_cast<std::size_t>(n) * 4 + 4);
         for (utf8proc_ssize_t i = 0; i < n; ++i) {
-          w.code_point(static_cast<char32_t>(codepoints_[static_cast<std::size_t>(i)]));
+          w.code_point(static_cast<char32_t>(codepoints[static_cast<std::size_t>(i)]));
         }
         p = r;
         continue;
@@ -497,6 +552,25 @@ void Normalizer::normalize(std::string_view in, std::string& out, NormalizeStats
     stats->documents_repaired += invalid != 0 ? 1 : 0;
   }
 }
+
+}  // namespace
+
+Normalizer::Normalizer(NormalizeOptions options) : options_(options) {}
+
+void Normalizer::normalize(std::string_view in, std::string& out, NormalizeStats* stats) {
+  normalize_impl(options_, codepoints_, segment_, in, out, stats, /*fast=*/true);
+}
+
+namespace detail {
+
+void normalize_reference(const NormalizeOptions& options, std::string_view in, std::string& out,
+                         NormalizeStats* stats) {
+  std::vector<int32_t> codepoints;
+  std::string segment;
+  normalize_impl(options, codepoints, segment, in, out, stats, /*fast=*/false);
+}
+
+}  // namespace detail
 
 bool is_valid_utf8(std::string_view s) noexcept {
   const auto* p = reinterpret_cast<const unsigned char*>(s.data());

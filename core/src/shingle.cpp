@@ -83,16 +83,15 @@ Result<ShingleOptions> parse_shingle_spec(std::string_view spec) {
 
 namespace {
 
-// Appends h_i = hash64(token i) to out, stored little-endian (push_back rather than resize:
-// no zero-fill pass). `flatten` inlines XXH3's length dispatch into the loop.
-[[gnu::flatten]] void token_hashes(const TokenBuffer& tokens, uint64_t seed,
-                                   std::vector<uint64_t>& out) {
-  const char* bytes = tokens.bytes().data();
+// Writes h_i = hash64(token i) to h[i], stored little-endian. `flatten` inlines XXH3's length
+// dispatch into the loop.
+[[gnu::flatten]] void token_hashes(const TokenBuffer& tokens, uint64_t seed, uint64_t* h) {
+  const char* const bytes = tokens.bytes().data();
   const std::size_t n = tokens.size();
-  std::size_t begin = 0;
+  uint32_t begin = 0;
   for (std::size_t i = 0; i < n; ++i) {
-    const std::size_t end = tokens.end_offset(i);
-    out.push_back(to_le(h64(bytes + begin, end - begin, seed)));
+    const uint32_t end = tokens.end_offset(i);
+    h[i] = to_le(h64(bytes + begin, end - begin, seed));
     begin = end;
   }
 }
@@ -108,21 +107,14 @@ template <uint32_t K>
   for (std::size_t i = 0; i < m; ++i) h[i] = h64(h + i, std::size_t{k} * sizeof(uint64_t), seed);
 }
 
-}  // namespace
-
-void word_shingle_hashes(const TokenBuffer& tokens, uint32_t k, uint64_t seed,
-                         std::vector<uint64_t>& out) {
+// Writes the word k-shingle hashes of `tokens` (n > 0 of them) to h[0, n) and returns their
+// count. k is clamped already.
+std::size_t word_shingles_into(const TokenBuffer& tokens, uint32_t k, uint64_t seed, uint64_t* h) {
   const std::size_t n = tokens.size();
-  if (n == 0) return;
-  k = clamp_k(k);
-  const std::size_t base = out.size();
-  out.reserve(base + n);
-  token_hashes(tokens, seed, out);
-  uint64_t* h = out.data() + base;
+  token_hashes(tokens, seed, h);
   if (n < k) {  // one shingle over all the tokens
     h[0] = h64(h, n * sizeof(uint64_t), seed);
-    out.resize(base + 1);
-    return;
+    return 1;
   }
   const std::size_t m = n - k + 1;
   switch (k) {
@@ -154,7 +146,18 @@ void word_shingle_hashes(const TokenBuffer& tokens, uint32_t k, uint64_t seed,
       shingles_any(h, m, k, seed);
       break;
   }
-  out.resize(base + m);
+  return m;
+}
+
+}  // namespace
+
+void word_shingle_hashes(const TokenBuffer& tokens, uint32_t k, uint64_t seed,
+                         std::vector<uint64_t>& out) {
+  const std::size_t n = tokens.size();
+  if (n == 0) return;
+  const std::size_t base = out.size();
+  out.resize(base + n);
+  out.resize(base + word_shingles_into(tokens, clamp_k(k), seed, out.data() + base));
 }
 
 void char_shingle_hashes(std::string_view normalized, uint32_t k, uint64_t seed,
@@ -192,15 +195,21 @@ ShingleHasher::ShingleHasher(PipelineOptions options)
 
 std::span<const uint64_t> ShingleHasher::hash(std::string_view text) {
   normalizer_.normalize(text, normalized_, &stats_);
-  hashes_.clear();
   if (options_.shingle.kind == ShingleKind::kChar) {
+    hashes_.clear();
     tokens_.clear();
     char_shingle_hashes(normalized_, options_.shingle.k, options_.shingle.seed, hashes_);
-  } else {
-    tokenizer_.tokenize(normalized_, tokens_);
-    word_shingle_hashes(tokens_, options_.shingle.k, options_.shingle.seed, hashes_);
+    return hashes_;
   }
-  return hashes_;
+  tokenizer_.tokenize(normalized_, tokens_);
+  const std::size_t n = tokens_.size();
+  if (n == 0) return std::span<const uint64_t>(hashes_.data(), 0);
+  // hashes_ keeps its largest size, so that a warm hasher does not zero-fill it again; the span
+  // covers this document's shingles.
+  if (hashes_.size() < n) hashes_.resize(n);
+  const std::size_t m =
+      word_shingles_into(tokens_, options_.shingle.k, options_.shingle.seed, hashes_.data());
+  return std::span<const uint64_t>(hashes_.data(), m);
 }
 
 }  // namespace neardup
