@@ -335,6 +335,20 @@ double damped_score(const StoryVector& d, const std::vector<uint64_t>& terms,
   return dot / norm;
 }
 
+// Top-k terms of a weighted sorted vector, as indices (heaviest first, ties by term).
+void top_terms(const std::vector<uint64_t>& terms, const std::vector<float>& weights, std::size_t k,
+               std::vector<uint32_t>& idx) {
+  idx.resize(terms.size());
+  std::iota(idx.begin(), idx.end(), 0u);
+  k = std::min(k, idx.size());
+  std::partial_sort(idx.begin(), idx.begin() + static_cast<std::ptrdiff_t>(k), idx.end(),
+                    [&](uint32_t a, uint32_t b) {
+                      return weights[a] != weights[b] ? weights[a] > weights[b]
+                                                      : terms[a] < terms[b];
+                    });
+  idx.resize(k);
+}
+
 // A centroid term's weight as documents see it: the members' summed weight ^ exponent.
 inline float damp(float sum, double exponent) {
   if (exponent == 1.0) return sum;
@@ -411,6 +425,7 @@ struct StoryClusterer::Impl {
   std::unordered_map<uint64_t, std::vector<uint32_t>> postings;
   CandidateSet candidates;  // per slot: the weight of the document's top terms it holds
   std::vector<std::size_t> order;
+  std::vector<uint32_t> top;  // the document's candidate terms
   std::vector<uint64_t> merged_terms, top_index;
   std::vector<float> merged_weights, merged_damped;
   std::vector<std::pair<float, std::size_t>> heavy;
@@ -563,19 +578,12 @@ struct StoryClusterer::Impl {
       close_expired();
     }
     // Candidate clusters from the document's heaviest terms.
-    order.resize(d.terms.size());
-    std::iota(order.begin(), order.end(), std::size_t{0});
-    const std::size_t k = std::min<std::size_t>(options.candidate_terms, order.size());
-    std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(k), order.end(),
-                      [&](std::size_t a, std::size_t b) {
-                        return d.weights[a] != d.weights[b] ? d.weights[a] > d.weights[b]
-                                                            : d.terms[a] < d.terms[b];
-                      });
+    top_terms(d.terms, d.weights, options.candidate_terms, top);
     candidates.begin(clusters.size());
-    for (std::size_t r = 0; r < k; ++r) {
-      const auto it = postings.find(d.terms[order[r]]);
+    for (const uint32_t r : top) {
+      const auto it = postings.find(d.terms[r]);
       if (it == postings.end()) continue;
-      const float w = d.weights[order[r]];
+      const float w = d.weights[r];
       for (uint32_t c : it->second) {
         if (clusters[c].open) candidates.meet(c, w);
       }
@@ -745,12 +753,17 @@ std::size_t renumber(const std::vector<uint32_t>& order, std::vector<uint32_t>& 
 struct Spans {
   std::vector<double> lo, hi;
   bool active = false;
-  void compute(std::span<const double> times, const std::vector<uint32_t>& label,
-               std::size_t clusters, double window) {
+  // Makes room for `clusters` empty spans; active only with a window and times.
+  void reset(std::span<const double> times, std::size_t clusters, double window) {
     active = window > 0 && !times.empty();
     if (!active) return;
     lo.assign(clusters, std::numeric_limits<double>::infinity());
     hi.assign(clusters, -std::numeric_limits<double>::infinity());
+  }
+  void compute(std::span<const double> times, const std::vector<uint32_t>& label,
+               std::size_t clusters, double window) {
+    reset(times, clusters, window);
+    if (!active) return;
     for (std::size_t i = 0; i < label.size(); ++i) {
       lo[label[i]] = std::min(lo[label[i]], times[i]);
       hi[label[i]] = std::max(hi[label[i]], times[i]);
@@ -796,20 +809,6 @@ double leave_one_out_cosine(const StoryVector& d, const ClusterSum& sum, double 
   return n2 > 1e-12 ? dot / std::sqrt(n2) : 0.0;
 }
 
-// Top-k terms of a weighted sorted vector, as indices (heaviest first, ties by term).
-void top_terms(const std::vector<uint64_t>& terms, const std::vector<float>& weights, std::size_t k,
-               std::vector<uint32_t>& idx) {
-  idx.resize(terms.size());
-  std::iota(idx.begin(), idx.end(), 0u);
-  k = std::min(k, idx.size());
-  std::partial_sort(idx.begin(), idx.begin() + static_cast<std::ptrdiff_t>(k), idx.end(),
-                    [&](uint32_t a, uint32_t b) {
-                      return weights[a] != weights[b] ? weights[a] > weights[b]
-                                                      : terms[a] < terms[b];
-                    });
-  idx.resize(k);
-}
-
 // Merges clusters whose centroids are similar (centroid linkage, so merging does not chain
 // through single documents). In each round every cluster finds its most similar other cluster;
 // the pairs that clear the bar merge, strongest first:
@@ -842,8 +841,8 @@ void merge_clusters(const std::vector<StoryVector>& vectors, std::span<const dou
   std::vector<std::pair<uint64_t, float>> scratch;
   std::vector<uint32_t> idx;
   CandidateSet candidates;
-  Spans spans;
-  spans.compute(times, label, clusters, options.window_seconds);
+  Spans spans;  // filled per cluster when it is summed
+  spans.reset(times, clusters, options.window_seconds);
   const auto plain_cosine = [&](std::size_t a, std::size_t b) {
     const double n = sums[a].norm * sums[b].norm;
     return n > 0 ? dot_sorted(sums[a].terms, sums[a].weights, sums[b].terms, sums[b].weights) / n
