@@ -675,36 +675,62 @@ struct ClusterSum {
   double damped_norm = 0;  // of damped
 };
 
+// Scratch space of sum_members: the distinct terms with their summed weights, and an
+// open-addressing table from a term to its entry, stamped per use so that it is never cleared.
+struct SumScratch {
+  std::vector<std::pair<uint64_t, float>> all;
+  std::vector<double> sum;
+  std::vector<uint64_t> keys;
+  std::vector<uint32_t> entry, stamp;
+  uint32_t epoch = 0;
+};
+
 // Sums the members' vectors and keeps the heaviest `cap` terms (ties by term id), as the online
-// centroids do. `all` is scratch space.
+// centroids do. Each term's weights are added in member order (deterministic).
 void sum_members(const std::vector<StoryVector>& vectors, std::span<const uint32_t> members,
-                 std::size_t cap, double exponent, std::vector<std::pair<uint64_t, float>>& all,
-                 ClusterSum& s) {
-  all.clear();
+                 std::size_t cap, double exponent, SumScratch& x, ClusterSum& s) {
+  std::size_t pairs = 0;
+  for (uint32_t i : members) pairs += vectors[i].terms.size();
+  std::size_t slots = 16;
+  while (slots < 2 * pairs) slots *= 2;
+  if (x.keys.size() < slots) {
+    x.keys.assign(slots, 0);
+    x.entry.assign(slots, 0);
+    x.stamp.assign(slots, 0);
+    x.epoch = 0;
+  }
+  if (++x.epoch == 0) {
+    std::fill(x.stamp.begin(), x.stamp.end(), 0);
+    x.epoch = 1;
+  }
+  const std::size_t mask = slots - 1;  // a prefix of the table is enough for this cluster
+  x.sum.clear();
+  x.all.clear();
   for (uint32_t i : members) {
-    for (std::size_t k = 0; k < vectors[i].terms.size(); ++k) {
-      all.emplace_back(vectors[i].terms[k], vectors[i].weights[k]);
+    const StoryVector& v = vectors[i];
+    for (std::size_t k = 0; k < v.terms.size(); ++k) {
+      std::size_t h = slot_of(v.terms[k], mask);
+      while (x.stamp[h] == x.epoch && x.keys[h] != v.terms[k]) h = (h + 1) & mask;
+      if (x.stamp[h] != x.epoch) {
+        x.stamp[h] = x.epoch;
+        x.keys[h] = v.terms[k];
+        x.entry[h] = static_cast<uint32_t>(x.all.size());
+        x.all.emplace_back(v.terms[k], 0.0f);
+        x.sum.push_back(0.0);
+      }
+      x.sum[x.entry[h]] += v.weights[k];
     }
   }
-  std::sort(all.begin(), all.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-  std::size_t out = 0;
-  for (std::size_t k = 0; k < all.size();) {
-    std::size_t e = k;
-    double w = 0;
-    while (e < all.size() && all[e].first == all[k].first) w += all[e++].second;
-    all[out++] = {all[k].first, static_cast<float>(w)};
-    k = e;
-  }
-  all.resize(out);
+  std::vector<std::pair<uint64_t, float>>& all = x.all;
+  for (std::size_t k = 0; k < all.size(); ++k) all[k].second = static_cast<float>(x.sum[k]);
   if (all.size() > cap) {
     const auto keep = static_cast<std::ptrdiff_t>(cap);
     std::nth_element(all.begin(), all.begin() + keep, all.end(), [](const auto& a, const auto& b) {
       return a.second != b.second ? a.second > b.second : a.first < b.first;
     });
     all.resize(cap);
-    std::sort(all.begin(), all.end(),
-              [](const auto& a, const auto& b) { return a.first < b.first; });
   }
+  std::sort(all.begin(), all.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   s.terms.clear();
   s.weights.clear();
   s.damped.clear();
@@ -733,9 +759,9 @@ std::vector<ClusterSum> centroid_sums(const std::vector<StoryVector>& vectors,
                                       std::size_t cap, double exponent) {
   const std::vector<std::vector<uint32_t>> members = members_of(label, clusters);
   std::vector<ClusterSum> sums(clusters);
-  std::vector<std::pair<uint64_t, float>> all;
+  SumScratch scratch;
   for (std::size_t c = 0; c < clusters; ++c)
-    sum_members(vectors, members[c], cap, exponent, all, sums[c]);
+    sum_members(vectors, members[c], cap, exponent, scratch, sums[c]);
   return sums;
 }
 
@@ -838,7 +864,7 @@ void merge_clusters(const std::vector<StoryVector>& vectors, std::span<const dou
   std::vector<uint8_t> alive(clusters, 1), changed(clusters, 1);
   std::vector<uint32_t> best(clusters, kNone);
   std::vector<double> best_sim(clusters, -1);
-  std::vector<std::pair<uint64_t, float>> scratch;
+  SumScratch scratch;
   std::vector<uint32_t> idx;
   CandidateSet candidates;
   Spans spans;  // filled per cluster when it is summed
