@@ -97,24 +97,35 @@ std::optional<int64_t> zone_offset(std::string_view z) {
   return (z[0] == '+' ? 1 : -1) * static_cast<int64_t>(oh * 3600 + om * 60);
 }
 
-// "HH:MM[:SS[.fff]]" -> seconds of the day.
-std::optional<unsigned> time_of_day(std::string_view t) {
+// Reads a clock time "HH:MM[:SS[.fff]]" at s[pos..] into `seconds` (of the day) and moves pos
+// past it; false when there is none.
+bool read_clock(std::string_view s, std::size_t& pos, unsigned& seconds) {
   unsigned h = 0, mi = 0, se = 0;
-  if (!digits(t, 0, 2, h) || t.size() < 5 || t[2] != ':' || !digits(t, 3, 2, mi) || h > 23 ||
-      mi > 59) {
-    return std::nullopt;
+  std::size_t p = pos;
+  if (!digits(s, p, 2, h) || p + 2 >= s.size() || s[p + 2] != ':' || !digits(s, p + 3, 2, mi) ||
+      h > 23 || mi > 59) {
+    return false;
   }
-  std::size_t pos = 5;
-  if (pos < t.size() && t[pos] == ':') {
-    if (!digits(t, pos + 1, 2, se) || se > 60) return std::nullopt;
-    pos += 3;
-    if (pos < t.size() && t[pos] == '.') {
-      ++pos;
-      while (pos < t.size() && std::isdigit(static_cast<unsigned char>(t[pos]))) ++pos;
+  p += 5;
+  if (p < s.size() && s[p] == ':') {
+    if (!digits(s, p + 1, 2, se) || se > 60) return false;
+    p += 3;
+    if (p < s.size() && s[p] == '.') {
+      ++p;
+      while (p < s.size() && std::isdigit(static_cast<unsigned char>(s[p]))) ++p;
     }
   }
-  if (pos != t.size()) return std::nullopt;
-  return h * 3600 + mi * 60 + se;
+  pos = p;
+  seconds = h * 3600 + mi * 60 + se;
+  return true;
+}
+
+// "HH:MM[:SS[.fff]]" and nothing else -> seconds of the day.
+std::optional<unsigned> time_of_day(std::string_view t) {
+  std::size_t pos = 0;
+  unsigned seconds = 0;
+  if (!read_clock(t, pos, seconds) || pos != t.size()) return std::nullopt;
+  return seconds;
 }
 
 // Day-month-year dates with an English month name: RFC 2822 as in RSS <pubDate>
@@ -184,48 +195,25 @@ std::optional<double> parse_time_value(std::string_view s) {
     if (end != buf.c_str() && *end == '\0' && std::isfinite(v)) return v > 1e11 ? v / 1000 : v;
   }
   // ISO 8601: YYYY-MM-DD[(T| )HH:MM[:SS[.fff]]][Z|(+|-)HH[:]MM]
-  unsigned y = 0, mo = 0, d = 0, h = 0, mi = 0, se = 0;
+  unsigned y = 0, mo = 0, d = 0, seconds = 0;
   if (!digits(s, 0, 4, y) || s.size() < 10 || s[4] != '-' || !digits(s, 5, 2, mo) || s[7] != '-' ||
       !digits(s, 8, 2, d) || mo < 1 || mo > 12 || d < 1 || d > 31) {
     return parse_day_month_year(s);
   }
   std::size_t pos = 10;
   if (pos < s.size() && (s[pos] == 'T' || s[pos] == ' ')) {
-    if (!digits(s, pos + 1, 2, h) || pos + 3 >= s.size() || s[pos + 3] != ':' ||
-        !digits(s, pos + 4, 2, mi) || h > 23 || mi > 59) {
-      return std::nullopt;
-    }
-    pos += 6;
-    if (pos < s.size() && s[pos] == ':') {
-      if (!digits(s, pos + 1, 2, se) || se > 60) return std::nullopt;
-      pos += 3;
-      if (pos < s.size() && s[pos] == '.') {
-        ++pos;
-        while (pos < s.size() && std::isdigit(static_cast<unsigned char>(s[pos]))) ++pos;
-      }
-    }
+    ++pos;
+    if (!read_clock(s, pos, seconds)) return std::nullopt;
   }
   int64_t offset = 0;
   if (pos < s.size()) {
-    if (s[pos] == 'Z' && pos + 1 == s.size()) {
-      pos += 1;
-    } else if (s[pos] == '+' || s[pos] == '-') {
-      unsigned oh = 0, om = 0;
-      std::size_t p = pos + 1;
-      if (!digits(s, p, 2, oh)) return std::nullopt;
-      p += 2;
-      if (p < s.size() && s[p] == ':') ++p;
-      if (!digits(s, p, 2, om)) return std::nullopt;
-      p += 2;
-      if (p != s.size()) return std::nullopt;
-      offset = (s[pos] == '+' ? 1 : -1) * static_cast<int64_t>(oh * 3600 + om * 60);
-      pos = p;
-    } else {
-      return std::nullopt;
-    }
+    // Z or a numeric offset only: zone names are RFC 2822's, not ISO's.
+    if (s[pos] != 'Z' && s[pos] != '+' && s[pos] != '-') return std::nullopt;
+    const std::optional<int64_t> z = zone_offset(s.substr(pos));
+    if (!z) return std::nullopt;
+    offset = *z;
   }
-  const int64_t days = days_from_civil(y, mo, d);
-  return static_cast<double>(days * 86400 + h * 3600 + mi * 60 + se - offset);
+  return static_cast<double>(days_from_civil(y, mo, d) * 86400 + seconds - offset);
 }
 
 Result<double> parse_duration(std::string_view s) {
