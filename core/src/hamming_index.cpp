@@ -27,7 +27,9 @@ constexpr detail::FileFormat kFormat = {.magic = "NDUPHAMM",
                                         .kind = 2,  // Hamming
                                         .field3_reserved = false,
                                         .name = "Hamming index",
-                                        .noun = "Hamming index"};
+                                        .noun = "Hamming index",
+                                        .max_count = kMaxHammingFingerprints,
+                                        .counted = "fingerprints"};
 constexpr uint32_t kTagParams = 1;
 constexpr uint32_t kTagFingerprints = 2;
 constexpr std::size_t kParamsBytes = 24;
@@ -459,9 +461,6 @@ Result<HammingIndex> HammingIndex::deserialize(std::string_view file, const std:
   if (p.blocks == 0 || tables != p.tables()) {
     return corrupt("inconsistent header: " + std::to_string(tables) + " tables for " +
                    std::to_string(p.blocks) + " blocks");
-  }
-  if (count > kMaxHammingFingerprints) {
-    return corrupt("inconsistent counts: " + std::to_string(count) + " fingerprints");
   }
   const uint32_t words = p.bits / 64;
   // Sections: params, then fingerprints, nothing else.

@@ -40,7 +40,9 @@ constexpr detail::FileFormat kFormat = {.magic = "NDUPINDX",
                                         .kind = 1,  // MinHash, 32-bit slots
                                         .field3_reserved = true,
                                         .name = "index",
-                                        .noun = "index"};
+                                        .noun = "index",
+                                        .max_count = kMaxIndexDocuments,
+                                        .counted = "documents"};
 constexpr uint32_t kTagOptions = 1;
 constexpr uint32_t kTagIds = 2;
 constexpr uint32_t kTagSignatures = 3;
@@ -552,9 +554,6 @@ Result<NearDupIndex> NearDupIndex::deserialize(std::string_view file, const std:
   const uint32_t rows = checked->header.fields32[2];
   const uint64_t seed = checked->header.field64;
   const uint64_t count = checked->header.count;
-  if (count > kMaxIndexDocuments) {
-    return corrupt("inconsistent counts: " + std::to_string(count) + " documents");
-  }
 
   SectionReader sections(checked->payload, path);
   // options

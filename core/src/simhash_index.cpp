@@ -28,7 +28,9 @@ constexpr detail::FileFormat kFormat = {.magic = "NDUPSIMX",
                                         .kind = 3,  // SimHash
                                         .field3_reserved = true,
                                         .name = "SimHash index",
-                                        .noun = "index"};
+                                        .noun = "index",
+                                        .max_count = kMaxIndexDocuments,
+                                        .counted = "documents"};
 constexpr uint32_t kTagOptions = 1;
 constexpr uint32_t kTagIds = 2;
 constexpr uint32_t kTagFingerprints = 3;
@@ -398,9 +400,6 @@ Result<SimHashIndex> SimHashIndex::deserialize(std::string_view file, const std:
   const uint32_t used_blocks = checked->header.fields32[2];
   const uint64_t seed = checked->header.field64;
   const uint64_t count = checked->header.count;
-  if (count > kMaxIndexDocuments) {
-    return corrupt("inconsistent counts: " + std::to_string(count) + " documents");
-  }
 
   // Sections, in order, nothing else.
   detail::SectionReader sections(checked->payload, path);

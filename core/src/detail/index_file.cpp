@@ -65,6 +65,9 @@ Result<CheckedFile> check_file(std::string_view file, const std::string& path,
   if (hash64(f.payload.data(), f.payload.size(), 0) != checksum) {
     return corrupt("checksum mismatch (the payload is corrupt)");
   }
+  if (f.header.count > format.max_count) {
+    return corrupt("inconsistent counts: " + std::to_string(f.header.count) + " " + format.counted);
+  }
   return f;
 }
 

@@ -27,6 +27,9 @@ struct FileFormat {
   // <noun>" (and serializing).
   const char* name;
   const char* noun;
+  // The header's count may not exceed max_count: "inconsistent counts: <count> <counted>".
+  uint64_t max_count;
+  const char* counted;
 };
 
 // The format's own header fields.
