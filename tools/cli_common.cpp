@@ -6,7 +6,7 @@
 #include <cstring>
 #include <iostream>
 
-#include "neardup/parallel.h"
+#include "neardup/advanced/parallel.h"
 
 namespace neardup::cli {
 

@@ -10,8 +10,8 @@
 #include <string_view>
 #include <vector>
 
-#include "neardup/normalize.h"
-#include "neardup/reader.h"
+#include "neardup/advanced/normalize.h"
+#include "neardup/advanced/reader.h"
 #include "neardup/status.h"
 
 namespace neardup::cli {

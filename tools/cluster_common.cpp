@@ -17,8 +17,8 @@
 #include <unistd.h>
 
 #include "jsonl_fields.h"
-#include "neardup/exact.h"
-#include "neardup/parallel.h"
+#include "neardup/advanced/exact.h"
+#include "neardup/advanced/parallel.h"
 
 namespace neardup::cli {
 

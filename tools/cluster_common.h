@@ -11,9 +11,9 @@
 #include <vector>
 
 #include "cli_common.h"
-#include "neardup/near_dup.h"
-#include "neardup/reader.h"
-#include "neardup/story.h"
+#include "neardup/advanced/near_dup.h"
+#include "neardup/advanced/reader.h"
+#include "neardup/advanced/story.h"
 
 namespace neardup::cli {
 

@@ -10,7 +10,7 @@
 #include "cli_common.h"
 #include "commands.h"
 #include "jsonl_fields.h"
-#include "neardup/eval.h"
+#include "neardup/advanced/eval.h"
 
 namespace neardup::cli {
 namespace {

@@ -21,10 +21,10 @@
 #include "cli_common.h"
 #include "cluster_common.h"
 #include "commands.h"
-#include "neardup/index.h"
-#include "neardup/parallel.h"
-#include "neardup/reader.h"
-#include "neardup/simhash_index.h"
+#include "neardup/advanced/index.h"
+#include "neardup/advanced/parallel.h"
+#include "neardup/advanced/reader.h"
+#include "neardup/advanced/simhash_index.h"
 
 namespace neardup::cli {
 namespace {

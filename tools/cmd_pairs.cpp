@@ -10,7 +10,7 @@
 #include "cluster_common.h"
 #include "commands.h"
 #include "jsonl_fields.h"
-#include "neardup/story.h"
+#include "neardup/advanced/story.h"
 
 namespace neardup::cli {
 namespace {

@@ -4,7 +4,7 @@
 //   {"id":"u1","verdict":"new"}
 //   {"id":"u2","verdict":"near-duplicate","of":"u1","similarity":0.914}
 //
-// Streams JSONL pages ({"id": ..., "text": ...}; any input neardup/reader.h reads), asks
+// Streams JSONL pages ({"id": ..., "text": ...}; any input neardup/advanced/reader.h reads), asks
 // add_if_new() for each page, and prints the verdict. With --index FILE, the index is loaded
 // from FILE if it exists (its saved options win over the command line) and saved back to FILE
 // at the end (and every --save-every pages), so the next run remembers this run's pages.
@@ -20,8 +20,8 @@
 #include <string_view>
 #include <vector>
 
+#include "neardup/advanced/reader.h"
 #include "neardup/deduplicator.h"
-#include "neardup/reader.h"
 
 namespace {
 

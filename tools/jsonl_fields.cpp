@@ -4,7 +4,7 @@
 
 #include <cstring>
 
-#include "neardup/reader.h"
+#include "neardup/advanced/reader.h"
 
 namespace neardup::cli {
 namespace {

@@ -17,13 +17,13 @@
 
 #include "cluster_common.h"
 #include "jsonl_fields.h"
-#include "neardup/cluster.h"
-#include "neardup/exact.h"
-#include "neardup/hamming_index.h"
-#include "neardup/parallel.h"
-#include "neardup/shingle.h"
-#include "neardup/simhash.h"
-#include "neardup/story.h"
+#include "neardup/advanced/cluster.h"
+#include "neardup/advanced/exact.h"
+#include "neardup/advanced/hamming_index.h"
+#include "neardup/advanced/parallel.h"
+#include "neardup/advanced/shingle.h"
+#include "neardup/advanced/simhash.h"
+#include "neardup/advanced/story.h"
 
 namespace neardup::cli {
 namespace {

@@ -17,8 +17,8 @@
 
 #include "cluster_common.h"
 #include "jsonl_fields.h"
-#include "neardup/parallel.h"
-#include "neardup/story.h"
+#include "neardup/advanced/parallel.h"
+#include "neardup/advanced/story.h"
 
 namespace neardup::cli {
 namespace {

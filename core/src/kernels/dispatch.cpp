@@ -1,12 +1,13 @@
-// Run-time choice of the MinHash kernel: once, at first use, from the CPU's features and the
-// NEARDUP_FORCE_KERNEL environment variable ("scalar" or "avx2"; other values are ignored, and
-// "avx2" on a CPU without AVX2 falls back to scalar rather than crashing).
+// Run-time choice of every SIMD kernel (MinHash, SimHash; see neardup/advanced/kernel.h): once,
+// at first use, from the CPU's features and the NEARDUP_FORCE_KERNEL environment variable
+// ("scalar" or "avx2"; other values are ignored, and "avx2" on a CPU without AVX2 falls back to
+// scalar rather than crashing).
 #include <cstdlib>
 #include <string_view>
 
 #include "kernels/minhash_kernels.h"
 #include "kernels/simhash_kernels.h"
-#include "neardup/minhash.h"
+#include "neardup/advanced/kernel.h"
 
 namespace neardup {
 namespace {
@@ -21,29 +22,29 @@ bool cpu_has_avx2() noexcept {
 #endif
 }
 
-MinHashKernel resolve_auto() noexcept {
+Kernel resolve_auto() noexcept {
   const bool avx2 = cpu_has_avx2();
   if (const char* env = std::getenv("NEARDUP_FORCE_KERNEL")) {
     const std::string_view v(env);
-    if (v == "scalar") return MinHashKernel::kScalar;
-    if (v == "avx2") return avx2 ? MinHashKernel::kAvx2 : MinHashKernel::kScalar;
+    if (v == "scalar") return Kernel::kScalar;
+    if (v == "avx2") return avx2 ? Kernel::kAvx2 : Kernel::kScalar;
   }
-  return avx2 ? MinHashKernel::kAvx2 : MinHashKernel::kScalar;
+  return avx2 ? Kernel::kAvx2 : Kernel::kScalar;
 }
 
 }  // namespace
 
-MinHashKernel minhash_active_kernel() noexcept {
-  static const MinHashKernel kernel = resolve_auto();  // thread-safe one-time initialization
+Kernel active_kernel() noexcept {
+  static const Kernel kernel = resolve_auto();  // thread-safe one-time initialization
   return kernel;
 }
 
-bool minhash_kernel_supported(MinHashKernel kernel) noexcept {
+bool kernel_supported(Kernel kernel) noexcept {
   switch (kernel) {
-    case MinHashKernel::kAuto:
-    case MinHashKernel::kScalar:
+    case Kernel::kAuto:
+    case Kernel::kScalar:
       return true;
-    case MinHashKernel::kAvx2: {
+    case Kernel::kAvx2: {
       static const bool avx2 = cpu_has_avx2();
       return avx2;
     }
@@ -51,13 +52,13 @@ bool minhash_kernel_supported(MinHashKernel kernel) noexcept {
   return false;
 }
 
-std::string_view minhash_kernel_name(MinHashKernel kernel) noexcept {
+std::string_view kernel_name(Kernel kernel) noexcept {
   switch (kernel) {
-    case MinHashKernel::kAuto:
+    case Kernel::kAuto:
       return "auto";
-    case MinHashKernel::kScalar:
+    case Kernel::kScalar:
       return "scalar";
-    case MinHashKernel::kAvx2:
+    case Kernel::kAvx2:
       return "avx2";
   }
   return "unknown";
@@ -65,9 +66,9 @@ std::string_view minhash_kernel_name(MinHashKernel kernel) noexcept {
 
 namespace detail {
 
-MinHashPermKernelFn minhash_perm_kernel(MinHashKernel kernel) noexcept {
-  if (kernel == MinHashKernel::kAuto) kernel = minhash_active_kernel();
-  if (kernel == MinHashKernel::kAvx2 && minhash_kernel_supported(MinHashKernel::kAvx2)) {
+MinHashPermKernelFn minhash_perm_kernel(Kernel kernel) noexcept {
+  if (kernel == Kernel::kAuto) kernel = active_kernel();
+  if (kernel == Kernel::kAvx2 && kernel_supported(Kernel::kAvx2)) {
     return &minhash_perm_avx2;
   }
   return &minhash_perm_scalar;
@@ -75,35 +76,11 @@ MinHashPermKernelFn minhash_perm_kernel(MinHashKernel kernel) noexcept {
 
 }  // namespace detail
 
-// SimHash: the same policy (CPU features, then NEARDUP_FORCE_KERNEL), resolved once.
-SimHashKernel simhash_active_kernel() noexcept {
-  static const SimHashKernel kernel = minhash_active_kernel() == MinHashKernel::kAvx2
-                                          ? SimHashKernel::kAvx2
-                                          : SimHashKernel::kScalar;
-  return kernel;
-}
-
-bool simhash_kernel_supported(SimHashKernel kernel) noexcept {
-  return kernel != SimHashKernel::kAvx2 || minhash_kernel_supported(MinHashKernel::kAvx2);
-}
-
-std::string_view simhash_kernel_name(SimHashKernel kernel) noexcept {
-  switch (kernel) {
-    case SimHashKernel::kAuto:
-      return "auto";
-    case SimHashKernel::kScalar:
-      return "scalar";
-    case SimHashKernel::kAvx2:
-      return "avx2";
-  }
-  return "unknown";
-}
-
 namespace detail {
 
-SimHashAccFn simhash_acc_kernel(SimHashKernel kernel) noexcept {
-  if (kernel == SimHashKernel::kAuto) kernel = simhash_active_kernel();
-  if (kernel == SimHashKernel::kAvx2 && simhash_kernel_supported(SimHashKernel::kAvx2)) {
+SimHashAccFn simhash_acc_kernel(Kernel kernel) noexcept {
+  if (kernel == Kernel::kAuto) kernel = active_kernel();
+  if (kernel == Kernel::kAvx2 && kernel_supported(Kernel::kAvx2)) {
     return &simhash_acc_avx2;
   }
   return &simhash_acc_scalar;

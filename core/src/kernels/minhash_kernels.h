@@ -12,7 +12,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "neardup/minhash.h"
+#include "neardup/advanced/minhash.h"
 
 namespace neardup::detail {
 
@@ -33,6 +33,6 @@ void minhash_perm_avx2(const uint64_t* y, std::size_t n, const uint64_t* a, cons
                        std::size_t k, uint64_t* sig) noexcept;
 
 // The kernel to run for `kernel` (kAuto resolved once; unsupported kernels map to scalar).
-MinHashPermKernelFn minhash_perm_kernel(MinHashKernel kernel) noexcept;
+MinHashPermKernelFn minhash_perm_kernel(Kernel kernel) noexcept;
 
 }  // namespace neardup::detail

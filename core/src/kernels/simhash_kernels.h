@@ -13,7 +13,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "neardup/simhash.h"
+#include "neardup/advanced/simhash.h"
 
 namespace neardup::detail {
 
@@ -38,6 +38,6 @@ void simhash_acc_avx2(const uint64_t* x, const float* w, std::size_t n, uint64_t
                       float* acc) noexcept;
 
 // The kernel to run for `kernel` (kAuto resolved once; unsupported kernels map to scalar).
-SimHashAccFn simhash_acc_kernel(SimHashKernel kernel) noexcept;
+SimHashAccFn simhash_acc_kernel(Kernel kernel) noexcept;
 
 }  // namespace neardup::detail

@@ -1,0 +1,269 @@
+#include "neardup/deduplicator.h"
+
+#include <cstdio>
+#include <cstring>
+#include <new>
+#include <utility>
+
+#include "neardup/advanced/index.h"
+#include "neardup/advanced/simhash_index.h"
+
+namespace neardup {
+
+// The backend interface behind the facade. Each backend owns its index and options; the facade
+// only forwards. Every method must be safe to call concurrently (see the header's contract).
+class Deduplicator::Backend {
+ public:
+  virtual ~Backend() = default;
+  virtual Status add(std::string_view id, std::string_view text) = 0;
+  virtual Result<std::vector<DedupMatch>> query(std::string_view text,
+                                                std::size_t max_results) const = 0;
+  virtual Result<DedupVerdict> add_if_new(std::string_view id, std::string_view text) = 0;
+  virtual Result<std::size_t> remove(std::string_view id) = 0;
+  virtual bool contains(std::string_view id) const = 0;
+  virtual std::size_t size() const = 0;
+  virtual void reserve(std::size_t documents) = 0;
+  virtual Status save(const std::string& path) const = 0;
+  virtual DedupStats stats() const = 0;
+  virtual const DeduplicatorOptions& options() const noexcept = 0;
+};
+
+namespace {
+
+IndexOptions to_index_options(const DeduplicatorOptions& o) {
+  IndexOptions x;
+  x.pipeline.shingle.kind = o.char_shingles ? ShingleKind::kChar : ShingleKind::kWord;
+  x.pipeline.shingle.k = o.shingle_k;
+  x.minhash.num_perm = o.num_perm;
+  x.minhash.seed = o.seed;
+  x.threshold = o.threshold;
+  x.bands = o.bands;
+  x.rows = o.rows;
+  return x;
+}
+
+DeduplicatorOptions from_index_options(const IndexOptions& x) {
+  DeduplicatorOptions o;
+  o.backend = DedupBackend::kMinHash;
+  o.char_shingles = x.pipeline.shingle.kind == ShingleKind::kChar;
+  o.shingle_k = x.pipeline.shingle.k;
+  o.num_perm = x.minhash.num_perm;
+  o.seed = x.minhash.seed;
+  o.threshold = x.threshold;
+  o.bands = x.bands;
+  o.rows = x.rows;
+  return o;
+}
+
+DedupMatch to_match(IndexMatch&& m) { return DedupMatch{std::move(m.id), m.similarity}; }
+
+// NearDupIndex and SimHashIndex share one interface (add, query, add_if_new, remove, contains,
+// size, reserve, save, memory_bytes); describe() fills in what differs in the stats.
+void describe(const NearDupIndex& index, const DeduplicatorOptions& options, DedupStats& s) {
+  s.backend = DedupBackend::kMinHash;
+  s.threshold = options.threshold;
+  s.num_perm = index.num_perm();
+  s.bands = index.lsh_params().bands;
+  s.rows = index.lsh_params().rows;
+}
+
+void describe(const SimHashIndex& index, const DeduplicatorOptions& /*options*/, DedupStats& s) {
+  s.backend = DedupBackend::kSimHash;
+  s.simhash_bits = index.bits();
+  s.max_distance = index.options().max_distance;
+  s.tables = index.tables();
+  s.threshold = 1.0 - static_cast<double>(s.max_distance) / static_cast<double>(s.simhash_bits);
+}
+
+template <typename Index>
+class IndexBackend final : public Deduplicator::Backend {
+ public:
+  IndexBackend(Index index, DeduplicatorOptions options)
+      : index_(std::move(index)), options_(options) {}
+
+  Status add(std::string_view id, std::string_view text) override { return index_.add(id, text); }
+
+  Result<std::vector<DedupMatch>> query(std::string_view text,
+                                        std::size_t max_results) const override {
+    Result<std::vector<IndexMatch>> r = index_.query(text, max_results);
+    if (!r.ok()) return r.status();
+    std::vector<DedupMatch> out;
+    out.reserve(r->size());
+    for (IndexMatch& m : *r) out.push_back(to_match(std::move(m)));
+    return out;
+  }
+
+  Result<DedupVerdict> add_if_new(std::string_view id, std::string_view text) override {
+    Result<AddIfNewResult> r = index_.add_if_new(id, text);
+    if (!r.ok()) return r.status();
+    return DedupVerdict{r->added, to_match(std::move(r->match))};
+  }
+
+  Result<std::size_t> remove(std::string_view id) override { return index_.remove(id); }
+  bool contains(std::string_view id) const override { return index_.contains(id); }
+  std::size_t size() const override { return index_.size(); }
+  void reserve(std::size_t documents) override { index_.reserve(documents); }
+  Status save(const std::string& path) const override { return index_.save(path); }
+
+  DedupStats stats() const override {
+    DedupStats s;
+    // Two reads under two locks: with concurrent writers the pair may be from different
+    // instants, which is fine for statistics.
+    s.documents = index_.size();
+    s.memory_bytes = index_.memory_bytes();
+    s.bytes_per_document =
+        s.documents == 0 ? 0.0
+                         : static_cast<double>(s.memory_bytes) / static_cast<double>(s.documents);
+    describe(index_, options_, s);
+    return s;
+  }
+
+  const DeduplicatorOptions& options() const noexcept override { return options_; }
+
+ private:
+  Index index_;
+  DeduplicatorOptions options_;
+};
+using MinHashBackend = IndexBackend<NearDupIndex>;
+using SimHashBackend = IndexBackend<SimHashIndex>;
+
+SimHashIndexOptions to_simhash_options(const DeduplicatorOptions& o) {
+  SimHashIndexOptions x;
+  x.pipeline.shingle.kind = o.char_shingles ? ShingleKind::kChar : ShingleKind::kWord;
+  x.pipeline.shingle.k = o.shingle_k;
+  x.simhash.bits = o.simhash_bits;
+  x.simhash.seed = o.seed;
+  x.max_distance = o.max_distance;
+  return x;
+}
+
+DeduplicatorOptions from_simhash_options(const SimHashIndexOptions& x) {
+  DeduplicatorOptions o;
+  o.backend = DedupBackend::kSimHash;
+  o.char_shingles = x.pipeline.shingle.kind == ShingleKind::kChar;
+  o.shingle_k = x.pipeline.shingle.k;
+  o.seed = x.simhash.seed;
+  o.max_distance = x.max_distance;
+  o.simhash_bits = x.simhash.bits;
+  return o;
+}
+
+// Index files start with 8 magic bytes naming their kind; load() dispatches on them.
+constexpr char kMinHashMagic[8] = {'N', 'D', 'U', 'P', 'I', 'N', 'D', 'X'};
+constexpr char kHammingMagic[8] = {'N', 'D', 'U', 'P', 'H', 'A', 'M', 'M'};
+
+}  // namespace
+
+std::string_view dedup_backend_name(DedupBackend backend) noexcept {
+  switch (backend) {
+    case DedupBackend::kMinHash:
+      return "minhash";
+    case DedupBackend::kSimHash:
+      return "simhash";
+  }
+  return "unknown";
+}
+
+Status DeduplicatorOptions::validate() const {
+  switch (backend) {
+    case DedupBackend::kMinHash:
+      return to_index_options(*this).validate();
+    case DedupBackend::kSimHash:
+      return to_simhash_options(*this).validate();
+  }
+  return Status::invalid_argument("unknown deduplicator backend " +
+                                  std::to_string(static_cast<unsigned>(backend)));
+}
+
+Deduplicator::Deduplicator(std::unique_ptr<Backend> backend) : backend_(std::move(backend)) {}
+Deduplicator::Deduplicator(Deduplicator&&) noexcept = default;
+Deduplicator& Deduplicator::operator=(Deduplicator&&) noexcept = default;
+Deduplicator::~Deduplicator() = default;
+
+Result<Deduplicator> Deduplicator::create(const DeduplicatorOptions& options) {
+  NEARDUP_RETURN_IF_ERROR(options.validate());
+  try {
+    if (options.backend == DedupBackend::kSimHash) {
+      Result<SimHashIndex> index = SimHashIndex::create(to_simhash_options(options));
+      if (!index.ok()) return index.status();
+      return Deduplicator(std::make_unique<SimHashBackend>(std::move(*index), options));
+    }
+    Result<NearDupIndex> index = NearDupIndex::create(to_index_options(options));
+    if (!index.ok()) return index.status();
+    return Deduplicator(std::make_unique<MinHashBackend>(std::move(*index), options));
+  } catch (const std::bad_alloc&) {
+    return Status::out_of_range("out of memory creating the index");
+  }
+}
+
+Result<Deduplicator> Deduplicator::load(const std::string& path) {
+  // Sniff the kind; the backend's own loader then checks everything (and reports I/O errors,
+  // and truncation of a file too short to hold the whole magic).
+  char magic[sizeof kMinHashMagic] = {};
+  bool simhash = false;
+  if (std::FILE* f = std::fopen(path.c_str(), "rb"); f != nullptr) {
+    const std::size_t n = std::fread(magic, 1, sizeof magic, f);
+    std::fclose(f);
+    const std::string_view got(magic, n);
+    simhash = SimHashIndex::has_magic_prefix(got) &&
+              !(n <= sizeof kMinHashMagic && std::memcmp(magic, kMinHashMagic, n) == 0);
+    if (n == sizeof magic && !simhash && std::memcmp(magic, kMinHashMagic, sizeof magic) != 0) {
+      if (std::memcmp(magic, kHammingMagic, sizeof magic) == 0) {
+        return Status::corrupt_data(path +
+                                    ": not a neardup index (a bare Hamming index of "
+                                    "fingerprints, without ids)");
+      }
+      return Status::corrupt_data(path + ": not a neardup index (unknown magic)");
+    }
+  }
+  try {
+    if (simhash) {
+      Result<SimHashIndex> index = SimHashIndex::load(path);
+      if (!index.ok()) return index.status();
+      DeduplicatorOptions options = from_simhash_options(index->options());
+      return Deduplicator(std::make_unique<SimHashBackend>(std::move(*index), options));
+    }
+    Result<NearDupIndex> index = NearDupIndex::load(path);
+    if (!index.ok()) return index.status();
+    DeduplicatorOptions options = from_index_options(index->options());
+    return Deduplicator(std::make_unique<MinHashBackend>(std::move(*index), options));
+  } catch (const std::bad_alloc&) {
+    return Status::io_error(path + ": out of memory loading the index");
+  }
+}
+
+// Allocation failures inside the backends come back as Status where they matter (adding,
+// loading, saving); here the remaining std::bad_alloc (e.g. a result vector) is converted too.
+#define NEARDUP_FACADE_CALL(expr, what)                    \
+  try {                                                    \
+    return expr;                                           \
+  } catch (const std::bad_alloc&) {                        \
+    return Status::out_of_range("out of memory in " what); \
+  }
+
+Status Deduplicator::add(std::string_view id,
+                         std::string_view text){NEARDUP_FACADE_CALL(backend_->add(id, text), "add")}
+
+Result<std::vector<DedupMatch>> Deduplicator::query(std::string_view text,
+                                                    std::size_t max_results) const {
+    NEARDUP_FACADE_CALL(backend_->query(text, max_results), "query")}
+
+Result<DedupVerdict> Deduplicator::add_if_new(std::string_view id, std::string_view text){
+    NEARDUP_FACADE_CALL(backend_->add_if_new(id, text), "add_if_new")}
+
+Result<std::size_t> Deduplicator::remove(std::string_view id){
+    NEARDUP_FACADE_CALL(backend_->remove(id), "remove")}
+
+Status Deduplicator::save(const std::string& path) const {
+  NEARDUP_FACADE_CALL(backend_->save(path), "save")
+}
+
+#undef NEARDUP_FACADE_CALL
+
+bool Deduplicator::contains(std::string_view id) const { return backend_->contains(id); }
+std::size_t Deduplicator::size() const { return backend_->size(); }
+void Deduplicator::reserve(std::size_t documents) { backend_->reserve(documents); }
+DedupStats Deduplicator::stats() const { return backend_->stats(); }
+const DeduplicatorOptions& Deduplicator::options() const noexcept { return backend_->options(); }
+
+}  // namespace neardup

@@ -1,0 +1,376 @@
+// Story features: content words, canonical amounts and entity pairs (see neardup/advanced/story.h).
+#include <libstemmer.h>
+#include <utf8proc.h>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <new>
+#include <string>
+#include <unordered_set>
+#include <utility>
+
+#include "neardup/advanced/hash.h"
+#include "neardup/advanced/normalize.h"
+#include "neardup/advanced/story.h"
+#include "neardup/advanced/tokenize.h"
+#include "story/stopwords.h"
+
+namespace neardup {
+namespace {
+
+constexpr uint64_t kAmountSalt = 0x616d6f756e742121ull;  // separates amounts from words
+constexpr uint64_t kEntitySalt = 0x656e746974792121ull;  // and entity pairs from both
+constexpr uint64_t kBigramSalt = 0x62696772616d2121ull;  // and word pairs from all three
+// Tokens looked at to pick a document's language.
+constexpr std::size_t kLanguageProbeTokens = 400;
+// Entries of the per-document term list before it is folded (16 MB): bounds the memory a huge
+// document takes beyond its text and tokens.
+constexpr std::size_t kCompactAt = std::size_t{1} << 20;
+// A text longer than this is featurized piece by piece, cut at a line or sentence end (else at
+// a space), so that its normalized copies and token lists stay this small: a whole book on one
+// line costs about its own size, not ten times it. The language is picked from the first piece.
+constexpr std::size_t kPieceBytes = std::size_t{1} << 20;
+// How far back from kPieceBytes a cut looks for a line or sentence end, then for a space.
+constexpr std::size_t kCutSearch = std::size_t{1} << 16;
+constexpr int kUndecided = -100;  // no language picked yet (real ones are >= -2)
+
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+// The multiplier of a scale word or suffix ("thousand", "bn", "k"), or 0.
+double scale_of(std::string_view s, bool suffix) {
+  if (s == "thousand" || (suffix && s == "k")) return 1e3;
+  if (s == "million" || s == "mln" || s == "mn" || (suffix && s == "m")) return 1e6;
+  if (s == "billion" || s == "bn" || s == "bln" || (suffix && s == "b")) return 1e9;
+  if (s == "trillion" || s == "tn" || s == "trn") return 1e12;
+  return 0;
+}
+
+// Parses "123", "5.93" (digits with at most one '.'); false otherwise.
+bool parse_number(std::string_view s, double& value) {
+  if (s.empty() || s.size() > 40) return false;
+  bool dot = false;
+  for (char c : s) {
+    if (c == '.') {
+      if (dot) return false;
+      dot = true;
+    } else if (!is_digit(c)) {
+      return false;
+    }
+  }
+  if (s.back() == '.') return false;
+  char buf[48];
+  std::memcpy(buf, s.data(), s.size());
+  buf[s.size()] = '\0';
+  value = std::strtod(buf, nullptr);
+  return std::isfinite(value);
+}
+
+// Writes a canonical spelling of an amount: integers without separators, else 6 significant
+// digits, so that "1.5 million" and "1,500,000" agree.
+std::size_t format_amount(double v, char* buf, std::size_t cap) {
+  int n;
+  if (v < 1e18 && std::floor(v) == v) {
+    n = std::snprintf(buf, cap, "%llu", static_cast<unsigned long long>(v));
+  } else {
+    n = std::snprintf(buf, cap, "%.6g", v);
+  }
+  return n > 0 ? std::min(static_cast<std::size_t>(n), cap - 1) : 0;
+}
+
+bool starts_upper(std::string_view token) {
+  if (token.empty()) return false;
+  const auto c = static_cast<unsigned char>(token[0]);
+  if (c < 0x80) return c >= 'A' && c <= 'Z';
+  utf8proc_int32_t cp = 0;
+  const auto n = utf8proc_iterate(reinterpret_cast<const utf8proc_uint8_t*>(token.data()),
+                                  static_cast<utf8proc_ssize_t>(token.size()), &cp);
+  return n > 0 && utf8proc_category(cp) == UTF8PROC_CATEGORY_LU;
+}
+
+bool is_space(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
+
+// Where to end the next piece of a text longer than kPieceBytes: after a newline or a ". ",
+// else at a space, else at the start of a UTF-8 character.
+std::size_t piece_end(std::string_view text) {
+  const std::size_t lo = kPieceBytes - kCutSearch;
+  for (std::size_t c = kPieceBytes; c > lo; --c) {
+    if (text[c - 1] == '\n' || (is_space(text[c]) && text[c - 1] == '.')) return c;
+  }
+  for (std::size_t c = kPieceBytes; c > lo; --c) {
+    if (is_space(text[c])) return c;
+  }
+  std::size_t c = kPieceBytes;
+  while (c > 1 && (static_cast<unsigned char>(text[c]) & 0xC0) == 0x80) --c;
+  return c;
+}
+
+bool has_letter(std::string_view token) {
+  for (char c : token) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u >= 0x80 || (u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z')) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+Status StoryFeatureOptions::validate() const {
+  if (!(title_boost >= 1.0f) || !std::isfinite(title_boost) || title_boost > 100.0f) {
+    return Status::invalid_argument("title boost must be in [1, 100]");
+  }
+  if (language == "auto" || language == "none") return Status();
+  for (const auto& list : detail::stop_lists()) {
+    if (list.language == language) return Status();
+  }
+  std::string names;
+  for (const auto& list : detail::stop_lists()) {
+    names += ", ";
+    names += list.language;
+  }
+  return Status::invalid_argument("unknown language '" + language + "' (expected auto, none" +
+                                  names + ")");
+}
+
+uint32_t StoryFeatureOptions::fingerprint() const noexcept {
+  char numbers[128];
+  std::snprintf(numbers, sizeof numbers, "|%d|%d|%d|%.6g|%.6g|%llu", stem ? 1 : 0, amounts ? 1 : 0,
+                entities ? 1 : 0, static_cast<double>(title_boost),
+                static_cast<double>(bigram_weight), static_cast<unsigned long long>(seed));
+  const std::string key = "story-features-v1|" + language + numbers;
+  const uint64_t h = hash64(key.data(), key.size(), 0);
+  const auto folded = static_cast<uint32_t>(h ^ (h >> 32));
+  return folded == 0 ? 1u : folded;
+}
+
+struct StoryFeaturizer::Impl {
+  StoryFeatureOptions options;
+  Normalizer folded_normalizer;
+  Normalizer cased_normalizer;
+  Tokenizer tokenizer;
+  // Per language: stop-word hashes and a lazily created stemmer.
+  std::vector<std::unordered_set<uint64_t>> stop_sets;
+  std::vector<sb_stemmer*> stemmers;
+  int fixed_language = -1;  // index into stop_lists(), -1 = auto, -2 = none
+
+  std::string folded, cased;
+  TokenBuffer folded_tokens, cased_tokens;
+  std::vector<StoryTerm> raw;
+  std::string pair;
+
+  explicit Impl(const StoryFeatureOptions& o)
+      : options(o), folded_normalizer(NormalizeOptions{}), cased_normalizer([] {
+          NormalizeOptions n;
+          n.case_fold = false;
+          return n;
+        }()) {}
+  ~Impl() {
+    for (sb_stemmer* s : stemmers) {
+      if (s != nullptr) sb_stemmer_delete(s);
+    }
+  }
+  Impl(const Impl&) = delete;
+  Impl& operator=(const Impl&) = delete;
+
+  bool is_stop(int language, std::string_view w) const {
+    return language >= 0 && stop_sets[static_cast<std::size_t>(language)].count(hash64(w, 0)) != 0;
+  }
+
+  int pick_language() const {
+    if (fixed_language != -1) return fixed_language;
+    std::array<uint32_t, 16> hits{};
+    const std::size_t n = std::min(folded_tokens.size(), kLanguageProbeTokens);
+    for (std::size_t i = 0; i < n; ++i) {
+      const uint64_t h = hash64(folded_tokens[i], 0);
+      for (std::size_t l = 0; l < stop_sets.size() && l < hits.size(); ++l) {
+        hits[l] += static_cast<uint32_t>(stop_sets[l].count(h));
+      }
+    }
+    int best = 0;  // english unless another language has clearly more function words
+    for (std::size_t l = 1; l < stop_sets.size() && l < hits.size(); ++l) {
+      if (hits[l] > hits[static_cast<std::size_t>(best)] + 1) best = static_cast<int>(l);
+    }
+    return best;
+  }
+
+  // The stem of `w` (w itself when stemming is off or fails).
+  std::string_view stem(int language, std::string_view w) {
+    if (!options.stem || language < 0) return w;
+    const auto l = static_cast<std::size_t>(language);
+    if (stemmers[l] == nullptr) {
+      stemmers[l] = sb_stemmer_new(std::string(detail::stop_lists()[l].language).c_str(), "UTF_8");
+      if (stemmers[l] == nullptr) return w;
+    }
+    const sb_symbol* s = sb_stemmer_stem(stemmers[l], reinterpret_cast<const sb_symbol*>(w.data()),
+                                         static_cast<int>(w.size()));
+    if (s == nullptr) return w;
+    return std::string_view(reinterpret_cast<const char*>(s),
+                            static_cast<std::size_t>(sb_stemmer_length(stemmers[l])));
+  }
+
+  void push(uint64_t term, float count) {
+    // A huge document (a whole book on one line) would otherwise hold one entry per word:
+    // fold the list into one entry per term whenever it reaches kCompactAt.
+    if (raw.size() == kCompactAt) compact();
+    raw.push_back(StoryTerm{term, count});
+  }
+
+  // Sorts `raw` by term and sums the counts of equal terms (in place).
+  void compact() {
+    std::sort(raw.begin(), raw.end(),
+              [](const StoryTerm& a, const StoryTerm& b) { return a.term < b.term; });
+    std::size_t out = 0;
+    for (std::size_t i = 0; i < raw.size(); ++i) {
+      if (out > 0 && raw[out - 1].term == raw[i].term) {
+        raw[out - 1].count += raw[i].count;
+      } else {
+        raw[out++] = raw[i];
+      }
+    }
+    raw.resize(out);
+  }
+
+  // Appends the features of one text with each occurrence counting `weight`, in pieces of at
+  // most kPieceBytes.
+  void extract_text(std::string_view text, float weight) {
+    int language = kUndecided;
+    while (text.size() > kPieceBytes) {
+      const std::size_t end = piece_end(text);
+      language = extract_part(text.substr(0, end), weight, language);
+      text.remove_prefix(end);
+    }
+    extract_part(text, weight, language);
+  }
+
+  // Appends the features of one piece of text in `language` (kUndecided: picked from the
+  // piece); returns the language used.
+  int extract_part(std::string_view text, float weight, int language) {
+    folded_normalizer.normalize(text, folded);
+    tokenizer.tokenize(folded, folded_tokens);
+    bool aligned = false;
+    if (options.entities) {
+      cased_normalizer.normalize(text, cased);
+      tokenizer.tokenize(cased, cased_tokens);
+      aligned = cased_tokens.size() == folded_tokens.size();
+      if (aligned) {
+        // Title Case and ALL CAPS text says nothing about names.
+        std::size_t words = 0, capitals = 0;
+        for (std::size_t i = 0; i < cased_tokens.size(); ++i) {
+          const std::string_view t = cased_tokens[i];
+          if (!has_letter(t)) continue;
+          ++words;
+          capitals += starts_upper(t) ? 1u : 0u;
+        }
+        aligned = words > 0 && capitals * 2 <= words;
+      }
+    }
+    if (language == kUndecided) language = pick_language();
+    const uint64_t seed = options.seed;
+    std::string_view prev_name;  // stem of the previous token when it was a capitalised word
+    std::string prev_name_buf;
+    std::string prev_word;  // stem of the previous content word (stop words skipped)
+    const float bigram_weight = options.bigram_weight * weight;
+    const std::size_t n = folded_tokens.size();
+    for (std::size_t i = 0; i < n; ++i) {
+      const std::string_view t = folded_tokens[i];
+      if (t.empty()) continue;
+      if (is_digit(t[0])) {
+        prev_name = {};
+        std::size_t digits = 0;
+        while (digits < t.size() && (is_digit(t[digits]) || t[digits] == '.')) ++digits;
+        double value = 0;
+        if (!parse_number(t.substr(0, digits), value)) {
+          push(hash64(t, seed), weight);
+          continue;
+        }
+        if (!options.amounts) {
+          push(hash64(t, seed), weight);
+          continue;
+        }
+        if (digits < t.size()) {  // "10bn", "300k"; else a code like "5g" stays a word
+          const double s = scale_of(t.substr(digits), true);
+          if (s == 0) {
+            push(hash64(t, seed), weight);
+            continue;
+          }
+          value *= s;
+        } else if (i + 1 < n) {
+          const double s = scale_of(folded_tokens[i + 1], false);
+          if (s != 0) {
+            value *= s;
+            ++i;
+          }
+        }
+        char buf[64];
+        const std::size_t len = format_amount(value, buf, sizeof buf);
+        push(hash64(buf, len, seed ^ kAmountSalt), weight);
+        continue;
+      }
+      if (is_stop(language, t) || (t.size() == 1 && static_cast<unsigned char>(t[0]) < 0x80)) {
+        prev_name = {};
+        continue;
+      }
+      const std::string_view s = stem(language, t);
+      push(hash64(s, seed), weight);
+      if (bigram_weight > 0) {
+        if (!prev_word.empty()) {
+          pair.assign(prev_word);
+          pair.push_back('\x1f');
+          pair.append(s);
+          push(hash64(pair, seed ^ kBigramSalt), bigram_weight);
+        }
+        prev_word.assign(s);
+      }
+      if (aligned && starts_upper(cased_tokens[i])) {
+        if (!prev_name.empty()) {
+          pair.assign(prev_name);
+          pair.push_back('\x1f');
+          pair.append(s);
+          push(hash64(pair, seed ^ kEntitySalt), weight);
+        }
+        prev_name_buf.assign(s);
+        prev_name = prev_name_buf;
+      } else {
+        prev_name = {};
+      }
+    }
+    return language;
+  }
+};
+
+StoryFeaturizer::StoryFeaturizer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+StoryFeaturizer::StoryFeaturizer(StoryFeaturizer&&) noexcept = default;
+StoryFeaturizer& StoryFeaturizer::operator=(StoryFeaturizer&&) noexcept = default;
+StoryFeaturizer::~StoryFeaturizer() = default;
+
+Result<StoryFeaturizer> StoryFeaturizer::create(const StoryFeatureOptions& options) {
+  NEARDUP_RETURN_IF_ERROR(options.validate());
+  try {
+    auto impl = std::make_unique<Impl>(options);
+    const auto lists = detail::stop_lists();
+    impl->stop_sets.resize(lists.size());
+    impl->stemmers.assign(lists.size(), nullptr);
+    for (std::size_t l = 0; l < lists.size(); ++l) {
+      for (std::string_view w : lists[l].words) impl->stop_sets[l].insert(hash64(w, 0));
+      if (options.language == lists[l].language) impl->fixed_language = static_cast<int>(l);
+    }
+    if (options.language == "none") impl->fixed_language = -2;
+    return StoryFeaturizer(std::move(impl));
+  } catch (const std::bad_alloc&) {
+    return Status::internal("out of memory creating the story featurizer");
+  }
+}
+
+void StoryFeaturizer::extract(std::string_view text, std::string_view title,
+                              std::vector<StoryTerm>& out) {
+  Impl& m = *impl_;
+  m.raw.clear();
+  if (!title.empty()) m.extract_text(title, m.options.title_boost);
+  m.extract_text(text, 1.0f);
+  m.compact();
+  out.assign(m.raw.begin(), m.raw.end());
+}
+
+}  // namespace neardup

@@ -1,0 +1,1035 @@
+#include "neardup/advanced/reader.h"
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+#include <zstd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "test_util.h"
+
+namespace neardup {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::temp_dir;
+using testing::write_file;
+
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kSanitized = true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+constexpr bool kSanitized = true;
+#else
+constexpr bool kSanitized = false;
+#endif
+#else
+constexpr bool kSanitized = false;
+#endif
+
+std::string gzip(const std::string& data) {
+  z_stream s{};
+  // 15 + 16: deflate window 2^15 with a gzip header and trailer.
+  EXPECT_EQ(deflateInit2(&s, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY), Z_OK);
+  std::string out(deflateBound(&s, static_cast<uLong>(data.size())) + 64, '\0');
+  s.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  s.avail_in = static_cast<uInt>(data.size());
+  s.next_out = reinterpret_cast<Bytef*>(out.data());
+  s.avail_out = static_cast<uInt>(out.size());
+  EXPECT_EQ(deflate(&s, Z_FINISH), Z_STREAM_END);
+  out.resize(s.total_out);
+  deflateEnd(&s);
+  return out;
+}
+
+std::string zstd(const std::string& data, bool checksum = true) {
+  ZSTD_CCtx* c = ZSTD_createCCtx();
+  ZSTD_CCtx_setParameter(c, ZSTD_c_compressionLevel, 3);
+  ZSTD_CCtx_setParameter(c, ZSTD_c_checksumFlag, checksum ? 1 : 0);
+  std::string out(ZSTD_compressBound(data.size()), '\0');
+  const std::size_t n = ZSTD_compress2(c, out.data(), out.size(), data.data(), data.size());
+  EXPECT_FALSE(ZSTD_isError(n));
+  ZSTD_freeCCtx(c);
+  out.resize(n);
+  return out;
+}
+
+struct ReadResult {
+  Status status;  // the first error, or ok
+  std::vector<Document> docs;
+  ReaderStats stats;
+  InputFormat format = InputFormat::kAuto;
+  uint64_t input_size = 0;
+  uint64_t input_consumed = 0;
+};
+
+ReadResult read_all(const fs::path& path, const ReaderOptions& opt = {}) {
+  ReadResult r;
+  auto reader = DocumentReader::open(path.string(), opt);
+  if (!reader.ok()) {
+    r.status = reader.status();
+    return r;
+  }
+  Document doc;
+  for (;;) {
+    Result<bool> more = (*reader)->next(doc);
+    if (!more.ok()) {
+      r.status = more.status();
+      break;
+    }
+    if (!*more) break;
+    r.docs.push_back(doc);
+  }
+  r.stats = (*reader)->stats();
+  r.format = (*reader)->format();
+  r.input_size = (*reader)->input_size();
+  r.input_consumed = (*reader)->input_consumed();
+  return r;
+}
+
+ReaderOptions jsonl() {
+  ReaderOptions o;
+  o.format = InputFormat::kJsonl;
+  return o;
+}
+
+Result<std::string> read_source(const std::string& path) {
+  Result<std::unique_ptr<ByteSource>> src = ByteSource::open(path);
+  if (!src.ok()) return src.status();
+  std::string out;
+  char buf[4096];
+  for (;;) {
+    Result<std::size_t> n = (*src)->read(buf, sizeof(buf));
+    if (!n.ok()) return n.status();
+    if (*n == 0) return out;
+    out.append(buf, *n);
+  }
+}
+
+// --- formats and options ----------------------------------------------------------------------
+
+TEST(ReaderTest, ParseInputFormatAcceptsTheDocumentedNamesAndRoundTrips) {
+  for (InputFormat f : {InputFormat::kAuto, InputFormat::kJsonl, InputFormat::kTsv,
+                        InputFormat::kLines, InputFormat::kDirectory}) {
+    Result<InputFormat> parsed = parse_input_format(input_format_name(f));
+    ASSERT_TRUE(parsed.ok()) << input_format_name(f);
+    EXPECT_EQ(*parsed, f);
+  }
+  EXPECT_EQ(input_format_name(InputFormat::kDirectory), "dir");
+  Result<InputFormat> bad = parse_input_format("xml");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST(ReaderTest, OptionsValidateRejectsEmptyOrEqualFieldsAndZeroLimit) {
+  EXPECT_TRUE(ReaderOptions{}.validate().ok());
+  ReaderOptions o;
+  o.text_field = "";
+  EXPECT_EQ(o.validate().code(), StatusCode::kInvalidArgument);
+  o = {};
+  o.id_field = "";
+  EXPECT_EQ(o.validate().code(), StatusCode::kInvalidArgument);
+  o = {};
+  o.id_field = "text";
+  EXPECT_EQ(o.validate().code(), StatusCode::kInvalidArgument);
+  o = {};
+  o.max_record_bytes = 0;
+  EXPECT_EQ(o.validate().code(), StatusCode::kInvalidArgument);
+  auto dir = temp_dir("reader_opts");
+  write_file(dir / "a.jsonl", "{\"text\":\"x\"}\n");
+  EXPECT_EQ(read_all(dir / "a.jsonl", o).status.code(), StatusCode::kInvalidArgument);
+}
+
+// --- JSONL --------------------------------------------------------------------------------------
+
+TEST(ReaderTest, JsonlReadsIdTextRawSourceAndLine) {
+  auto dir = temp_dir("reader_jsonl_basic");
+  const std::string l1 = R"({"id":"a","text":"hello world","extra":[1,{"x":null}]})";
+  const std::string l2 = R"({"text":"second","id":"b"})";
+  write_file(dir / "d.jsonl", l1 + "\n" + l2 + "\n");
+  ReadResult r = read_all(dir / "d.jsonl");
+  ASSERT_TRUE(r.status.ok()) << r.status.to_string();
+  EXPECT_EQ(r.format, InputFormat::kJsonl);
+  ASSERT_EQ(r.docs.size(), 2u);
+  EXPECT_EQ(r.docs[0].id, "a");
+  EXPECT_EQ(r.docs[0].text, "hello world");
+  EXPECT_EQ(r.docs[0].raw, l1);
+  EXPECT_EQ(r.docs[0].source, (dir / "d.jsonl").string());
+  EXPECT_EQ(r.docs[0].line, 1u);
+  EXPECT_EQ(r.docs[1].id, "b");
+  EXPECT_EQ(r.docs[1].text, "second");
+  EXPECT_EQ(r.docs[1].line, 2u);
+  EXPECT_EQ(r.stats.records, 2u);
+  EXPECT_EQ(r.stats.files, 1u);
+  EXPECT_EQ(r.stats.bytes, l1.size() + l2.size() + 2);
+  EXPECT_EQ(r.input_size, l1.size() + l2.size() + 2);
+  EXPECT_EQ(r.input_consumed, r.input_size);
+}
+
+TEST(ReaderTest, JsonlUsesCustomIdAndTextFields) {
+  auto dir = temp_dir("reader_jsonl_fields");
+  write_file(dir / "d.jsonl", R"({"id":"no","text":"no","url":"u1","body":"b1"})"
+                              "\n");
+  ReaderOptions o = jsonl();
+  o.id_field = "url";
+  o.text_field = "body";
+  ReadResult r = read_all(dir / "d.jsonl", o);
+  ASSERT_TRUE(r.status.ok()) << r.status.to_string();
+  ASSERT_EQ(r.docs.size(), 1u);
+  EXPECT_EQ(r.docs[0].id, "u1");
+  EXPECT_EQ(r.docs[0].text, "b1");
+}
+
+TEST(ReaderTest, JsonlNumericIdBecomesItsDecimalText) {
+  auto dir = temp_dir("reader_jsonl_numid");
+  write_file(
+      dir / "d.jsonl",
+      "{\"id\":42,\"text\":\"a\"}\n{\"id\": -7 ,\"text\":\"b\"}\n"
+      "{\"id\":123456789012345678901234567890,\"text\":\"c\"}\n{\"id\":1.5e3,\"text\":\"d\"}\n");
+  ReadResult r = read_all(dir / "d.jsonl");
+  ASSERT_TRUE(r.status.ok()) << r.status.to_string();
+  ASSERT_EQ(r.docs.size(), 4u);
+  EXPECT_EQ(r.docs[0].id, "42");
+  EXPECT_EQ(r.docs[1].id, "-7");
+  EXPECT_EQ(r.docs[2].id, "123456789012345678901234567890");
+  EXPECT_EQ(r.docs[3].id, "1.5e3");
+}
+
+TEST(ReaderTest, JsonlIdOfAnotherTypeOrBadNumberIsMalformed) {
+  auto dir = temp_dir("reader_jsonl_badid");
+  for (const char* line :
+       {R"({"id":null,"text":"a"})", R"({"id":true,"text":"a"})", R"({"id":[1],"text":"a"})",
+        R"({"id":12abc,"text":"a"})", R"({"id":01,"text":"a"})"}) {
+    write_file(dir / "d.jsonl", std::string(line) + "\n");
+    ReadResult r = read_all(dir / "d.jsonl", jsonl());
+    EXPECT_EQ(r.status.code(), StatusCode::kParseError) << line;
+    EXPECT_TRUE(r.docs.empty()) << line;
+  }
+}
+
+TEST(ReaderTest, JsonlMissingIdBecomesOneBasedLineNumber) {
+  auto dir = temp_dir("reader_jsonl_noid");
+  write_file(dir / "d.jsonl", "{\"text\":\"a\"}\n\n{\"text\":\"b\"}\n");
+  ReadResult r = read_all(dir / "d.jsonl");
+  ASSERT_TRUE(r.status.ok()) << r.status.to_string();
+  ASSERT_EQ(r.docs.size(), 2u);
+  EXPECT_EQ(r.docs[0].id, "1");
+  EXPECT_EQ(r.docs[1].id, "3");  // the blank line still counts
+  EXPECT_EQ(r.docs[1].line, 3u);
+}
+
+TEST(ReaderTest, JsonlDecodesEscapesAndUnicode) {
+  auto dir = temp_dir("reader_jsonl_escapes");
+  write_file(dir / "d.jsonl",
+             R"({"id":"\u0041\"q\"","text":"a\nb\tc \\ \/ \"x\" \u00e9 \u20ac \ud83d\ude00 é"})"
+             "\n");
+  ReadResult r = read_all(dir / "d.jsonl");
+  ASSERT_TRUE(r.status.ok()) << r.status.to_string();
+  ASSERT_EQ(r.docs.size(), 1u);
+  EXPECT_EQ(r.docs[0].id, "A\"q\"");
+  EXPECT_EQ(r.docs[0].text, "a\nb\tc \\ / \"x\" \xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80 \xC3\xA9");
+  EXPECT_EQ(r.stats.lenient, 0u);
+}
+
+TEST(ReaderTest, JsonlEscapedKeysMatchTheirDecodedName) {
+  auto dir = temp_dir("reader_jsonl_keys");
+  write_file(dir / "d.jsonl", R"({"\u0074ext":"t","i\u0064":"x"})"
+                              "\n");
+  ReadResult r = read_all(dir / "d.jsonl");
+  ASSERT_TRUE(r.status.ok()) << r.status.to_string();
+  ASSERT_EQ(r.docs.size(), 1u);
+  EXPECT_EQ(r.docs[0].text, "t");
+  EXPECT_EQ(r.docs[0].id, "x");
+}
+
+TEST(ReaderTest, JsonlMalformedLineErrorNamesFileAndLine) {
+  auto dir = temp_dir("reader_jsonl_malformed");
+  const fs::path p = dir / "data.jsonl";
+  write_file(p, "{\"text\":\"a\"}\n{\"text\":\"b\"}\n{\"text\": oops}\n{\"text\":\"d\"}\n");
+  auto reader = DocumentReader::open(p.string(), {});
+  ASSERT_TRUE(reader.ok());
+  Document doc;
+  ASSERT_TRUE(*(*reader)->next(doc));
+  ASSERT_TRUE(*(*reader)->next(doc));
+  Result<bool> bad = (*reader)->next(doc);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().code(), StatusCode::kParseError);
+  EXPECT_NE(bad.status().message().find(p.string() + ":3: malformed JSON"), std::string::npos)
+      << bad.status().message();
+  // A malformed record is passed over: the reader continues with line 4.
+  Result<bool> next = (*reader)->next(doc);
+  ASSERT_TRUE(next.ok());
+  ASSERT_TRUE(*next);
+  EXPECT_EQ(doc.text, "d");
+  EXPECT_EQ(doc.line, 4u);
+}
+
+TEST(ReaderTest, JsonlSkipBadCountsMalformedRecordsAndContinues) {
+  auto dir = temp_dir("reader_jsonl_skip");
+  write_file(dir / "d.jsonl",
+             "{\"text\":\"a\"}\nnot json\n[1,2]\n{\"id\":\"x\"}\n{\"text\":3}\n"
+             "{\"text\":\"b\"} {\"text\":\"c\"}\n{\"text\":\"e\",}\n{\"text\":\"f\"}\n");
+  ReaderOptions o = jsonl();
+  o.skip_bad = true;
+  ReadResult r = read_all(dir / "d.jsonl", o);
+  ASSERT_TRUE(r.status.ok()) << r.status.to_string();
+  ASSERT_EQ(r.docs.size(), 2u);
+  EXPECT_EQ(r.docs[0].text, "a");
+  EXPECT_EQ(r.docs[1].text, "f");
+  EXPECT_EQ(r.docs[1].line, 8u);
+  EXPECT_EQ(r.stats.skipped, 6u);
+  EXPECT_EQ(r.stats.records, 2u);
+}
+
+TEST(ReaderTest, JsonlRecordThatIsNotAnObjectIsMalformed) {
+  auto dir = temp_dir("reader_jsonl_notobj");
+  for (const char* line : {"[1,2]", "\"text\"", "42", "null", "{\"text\":\"a\""}) {
+    write_file(dir / "d.jsonl", std::string(line) + "\n");
+    ReadResult r = read_all(dir / "d.jsonl", jsonl());
+    EXPECT_EQ(r.status.code(), StatusCode::kParseError) << line;
+    EXPECT_NE(r.status.message().find("d.jsonl:1:"), std::string::npos) << r.status.message();
+  }
+}
+
+TEST(ReaderTest, JsonlMissingTextFieldIsMalformed) {
+  auto dir = temp_dir("reader_jsonl_notext");
+  write_file(dir / "d.jsonl", "{\"id\":\"a\",\"body\":\"x\"}\n");
+  ReadResult r = read_all(dir / "d.jsonl");
+  EXPECT_EQ(r.status.code(), StatusCode::kParseError);
+  EXPECT_NE(r.status.message().find("missing text field \"text\""), std::string::npos)
+      << r.status.message();
+}
+
+TEST(ReaderTest, JsonlTextThatIsNotAStringIsMalformed) {
+  auto dir = temp_dir("reader_jsonl_textnotstr");
+  for (const char* line :
+       {R"({"text":1})", R"({"text":null})", R"({"text":["a"]})", R"({"text":{"a":"b"}})"}) {
+    write_file(dir / "d.jsonl", std::string(line) + "\n");
+    ReadResult r = read_all(dir / "d.jsonl", jsonl());
+    EXPECT_EQ(r.status.code(), StatusCode::kParseError) << line;
+    EXPECT_NE(r.status.message().find("is not a string"), std::string::npos) << r.status.message();
+  }
+}
+
+TEST(ReaderTest, JsonlTrailingContentAfterTheObjectIsMalformed) {
+  auto dir = temp_dir("reader_jsonl_trailing");
+  write_file(dir / "d.jsonl", "{\"text\":\"a\"} {\"text\":\"b\"}\n");
+  EXPECT_EQ(read_all(dir / "d.jsonl").status.code(), StatusCode::kParseError);
+  write_file(dir / "d.jsonl", "{\"text\":\"a\"}  \t\n");  // trailing blanks are fine
+  ReadResult r = read_all(dir / "d.jsonl");
+  ASSERT_TRUE(r.status.ok()) << r.status.to_string();
+  EXPECT_EQ(r.docs.size(), 1u);
+}
+
+// simdjson rejects invalid UTF-8, raw control characters and lone surrogates; the reader keeps
+// such records through its lenient parser (counted), so no document is lost: the bytes pass
+// through for the Normalizer to repair, and a lone surrogate becomes U+FFFD.
+TEST(ReaderTest, JsonlInvalidUtf8AndControlCharactersAreKeptAndCounted) {
+  auto dir = temp_dir("reader_jsonl_utf8");
+  write_file(dir / "d.jsonl",
+             "{\"id\":\"a\",\"text\":\"bad \xFF\xC3 bytes \\u00e9\"}\n"
+             "{\"id\":\"b\",\"text\":\"raw\ttab\"}\n"
+             "{\"id\":\"c\",\"text\":\"lone \\ud800 x \\udc00 y \\ud83d\\ude00\"}\n"
+             "{\"id\":\"d\",\"text\":\"ok\"}\n"
+             "{\"id\":\"e\",\"text\":\"bad escape \\x \xFF\"}\n");
+  ReaderOptions o = jsonl();
+  o.skip_bad = true;
+  ReadResult r = read_all(dir / "d.jsonl", o);
+  ASSERT_TRUE(r.status.ok()) << r.status.to_string();
+  ASSERT_EQ(r.docs.size(), 4u);
+  EXPECT_EQ(r.docs[0].text, "bad \xFF\xC3 bytes \xC3\xA9");
+  EXPECT_EQ(r.docs[1].text, "raw\ttab");
+  EXPECT_EQ(r.docs[2].text, "lone \xEF\xBF\xBD x \xEF\xBF\xBD y \xF0\x9F\x98\x80");
+  EXPECT_EQ(r.docs[3].text, "ok");
+  EXPECT_EQ(r.stats.lenient, 3u);
+  EXPECT_EQ(r.stats.skipped, 1u);  // an invalid escape is still malformed
+}
+
+// Both JSON paths (simdjson, and the lenient parser taken for invalid UTF-8) accept the same
+// nesting: 1022 containers inside a field value. Deeper records are malformed, never a crash
+// (simdjson On-Demand asserts in unoptimized builds if iterated past its max depth).
+TEST(ReaderTest, JsonlDeepNestingIsBoundedTheSameOnBothPaths) {
+  auto dir = temp_dir("reader_jsonl_deep");
+  auto nested = [](std::size_t d) { return std::string(d, '[') + "1" + std::string(d, ']'); };
+  std::string content;
+  for (const char* text : {"\"ok\"", "\"\xFF\""}) {
+    for (std::size_t d : {std::size_t{1022}, std::size_t{1023}, std::size_t{5000}}) {
+      content += "{\"x\":" + nested(d) + ",\"text\":" + text + "}\n";
+      content += std::string("{\"x\":{\"y\":[]},\"text\":") + text + "}\n";  // a shallow control
+    }
+  }
+  write_file(dir / "d.jsonl", content);
+  ReaderOptions o = jsonl();
+  o.skip_bad = true;
+  ReadResult r = read_all(dir / "d.jsonl", o);
+  ASSERT_TRUE(r.status.ok()) << r.status.to_string();
+  std::vector<uint64_t> lines;
+  for (const Document& d : r.docs) lines.push_back(d.line);
+  EXPECT_EQ(lines, (std::vector<uint64_t>{1, 2, 4, 6, 7, 8, 10, 12}));
+  EXPECT_EQ(r.stats.skipped, 4u);
+  EXPECT_EQ(r.stats.lenient, 4u);
+}
+
+// --- line handling --------------------------------------------------------------------------
+
+TEST(ReaderTest, BlankLinesAreSkippedAndCounted) {
+  auto dir = temp_dir("reader_blank");
+  write_file(dir / "d.jsonl", "\n{\"text\":\"a\"}\n   \n\t\r\n\n{\"text\":\"b\"}\n\n");
+  ReadResult r = read_all(dir / "d.jsonl");
+  ASSERT_TRUE(r.status.ok()) << r.status.to_string();
+  ASSERT_EQ(r.docs.size(), 2u);
+  EXPECT_EQ(r.stats.blank_lines, 5u);
+  EXPECT_EQ(r.docs[1].line, 6u);
+}
+
+TEST(ReaderTest, CrlfLineEndingsAreStripped) {
+  auto dir = temp_dir("reader_crlf");
+  write_file(dir / "d.jsonl", "{\"text\":\"a\"}\r\n{\"text\":\"b\\r\"}\r\n");
+  ReadResult r = read_all(dir / "d.jsonl");
+  ASSERT_TRUE(r.status.ok()) << r.status.to_string();
+  ASSERT_EQ(r.docs.size(), 2u);
+  EXPECT_EQ(r.docs[0].raw, "{\"text\":\"a\"}");
+  EXPECT_EQ(r.docs[1].text, "b\r");  // an escaped \r inside the text is content
+  write_file(dir / "d.txt", "one\r\ntwo\r\r\n");
+  r = read_all(dir / "d.txt");
+  ASSERT_EQ(r.docs.size(), 2u);
+  EXPECT_EQ(r.docs[0].text, "one");
+  EXPECT_EQ(r.docs[1].text, "two\r");  // only one '\r' is removed
+}
+
+TEST(ReaderTest, Utf8BomAtFileStartIsStripped) {
+  auto dir = temp_dir("reader_bom");
+  write_file(dir / "d.jsonl", "\xEF\xBB\xBF{\"text\":\"a\"}\n");
+  ReadResult r = read_all(dir / "d.jsonl");
+  ASSERT_TRUE(r.status.ok()) << r.status.to_string();
+  ASSERT_EQ(r.docs.size(), 1u);
+  EXPECT_EQ(r.docs[0].raw, "{\"text\":\"a\"}");
+  write_file(dir / "d.txt", "\xEF\xBB\xBFline one\n\xEF\xBB\xBFline two\n");
+  r = read_all(dir / "d.txt");
+  ASSERT_EQ(r.docs.size(), 2u);
+  EXPECT_EQ(r.docs[0].text, "line one");
+  EXPECT_EQ(r.docs[1].text, "\xEF\xBB\xBFline two");  // only at the start of the file
+  // A BOM alone, or a BOM before a content-detected JSONL file.
+  write_file(dir / "bom_only", "\xEF\xBB\xBF");
+  EXPECT_TRUE(read_all(dir / "bom_only").docs.empty());
+  write_file(dir / "noext", "\xEF\xBB\xBF{\"text\":\"z\"}");
+  r = read_all(dir / "noext");
+  EXPECT_EQ(r.format, InputFormat::kJsonl);
+  ASSERT_EQ(r.docs.size(), 1u);
+  EXPECT_EQ(r.docs[0].text, "z");
+}
+
+TEST(ReaderTest, LastLineWithoutNewlineIsRead) {
+  auto dir = temp_dir("reader_nonl");
+  write_file(dir / "d.jsonl", "{\"text\":\"a\"}\n{\"id\":7,\"text\":\"b\"}");
+  ReadResult r = read_all(dir / "d.jsonl");
+  ASSERT_TRUE(r.status.ok()) << r.status.to_string();
+  ASSERT_EQ(r.docs.size(), 2u);
+  EXPECT_EQ(r.docs[1].text, "b");
+  EXPECT_EQ(r.docs[1].id, "7");
+  write_file(dir / "t.txt", "x\ny\r");
+  r = read_all(dir / "t.txt");
+  ASSERT_EQ(r.docs.size(), 2u);
+  EXPECT_EQ(r.docs[1].text, "y");
+}
+
+TEST(ReaderTest, EmptyFileHasNoDocuments) {
+  auto dir = temp_dir("reader_empty");
+  for (const char* name : {"e.jsonl", "e.tsv", "e.txt", "e"}) {
+    write_file(dir / name, "");
+    ReadResult r = read_all(dir / name);
+    ASSERT_TRUE(r.status.ok()) << name << r.status.to_string();
+    EXPECT_TRUE(r.docs.empty()) << name;
+    EXPECT_EQ(r.stats.bytes, 0u);
+  }
+  write_file(dir / "e.jsonl.zst", zstd(""));
+  ReadResult r = read_all(dir / "e.jsonl.zst");
+  ASSERT_TRUE(r.status.ok()) << r.status.to_string();
+  EXPECT_TRUE(r.docs.empty());
+}
+
+// Lines of many lengths across the 1 MiB refill boundary, with CRLF pairs split by it.
+TEST(ReaderTest, LinesSpanningBufferRefillsAreReadExactly) {
+  auto dir = temp_dir("reader_refill");
+  std::string content;
+  std::vector<std::string> expect;
+  uint64_t x = 12345;
+  while (content.size() < (std::size_t{3} << 20)) {
+    x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+    std::string line(static_cast<std::size_t>(1 + (x >> 33) % 20000), 'a');
+    line[0] = static_cast<char>('b' + expect.size() % 20);
+    expect.push_back(line);
+    content += line;
+    content += (expect.size() % 3 == 0) ? "\r\n" : "\n";
+  }
+  write_file(dir / "d.txt", content);
+  ReadResult r = read_all(dir / "d.txt");
+  ASSERT_TRUE(r.status.ok()) << r.status.to_string();
+  ASSERT_EQ(r.docs.size(), expect.size());
+  for (std::size_t i = 0; i < expect.size(); ++i) {
+    ASSERT_EQ(r.docs[i].text, expect[i]) << "line " << i + 1;
+    ASSERT_EQ(r.docs[i].id, std::to_string(i + 1));
+  }
+  EXPECT_EQ(r.stats.bytes, content.size());
+}
+
+TEST(ReaderTest, HundredMegabyteLineIsReadWhole) {
+  const std::size_t n = kSanitized ? (std::size_t{8} << 20) : (std::size_t{100} << 20);
+  auto dir = temp_dir("reader_bigline");
+  {
+    std::string text(n, 'x');
+    for (std::size_t i = 0; i < n; i += 4096) text[i] = ' ';
+    write_file(dir / "d.jsonl", "{\"text\":\"small\"}\n{\"id\":\"big\",\"text\":\"" + text +
+                                    "\\n\"}\n{\"text\":\"z\"}\n");
+  }
+  auto reader = DocumentReader::open((dir / "d.jsonl").string(), {});
+  ASSERT_TRUE(reader.ok());
+  Document doc;
+  ASSERT_TRUE(*(*reader)->next(doc));
+  Result<bool> more = (*reader)->next(doc);
+  ASSERT_TRUE(more.ok()) << more.status().to_string();
+  ASSERT_TRUE(*more);
+  EXPECT_EQ(doc.id, "big");
+  ASSERT_EQ(doc.text.size(), n + 1);
+  EXPECT_EQ(doc.text[0], ' ');
+  EXPECT_EQ(doc.text[4096], ' ');
+  EXPECT_EQ(doc.text[n - 1], 'x');
+  EXPECT_EQ(doc.text.back(), '\n');
+  EXPECT_EQ(std::count(doc.text.begin(), doc.text.end(), ' '),
+            static_cast<long>((n + 4095) / 4096));
+  ASSERT_TRUE(*(*reader)->next(doc));
+  EXPECT_EQ(doc.text, "z");
+  EXPECT_EQ(doc.line, 3u);
+  EXPECT_EQ((*reader)->stats().lenient, 0u);  // the long-line path is not counted as a repair
+  fs::remove_all(dir);
+}
+
+TEST(ReaderTest, MaxRecordBytesIsEnforced) {
+  auto dir = temp_dir("reader_maxrec");
+  const std::string big = "{\"text\":\"" + std::string(3000, 'y') + "\"}";
+  write_file(dir / "d.jsonl", "{\"text\":\"a\"}\n" + big + "\n{\"text\":\"c\"}\n" + big);
+  ReaderOptions o = jsonl();
+  o.max_record_bytes = 1000;
+  auto reader = DocumentReader::open((dir / "d.jsonl").string(), o);
+  ASSERT_TRUE(reader.ok());
+  Document doc;
+  ASSERT_TRUE(*(*reader)->next(doc));
+  Result<bool> bad = (*reader)->next(doc);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().code(), StatusCode::kOutOfRange);
+  EXPECT_NE(bad.status().message().find("d.jsonl:2:"), std::string::npos);
+  Result<bool> after = (*reader)->next(doc);  // continues after the oversized record
+  ASSERT_TRUE(after.ok() && *after);
+  EXPECT_EQ(doc.text, "c");
+  EXPECT_EQ(doc.line, 3u);
+  bad = (*reader)->next(doc);  // the last one has no newline
+  EXPECT_EQ(bad.status().code(), StatusCode::kOutOfRange);
+  after = (*reader)->next(doc);
+  ASSERT_TRUE(after.ok());
+  EXPECT_FALSE(*after);
+
+  o.skip_bad = true;
+  ReadResult r = read_all(dir / "d.jsonl", o);
+  ASSERT_TRUE(r.status.ok()) << r.status.to_string();
+  EXPECT_EQ(r.docs.size(), 2u);
+  EXPECT_EQ(r.stats.skipped, 2u);
+  // A record of exactly the limit is accepted, even with a CR before its newline.
+  o.max_record_bytes = big.size();
+  r = read_all(dir / "d.jsonl", o);
+  EXPECT_EQ(r.docs.size(), 4u);
+  write_file(dir / "crlf.jsonl", big + "\r\n");
+  r = read_all(dir / "crlf.jsonl", o);
+  EXPECT_EQ(r.docs.size(), 1u);
+}
+
+// --- TSV and lines ----------------------------------------------------------------------------
+
+TEST(ReaderTest, TsvSplitsAtTheFirstTabAndKeepsFurtherTabsInText) {
+  auto dir = temp_dir("reader_tsv");
+  write_file(dir / "d.tsv", "a\thello\tworld\t\nb\t\n\n");
+  ReadResult r = read_all(dir / "d.tsv");
+  ASSERT_TRUE(r.status.ok()) << r.status.to_string();
+  EXPECT_EQ(r.format, InputFormat::kTsv);
+  ASSERT_EQ(r.docs.size(), 2u);
+  EXPECT_EQ(r.docs[0].id, "a");
+  EXPECT_EQ(r.docs[0].text, "hello\tworld\t");
+  EXPECT_EQ(r.docs[0].raw, "a\thello\tworld\t");
+  EXPECT_EQ(r.docs[1].id, "b");
+  EXPECT_EQ(r.docs[1].text, "");
+  EXPECT_EQ(r.stats.blank_lines, 1u);
+}
+
+TEST(ReaderTest, TsvLineWithoutTabIsMalformed) {
+  auto dir = temp_dir("reader_tsv_bad");
+  write_file(dir / "d.tsv", "a\tx\nno tab here\nc\ty\n");
+  ReadResult r = read_all(dir / "d.tsv");
+  EXPECT_EQ(r.status.code(), StatusCode::kParseError);
+  EXPECT_NE(r.status.message().find("d.tsv:2:"), std::string::npos) << r.status.message();
+  ReaderOptions o;
+  o.skip_bad = true;
+  r = read_all(dir / "d.tsv", o);
+  ASSERT_TRUE(r.status.ok());
+  ASSERT_EQ(r.docs.size(), 2u);
+  EXPECT_EQ(r.docs[1].id, "c");
+  EXPECT_EQ(r.stats.skipped, 1u);
+}
+
+TEST(ReaderTest, LinesFormatUsesLineNumbersAsIds) {
+  auto dir = temp_dir("reader_lines");
+  write_file(dir / "d.txt", "first\n\nthird {\"not\":\"json\"}\n");
+  ReadResult r = read_all(dir / "d.txt");
+  ASSERT_TRUE(r.status.ok()) << r.status.to_string();
+  EXPECT_EQ(r.format, InputFormat::kLines);
+  ASSERT_EQ(r.docs.size(), 2u);
+  EXPECT_EQ(r.docs[0].id, "1");
+  EXPECT_EQ(r.docs[0].text, "first");
+  EXPECT_EQ(r.docs[1].id, "3");
+  EXPECT_EQ(r.docs[1].text, "third {\"not\":\"json\"}");
+}
+
+// --- detection ---------------------------------------------------------------------------------
+
+TEST(ReaderTest, AutoDetectsFormatBySuffix) {
+  auto dir = temp_dir("reader_auto_suffix");
+  const std::string json = "{\"id\":\"i\",\"text\":\"t\"}\n";
+  write_file(dir / "a.jsonl.gz", gzip(json));
+  write_file(dir / "a.NDJSON", json);
+  write_file(dir / "a.json.zst", zstd(json));
+  write_file(dir / "b.tsv.gz", gzip("{id\ttext\n"));  // the suffix beats the content
+  write_file(dir / "c.txt", "{\"id\":\"i\",\"text\":\"t\"}\n");
+  EXPECT_EQ(read_all(dir / "a.jsonl.gz").format, InputFormat::kJsonl);
+  EXPECT_EQ(read_all(dir / "a.NDJSON").format, InputFormat::kJsonl);
+  EXPECT_EQ(read_all(dir / "a.json.zst").format, InputFormat::kJsonl);
+  ReadResult tsv = read_all(dir / "b.tsv.gz");
+  EXPECT_EQ(tsv.format, InputFormat::kTsv);
+  ASSERT_EQ(tsv.docs.size(), 1u);
+  EXPECT_EQ(tsv.docs[0].id, "{id");
+  ReadResult txt = read_all(dir / "c.txt");
+  EXPECT_EQ(txt.format, InputFormat::kLines);
+  ASSERT_EQ(txt.docs.size(), 1u);
+  EXPECT_EQ(txt.docs[0].text, "{\"id\":\"i\",\"text\":\"t\"}");
+  EXPECT_EQ(read_all(dir).format, InputFormat::kDirectory);
+}
+
+TEST(ReaderTest, AutoDetectsFormatByContent) {
+  auto dir = temp_dir("reader_auto_content");
+  write_file(dir / "j", "\n  \n  {\"text\":\"t\"}\n");
+  write_file(dir / "l", "plain words\n{\"text\":\"t\"}\n");
+  write_file(dir / "z", zstd("{\"text\":\"compressed, unnamed\"}\n"));
+  ReadResult j = read_all(dir / "j");
+  EXPECT_EQ(j.format, InputFormat::kJsonl);
+  ASSERT_EQ(j.docs.size(), 1u);
+  EXPECT_EQ(j.docs[0].line, 3u);
+  ReadResult l = read_all(dir / "l");
+  EXPECT_EQ(l.format, InputFormat::kLines);
+  EXPECT_EQ(l.docs.size(), 2u);
+  ReadResult z = read_all(dir / "z");
+  EXPECT_EQ(z.format, InputFormat::kJsonl);
+  ASSERT_EQ(z.docs.size(), 1u);
+  EXPECT_EQ(z.docs[0].text, "compressed, unnamed");
+}
+
+// --- compression --------------------------------------------------------------------------------
+
+std::string sample_jsonl(int n) {
+  std::string s;
+  for (int i = 0; i < n; ++i) {
+    s += "{\"id\":" + std::to_string(i) + ",\"text\":\"document number " + std::to_string(i) +
+         " with some words \\u00e9\"}\n";
+  }
+  return s;
+}
+
+TEST(ReaderTest, GzipAndZstdRoundTripIdenticalToPlain) {
+  auto dir = temp_dir("reader_roundtrip");
+  const std::string plain = sample_jsonl(50000);  // several MB: many refills
+  write_file(dir / "d.jsonl", plain);
+  write_file(dir / "d.jsonl.gz", gzip(plain));
+  write_file(dir / "d.jsonl.zst", zstd(plain));
+  ReadResult a = read_all(dir / "d.jsonl");
+  ReadResult b = read_all(dir / "d.jsonl.gz");
+  ReadResult c = read_all(dir / "d.jsonl.zst");
+  ASSERT_TRUE(a.status.ok() && b.status.ok() && c.status.ok())
+      << b.status.to_string() << c.status.to_string();
+  ASSERT_EQ(a.docs.size(), 50000u);
+  ASSERT_EQ(b.docs.size(), a.docs.size());
+  ASSERT_EQ(c.docs.size(), a.docs.size());
+  for (std::size_t i = 0; i < a.docs.size(); ++i) {
+    ASSERT_EQ(b.docs[i].raw, a.docs[i].raw);
+    ASSERT_EQ(c.docs[i].text, a.docs[i].text);
+    ASSERT_EQ(c.docs[i].id, a.docs[i].id);
+  }
+  EXPECT_EQ(b.stats.bytes, plain.size());
+  EXPECT_EQ(c.stats.bytes, plain.size());
+  // Progress is measured in compressed bytes and reaches the file size.
+  EXPECT_EQ(b.input_size, fs::file_size(dir / "d.jsonl.gz"));
+  EXPECT_EQ(b.input_consumed, b.input_size);
+  EXPECT_EQ(c.input_size, fs::file_size(dir / "d.jsonl.zst"));
+  EXPECT_EQ(c.input_consumed, c.input_size);
+}
+
+TEST(ReaderTest, MultiMemberGzipAndMultiFrameZstdReadAllParts) {
+  auto dir = temp_dir("reader_multimember");
+  const std::string p1 = sample_jsonl(3);
+  const std::string p2 = "{\"text\":\"second member\"}\n";
+  write_file(dir / "m.jsonl.gz", gzip(p1) + gzip("") + gzip(p2));
+  ReadResult r = read_all(dir / "m.jsonl.gz");
+  ASSERT_TRUE(r.status.ok()) << r.status.to_string();
+  ASSERT_EQ(r.docs.size(), 4u);
+  EXPECT_EQ(r.docs[3].text, "second member");
+  write_file(dir / "m.jsonl.zst", zstd(p1) + zstd(p2, false));
+  r = read_all(dir / "m.jsonl.zst");
+  ASSERT_TRUE(r.status.ok()) << r.status.to_string();
+  ASSERT_EQ(r.docs.size(), 4u);
+  EXPECT_EQ(r.docs[3].text, "second member");
+}
+
+TEST(ReaderTest, TruncatedGzipIsCorruptData) {
+  auto dir = temp_dir("reader_trunc_gz");
+  const std::string z = gzip(sample_jsonl(2000));
+  // Cut inside the deflate data, inside the CRC/size trailer, and one byte short.
+  for (std::size_t cut : {z.size() / 2, z.size() - 6, z.size() - 1, std::size_t{5}}) {
+    write_file(dir / "t.jsonl.gz", z.substr(0, cut));
+    ReadResult r = read_all(dir / "t.jsonl.gz");
+    EXPECT_EQ(r.status.code(), StatusCode::kCorruptData) << "cut " << cut << r.status.to_string();
+    ReaderOptions o;
+    o.skip_bad = true;  // decompression errors are never skipped
+    EXPECT_EQ(read_all(dir / "t.jsonl.gz", o).status.code(), StatusCode::kCorruptData);
+  }
+}
+
+TEST(ReaderTest, GzipCrcMismatchAndTrailingGarbageAreCorruptData) {
+  auto dir = temp_dir("reader_crc_gz");
+  std::string z = gzip(sample_jsonl(100));
+  std::string bad_crc = z;
+  bad_crc[bad_crc.size() - 8] = static_cast<char>(bad_crc[bad_crc.size() - 8] ^ 0x01);
+  write_file(dir / "c.jsonl.gz", bad_crc);
+  EXPECT_EQ(read_all(dir / "c.jsonl.gz").status.code(), StatusCode::kCorruptData);
+  write_file(dir / "g.jsonl.gz", z + "garbage");
+  EXPECT_EQ(read_all(dir / "g.jsonl.gz").status.code(), StatusCode::kCorruptData);
+}
+
+TEST(ReaderTest, TruncatedZstdIsCorruptData) {
+  auto dir = temp_dir("reader_trunc_zst");
+  const std::string z = zstd(sample_jsonl(2000));
+  for (std::size_t cut : {z.size() / 2, z.size() - 4, z.size() - 1, std::size_t{6}}) {
+    write_file(dir / "t.jsonl.zst", z.substr(0, cut));
+    ReadResult r = read_all(dir / "t.jsonl.zst");
+    EXPECT_EQ(r.status.code(), StatusCode::kCorruptData) << "cut " << cut << r.status.to_string();
+    EXPECT_NE(r.status.message().find("t.jsonl.zst"), std::string::npos);
+  }
+}
+
+TEST(ReaderTest, CorruptByteInZstdIsAnError) {
+  auto dir = temp_dir("reader_flip_zst");
+  const std::string z = zstd(sample_jsonl(2000));  // with a content checksum
+  for (std::size_t at : {z.size() / 3, z.size() / 2, z.size() - 2}) {
+    std::string bad = z;
+    bad[at] = static_cast<char>(bad[at] ^ 0x20);
+    write_file(dir / "f.jsonl.zst", bad);
+    ReadResult r = read_all(dir / "f.jsonl.zst");
+    EXPECT_EQ(r.status.code(), StatusCode::kCorruptData) << "at " << at;
+  }
+}
+
+TEST(ReaderTest, CompressedSuffixWithoutMagicIsCorruptData) {
+  auto dir = temp_dir("reader_badmagic");
+  write_file(dir / "p.jsonl.gz", "{\"text\":\"plain\"}\n");
+  write_file(dir / "p.jsonl.zst", "{\"text\":\"plain\"}\n");
+  write_file(dir / "e.jsonl.gz", "");
+  EXPECT_EQ(read_all(dir / "p.jsonl.gz").status.code(), StatusCode::kCorruptData);
+  EXPECT_EQ(read_all(dir / "p.jsonl.zst").status.code(), StatusCode::kCorruptData);
+  EXPECT_EQ(read_all(dir / "e.jsonl.gz").status.code(), StatusCode::kCorruptData);
+}
+
+TEST(ByteSourceTest, DetectsCompressionByMagicBytesWithoutSuffix) {
+  auto dir = temp_dir("bytesource_magic");
+  const std::string data = sample_jsonl(10);
+  write_file(dir / "gz_inside", gzip(data));
+  write_file(dir / "zst_inside", zstd(data));
+  write_file(dir / "plain", data);
+  for (const char* name : {"gz_inside", "zst_inside", "plain"}) {
+    Result<std::string> got = read_source((dir / name).string());
+    ASSERT_TRUE(got.ok()) << got.status().to_string();
+    EXPECT_EQ(*got, data) << name;
+  }
+  write_file(dir / "one_byte", "\x1f");  // shorter than any magic
+  Result<std::string> one = read_source((dir / "one_byte").string());
+  ASSERT_TRUE(one.ok());
+  EXPECT_EQ(*one, "\x1f");
+}
+
+TEST(ByteSourceTest, DashReadsStandardInput) {
+  auto dir = temp_dir("bytesource_stdin");
+  const std::string data = sample_jsonl(5);
+  write_file(dir / "in.zst", zstd(data));
+  const int saved = ::dup(STDIN_FILENO);
+  ASSERT_GE(saved, 0);
+  const int fd = ::open((dir / "in.zst").c_str(), O_RDONLY);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(::dup2(fd, STDIN_FILENO), STDIN_FILENO);
+  ::close(fd);
+  Result<std::string> got = read_source("-");
+  ::dup2(saved, STDIN_FILENO);
+  ::close(saved);
+  ASSERT_TRUE(got.ok()) << got.status().to_string();
+  EXPECT_EQ(*got, data);
+}
+
+TEST(ReaderTest, NonexistentFileIsIoError) {
+  auto dir = temp_dir("reader_missing");
+  ReadResult r = read_all(dir / "nope.jsonl");
+  EXPECT_EQ(r.status.code(), StatusCode::kIoError);
+  EXPECT_NE(r.status.message().find("nope.jsonl"), std::string::npos);
+  ReaderOptions o;
+  o.format = InputFormat::kDirectory;
+  EXPECT_EQ(read_all(dir / "nope", o).status.code(), StatusCode::kIoError);
+  o.format = InputFormat::kJsonl;  // a directory where a file is expected
+  EXPECT_EQ(read_all(dir, o).status.code(), StatusCode::kIoError);
+}
+
+// --- directories ---------------------------------------------------------------------------
+
+TEST(ReaderTest, DirectoryReadsNestedFilesSortedWithCompressedMembers) {
+  auto dir = temp_dir("reader_dir");
+  fs::create_directories(dir / "b" / "c");
+  fs::create_directories(dir / "a");
+  write_file(dir / "z.txt", "zed\n");
+  write_file(dir / "b" / "c" / "deep.txt",
+             "\xEF\xBB\xBF"
+             "deep");
+  write_file(dir / "a" / "one.txt", "one");
+  write_file(dir / "b" / "two.txt.gz", gzip("two gz"));
+  write_file(dir / "b" / "three.zst", zstd("three zst"));
+  write_file(dir / "B.txt", "capital");
+  write_file(dir / "empty.txt", "");
+  ReadResult r = read_all(dir);
+  ASSERT_TRUE(r.status.ok()) << r.status.to_string();
+  EXPECT_EQ(r.format, InputFormat::kDirectory);
+  std::vector<std::string> ids;
+  for (const Document& d : r.docs) ids.push_back(d.id);
+  EXPECT_EQ(ids, (std::vector<std::string>{"B.txt", "a/one.txt", "b/c/deep.txt", "b/three.zst",
+                                           "b/two.txt.gz", "empty.txt", "z.txt"}));
+  ASSERT_EQ(r.docs.size(), 7u);
+  EXPECT_EQ(r.docs[1].text, "one");
+  EXPECT_EQ(r.docs[2].text, "deep");  // BOM removed from the text
+  EXPECT_EQ(r.docs[2].raw,
+            "\xEF\xBB\xBF"
+            "deep");
+  EXPECT_EQ(r.docs[3].text, "three zst");
+  EXPECT_EQ(r.docs[4].text, "two gz");
+  EXPECT_EQ(r.docs[5].text, "");
+  EXPECT_EQ(r.docs[6].text, "zed\n");  // file bytes as they are
+  EXPECT_EQ(r.docs[6].line, 0u);
+  EXPECT_EQ(r.docs[6].source, (dir / "z.txt").string());
+  EXPECT_EQ(r.stats.files, 7u);
+  EXPECT_EQ(r.stats.records, 7u);
+  EXPECT_EQ(r.input_consumed, r.input_size);
+  EXPECT_GT(r.input_size, 0u);
+}
+
+TEST(ReaderTest, DirectoryCorruptMemberIsAnErrorEvenWithSkipBad) {
+  auto dir = temp_dir("reader_dir_corrupt");
+  write_file(dir / "a.txt", "fine");
+  write_file(dir / "b.txt.gz", gzip("truncated member").substr(0, 10));
+  ReaderOptions o;
+  o.skip_bad = true;
+  ReadResult r = read_all(dir, o);
+  EXPECT_EQ(r.status.code(), StatusCode::kCorruptData);
+  EXPECT_EQ(r.docs.size(), 1u);
+  EXPECT_NE(r.status.message().find("b.txt.gz"), std::string::npos);
+}
+
+TEST(ReaderTest, DirectoryUnreadableFileIsIoError) {
+  if (::geteuid() == 0) GTEST_SKIP() << "root can read any file";
+  auto dir = temp_dir("reader_dir_unreadable");
+  write_file(dir / "a.txt", "secret");
+  fs::permissions(dir / "a.txt", fs::perms::none);
+  ReadResult r = read_all(dir);
+  fs::permissions(dir / "a.txt", fs::perms::owner_all);
+  EXPECT_EQ(r.status.code(), StatusCode::kIoError);
+}
+
+TEST(ReaderTest, DirectoryDanglingSymlinkIsIoErrorNotSilentlySkipped) {
+  auto dir = temp_dir("reader_dir_dangling");
+  write_file(dir / "a.txt", "fine");
+  fs::create_symlink(dir / "missing.txt", dir / "b.txt");
+  ReaderOptions o;
+  o.skip_bad = true;
+  ReadResult r = read_all(dir, o);
+  EXPECT_EQ(r.status.code(), StatusCode::kIoError);
+  EXPECT_NE(r.status.message().find("b.txt"), std::string::npos) << r.status.message();
+}
+
+TEST(ReaderTest, DirectoryFileOverMaxRecordBytesIsOutOfRangeOrSkipped) {
+  auto dir = temp_dir("reader_dir_max");
+  write_file(dir / "a.txt", "short");
+  write_file(dir / "b.txt", std::string(5000, 'b'));
+  write_file(dir / "c.txt", "also short");
+  ReaderOptions o;
+  o.max_record_bytes = 100;
+  ReadResult r = read_all(dir, o);
+  EXPECT_EQ(r.status.code(), StatusCode::kOutOfRange);
+  EXPECT_NE(r.status.message().find("b.txt"), std::string::npos);
+  o.skip_bad = true;
+  r = read_all(dir, o);
+  ASSERT_TRUE(r.status.ok());
+  EXPECT_EQ(r.docs.size(), 2u);
+  EXPECT_EQ(r.stats.skipped, 1u);
+}
+
+// --- live input (try_next) -----------------------------------------------------------------
+
+// A pipe whose read end the reader opens as /dev/fd/N (its own descriptor: closing the write
+// end here is the end of the input).
+struct LivePipe {
+  int read_fd = -1, write_fd = -1;
+  LivePipe() {
+    int fds[2];
+    if (::pipe2(fds, O_CLOEXEC) == 0) {
+      read_fd = fds[0];
+      write_fd = fds[1];
+    }
+  }
+  ~LivePipe() {
+    if (read_fd >= 0) ::close(read_fd);
+    close_writer();
+  }
+  std::string path() const { return "/dev/fd/" + std::to_string(read_fd); }
+  bool write(const std::string& s) const {
+    return ::write(write_fd, s.data(), s.size()) == static_cast<ssize_t>(s.size());
+  }
+  void close_writer() {
+    if (write_fd >= 0) ::close(write_fd);
+    write_fd = -1;
+  }
+};
+
+// Reads with try_next() until it reports something other than a document; appends the ids.
+NextOutcome drain(DocumentReader& reader, std::vector<std::string>& ids) {
+  Document doc;
+  for (;;) {
+    Result<NextOutcome> got = reader.try_next(doc);
+    EXPECT_TRUE(got.ok()) << got.status().to_string();
+    if (!got.ok() || *got != NextOutcome::kDocument) return got.ok() ? *got : NextOutcome::kEnd;
+    ids.push_back(doc.id);
+  }
+}
+
+TEST(ReaderTest, TryNextOnAnIdlePipeReturnsWouldBlockAndKeepsAPartialLine) {
+  LivePipe pipe;
+  ASSERT_GE(pipe.read_fd, 0);
+  ASSERT_TRUE(pipe.write("{\"id\":\"a\",\"text\":\"one\"}\n{\"id\":\"b\",\"te"));
+  auto reader = DocumentReader::open(pipe.path(), jsonl());
+  ASSERT_TRUE(reader.ok()) << reader.status().to_string();
+  std::vector<std::string> ids;
+  EXPECT_EQ(drain(**reader, ids), NextOutcome::kWouldBlock);
+  EXPECT_EQ(ids, std::vector<std::string>({"a"}));
+  // The rest of the line, then a blank line (skipped), then half of the next record.
+  ASSERT_TRUE(pipe.write("xt\":\"two\"}\n\n{\"id\":\"c\""));
+  EXPECT_EQ(drain(**reader, ids), NextOutcome::kWouldBlock);
+  EXPECT_EQ(ids, std::vector<std::string>({"a", "b"}));
+  ASSERT_TRUE(pipe.write(",\"text\":\"three\"}\n"));
+  pipe.close_writer();
+  EXPECT_EQ(drain(**reader, ids), NextOutcome::kEnd);
+  EXPECT_EQ(ids, std::vector<std::string>({"a", "b", "c"}));
+  EXPECT_EQ((*reader)->stats().records, 3u);
+  EXPECT_EQ((*reader)->stats().blank_lines, 1u);
+  // The last record may also end without a newline, and next() still waits as before. (Opening
+  // waits for the first 4 bytes, to detect compression.)
+  LivePipe again;
+  ASSERT_TRUE(again.write("x\nyy"));
+  ReaderOptions lines;
+  lines.format = InputFormat::kLines;
+  auto r2 = DocumentReader::open(again.path(), lines);
+  ASSERT_TRUE(r2.ok()) << r2.status().to_string();
+  Document doc;
+  Result<bool> more = (*r2)->next(doc);
+  ASSERT_TRUE(more.ok() && *more);
+  EXPECT_EQ(doc.text, "x");
+  Result<NextOutcome> got = (*r2)->try_next(doc);
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(*got, NextOutcome::kWouldBlock);
+  again.close_writer();
+  more = (*r2)->next(doc);
+  ASSERT_TRUE(more.ok() && *more);
+  EXPECT_EQ(doc.text, "yy");
+  EXPECT_EQ(drain(**r2, ids), NextOutcome::kEnd);
+}
+
+TEST(ReaderTest, TryNextOnACompressedPipeWouldBlockOnceTheDecoderHasUsedItsInput) {
+  for (const bool use_zstd : {false, true}) {
+    SCOPED_TRACE(use_zstd ? "zstd" : "gzip");
+    const std::string part1 = sample_jsonl(3), part2 = "{\"id\":\"last\",\"text\":\"x\"}\n";
+    LivePipe pipe;
+    ASSERT_TRUE(pipe.write(use_zstd ? zstd(part1) : gzip(part1)));
+    auto reader = DocumentReader::open(pipe.path(), jsonl());
+    ASSERT_TRUE(reader.ok()) << reader.status().to_string();
+    std::vector<std::string> ids;
+    EXPECT_EQ(drain(**reader, ids), NextOutcome::kWouldBlock);
+    EXPECT_EQ(ids, std::vector<std::string>({"0", "1", "2"}));
+    // A second member / frame, then the end.
+    ASSERT_TRUE(pipe.write(use_zstd ? zstd(part2) : gzip(part2)));
+    pipe.close_writer();
+    EXPECT_EQ(drain(**reader, ids), NextOutcome::kEnd);
+    EXPECT_EQ(ids, std::vector<std::string>({"0", "1", "2", "last"}));
+  }
+}
+
+TEST(ReaderTest, TryNextNeverWouldBlockOnFilesAndDirectories) {
+  auto dir = temp_dir("reader_try_next_files");
+  const std::string plain = sample_jsonl(30000);  // several refills of the line buffer
+  write_file(dir / "d.jsonl", plain);
+  write_file(dir / "d.jsonl.gz", gzip(plain));
+  write_file(dir / "d.jsonl.zst", zstd(plain));
+  for (const char* name : {"d.jsonl", "d.jsonl.gz", "d.jsonl.zst"}) {
+    auto reader = DocumentReader::open((dir / name).string(), {});
+    ASSERT_TRUE(reader.ok()) << reader.status().to_string();
+    std::vector<std::string> ids;
+    EXPECT_EQ(drain(**reader, ids), NextOutcome::kEnd) << name;
+    EXPECT_EQ(ids.size(), 30000u) << name;
+  }
+  ReaderOptions o;
+  o.format = InputFormat::kDirectory;
+  auto reader = DocumentReader::open(dir.string(), o);  // the default try_next: next()
+  ASSERT_TRUE(reader.ok()) << reader.status().to_string();
+  std::vector<std::string> ids;
+  EXPECT_EQ(drain(**reader, ids), NextOutcome::kEnd);
+  EXPECT_EQ(ids, std::vector<std::string>({"d.jsonl", "d.jsonl.gz", "d.jsonl.zst"}));
+}
+
+// --- real data ------------------------------------------------------------------------------
+
+TEST(ReaderTest, ReadsTheReutersCorpus) {
+  auto root = testing::shared_datasets();
+  if (!root) GTEST_SKIP() << "shared datasets not available";
+  const fs::path p = *root / "reuters21578" / "reuters.jsonl.zst";
+  if (!fs::exists(p)) GTEST_SKIP() << "reuters.jsonl.zst not available";
+  auto reader = DocumentReader::open(p.string(), {});
+  ASSERT_TRUE(reader.ok()) << reader.status().to_string();
+  EXPECT_EQ((*reader)->format(), InputFormat::kJsonl);
+  Document doc;
+  uint64_t n = 0;
+  uint64_t empty = 0;
+  for (;;) {
+    Result<bool> more = (*reader)->next(doc);
+    ASSERT_TRUE(more.ok()) << more.status().to_string();
+    if (!*more) break;
+    ++n;
+    if (doc.text.empty()) ++empty;
+  }
+  EXPECT_EQ(n, 19043u);
+  EXPECT_EQ(empty, 0u);
+  EXPECT_EQ((*reader)->stats().skipped, 0u);
+  EXPECT_EQ((*reader)->input_consumed(), (*reader)->input_size());
+}
+
+}  // namespace
+}  // namespace neardup
