@@ -436,13 +436,13 @@ static Result<NearDupOptions> near_options(const ClusterOptions& opt) {
   NearDupOptions o;
   Result<PipelineOptions> pipeline = pipeline_options(opt.normalize, opt.shingle, opt.common.seed);
   if (!pipeline.ok()) return pipeline.status();
-  o.pipeline = *pipeline;
+  o.similarity.pipeline = *pipeline;
   Result<MinHashParams> minhash = minhash_params(opt.num_perm, opt.minhash, opt.common.seed);
   if (!minhash.ok()) return minhash.status();
-  o.minhash = *minhash;
-  o.threshold = opt.threshold;
-  o.bands = opt.bands;
-  o.rows = opt.rows;
+  o.similarity.minhash = *minhash;
+  o.similarity.threshold = opt.threshold;
+  o.similarity.bands = opt.bands;
+  o.similarity.rows = opt.rows;
   if (opt.verify == "shingles" || opt.verify.empty()) {
     o.verify = VerifyMode::kShingles;
   } else if (opt.verify == "signature") {
@@ -692,8 +692,8 @@ int run_near(std::string_view command, const ClusterOptions& opt, const NearDupO
                   "mode near (threshold %.2f, %s, %u slots, %u bands x %u rows): %llu clusters, "
                   "%llu duplicates (%llu exact); %llu candidate pairs, %llu verified, %llu "
                   "rejected; index %.1f MB; ",
-                  near.threshold, opt.shingle.c_str(), near.minhash.num_perm, lsh.bands, lsh.rows,
-                  static_cast<unsigned long long>(clusters),
+                  near.similarity.threshold, opt.shingle.c_str(), near.similarity.minhash.num_perm,
+                  lsh.bands, lsh.rows, static_cast<unsigned long long>(clusters),
                   static_cast<unsigned long long>(documents - clusters),
                   static_cast<unsigned long long>(st.exact_duplicates),
                   static_cast<unsigned long long>(st.candidates),

@@ -56,13 +56,13 @@ Result<IndexOptions> index_options(const IndexCliOptions& opt) {
   IndexOptions o;
   Result<PipelineOptions> pipeline = pipeline_options(opt.normalize, opt.shingle, opt.common.seed);
   if (!pipeline.ok()) return pipeline.status();
-  o.pipeline = *pipeline;
+  o.similarity.pipeline = *pipeline;
   Result<MinHashParams> minhash = minhash_params(opt.num_perm, opt.minhash, opt.common.seed);
   if (!minhash.ok()) return minhash.status();
-  o.minhash = *minhash;
-  o.threshold = opt.threshold;
-  o.bands = opt.bands;
-  o.rows = opt.rows;
+  o.similarity.minhash = *minhash;
+  o.similarity.threshold = opt.threshold;
+  o.similarity.bands = opt.bands;
+  o.similarity.rows = opt.rows;
   NEARDUP_RETURN_IF_ERROR(o.validate());
   return o;
 }
@@ -135,7 +135,7 @@ class MinHashCliIndex final : public CliIndex {
     const LshParams lsh = index_.lsh_params();
     char buf[128];
     std::snprintf(buf, sizeof buf, "threshold %.2f, %u slots, %u bands x %u rows",
-                  index_.options().threshold, index_.num_perm(), lsh.bands, lsh.rows);
+                  index_.options().similarity.threshold, index_.num_perm(), lsh.bands, lsh.rows);
     return buf;
   }
 

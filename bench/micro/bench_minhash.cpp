@@ -241,7 +241,7 @@ void BM_EndToEnd_Gutenberg(benchmark::State& state) {
     return;
   }
   neardup::NearDupOptions options;
-  options.pipeline.shingle.seed = 1;  // as the CLI (--seed 1)
+  options.similarity.pipeline.shingle.seed = 1;  // as the CLI (--seed 1)
   uint64_t bytes = 0;
   for (auto _ : state) {
     auto reader = neardup::DocumentReader::open(path.string(), neardup::ReaderOptions{});
@@ -250,7 +250,7 @@ void BM_EndToEnd_Gutenberg(benchmark::State& state) {
       return;
     }
     auto clusterer = neardup::NearDupClusterer::create(options);
-    neardup::ShingleHasher shingler(options.pipeline);
+    neardup::ShingleHasher shingler(options.similarity.pipeline);
     neardup::NearDupClusterer::Scratch scratch;
     neardup::PreparedDoc prepared;
     neardup::Document doc;

@@ -166,14 +166,14 @@ TEST(IndexTest, EmptyDocumentsAreStoredButMatchNothing) {
 
 TEST(IndexTest, CreateRejectsInvalidOptions) {
   IndexOptions o;
-  o.threshold = 0;
+  o.similarity.threshold = 0;
   EXPECT_EQ(NearDupIndex::create(o).status().code(), StatusCode::kInvalidArgument);
   o = {};
-  o.bands = 4;
+  o.similarity.bands = 4;
   EXPECT_EQ(NearDupIndex::create(o).status().code(), StatusCode::kInvalidArgument);
   o = {};
-  o.bands = 20;
-  o.rows = 20;  // 400 > 128 slots
+  o.similarity.bands = 20;
+  o.similarity.rows = 20;  // 400 > 128 slots
   EXPECT_FALSE(NearDupIndex::create(o).ok());
 }
 
@@ -198,11 +198,11 @@ TEST(IndexTest, SignatureApiAgreesWithTextApi) {
 
 TEST(IndexTest, SaveLoadRoundTripGivesSameResultsAndIdenticalBytes) {
   IndexOptions o;
-  o.threshold = 0.7;
-  o.pipeline.shingle = {.kind = ShingleKind::kChar, .k = 7, .seed = 9};
-  o.pipeline.normalize.decode_html_entities = true;
-  o.minhash.num_perm = 64;
-  o.minhash.seed = 42;
+  o.similarity.threshold = 0.7;
+  o.similarity.pipeline.shingle = {.kind = ShingleKind::kChar, .k = 7, .seed = 9};
+  o.similarity.pipeline.normalize.decode_html_entities = true;
+  o.similarity.minhash.num_perm = 64;
+  o.similarity.minhash.seed = 42;
   NearDupIndex index = make_index(o);
   std::mt19937_64 rng(13);
   std::vector<std::string> texts;
@@ -216,10 +216,10 @@ TEST(IndexTest, SaveLoadRoundTripGivesSameResultsAndIdenticalBytes) {
   Result<NearDupIndex> loaded = NearDupIndex::load(path.string());
   ASSERT_TRUE(loaded.ok()) << loaded.status().to_string();
   EXPECT_EQ(loaded->size(), index.size());
-  EXPECT_EQ(loaded->options().threshold, 0.7);
-  EXPECT_EQ(loaded->options().pipeline.shingle.kind, ShingleKind::kChar);
-  EXPECT_EQ(loaded->options().pipeline.shingle.k, 7u);
-  EXPECT_TRUE(loaded->options().pipeline.normalize.decode_html_entities);
+  EXPECT_EQ(loaded->options().similarity.threshold, 0.7);
+  EXPECT_EQ(loaded->options().similarity.pipeline.shingle.kind, ShingleKind::kChar);
+  EXPECT_EQ(loaded->options().similarity.pipeline.shingle.k, 7u);
+  EXPECT_TRUE(loaded->options().similarity.pipeline.normalize.decode_html_entities);
   EXPECT_EQ(loaded->lsh_params().bands, index.lsh_params().bands);
   for (int i = 0; i < 2500; i += 97) {
     const std::string q = near_copy(texts[static_cast<std::size_t>(i)]);

@@ -47,20 +47,20 @@ TEST(NearDupTest, JaccardSortedCountsCommonElements) {
 
 TEST(NearDupTest, OptionsAreValidated) {
   NearDupOptions o;
-  o.threshold = 0;
+  o.similarity.threshold = 0;
   EXPECT_FALSE(o.validate().ok());
-  o.threshold = 1.5;
+  o.similarity.threshold = 1.5;
   EXPECT_FALSE(o.validate().ok());
-  o.threshold = 0.8;
-  o.bands = 4;  // rows missing
+  o.similarity.threshold = 0.8;
+  o.similarity.bands = 4;  // rows missing
   EXPECT_FALSE(o.validate().ok());
-  o.rows = 40;  // 160 > 128 slots
+  o.similarity.rows = 40;  // 160 > 128 slots
   EXPECT_FALSE(o.validate().ok());
-  o.rows = 32;
+  o.similarity.rows = 32;
   EXPECT_TRUE(o.validate().ok());
   EXPECT_EQ(o.lsh_params().bands, 4u);
   NearDupOptions negative;
-  negative.threshold = -1;
+  negative.similarity.threshold = -1;
   EXPECT_FALSE(NearDupClusterer::create(negative).ok());
 }
 
@@ -107,7 +107,7 @@ TEST(NearDupTest, RepresentativeLinkageDoesNotChain) {
   // J(A,B) = J(B,C) = 86/106 ~ 0.81, J(A,C) = 76/116 ~ 0.66 with word 5-shingles.
   const std::vector<std::string> texts = {words(0, 100), words(10, 110), words(20, 120)};
   NearDupOptions o;
-  o.threshold = 0.75;
+  o.similarity.threshold = 0.75;
   auto components = cluster_all(texts, o);
   EXPECT_EQ(components[1].cluster, 0u);
   EXPECT_EQ(components[2].cluster, 0u);                        // chained through B
@@ -183,11 +183,11 @@ TEST(NearDupTest, RecallAndPrecisionOnPlantedPairs) {
     const double shared = keep >= 300 ? 296 : std::max(0, keep - 4);
     const double j = shared / (296 + 296 - shared);
     const bool merged = a[i].cluster == a[static_cast<std::size_t>(source[i])].cluster;
-    if (j >= o.threshold + 0.05) {
+    if (j >= o.similarity.threshold + 0.05) {
       ++must;
       found += merged ? 1 : 0;
     }
-    if (j < o.threshold - 0.05 && merged) ++wrong;
+    if (j < o.similarity.threshold - 0.05 && merged) ++wrong;
   }
   ASSERT_GT(must, 50);
   EXPECT_EQ(found, must);
@@ -214,7 +214,7 @@ TEST(NearDupTest, BatchesAndThreadsGiveTheSameResultAsAddingOneByOne) {
   for (VerifyMode verify : {VerifyMode::kShingles, VerifyMode::kSignature}) {
     for (Linkage linkage : {Linkage::kComponents, Linkage::kRepresentative}) {
       NearDupOptions o;
-      o.threshold = 0.7;
+      o.similarity.threshold = 0.7;
       o.verify = verify;
       o.linkage = linkage;
       NearDupStats one_stats;

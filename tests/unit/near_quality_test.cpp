@@ -122,7 +122,7 @@ TEST(NearQualityTest, CloughStevensonLowerThresholdsFollowTheGradeOfReuse) {
   const auto answers = load_answers();
   if (!answers) GTEST_SKIP() << "shared datasets not available";
   NearDupOptions o;
-  o.threshold = 0.2;
+  o.similarity.threshold = 0.2;
   const auto w = detected_fraction(*answers, o);
   print_table("word:5, t=0.2", w);
   EXPECT_GT(w.at("cut"), 0.5);

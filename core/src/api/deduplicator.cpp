@@ -31,7 +31,8 @@ class Deduplicator::Backend {
 namespace {
 
 IndexOptions to_index_options(const DeduplicatorOptions& o) {
-  IndexOptions x;
+  IndexOptions index;
+  SimilarityOptions& x = index.similarity;
   x.pipeline.shingle.kind = o.char_shingles ? ShingleKind::kChar : ShingleKind::kWord;
   x.pipeline.shingle.k = o.shingle_k;
   x.minhash.num_perm = o.num_perm;
@@ -39,10 +40,11 @@ IndexOptions to_index_options(const DeduplicatorOptions& o) {
   x.threshold = o.threshold;
   x.bands = o.bands;
   x.rows = o.rows;
-  return x;
+  return index;
 }
 
-DeduplicatorOptions from_index_options(const IndexOptions& x) {
+DeduplicatorOptions from_index_options(const IndexOptions& index) {
+  const SimilarityOptions& x = index.similarity;
   DeduplicatorOptions o;
   o.backend = DedupBackend::kMinHash;
   o.char_shingles = x.pipeline.shingle.kind == ShingleKind::kChar;

@@ -1,7 +1,5 @@
 #include "neardup/advanced/near_dup.h"
 
-#include "index/similarity_options.h"
-
 #include <algorithm>
 #include <cstdlib>
 #include <new>
@@ -12,10 +10,6 @@
 #endif
 
 namespace neardup {
-
-Status NearDupOptions::validate() const { return detail::validate_similarity_options(*this); }
-
-LshParams NearDupOptions::lsh_params() const { return detail::similarity_lsh_params(*this); }
 
 double jaccard_sorted(std::span<const uint64_t> a, std::span<const uint64_t> b) noexcept {
   if (a.empty() || b.empty()) return 0.0;
@@ -36,7 +30,7 @@ double jaccard_sorted(std::span<const uint64_t> a, std::span<const uint64_t> b) 
 
 NearDupClusterer::NearDupClusterer(NearDupOptions options)
     : options_(std::move(options)),
-      hasher_(options_.minhash),
+      hasher_(options_.similarity.minhash),
       index_(options_.lsh_params()),
       batch_index_(options_.lsh_params()) {}
 
@@ -46,7 +40,8 @@ Result<NearDupClusterer> NearDupClusterer::create(NearDupOptions options) {
 }
 
 void NearDupClusterer::prepare(std::string_view text, PreparedDoc& out, Scratch& scratch) const {
-  if (!scratch.shingler) scratch.shingler = std::make_unique<ShingleHasher>(options_.pipeline);
+  if (!scratch.shingler)
+    scratch.shingler = std::make_unique<ShingleHasher>(options_.similarity.pipeline);
   std::span<const uint64_t> hashes = scratch.shingler->hash(text);
   // MinHash ignores order and repeats, so no sort here: only verification needs sets, and only
   // for the few documents that become candidates.
@@ -133,7 +128,7 @@ void NearDupClusterer::store(uint32_t doc, const PreparedDoc& prepared) noexcept
 }
 
 void NearDupClusterer::link(uint32_t doc, uint32_t other, double s) {
-  if (s >= options_.threshold) {
+  if (s >= options_.similarity.threshold) {
     ++stats_.verified;
     components_.unite(other, doc);
   } else {
@@ -269,7 +264,7 @@ uint32_t NearDupClusterer::add_batch(std::span<const PreparedDoc> docs, const Pa
         continue;  // stays -1: skipped
       }
       cand_sim_[k] = similarity_sorted(id, cand_[k]);
-      if (components && cand_sim_[k] >= options_.threshold && nroots < kRoots) {
+      if (components && cand_sim_[k] >= options_.similarity.threshold && nroots < kRoots) {
         roots[nroots++] = cand_root_[k];
       }
     }
@@ -325,7 +320,7 @@ uint32_t NearDupClusterer::add_batch(std::span<const PreparedDoc> docs, const Pa
       uint32_t best = id;
       double best_sim = -1;
       const auto consider = [&](uint32_t c, double s) {
-        if (s >= options_.threshold) {
+        if (s >= options_.similarity.threshold) {
           ++stats_.verified;
           if (s > best_sim) {
             best_sim = s;

@@ -1,7 +1,5 @@
 #include "neardup/advanced/index.h"
 
-#include "index/similarity_options.h"
-
 #include <algorithm>
 #include <atomic>
 #include <bit>
@@ -57,12 +55,6 @@ using detail::vector_bytes;
 
 }  // namespace
 
-// --- options ----------------------------------------------------------------------------------
-
-Status IndexOptions::validate() const { return detail::validate_similarity_options(*this); }
-
-LshParams IndexOptions::lsh_params() const { return detail::similarity_lsh_params(*this); }
-
 // --- state ------------------------------------------------------------------------------------
 
 namespace {
@@ -106,7 +98,10 @@ struct NearDupIndex::State {
   detail::ScratchPool<Scratch> pool;
 
   State(IndexOptions o, LshParams l)
-      : options(std::move(o)), lsh(l), hasher(options.minhash), num_perm(options.minhash.num_perm) {
+      : options(std::move(o)),
+        lsh(l),
+        hasher(options.similarity.minhash),
+        num_perm(options.similarity.minhash.num_perm) {
     bands.resize(lsh.bands);
     for (BandTable& t : bands) t.heads.assign(std::size_t{1} << table_bits, kNone);
   }
@@ -114,7 +109,8 @@ struct NearDupIndex::State {
   std::size_t live() const noexcept { return docs - removed; }
 
   struct Lease : detail::ShinglerLease<Scratch> {
-    explicit Lease(const State& s) : detail::ShinglerLease<Scratch>(s.pool, s.options.pipeline) {}
+    explicit Lease(const State& s)
+        : detail::ShinglerLease<Scratch>(s.pool, s.options.similarity.pipeline) {}
   };
 
   std::span<const uint32_t> signature(std::size_t doc) const noexcept {
@@ -160,7 +156,8 @@ struct NearDupIndex::State {
       uint32_t equal = 0;
       for (uint32_t i = 0; i < num_perm; ++i) equal += sig[i] == other[i] ? 1u : 0u;
       // The same comparison as estimate_jaccard(sig, other) >= threshold.
-      if (static_cast<double>(equal) / static_cast<double>(num_perm) >= options.threshold) {
+      if (static_cast<double>(equal) / static_cast<double>(num_perm) >=
+          options.similarity.threshold) {
         s.scored.emplace_back(equal, d);
       }
     }
@@ -437,7 +434,7 @@ bool NearDupIndex::contains(std::string_view id) const {
 std::string NearDupIndex::serialize() const {
   const State& s = *state_;
   std::shared_lock lock(s.mu);
-  const IndexOptions& o = s.options;
+  const SimilarityOptions& o = s.options.similarity;
   // One buffer for the whole file: the header's 64 bytes are filled in last (they hold the
   // payload's size and checksum), so the payload is never copied a second time.
   std::string payload(detail::kFileHeaderBytes, '\0');
@@ -560,7 +557,8 @@ Result<NearDupIndex> NearDupIndex::deserialize(std::string_view file, const std:
   Result<std::string_view> body = sections.next_sized(kTagOptions, "options", kOptionsBytes);
   if (!body.ok()) return body.status();
   const char* p = body->data();
-  IndexOptions o;
+  IndexOptions options;
+  SimilarityOptions& o = options.similarity;
   const std::optional<PipelineOptions> pipeline = detail::get_pipeline(p);
   const uint32_t scheme = get_u32(p + 24);
   if (!pipeline || scheme > 1) {
@@ -596,7 +594,7 @@ Result<NearDupIndex> NearDupIndex::deserialize(std::string_view file, const std:
 
   // Everything checked: build the index (the LSH tables are rebuilt from the signatures).
   return detail::guarded_rebuild(path, kFormat, [&]() -> Result<NearDupIndex> {
-    NearDupIndex index(std::make_unique<State>(std::move(o), lsh));
+    NearDupIndex index(std::make_unique<State>(std::move(options), lsh));
     index.reserve(static_cast<std::size_t>(count));
     State& s = *index.state_;
     State::Lease scratch(s);

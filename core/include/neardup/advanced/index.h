@@ -1,16 +1,16 @@
 // NearDupIndex: a persistent, thread-safe "have I (nearly) seen this page?" index.
 //
-//   auto index = neardup::NearDupIndex::create({.threshold = 0.8});      // or load("crawl.ndx")
-//   neardup::Result<neardup::AddIfNewResult> r = index->add_if_new(url, page_text);
-//   if (r.ok() && !r->added) skip(url, r->match.id, r->match.similarity);
-//   auto matches = index->query(other_text);              // best first, similarity >= threshold
-//   neardup::Status st = index->save("crawl.ndx");        // atomic replace (path.tmp + rename)
+//   auto index = neardup::NearDupIndex::create({.similarity = {.threshold = 0.8}});      // or
+//   load("crawl.ndx") neardup::Result<neardup::AddIfNewResult> r = index->add_if_new(url,
+//   page_text); if (r.ok() && !r->added) skip(url, r->match.id, r->match.similarity); auto matches
+//   = index->query(other_text);              // best first, similarity >= threshold neardup::Status
+//   st = index->save("crawl.ndx");        // atomic replace (path.tmp + rename)
 //
-// A document is normalized, shingled and signed with MinHash (IndexOptions::pipeline and
-// ::minhash); the index stores its id and its 32-bit signature (the high half of every slot, see
-// minhash.h) and enters it in banded LSH tables. A query signs its text the same way, collects the
-// documents sharing at least one band, and verifies each candidate by the 32-bit signature
-// estimate of the Jaccard similarity (fraction of equal slots; standard deviation
+// A document is normalized, shingled and signed with MinHash (IndexOptions::similarity's
+// pipeline and minhash); the index stores its id and its 32-bit signature (the high half of every
+// slot, see minhash.h) and enters it in banded LSH tables. A query signs its text the same way,
+// collects the documents sharing at least one band, and verifies each candidate by the 32-bit
+// signature estimate of the Jaccard similarity (fraction of equal slots; standard deviation
 // sqrt(J(1-J)/num_perm), e.g. 0.035 at J = 0.8, 128 slots). Shingle sets are never stored.
 // Empty documents (no shingles) are stored but match nothing (see minhash.h).
 //
@@ -101,19 +101,18 @@
 #include "neardup/advanced/lsh_index.h"
 #include "neardup/advanced/minhash.h"
 #include "neardup/advanced/shingle.h"
+#include "neardup/advanced/similarity.h"
 #include "neardup/status.h"
 
 namespace neardup {
 
 struct IndexOptions {
-  PipelineOptions pipeline;  // normalization, tokenization, shingles (default word:5)
-  MinHashParams minhash;     // default one-permutation, 128 slots
-  double threshold = 0.8;    // estimated Jaccard similarity at which a document matches
-  uint32_t bands = 0;        // 0 = derived from threshold and num_perm (LshParams::for_recall)
-  uint32_t rows = 0;
+  // Shingles, MinHash, the estimated Jaccard similarity at which a document matches (default
+  // 0.8) and the LSH shape (similarity.h).
+  SimilarityOptions similarity;
 
-  Status validate() const;
-  LshParams lsh_params() const;  // the explicit bands/rows, or the derived ones
+  Status validate() const { return similarity.validate(); }
+  LshParams lsh_params() const { return similarity.lsh_params(); }  // explicit or derived
 };
 
 struct IndexMatch {

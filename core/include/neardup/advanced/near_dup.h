@@ -1,7 +1,7 @@
 // Near-duplicate clustering in batch: shingle -> MinHash -> banded LSH candidates -> verification
 // -> clusters.
 //
-//   auto c = neardup::NearDupClusterer::create({.threshold = 0.8});
+//   auto c = neardup::NearDupClusterer::create({.similarity = {.threshold = 0.8}});
 //   neardup::NearDupClusterer::Scratch scratch;            // one per thread
 //   neardup::PreparedDoc doc;
 //   for (auto& text : texts) { c->prepare(text, doc, scratch); c->add(doc); }  // input order
@@ -58,6 +58,7 @@
 #include "neardup/advanced/lsh_index.h"
 #include "neardup/advanced/minhash.h"
 #include "neardup/advanced/shingle.h"
+#include "neardup/advanced/similarity.h"
 #include "neardup/status.h"
 
 namespace neardup {
@@ -66,16 +67,14 @@ enum class VerifyMode : uint8_t { kShingles = 0, kSignature = 1 };
 enum class Linkage : uint8_t { kComponents = 0, kRepresentative = 1 };
 
 struct NearDupOptions {
-  PipelineOptions pipeline;  // normalization, tokenization, shingles (default word:5)
-  MinHashParams minhash;     // default one-permutation, 128 slots
-  double threshold = 0.8;    // Jaccard similarity at which two documents are near-duplicates
-  uint32_t bands = 0;        // 0 = derived from threshold and num_perm (LshParams::for_recall)
-  uint32_t rows = 0;
+  // Shingles, MinHash, the Jaccard threshold at which two documents are near-duplicates (default
+  // 0.8) and the LSH shape (similarity.h).
+  SimilarityOptions similarity;
   VerifyMode verify = VerifyMode::kShingles;
   Linkage linkage = Linkage::kComponents;
 
-  Status validate() const;
-  LshParams lsh_params() const;  // the explicit bands/rows, or the derived ones
+  Status validate() const { return similarity.validate(); }
+  LshParams lsh_params() const { return similarity.lsh_params(); }  // explicit or derived
 };
 
 // A document after the parallel part of the work.
