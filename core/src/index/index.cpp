@@ -1,15 +1,12 @@
 #include "neardup/advanced/index.h"
 
 #include <algorithm>
-#include <atomic>
 #include <bit>
 #include <cerrno>
-#include <cstdio>
 #include <cstring>
 #include <mutex>
 #include <new>
 #include <optional>
-#include <shared_mutex>
 #include <utility>
 
 #include <fcntl.h>
@@ -18,168 +15,328 @@
 #include <unistd.h>
 
 #include "detail/binary_io.h"
-#include "index/id_table.h"
 #include "index/index_file.h"
 #include "index/index_support.h"
-#include "index/scratch_pool.h"
+#include "index/persistent_index.h"
 
 namespace neardup {
 
-namespace {
+namespace detail {
 
-using detail::get_u32;
-using detail::get_u64;
-using detail::put_u32;
-using detail::put_u64;
+// NearDupIndex's part of the persistent-index skeleton (persistent_index.h): 32-bit MinHash
+// signatures, kept in chunks, and banded LSH tables over them (the ids, flags, lock and file
+// frame are the skeleton's).
+class MinHashKind {
+ public:
+  using Options = IndexOptions;
+  using Value = std::span<const uint32_t>;
 
-// The header's fields: num_perm, bands, rows, reserved; the MinHash seed.
-constexpr detail::FileFormat kFormat = {.magic = "NDUPINDX",
-                                        .version = kIndexFormatVersion,
-                                        .kind = 1,  // MinHash, 32-bit slots
-                                        .field3_reserved = true,
-                                        .name = "index",
-                                        .noun = "index",
-                                        .max_count = kMaxIndexDocuments,
-                                        .counted = "documents"};
-constexpr uint32_t kTagOptions = 1;
-constexpr uint32_t kTagIds = 2;
-constexpr uint32_t kTagSignatures = 3;
-constexpr std::size_t kOptionsBytes = 64;
-constexpr uint32_t kNone = 0xFFFFFFFFu;
-// Documents per signature chunk: chunks never move, so growth never copies signatures.
-constexpr std::size_t kChunkDocs = 1024;
-constexpr unsigned kMinTableBits = 4;
-
-using detail::make_room;
-using detail::vector_bytes;
-
-}  // namespace
-
-// --- state ------------------------------------------------------------------------------------
-
-namespace {
-
-struct Scratch {
-  std::unique_ptr<ShingleHasher> shingler;
-  std::vector<uint32_t> signature;
-  std::vector<uint64_t> wide;
-  std::vector<uint64_t> keys;
-  std::vector<uint32_t> candidates;
-  std::vector<std::pair<uint32_t, uint32_t>> scored;  // (equal slots, doc)
-};
-
-// One band's table: a power-of-two array of chain heads and, per document (implicit index),
-// its band key and the next document in its bucket's chain.
-struct BandTable {
-  std::vector<uint32_t> heads;
-  std::vector<uint64_t> key;
-  std::vector<uint32_t> next;
-};
-
-}  // namespace
-
-struct NearDupIndex::State {
-  IndexOptions options;
-  LshParams lsh;
-  MinHasher hasher;
-  uint32_t num_perm = 0;
-
-  mutable std::shared_mutex mu;  // guards everything below
-  std::vector<std::unique_ptr<uint32_t[]>> chunks;
-  std::vector<BandTable> bands;
-  // The ids, with as many chain heads as the band tables. Removed documents are unlinked from it
-  // and from every band chain, and flagged in `dead`.
-  detail::IdTable ids{kMinTableBits};
-  std::vector<uint8_t> dead;
-  unsigned table_bits = kMinTableBits;
-  std::size_t docs = 0;     // document numbers handed out (live and removed)
-  std::size_t removed = 0;  // removed documents among them
-
-  detail::ScratchPool<Scratch> pool;
-
-  State(IndexOptions o, LshParams l)
-      : options(std::move(o)),
-        lsh(l),
-        hasher(options.similarity.minhash),
-        num_perm(options.similarity.minhash.num_perm) {
-    bands.resize(lsh.bands);
-    for (BandTable& t : bands) t.heads.assign(std::size_t{1} << table_bits, kNone);
-  }
-
-  std::size_t live() const noexcept { return docs - removed; }
-
-  struct Lease : detail::ShinglerLease<Scratch> {
-    explicit Lease(const State& s)
-        : detail::ShinglerLease<Scratch>(s.pool, s.options.similarity.pipeline) {}
+  struct Scratch {
+    std::unique_ptr<ShingleHasher> shingler;
+    std::vector<uint32_t> signature;
+    std::vector<uint64_t> wide;
+    std::vector<uint64_t> keys;
+    std::vector<uint32_t> candidates;
+    std::vector<std::pair<uint32_t, uint32_t>> found;  // (equal slots, doc), best first
   };
 
-  std::span<const uint32_t> signature(std::size_t doc) const noexcept {
-    return {chunks[doc / kChunkDocs].get() + (doc % kChunkDocs) * num_perm, num_perm};
+  // The header's fields: num_perm, bands, rows, reserved; the MinHash seed.
+  static constexpr FileFormat kFormat = {.magic = "NDUPINDX",
+                                         .version = kIndexFormatVersion,
+                                         .kind = 1,  // MinHash, 32-bit slots
+                                         .field3_reserved = true,
+                                         .name = "index",
+                                         .noun = "index",
+                                         .max_count = kMaxIndexDocuments,
+                                         .counted = "documents"};
+
+  MinHashKind(IndexOptions options, LshParams lsh)
+      : options_(std::move(options)),
+        lsh_(lsh),
+        hasher_(options_.similarity.minhash),
+        num_perm_(options_.similarity.minhash.num_perm) {
+    bands_.resize(lsh_.bands);
+    for (BandTable& t : bands_) t.heads.assign(std::size_t{1} << table_bits_, kNone);
+  }
+
+  const IndexOptions& options() const noexcept { return options_; }
+  const LshParams& lsh() const noexcept { return lsh_; }
+  uint32_t num_perm() const noexcept { return num_perm_; }
+  const PipelineOptions& pipeline() const noexcept { return options_.similarity.pipeline; }
+
+  Status check(Value sig) const {
+    if (sig.size() != num_perm_) {
+      return Status::invalid_argument("signature has " + std::to_string(sig.size()) +
+                                      " slots, the index uses " + std::to_string(num_perm_));
+    }
+    return Status();
   }
 
   void sign_into(std::string_view text, Scratch& s, std::span<uint32_t> out) const {
     const std::span<const uint64_t> shingles = s.shingler->hash(text);
-    hasher.sign32(shingles, out);
+    hasher_.sign32(shingles, out);
+  }
+  Value sketch(std::string_view text, Scratch& s) const {
+    s.signature.resize(num_perm_);
+    sign_into(text, s, s.signature);
+    return s.signature;
   }
 
   // Band keys of a 32-bit signature: lsh_band_key() of the slots zero-extended to 64 bits.
-  void band_keys(std::span<const uint32_t> sig, Scratch& s) const {
+  void prepare(Value sig, Scratch& s) const {
     s.wide.resize(sig.size());
     for (std::size_t i = 0; i < sig.size(); ++i) s.wide[i] = sig[i];
-    s.keys.resize(lsh.bands);
-    for (uint32_t b = 0; b < lsh.bands; ++b) {
-      s.keys[b] = lsh_band_key(s.wide, b, lsh.rows, lsh.seed);
+    s.keys.resize(lsh_.bands);
+    for (uint32_t b = 0; b < lsh_.bands; ++b) {
+      s.keys[b] = lsh_band_key(s.wide, b, lsh_.rows, lsh_.seed);
     }
   }
 
-  std::size_t bucket(uint64_t key) const noexcept {
-    return static_cast<std::size_t>(key >> (64 - table_bits));
-  }
-
-  // Candidates sharing a band, verified; the best `max_results` into s.scored. Shared lock held.
-  void find_locked(std::span<const uint32_t> sig, Scratch& s, std::size_t max_results) const {
+  // Candidates sharing a band, verified; the best `max_results` into s.found. Lock held.
+  Status find_locked(Value sig, Scratch& s, std::size_t max_results, const DocTable& d) const {
     s.candidates.clear();
-    s.scored.clear();
-    if (max_results == 0 || docs == 0 || is_empty_signature(sig)) return;
-    for (uint32_t b = 0; b < lsh.bands; ++b) {
-      const BandTable& t = bands[b];
+    s.found.clear();
+    if (max_results == 0 || d.docs == 0 || is_empty_signature(sig)) return Status();
+    for (uint32_t b = 0; b < lsh_.bands; ++b) {
+      const BandTable& t = bands_[b];
       const uint64_t k = s.keys[b];
-      for (uint32_t d = t.heads[bucket(k)]; d != kNone; d = t.next[d]) {
-        if (t.key[d] == k) s.candidates.push_back(d);
+      for (uint32_t doc = t.heads[bucket(k)]; doc != kNone; doc = t.next[doc]) {
+        if (t.key[doc] == k) s.candidates.push_back(doc);
       }
     }
-    if (s.candidates.empty()) return;
+    if (s.candidates.empty()) return Status();
     std::sort(s.candidates.begin(), s.candidates.end());
     s.candidates.erase(std::unique(s.candidates.begin(), s.candidates.end()), s.candidates.end());
-    for (const uint32_t d : s.candidates) {
-      const std::span<const uint32_t> other = signature(d);
+    for (const uint32_t doc : s.candidates) {
+      const std::span<const uint32_t> other = signature(doc);
       uint32_t equal = 0;
-      for (uint32_t i = 0; i < num_perm; ++i) equal += sig[i] == other[i] ? 1u : 0u;
+      for (uint32_t i = 0; i < num_perm_; ++i) equal += sig[i] == other[i] ? 1u : 0u;
       // The same comparison as estimate_jaccard(sig, other) >= threshold.
-      if (static_cast<double>(equal) / static_cast<double>(num_perm) >=
-          options.similarity.threshold) {
-        s.scored.emplace_back(equal, d);
+      if (static_cast<double>(equal) / static_cast<double>(num_perm_) >=
+          options_.similarity.threshold) {
+        s.found.emplace_back(equal, doc);
       }
     }
     const auto better = [](const std::pair<uint32_t, uint32_t>& a,
                            const std::pair<uint32_t, uint32_t>& b) {
       return a.first != b.first ? a.first > b.first : a.second < b.second;
     };
-    if (s.scored.size() > max_results) {
-      std::partial_sort(s.scored.begin(),
-                        s.scored.begin() + static_cast<std::ptrdiff_t>(max_results), s.scored.end(),
-                        better);
-      s.scored.resize(max_results);
+    if (s.found.size() > max_results) {
+      std::partial_sort(s.found.begin(), s.found.begin() + static_cast<std::ptrdiff_t>(max_results),
+                        s.found.end(), better);
+      s.found.resize(max_results);
     } else {
-      std::sort(s.scored.begin(), s.scored.end(), better);
+      std::sort(s.found.begin(), s.found.end(), better);
+    }
+    return Status();
+  }
+
+  double similarity(uint32_t equal) const noexcept {
+    return static_cast<double>(equal) / static_cast<double>(num_perm_);
+  }
+  static uint8_t flags_of(Value sig) noexcept { return is_empty_signature(sig) ? kEmptyDoc : 0; }
+
+  // Capacity for document `doc` (throws std::bad_alloc, changing nothing but capacity).
+  void make_room(std::size_t doc) {
+    if (doc % kChunkDocs == 0 && doc / kChunkDocs == chunks_.size()) {
+      detail::make_room(chunks_);
+      chunks_.push_back(std::make_unique<uint32_t[]>(kChunkDocs * num_perm_));
+    }
+    for (BandTable& t : bands_) {
+      detail::make_room(t.key);
+      detail::make_room(t.next);
     }
   }
 
-  IndexMatch match_of(const std::pair<uint32_t, uint32_t>& scored) const {
-    return IndexMatch{std::string(ids.id(scored.second)),
-                      static_cast<double>(scored.first) / static_cast<double>(num_perm)};
+  std::vector<std::vector<uint32_t>> prepare_rehash(unsigned bits) const {
+    std::vector<std::vector<uint32_t>> heads(bands_.size());
+    for (auto& h : heads) h.assign(std::size_t{1} << bits, kNone);
+    return heads;
+  }
+  // Relinks every live, non-empty document under the new heads. No allocation.
+  void commit_rehash(std::vector<std::vector<uint32_t>> heads, unsigned bits,
+                     const DocTable& d) noexcept {
+    table_bits_ = bits;
+    for (std::size_t b = 0; b < bands_.size(); ++b) bands_[b].heads.swap(heads[b]);
+    for (std::size_t doc = 0; doc < d.docs; ++doc) {
+      if (!d.is_live(doc) || d.is_empty(doc)) continue;
+      for (BandTable& t : bands_) link(t, static_cast<uint32_t>(doc));
+    }
   }
 
+  // Stores document `doc`'s signature and links it (make_room(doc) succeeded; no allocation).
+  Status append(std::size_t doc, Value sig, const Scratch& s) noexcept {
+    uint32_t* dst = chunks_[doc / kChunkDocs].get() + (doc % kChunkDocs) * num_perm_;
+    std::copy(sig.begin(), sig.end(), dst);
+    const bool empty = is_empty_signature(sig);
+    for (std::size_t b = 0; b < bands_.size(); ++b) {
+      BandTable& t = bands_[b];
+      t.key.push_back(s.keys[b]);
+      t.next.push_back(kNone);
+      if (!empty) link(t, static_cast<uint32_t>(doc));
+    }
+    return Status();
+  }
+
+  // Unlinks a removed document from every band chain.
+  void erase(uint32_t doc, const DocTable& d) noexcept {
+    if (d.is_empty(doc)) return;
+    for (BandTable& t : bands_) unlink(t.heads, t.next, bucket(t.key[doc]), doc);
+  }
+
+  void reserve(std::size_t documents) {
+    chunks_.reserve((documents + kChunkDocs - 1) / kChunkDocs);
+    for (BandTable& t : bands_) {
+      t.key.reserve(documents);
+      t.next.reserve(documents);
+    }
+  }
+
+  std::size_t memory_bytes() const noexcept {
+    std::size_t m = chunks_.size() * kChunkDocs * num_perm_ * sizeof(uint32_t) +
+                    vector_bytes(chunks_) + vector_bytes(bands_);
+    for (const BandTable& t : bands_) {
+      m += vector_bytes(t.heads) + vector_bytes(t.key) + vector_bytes(t.next);
+    }
+    return m;
+  }
+
+  // --- file ---------------------------------------------------------------------------------
+
+  // A saved document: its 32-bit slots (no flags: emptiness is a function of the signature).
+  std::size_t doc_bytes() const noexcept { return 4 * std::size_t{num_perm_}; }
+
+  // The options section: the pipeline; MinHash scheme, num_perm, seed; threshold; bands/rows
+  // as given and as used.
+  void put_options(std::string& out) const {
+    const SimilarityOptions& o = options_.similarity;
+    put_pipeline(out, o.pipeline);
+    put_u32(out, static_cast<uint32_t>(o.minhash.scheme));
+    put_u32(out, o.minhash.num_perm);
+    put_u64(out, o.minhash.seed);
+    put_u64(out, std::bit_cast<uint64_t>(o.threshold));
+    put_u32(out, o.bands);
+    put_u32(out, o.rows);
+    put_u32(out, lsh_.bands);
+    put_u32(out, lsh_.rows);
+  }
+
+  void put_sketches(std::string& out, const DocTable& d, std::size_t count) const {
+    put_array_head(out, kTagSignatures, count, num_perm_, 4);
+    for (std::size_t doc = 0; doc < d.docs; ++doc) {
+      if (!d.is_live(doc)) continue;
+      if constexpr (std::endian::native == std::endian::little) {
+        const std::span<const uint32_t> sig = signature(doc);
+        out.append(reinterpret_cast<const char*>(sig.data()), sig.size_bytes());
+      } else {
+        for (const uint32_t v : signature(doc)) put_u32(out, v);
+      }
+    }
+  }
+
+  FileHeader file_header(std::size_t count) const noexcept {
+    return FileHeader{
+        {num_perm_, lsh_.bands, lsh_.rows, 0}, options_.similarity.minhash.seed, count};
+  }
+
+  struct Stored {
+    IndexOptions options;
+    LshParams lsh;
+  };
+
+  // The options section at `p`, checked on its own and against the header.
+  static Result<Stored> read_options(const char* p, const FileHeader& header,
+                                     const std::string& path) {
+    const auto corrupt = [&path](const std::string& what) {
+      return Status::corrupt_data(path + ": " + what);
+    };
+    const uint32_t num_perm = header.fields32[0];
+    const uint32_t bands = header.fields32[1];
+    const uint32_t rows = header.fields32[2];
+    const uint64_t seed = header.field64;
+    Stored stored;
+    SimilarityOptions& o = stored.options.similarity;
+    const std::optional<PipelineOptions> pipeline = get_pipeline(p);
+    const uint32_t scheme = get_u32(p + 24);
+    if (!pipeline || scheme > 1) {
+      return corrupt("invalid options (unknown shingle kind, scheme or flag)");
+    }
+    o.pipeline = *pipeline;
+    o.minhash.scheme = static_cast<MinHashScheme>(scheme);
+    o.minhash.num_perm = get_u32(p + 28);
+    o.minhash.seed = get_u64(p + 32);
+    o.threshold = std::bit_cast<double>(get_u64(p + 40));
+    o.bands = get_u32(p + 48);
+    o.rows = get_u32(p + 52);
+    if (Status st = o.validate(); !st.ok()) return corrupt("invalid options: " + st.message());
+    if (o.minhash.num_perm != num_perm || o.minhash.seed != seed) {
+      return corrupt("inconsistent header: num_perm/seed differ from the stored options");
+    }
+    stored.lsh = LshParams{bands, rows, seed};
+    if (!stored.lsh.validate(num_perm).ok() ||
+        (o.bands != 0 && (o.bands != bands || o.rows != rows)) || get_u32(p + 56) != bands ||
+        get_u32(p + 60) != rows) {
+      return corrupt("inconsistent header: bands " + std::to_string(bands) + " x rows " +
+                     std::to_string(rows) + " do not fit the stored options");
+    }
+    return stored;
+  }
+
+  // The signatures section, checked against the count; value(d) copies document d's slots
+  // (the file's bytes need not be aligned).
+  class Sketches {
+   public:
+    Sketches(std::string_view rows, uint32_t num_perm) : rows_(rows), num_perm_(num_perm) {}
+    Value value(uint64_t d) {
+      sig_.resize(num_perm_);
+      const char* src = rows_.data() + 4 * d * num_perm_;
+      if constexpr (std::endian::native == std::endian::little) {
+        std::memcpy(sig_.data(), src, 4 * std::size_t{num_perm_});
+      } else {
+        for (uint32_t i = 0; i < num_perm_; ++i) sig_[i] = get_u32(src + 4 * i);
+      }
+      return sig_;
+    }
+
+   private:
+    std::string_view rows_;
+    uint32_t num_perm_;
+    std::vector<uint32_t> sig_;
+  };
+
+  static Result<Sketches> read_sketches(SectionReader& sections, const Stored& stored,
+                                        uint64_t count, const std::string& /*path*/) {
+    const uint32_t num_perm = stored.options.similarity.minhash.num_perm;
+    Result<std::string_view> sigs = sections.next_array(
+        kTagSignatures, "signatures", count, num_perm, 4, std::to_string(num_perm) + " slots");
+    if (!sigs.ok()) return sigs.status();
+    return Sketches(*sigs, num_perm);
+  }
+
+  static Result<MinHashKind> create(const Stored& stored, const std::string& /*path*/) {
+    return MinHashKind(stored.options, stored.lsh);
+  }
+
+ private:
+  static constexpr uint32_t kTagSignatures = 3;
+  static constexpr uint32_t kNone = 0xFFFFFFFFu;
+  // Documents per signature chunk: chunks never move, so growth never copies signatures.
+  static constexpr std::size_t kChunkDocs = 1024;
+
+  // One band's table: a power-of-two array of chain heads and, per document (implicit index),
+  // its band key and the next document in its bucket's chain.
+  struct BandTable {
+    std::vector<uint32_t> heads;
+    std::vector<uint64_t> key;
+    std::vector<uint32_t> next;
+  };
+
+  std::span<const uint32_t> signature(std::size_t doc) const noexcept {
+    return {chunks_[doc / kChunkDocs].get() + (doc % kChunkDocs) * num_perm_, num_perm_};
+  }
+  std::size_t bucket(uint64_t key) const noexcept {
+    return static_cast<std::size_t>(key >> (64 - table_bits_));
+  }
   void link(BandTable& t, uint32_t doc) noexcept {
     const std::size_t h = bucket(t.key[doc]);
     t.next[doc] = t.heads[h];
@@ -193,77 +350,20 @@ struct NearDupIndex::State {
     if (*at == doc) *at = next[doc];
   }
 
-  // Rebuilds every chain with 2^bits heads. Allocates first, so on bad_alloc nothing changed.
-  void rehash(unsigned bits) {
-    std::vector<std::vector<uint32_t>> heads(bands.size());
-    for (auto& h : heads) h.assign(std::size_t{1} << bits, kNone);
-    ids.rehash(bits, [this](std::size_t d) { return dead[d] == 0; });  // the last allocation
-    table_bits = bits;
-    for (std::size_t b = 0; b < bands.size(); ++b) bands[b].heads.swap(heads[b]);
-    for (std::size_t d = 0; d < docs; ++d) {
-      if (dead[d] != 0 || is_empty_signature(signature(d))) continue;
-      for (BandTable& t : bands) link(t, static_cast<uint32_t>(d));
-    }
-  }
+  IndexOptions options_;
+  LshParams lsh_;
+  MinHasher hasher_;
+  uint32_t num_perm_ = 0;
+  // Guarded by the index's lock:
+  std::vector<std::unique_ptr<uint32_t[]>> chunks_;
+  std::vector<BandTable> bands_;
+  unsigned table_bits_ = DocTable::kMinTableBits;  // as the id table's
+};
 
-  // Unlinks every live document with this id; exclusive lock held. Returns how many.
-  std::size_t erase_locked(std::string_view doc_id, uint64_t id_hash) noexcept {
-    return ids.erase(doc_id, id_hash, [this](uint32_t d) {
-      if (!is_empty_signature(signature(d))) {
-        for (BandTable& t : bands) unlink(t.heads, t.next, bucket(t.key[d]), d);
-      }
-      dead[d] = 1;
-      ++removed;
-    });
-  }
+}  // namespace detail
 
-  // Adds a document; exclusive lock held. Everything that can throw (allocation) happens before
-  // the first change, so a failed add leaves the index as it was.
-  Status insert_locked(std::string_view doc_id, std::span<const uint32_t> sig,
-                       std::span<const uint64_t> keys) {
-    NEARDUP_RETURN_IF_ERROR(ids.check_add(doc_id));
-    const bool empty = is_empty_signature(sig);
-    const bool grow = docs + 1 > (std::size_t{1} << table_bits);
-    try {
-      if (docs % kChunkDocs == 0 && docs / kChunkDocs == chunks.size()) {
-        make_room(chunks);
-        chunks.push_back(std::make_unique<uint32_t[]>(kChunkDocs * num_perm));
-      }
-      ids.make_room_for(doc_id);
-      make_room(dead);
-      for (BandTable& t : bands) {
-        make_room(t.key);
-        make_room(t.next);
-      }
-      if (grow) rehash(table_bits + 1);  // the last allocation
-    } catch (const std::bad_alloc&) {
-      return Status::out_of_range("out of memory adding document " + std::to_string(docs));
-    }
-    // No allocation below.
-    uint32_t* dst = chunks[docs / kChunkDocs].get() + (docs % kChunkDocs) * num_perm;
-    std::copy(sig.begin(), sig.end(), dst);
-    const auto doc = static_cast<uint32_t>(docs);
-    ids.add(doc_id);
-    dead.push_back(0);
-    for (std::size_t b = 0; b < bands.size(); ++b) {
-      BandTable& t = bands[b];
-      t.key.push_back(keys[b]);
-      t.next.push_back(kNone);
-      if (!empty) link(t, doc);
-    }
-    ++docs;
-    return Status();
-  }
-
-  std::size_t memory_bytes_locked() const {
-    std::size_t m = sizeof(State) + chunks.size() * kChunkDocs * num_perm * sizeof(uint32_t) +
-                    vector_bytes(chunks) + vector_bytes(bands) + ids.memory_bytes() +
-                    vector_bytes(dead);
-    for (const BandTable& t : bands) {
-      m += vector_bytes(t.heads) + vector_bytes(t.key) + vector_bytes(t.next);
-    }
-    return m;
-  }
+struct NearDupIndex::State : detail::PersistentIndex<detail::MinHashKind> {
+  using PersistentIndex::PersistentIndex;
 };
 
 // --- public API -------------------------------------------------------------------------------
@@ -276,211 +376,60 @@ NearDupIndex::~NearDupIndex() = default;
 Result<NearDupIndex> NearDupIndex::create(IndexOptions options) {
   NEARDUP_RETURN_IF_ERROR(options.validate());
   const LshParams lsh = options.lsh_params();
-  return NearDupIndex(std::make_unique<State>(std::move(options), lsh));
+  return NearDupIndex(std::make_unique<State>(detail::MinHashKind(std::move(options), lsh)));
 }
 
-const IndexOptions& NearDupIndex::options() const noexcept { return state_->options; }
-const LshParams& NearDupIndex::lsh_params() const noexcept { return state_->lsh; }
-uint32_t NearDupIndex::num_perm() const noexcept { return state_->num_perm; }
+const IndexOptions& NearDupIndex::options() const noexcept { return state_->kind().options(); }
+const LshParams& NearDupIndex::lsh_params() const noexcept { return state_->kind().lsh(); }
+uint32_t NearDupIndex::num_perm() const noexcept { return state_->kind().num_perm(); }
 
-std::size_t NearDupIndex::size() const {
-  std::shared_lock lock(state_->mu);
-  return state_->live();
-}
-
-std::size_t NearDupIndex::memory_bytes() const {
-  std::shared_lock lock(state_->mu);
-  return state_->memory_bytes_locked();
-}
-
-void NearDupIndex::reserve(std::size_t documents) {
-  State& s = *state_;
-  std::unique_lock lock(s.mu);
-  try {
-    s.ids.reserve(documents);
-    s.dead.reserve(documents);
-    s.chunks.reserve((documents + kChunkDocs - 1) / kChunkDocs);
-    for (BandTable& t : s.bands) {
-      t.key.reserve(documents);
-      t.next.reserve(documents);
-    }
-    // Size the chain heads for `documents` now, so that adding them never relinks.
-    const auto bits = static_cast<unsigned>(std::bit_width(documents > 1 ? documents - 1 : 1));
-    if (bits > s.table_bits && bits < 32) s.rehash(bits);
-  } catch (const std::bad_alloc&) {  // NOLINT(bugprone-empty-catch): reserve is only a hint
-  }
-}
+std::size_t NearDupIndex::size() const { return state_->size(); }
+std::size_t NearDupIndex::memory_bytes() const { return state_->memory_bytes(); }
+void NearDupIndex::reserve(std::size_t documents) { state_->reserve(documents); }
 
 Status NearDupIndex::sign(std::string_view text, std::span<uint32_t> out) const {
   const State& s = *state_;
-  if (out.size() != s.num_perm) {
+  if (out.size() != s.kind().num_perm()) {
     return Status::invalid_argument("signature buffer has " + std::to_string(out.size()) +
-                                    " slots, the index uses " + std::to_string(s.num_perm));
+                                    " slots, the index uses " +
+                                    std::to_string(s.kind().num_perm()));
   }
   State::Lease scratch(s);
-  s.sign_into(text, *scratch, out);
+  s.kind().sign_into(text, *scratch, out);
   return Status();
 }
-
-namespace {
-Status check_signature(std::span<const uint32_t> sig, uint32_t num_perm) {
-  if (sig.size() != num_perm) {
-    return Status::invalid_argument("signature has " + std::to_string(sig.size()) +
-                                    " slots, the index uses " + std::to_string(num_perm));
-  }
-  return Status();
-}
-}  // namespace
 
 Status NearDupIndex::add_signature(std::string_view id, std::span<const uint32_t> signature) {
-  State& s = *state_;
-  NEARDUP_RETURN_IF_ERROR(check_signature(signature, s.num_perm));
-  State::Lease scratch(s);
-  s.band_keys(signature, *scratch);
-  std::unique_lock lock(s.mu);
-  return s.insert_locked(id, signature, scratch->keys);
+  return state_->add_value(id, signature);
 }
-
 Result<std::vector<IndexMatch>> NearDupIndex::query_signature(std::span<const uint32_t> signature,
                                                               std::size_t max_results) const {
-  const State& s = *state_;
-  NEARDUP_RETURN_IF_ERROR(check_signature(signature, s.num_perm));
-  State::Lease scratch(s);
-  s.band_keys(signature, *scratch);
-  std::vector<IndexMatch> out;
-  std::shared_lock lock(s.mu);
-  s.find_locked(signature, *scratch, max_results);
-  out.reserve(scratch->scored.size());
-  for (const auto& m : scratch->scored) out.push_back(s.match_of(m));
-  return out;
+  return state_->query_value(signature, max_results);
 }
-
 Result<AddIfNewResult> NearDupIndex::add_if_new_signature(std::string_view id,
                                                           std::span<const uint32_t> signature) {
-  State& s = *state_;
-  NEARDUP_RETURN_IF_ERROR(check_signature(signature, s.num_perm));
-  State::Lease scratch(s);
-  s.band_keys(signature, *scratch);
-  std::unique_lock lock(s.mu);
-  s.find_locked(signature, *scratch, 1);
-  AddIfNewResult r;
-  if (!scratch->scored.empty()) {
-    r.match = s.match_of(scratch->scored.front());
-    return r;
-  }
-  NEARDUP_RETURN_IF_ERROR(s.insert_locked(id, signature, scratch->keys));
-  r.added = true;
-  return r;
+  return state_->add_if_new_value(id, signature);
 }
 
 Status NearDupIndex::add(std::string_view id, std::string_view text) {
-  State& s = *state_;
-  State::Lease scratch(s);
-  scratch->signature.resize(s.num_perm);
-  s.sign_into(text, *scratch, scratch->signature);
-  s.band_keys(scratch->signature, *scratch);
-  std::unique_lock lock(s.mu);
-  return s.insert_locked(id, scratch->signature, scratch->keys);
+  return state_->add(id, text);
 }
-
 Result<std::vector<IndexMatch>> NearDupIndex::query(std::string_view text,
                                                     std::size_t max_results) const {
-  const State& s = *state_;
-  State::Lease scratch(s);
-  scratch->signature.resize(s.num_perm);
-  s.sign_into(text, *scratch, scratch->signature);
-  s.band_keys(scratch->signature, *scratch);
-  std::vector<IndexMatch> out;
-  std::shared_lock lock(s.mu);
-  s.find_locked(scratch->signature, *scratch, max_results);
-  out.reserve(scratch->scored.size());
-  for (const auto& m : scratch->scored) out.push_back(s.match_of(m));
-  return out;
+  return state_->query(text, max_results);
 }
-
 Result<AddIfNewResult> NearDupIndex::add_if_new(std::string_view id, std::string_view text) {
-  State& s = *state_;
-  State::Lease scratch(s);
-  scratch->signature.resize(s.num_perm);
-  s.sign_into(text, *scratch, scratch->signature);
-  s.band_keys(scratch->signature, *scratch);
-  std::unique_lock lock(s.mu);
-  s.find_locked(scratch->signature, *scratch, 1);
-  AddIfNewResult r;
-  if (!scratch->scored.empty()) {
-    r.match = s.match_of(scratch->scored.front());
-    return r;
-  }
-  NEARDUP_RETURN_IF_ERROR(s.insert_locked(id, scratch->signature, scratch->keys));
-  r.added = true;
-  return r;
+  return state_->add_if_new(id, text);
 }
-
-Result<std::size_t> NearDupIndex::remove(std::string_view id) {
-  State& s = *state_;
-  const uint64_t h = detail::IdTable::hash(id);
-  std::unique_lock lock(s.mu);
-  return s.erase_locked(id, h);
-}
-
-bool NearDupIndex::contains(std::string_view id) const {
-  const uint64_t h = detail::IdTable::hash(id);
-  std::shared_lock lock(state_->mu);
-  return state_->ids.contains(id, h);
-}
+Result<std::size_t> NearDupIndex::remove(std::string_view id) { return state_->remove(id); }
+bool NearDupIndex::contains(std::string_view id) const { return state_->contains(id); }
 
 // --- serialization ----------------------------------------------------------------------------
 
-std::string NearDupIndex::serialize() const {
-  const State& s = *state_;
-  std::shared_lock lock(s.mu);
-  const SimilarityOptions& o = s.options.similarity;
-  // One buffer for the whole file: the header's 64 bytes are filled in last (they hold the
-  // payload's size and checksum), so the payload is never copied a second time.
-  std::string payload(detail::kFileHeaderBytes, '\0');
-  const std::size_t count = s.live();
-  payload.reserve(detail::kFileHeaderBytes + 64 + s.ids.id_bytes() +
-                  count * (4 + 4 * std::size_t{s.num_perm}) + 64);
-  // options
-  detail::put_section_head(payload, kTagOptions, kOptionsBytes);
-  detail::put_pipeline(payload, o.pipeline);
-  put_u32(payload, static_cast<uint32_t>(o.minhash.scheme));
-  put_u32(payload, o.minhash.num_perm);
-  put_u64(payload, o.minhash.seed);
-  put_u64(payload, std::bit_cast<uint64_t>(o.threshold));
-  put_u32(payload, o.bands);
-  put_u32(payload, o.rows);
-  put_u32(payload, s.lsh.bands);
-  put_u32(payload, s.lsh.rows);
-  // ids (removed documents are not written: a saved index is compact)
-  detail::put_ids_section(
-      payload, kTagIds, s.docs, [&](std::size_t d) { return s.dead[d] == 0; },
-      [&](std::size_t d) { return s.ids.id(d); });
-  // signatures
-  detail::put_array_head(payload, kTagSignatures, count, s.num_perm, 4);
-  for (std::size_t d = 0; d < s.docs; ++d) {
-    if (s.dead[d] != 0) continue;
-    if constexpr (std::endian::native == std::endian::little) {
-      const std::span<const uint32_t> sig = s.signature(d);
-      payload.append(reinterpret_cast<const char*>(sig.data()), sig.size_bytes());
-    } else {
-      for (const uint32_t v : s.signature(d)) put_u32(payload, v);
-    }
-  }
-  detail::pad8(payload);
-  const detail::FileHeader header{{s.num_perm, s.lsh.bands, s.lsh.rows, 0}, o.minhash.seed, count};
-  lock.unlock();  // the rest works on this copy only
-  detail::finish_file(payload, kFormat, header);
-  return payload;
-}
-
-Status NearDupIndex::save(const std::string& path) const {
-  return detail::save_file(path, kFormat, [this] { return serialize(); });
-}
+std::string NearDupIndex::serialize() const { return state_->serialize(); }
+Status NearDupIndex::save(const std::string& path) const { return state_->save(path); }
 
 namespace {
-
-using detail::SectionReader;
 
 // A read-only private mapping of a whole file (POSIX mmap); empty files map to an empty view.
 class MappedFile {
@@ -541,81 +490,9 @@ Result<NearDupIndex> NearDupIndex::load(const std::string& path) {
 }
 
 Result<NearDupIndex> NearDupIndex::deserialize(std::string_view file, const std::string& path) {
-  const auto corrupt = [&path](const std::string& what) {
-    return Status::corrupt_data(path + ": " + what);
-  };
-  Result<detail::CheckedFile> checked = detail::check_file(file, path, kFormat);
-  if (!checked.ok()) return checked.status();
-  const uint32_t num_perm = checked->header.fields32[0];
-  const uint32_t bands = checked->header.fields32[1];
-  const uint32_t rows = checked->header.fields32[2];
-  const uint64_t seed = checked->header.field64;
-  const uint64_t count = checked->header.count;
-
-  SectionReader sections(checked->payload, path);
-  // options
-  Result<std::string_view> body = sections.next_sized(kTagOptions, "options", kOptionsBytes);
-  if (!body.ok()) return body.status();
-  const char* p = body->data();
-  IndexOptions options;
-  SimilarityOptions& o = options.similarity;
-  const std::optional<PipelineOptions> pipeline = detail::get_pipeline(p);
-  const uint32_t scheme = get_u32(p + 24);
-  if (!pipeline || scheme > 1) {
-    return corrupt("invalid options (unknown shingle kind, scheme or flag)");
-  }
-  o.pipeline = *pipeline;
-  o.minhash.scheme = static_cast<MinHashScheme>(scheme);
-  o.minhash.num_perm = get_u32(p + 28);
-  o.minhash.seed = get_u64(p + 32);
-  o.threshold = std::bit_cast<double>(get_u64(p + 40));
-  o.bands = get_u32(p + 48);
-  o.rows = get_u32(p + 52);
-  if (Status st = o.validate(); !st.ok()) return corrupt("invalid options: " + st.message());
-  if (o.minhash.num_perm != num_perm || o.minhash.seed != seed) {
-    return corrupt("inconsistent header: num_perm/seed differ from the stored options");
-  }
-  LshParams lsh{bands, rows, seed};
-  if (!lsh.validate(num_perm).ok() || (o.bands != 0 && (o.bands != bands || o.rows != rows)) ||
-      get_u32(p + 56) != bands || get_u32(p + 60) != rows) {
-    return corrupt("inconsistent header: bands " + std::to_string(bands) + " x rows " +
-                   std::to_string(rows) + " do not fit the stored options");
-  }
-
-  // ids
-  Result<detail::IdsReader> ids = detail::IdsReader::read(sections, kTagIds, count);
-  if (!ids.ok()) return ids.status();
-
-  // signatures
-  Result<std::string_view> sigs = sections.next_array(kTagSignatures, "signatures", count, num_perm,
-                                                      4, std::to_string(num_perm) + " slots");
-  if (!sigs.ok()) return sigs.status();
-  if (!sections.at_end()) return corrupt("inconsistent layout: data after the last section");
-
-  // Everything checked: build the index (the LSH tables are rebuilt from the signatures).
-  return detail::guarded_rebuild(path, kFormat, [&]() -> Result<NearDupIndex> {
-    NearDupIndex index(std::make_unique<State>(std::move(options), lsh));
-    index.reserve(static_cast<std::size_t>(count));
-    State& s = *index.state_;
-    State::Lease scratch(s);
-    std::vector<uint32_t> sig(num_perm);
-    std::unique_lock lock(s.mu);
-    for (uint64_t d = 0; d < count; ++d) {
-      const std::string_view id = ids->next();
-      const char* src = sigs->data() + 4 * d * num_perm;
-      if constexpr (std::endian::native == std::endian::little) {
-        std::memcpy(sig.data(), src, 4 * std::size_t{num_perm});
-      } else {
-        for (uint32_t i = 0; i < num_perm; ++i) sig[i] = get_u32(src + 4 * i);
-      }
-      s.band_keys(sig, *scratch);
-      if (Status st = s.insert_locked(id, sig, scratch->keys); !st.ok()) {
-        return corrupt("cannot rebuild: " + st.message());
-      }
-    }
-    lock.unlock();
-    return index;
-  });
+  Result<std::unique_ptr<State>> state = State::deserialize<State>(file, path);
+  if (!state.ok()) return state.status();
+  return NearDupIndex(std::move(*state));
 }
 
 }  // namespace neardup

@@ -1,56 +1,16 @@
 #include "neardup/advanced/simhash_index.h"
 
 #include <bit>
-#include <mutex>
 #include <new>
 #include <optional>
-#include <shared_mutex>
 #include <utility>
 
 #include "detail/binary_io.h"
-#include "index/id_table.h"
 #include "index/index_file.h"
 #include "index/index_support.h"
-#include "index/scratch_pool.h"
+#include "index/persistent_index.h"
 
 namespace neardup {
-
-namespace {
-
-using detail::get_u32;
-using detail::get_u64;
-using detail::put_u32;
-using detail::put_u64;
-
-// The header's fields: bits, max distance, blocks in use, reserved; the SimHash seed.
-constexpr detail::FileFormat kFormat = {.magic = "NDUPSIMX",
-                                        .version = kSimHashIndexFormatVersion,
-                                        .kind = 3,  // SimHash
-                                        .field3_reserved = true,
-                                        .name = "SimHash index",
-                                        .noun = "index",
-                                        .max_count = kMaxIndexDocuments,
-                                        .counted = "documents"};
-constexpr uint32_t kTagOptions = 1;
-constexpr uint32_t kTagIds = 2;
-constexpr uint32_t kTagFingerprints = 3;
-constexpr uint32_t kTagFlags = 4;
-constexpr std::size_t kOptionsBytes = 64;
-constexpr unsigned kMinTableBits = 4;
-// Per-document flags: in memory both, on disk only kEmpty (saved files hold no removed pages).
-constexpr uint8_t kEmpty = 1;
-constexpr uint8_t kDead = 2;
-
-using detail::make_room;
-using detail::vector_bytes;
-
-struct Scratch {
-  std::unique_ptr<ShingleHasher> shingler;
-  std::vector<HammingMatch> near;
-  std::vector<std::pair<uint32_t, uint32_t>> found;  // (distance, doc)
-};
-
-}  // namespace
 
 // --- options ------------------------------------------------------------------------------------
 
@@ -80,108 +40,248 @@ Status SimHashIndexOptions::validate() const {
   return Status();
 }
 
-// --- state --------------------------------------------------------------------------------------
+namespace detail {
 
-struct SimHashIndex::State {
-  SimHashIndexOptions options;
-  SimHasher hasher;
-  uint32_t words = 1;
+// SimHashIndex's part of the persistent-index skeleton (persistent_index.h): SimHash
+// fingerprints in a HammingIndex (document number == HammingIndex id), whose block tables cannot
+// remove an entry, so a removed document stays in them and queries skip it by its flag.
+class SimHashKind {
+ public:
+  using Options = SimHashIndexOptions;
+  using Value = TextFingerprint;
 
-  mutable std::shared_mutex mu;  // guards everything below (and every use of `hamming`)
-  HammingIndex hamming;          // document number == HammingIndex id
-  // The ids. Removed documents are unlinked from it and flagged kDead.
-  detail::IdTable ids{kMinTableBits};
-  std::vector<uint8_t> flags;
-  std::size_t docs = 0;     // document numbers handed out (live and removed)
-  std::size_t removed = 0;  // removed documents among them
-
-  detail::ScratchPool<Scratch> pool;
-
-  State(SimHashIndexOptions o, HammingIndex h)
-      : options(o),
-        hasher(options.simhash),
-        words(options.simhash.bits / 64),
-        hamming(std::move(h)) {}
-
-  std::size_t live() const noexcept { return docs - removed; }
-
-  struct Lease : detail::ShinglerLease<Scratch> {
-    explicit Lease(const State& s) : detail::ShinglerLease<Scratch>(s.pool, s.options.pipeline) {}
+  struct Scratch {
+    std::unique_ptr<ShingleHasher> shingler;
+    std::vector<HammingMatch> near;
+    std::vector<std::pair<uint32_t, uint32_t>> found;  // (distance, doc), closest first
   };
 
-  TextFingerprint fingerprint_of(std::string_view text, Scratch& s) const {
-    const std::span<const uint64_t> shingles = s.shingler->hash(text);
-    uint64_t out[2] = {0, 0};
-    hasher.fingerprint(shingles, {}, std::span<uint64_t>(out, words));
-    return TextFingerprint{Fingerprint128{out[0], out[1]}, shingles.empty()};
-  }
+  // The header's fields: bits, max distance, blocks in use, reserved; the SimHash seed.
+  static constexpr FileFormat kFormat = {.magic = "NDUPSIMX",
+                                         .version = kSimHashIndexFormatVersion,
+                                         .kind = 3,  // SimHash
+                                         .field3_reserved = true,
+                                         .name = "SimHash index",
+                                         .noun = "index",
+                                         .max_count = kMaxIndexDocuments,
+                                         .counted = "documents"};
+
+  SimHashKind(SimHashIndexOptions options, HammingIndex hamming)
+      : options_(options),
+        hasher_(options_.simhash),
+        words_(options_.simhash.bits / 64),
+        hamming_(std::move(hamming)) {}
+
+  const SimHashIndexOptions& options() const noexcept { return options_; }
+  const PipelineOptions& pipeline() const noexcept { return options_.pipeline; }
+  // The HammingIndex's shape (set at creation; its own lock guards the rest).
+  const HammingIndex& hamming() const noexcept { return hamming_; }
 
   Status check(const TextFingerprint& fp) const {
-    if (words == 1 && fp.value.hi != 0) {
+    if (words_ == 1 && fp.value.hi != 0) {
       return Status::invalid_argument("a 128-bit fingerprint given to a 64-bit SimHash index");
     }
     return Status();
   }
 
-  // The best `max_results` live matches into s.found, closest first. Lock (shared or
-  // exclusive) held.
-  Status find_locked(const TextFingerprint& q, Scratch& s, std::size_t max_results) const {
+  TextFingerprint sketch(std::string_view text, Scratch& s) const {
+    const std::span<const uint64_t> shingles = s.shingler->hash(text);
+    uint64_t out[2] = {0, 0};
+    hasher_.fingerprint(shingles, {}, std::span<uint64_t>(out, words_));
+    return TextFingerprint{Fingerprint128{out[0], out[1]}, shingles.empty()};
+  }
+  static void prepare(const TextFingerprint& /*fp*/, Scratch& /*s*/) noexcept {}
+
+  // The best `max_results` live matches into s.found, closest first. Lock held.
+  Status find_locked(const TextFingerprint& q, Scratch& s, std::size_t max_results,
+                     const DocTable& d) const {
     s.found.clear();
-    if (max_results == 0 || q.empty || live() == 0) return Status();
-    NEARDUP_RETURN_IF_ERROR(hamming.query(q.value, options.max_distance, s.near));
+    if (max_results == 0 || q.empty || d.live() == 0) return Status();
+    NEARDUP_RETURN_IF_ERROR(hamming_.query(q.value, options_.max_distance, s.near));
     // s.near is sorted by (distance, id), id = add order: the first live ones are the answer.
     for (const HammingMatch& m : s.near) {
-      if (flags[m.id] != 0) continue;  // removed, or an empty document (matches nothing)
+      if (d.flags[m.id] != 0) continue;  // removed, or an empty document (matches nothing)
       s.found.emplace_back(m.distance, m.id);
       if (s.found.size() == max_results) break;
     }
     return Status();
   }
 
-  IndexMatch match_of(const std::pair<uint32_t, uint32_t>& found) const {
-    return IndexMatch{
-        std::string(ids.id(found.second)),
-        1.0 - static_cast<double>(found.first) / static_cast<double>(options.simhash.bits)};
+  double similarity(uint32_t distance) const noexcept {
+    return 1.0 - static_cast<double>(distance) / static_cast<double>(options_.simhash.bits);
   }
+  static uint8_t flags_of(const TextFingerprint& fp) noexcept { return fp.empty ? kEmptyDoc : 0; }
 
-  // Rebuilds the id chains with 2^bits heads. Allocates first, so on bad_alloc nothing changed.
-  void rehash(unsigned bits) {
-    ids.rehash(bits, [this](std::size_t d) { return (flags[d] & kDead) == 0; });
-  }
+  // The HammingIndex grows by itself (in append); it has no chains to relink here.
+  static void make_room(std::size_t /*doc*/) noexcept {}
+  struct NoTables {};
+  static NoTables prepare_rehash(unsigned /*bits*/) noexcept { return {}; }
+  static void commit_rehash(NoTables /*prepared*/, unsigned /*bits*/,
+                            const DocTable& /*d*/) noexcept {}
 
-  // Tombstones every live document with this id; exclusive lock held. Returns how many.
-  std::size_t erase_locked(std::string_view doc_id, uint64_t id_hash) noexcept {
-    return ids.erase(doc_id, id_hash, [this](uint32_t d) {
-      flags[d] |= kDead;
-      ++removed;
-    });
-  }
-
-  // Adds a document; exclusive lock held. Everything that can fail (allocation, the Hamming
-  // index being full) happens before the first change, so a failed add leaves the index as it
-  // was (apart from spare capacity).
-  Status insert_locked(std::string_view doc_id, const TextFingerprint& fp) {
-    NEARDUP_RETURN_IF_ERROR(ids.check_add(doc_id));
-    try {
-      ids.make_room_for(doc_id);
-      make_room(flags);
-      if (docs + 1 > (std::size_t{1} << ids.bits())) rehash(ids.bits() + 1);
-    } catch (const std::bad_alloc&) {
-      return Status::out_of_range("out of memory adding document " + std::to_string(docs));
-    }
-    Result<uint32_t> hid = hamming.add(fp.value);  // the last step that can fail
+  // Enters document `doc`'s fingerprint: the last step of an add that can fail (the Hamming
+  // index full or out of memory), before anything else changed.
+  Status append(std::size_t doc, const TextFingerprint& fp, const Scratch& /*s*/) {
+    Result<uint32_t> hid = hamming_.add(fp.value);
     if (!hid.ok()) return hid.status();
-    if (*hid != docs) return Status::internal("SimHash index: Hamming id out of step");
-    // No allocation below.
-    ids.add(doc_id);
-    flags.push_back(fp.empty ? kEmpty : uint8_t{0});
-    ++docs;
+    if (*hid != doc) return Status::internal("SimHash index: Hamming id out of step");
     return Status();
   }
+  // A removed document stays in the block tables (its flag hides it).
+  static void erase(uint32_t /*doc*/, const DocTable& /*d*/) noexcept {}
 
-  std::size_t memory_bytes_locked() const {
-    return sizeof(State) + hamming.memory_bytes() + ids.memory_bytes() + vector_bytes(flags);
+  void reserve(std::size_t documents) { hamming_.reserve(documents); }
+  std::size_t memory_bytes() const { return hamming_.memory_bytes(); }
+
+  // --- file ---------------------------------------------------------------------------------
+
+  // A saved document: its fingerprint words and a flags byte.
+  std::size_t doc_bytes() const noexcept { return 8 * std::size_t{words_} + 1; }
+
+  // The options section: the pipeline; bits, max_distance, SimHash seed; blocks as given and as
+  // used; expected_size; weighting 0 = tf; 0.
+  void put_options(std::string& out) const {
+    const SimHashIndexOptions& o = options_;
+    put_pipeline(out, o.pipeline);
+    put_u32(out, o.simhash.bits);
+    put_u32(out, o.max_distance);
+    put_u64(out, o.simhash.seed);
+    put_u32(out, o.blocks);
+    put_u32(out, used_blocks());
+    put_u64(out, o.expected_size);
+    put_u32(out, 0);  // weighting: term frequency
+    put_u32(out, 0);
   }
+
+  // The fingerprints and the flags sections.
+  void put_sketches(std::string& out, const DocTable& d, std::size_t count) const {
+    put_array_head(out, kTagFingerprints, count, words_, 8);
+    for (std::size_t doc = 0; doc < d.docs; ++doc) {
+      if (!d.is_live(doc)) continue;
+      const Fingerprint128 f = hamming_.fingerprint(static_cast<uint32_t>(doc));
+      put_u64(out, f.lo);
+      if (words_ == 2) put_u64(out, f.hi);
+    }
+    put_section_head(out, kTagFlags, 8 + count);
+    put_u64(out, count);
+    for (std::size_t doc = 0; doc < d.docs; ++doc) {
+      if (d.is_live(doc)) out.push_back(static_cast<char>(d.flags[doc] & kEmptyDoc));
+    }
+  }
+
+  FileHeader file_header(std::size_t count) const noexcept {
+    return FileHeader{{options_.simhash.bits, options_.max_distance, used_blocks(), 0},
+                      options_.simhash.seed,
+                      count};
+  }
+
+  struct Stored {
+    SimHashIndexOptions options;
+    HammingIndexParams hamming;  // with the blocks in use
+  };
+
+  // The options section at `p`, checked on its own and against the header.
+  static Result<Stored> read_options(const char* p, const FileHeader& header,
+                                     const std::string& path) {
+    const auto corrupt = [&path](const std::string& what) {
+      return Status::corrupt_data(path + ": " + what);
+    };
+    const uint32_t bits = header.fields32[0];
+    const uint32_t max_distance = header.fields32[1];
+    const uint32_t used_blocks = header.fields32[2];
+    const uint64_t seed = header.field64;
+    const std::optional<PipelineOptions> pipeline = get_pipeline(p);
+    const uint32_t weighting = get_u32(p + 56);
+    if (!pipeline || weighting != 0 || get_u32(p + 60) != 0) {
+      return corrupt("invalid options (unknown shingle kind, weighting or flag)");
+    }
+    Stored stored;
+    SimHashIndexOptions& o = stored.options;
+    o.pipeline = *pipeline;
+    o.simhash.bits = get_u32(p + 24);
+    o.max_distance = get_u32(p + 28);
+    o.simhash.seed = get_u64(p + 32);
+    o.blocks = get_u32(p + 40);
+    o.expected_size = get_u64(p + 48);
+    if (Status st = o.validate(); !st.ok()) return corrupt("invalid options: " + st.message());
+    if (o.simhash.bits != bits || o.max_distance != max_distance || o.simhash.seed != seed) {
+      return corrupt("inconsistent header: bits/max_distance/seed differ from the stored options");
+    }
+    stored.hamming = o.hamming_params();
+    stored.hamming.blocks = used_blocks;
+    if (get_u32(p + 44) != used_blocks || (o.blocks != 0 && o.blocks != used_blocks) ||
+        !stored.hamming.validate().ok()) {
+      return corrupt("inconsistent header: " + std::to_string(used_blocks) +
+                     " blocks do not fit the stored options");
+    }
+    return stored;
+  }
+
+  // The fingerprints and flags sections, checked against the count and each other.
+  class Sketches {
+   public:
+    Sketches(std::string_view rows, std::string_view flags, uint32_t words)
+        : rows_(rows), flags_(flags), words_(words) {}
+    TextFingerprint value(uint64_t d) const {
+      const char* src = rows_.data() + 8 * std::size_t{words_} * d;
+      return TextFingerprint{Fingerprint128{get_u64(src), words_ == 2 ? get_u64(src + 8) : 0},
+                             (static_cast<unsigned char>(flags_[8 + d]) & kEmptyDoc) != 0};
+    }
+
+   private:
+    std::string_view rows_, flags_;
+    uint32_t words_;
+  };
+
+  static Result<Sketches> read_sketches(SectionReader& sections, const Stored& stored,
+                                        uint64_t count, const std::string& path) {
+    const auto corrupt = [&path](const std::string& what) {
+      return Status::corrupt_data(path + ": " + what);
+    };
+    const uint32_t bits = stored.options.simhash.bits;
+    const uint32_t words = bits / 64;
+    Result<std::string_view> fps = sections.next_array(kTagFingerprints, "fingerprints", count,
+                                                       words, 8, std::to_string(bits) + " bits");
+    if (!fps.ok()) return fps.status();
+    Result<std::string_view> body = sections.next(kTagFlags, "flags");
+    if (!body.ok()) return body.status();
+    const std::string_view fl = *body;
+    if (fl.size() < 8 || get_u64(fl.data()) != count || fl.size() - 8 != count) {
+      return corrupt("inconsistent counts: the flags section does not hold " +
+                     std::to_string(count) + " flags");
+    }
+    for (uint64_t d = 0; d < count; ++d) {
+      if ((static_cast<unsigned char>(fl[8 + d]) & ~unsigned{kEmptyDoc}) != 0) {
+        return corrupt("invalid flags for document " + std::to_string(d));
+      }
+    }
+    return Sketches(*fps, fl, words);
+  }
+
+  static Result<SimHashKind> create(const Stored& stored, const std::string& path) {
+    Result<HammingIndex> hamming = HammingIndex::create(stored.hamming);
+    if (!hamming.ok()) {
+      return Status::corrupt_data(path + ": invalid parameters: " + hamming.status().message());
+    }
+    return SimHashKind(stored.options, std::move(*hamming));
+  }
+
+ private:
+  static constexpr uint32_t kTagFingerprints = 3;
+  static constexpr uint32_t kTagFlags = 4;
+
+  uint32_t used_blocks() const noexcept { return hamming_.params().blocks; }
+
+  SimHashIndexOptions options_;
+  SimHasher hasher_;
+  uint32_t words_ = 1;
+  HammingIndex hamming_;  // guarded by the index's lock (every use; its own lock only inside)
+};
+
+}  // namespace detail
+
+struct SimHashIndex::State : detail::PersistentIndex<detail::SimHashKind> {
+  using PersistentIndex::PersistentIndex;
 };
 
 // --- public API ---------------------------------------------------------------------------------
@@ -196,192 +296,62 @@ Result<SimHashIndex> SimHashIndex::create(SimHashIndexOptions options) {
   try {
     Result<HammingIndex> h = HammingIndex::create(options.hamming_params());
     if (!h.ok()) return h.status();
-    return SimHashIndex(std::make_unique<State>(options, std::move(*h)));
+    return SimHashIndex(std::make_unique<State>(detail::SimHashKind(options, std::move(*h))));
   } catch (const std::bad_alloc&) {
     return Status::out_of_range("out of memory creating a SimHash index");
   }
 }
 
 bool SimHashIndex::has_magic_prefix(std::string_view prefix) noexcept {
-  return !prefix.empty() && kFormat.magic.starts_with(prefix);
+  return !prefix.empty() && detail::SimHashKind::kFormat.magic.starts_with(prefix);
 }
 
-const SimHashIndexOptions& SimHashIndex::options() const noexcept { return state_->options; }
-uint32_t SimHashIndex::bits() const noexcept { return state_->options.simhash.bits; }
-uint32_t SimHashIndex::tables() const noexcept { return state_->hamming.tables(); }
-uint32_t SimHashIndex::blocks() const noexcept { return state_->hamming.params().blocks; }
-
-std::size_t SimHashIndex::size() const {
-  std::shared_lock lock(state_->mu);
-  return state_->live();
+const SimHashIndexOptions& SimHashIndex::options() const noexcept {
+  return state_->kind().options();
 }
+uint32_t SimHashIndex::bits() const noexcept { return state_->kind().options().simhash.bits; }
+uint32_t SimHashIndex::tables() const noexcept { return state_->kind().hamming().tables(); }
+uint32_t SimHashIndex::blocks() const noexcept { return state_->kind().hamming().params().blocks; }
 
-std::size_t SimHashIndex::memory_bytes() const {
-  std::shared_lock lock(state_->mu);
-  return state_->memory_bytes_locked();
-}
-
-void SimHashIndex::reserve(std::size_t documents) {
-  State& s = *state_;
-  std::unique_lock lock(s.mu);
-  try {
-    s.ids.reserve(documents);
-    s.flags.reserve(documents);
-    s.hamming.reserve(documents);
-    const auto bits = static_cast<unsigned>(std::bit_width(documents > 1 ? documents - 1 : 1));
-    if (bits > s.ids.bits() && bits < 32) s.rehash(bits);
-  } catch (const std::bad_alloc&) {  // NOLINT(bugprone-empty-catch): reserve is only a hint
-  }
-}
+std::size_t SimHashIndex::size() const { return state_->size(); }
+std::size_t SimHashIndex::memory_bytes() const { return state_->memory_bytes(); }
+void SimHashIndex::reserve(std::size_t documents) { state_->reserve(documents); }
 
 TextFingerprint SimHashIndex::fingerprint(std::string_view text) const {
   const State& s = *state_;
   State::Lease scratch(s);
-  return s.fingerprint_of(text, *scratch);
+  return s.kind().sketch(text, *scratch);
 }
 
 Status SimHashIndex::add_fingerprint(std::string_view id, const TextFingerprint& fp) {
-  State& s = *state_;
-  NEARDUP_RETURN_IF_ERROR(s.check(fp));
-  std::unique_lock lock(s.mu);
-  return s.insert_locked(id, fp);
+  return state_->add_value(id, fp);
 }
-
 Result<std::vector<IndexMatch>> SimHashIndex::query_fingerprint(const TextFingerprint& fp,
                                                                 std::size_t max_results) const {
-  const State& s = *state_;
-  NEARDUP_RETURN_IF_ERROR(s.check(fp));
-  State::Lease scratch(s);
-  std::vector<IndexMatch> out;
-  std::shared_lock lock(s.mu);
-  NEARDUP_RETURN_IF_ERROR(s.find_locked(fp, *scratch, max_results));
-  out.reserve(scratch->found.size());
-  for (const auto& m : scratch->found) out.push_back(s.match_of(m));
-  return out;
+  return state_->query_value(fp, max_results);
 }
-
 Result<AddIfNewResult> SimHashIndex::add_if_new_fingerprint(std::string_view id,
                                                             const TextFingerprint& fp) {
-  State& s = *state_;
-  NEARDUP_RETURN_IF_ERROR(s.check(fp));
-  State::Lease scratch(s);
-  std::unique_lock lock(s.mu);
-  NEARDUP_RETURN_IF_ERROR(s.find_locked(fp, *scratch, 1));
-  AddIfNewResult r;
-  if (!scratch->found.empty()) {
-    r.match = s.match_of(scratch->found.front());
-    return r;
-  }
-  NEARDUP_RETURN_IF_ERROR(s.insert_locked(id, fp));
-  r.added = true;
-  return r;
+  return state_->add_if_new_value(id, fp);
 }
 
 Status SimHashIndex::add(std::string_view id, std::string_view text) {
-  State& s = *state_;
-  State::Lease scratch(s);
-  const TextFingerprint fp = s.fingerprint_of(text, *scratch);
-  std::unique_lock lock(s.mu);
-  return s.insert_locked(id, fp);
+  return state_->add(id, text);
 }
-
 Result<std::vector<IndexMatch>> SimHashIndex::query(std::string_view text,
                                                     std::size_t max_results) const {
-  const State& s = *state_;
-  State::Lease scratch(s);
-  const TextFingerprint fp = s.fingerprint_of(text, *scratch);
-  std::vector<IndexMatch> out;
-  std::shared_lock lock(s.mu);
-  NEARDUP_RETURN_IF_ERROR(s.find_locked(fp, *scratch, max_results));
-  out.reserve(scratch->found.size());
-  for (const auto& m : scratch->found) out.push_back(s.match_of(m));
-  return out;
+  return state_->query(text, max_results);
 }
-
 Result<AddIfNewResult> SimHashIndex::add_if_new(std::string_view id, std::string_view text) {
-  State& s = *state_;
-  State::Lease scratch(s);
-  const TextFingerprint fp = s.fingerprint_of(text, *scratch);
-  std::unique_lock lock(s.mu);
-  NEARDUP_RETURN_IF_ERROR(s.find_locked(fp, *scratch, 1));
-  AddIfNewResult r;
-  if (!scratch->found.empty()) {
-    r.match = s.match_of(scratch->found.front());
-    return r;
-  }
-  NEARDUP_RETURN_IF_ERROR(s.insert_locked(id, fp));
-  r.added = true;
-  return r;
+  return state_->add_if_new(id, text);
 }
-
-Result<std::size_t> SimHashIndex::remove(std::string_view id) {
-  State& s = *state_;
-  const uint64_t h = detail::IdTable::hash(id);
-  std::unique_lock lock(s.mu);
-  return s.erase_locked(id, h);
-}
-
-bool SimHashIndex::contains(std::string_view id) const {
-  const uint64_t h = detail::IdTable::hash(id);
-  std::shared_lock lock(state_->mu);
-  return state_->ids.contains(id, h);
-}
+Result<std::size_t> SimHashIndex::remove(std::string_view id) { return state_->remove(id); }
+bool SimHashIndex::contains(std::string_view id) const { return state_->contains(id); }
 
 // --- serialization ------------------------------------------------------------------------------
 
-std::string SimHashIndex::serialize() const {
-  const State& s = *state_;
-  std::shared_lock lock(s.mu);
-  const SimHashIndexOptions& o = s.options;
-  const uint32_t used_blocks = s.hamming.params().blocks;
-  // One buffer for the whole file; the header is filled in last (it holds the payload's size
-  // and checksum). Copied under the shared lock: queries continue, writers wait for the copy.
-  std::string file(detail::kFileHeaderBytes, '\0');
-  const std::size_t count = s.live();
-  // Header, four 16-byte section heads, options, id bytes, per document an id length, the
-  // fingerprint and a flags byte, and padding.
-  file.reserve(detail::kFileHeaderBytes + std::size_t{64} + kOptionsBytes + s.ids.id_bytes() +
-               count * (4 + 8 * std::size_t{s.words} + 1) + 64);
-  const auto live = [&s](std::size_t d) { return (s.flags[d] & kDead) == 0; };
-  // options
-  detail::put_section_head(file, kTagOptions, kOptionsBytes);
-  detail::put_pipeline(file, o.pipeline);
-  put_u32(file, o.simhash.bits);
-  put_u32(file, o.max_distance);
-  put_u64(file, o.simhash.seed);
-  put_u32(file, o.blocks);
-  put_u32(file, used_blocks);
-  put_u64(file, o.expected_size);
-  put_u32(file, 0);  // weighting: term frequency
-  put_u32(file, 0);
-  // ids (removed documents are not written: a saved index is compact)
-  detail::put_ids_section(
-      file, kTagIds, s.docs, [&](std::size_t d) { return live(d); },
-      [&](std::size_t d) { return s.ids.id(d); });
-  // fingerprints
-  detail::put_array_head(file, kTagFingerprints, count, s.words, 8);
-  for (std::size_t d = 0; d < s.docs; ++d) {
-    if (!live(d)) continue;
-    const Fingerprint128 f = s.hamming.fingerprint(static_cast<uint32_t>(d));
-    put_u64(file, f.lo);
-    if (s.words == 2) put_u64(file, f.hi);
-  }
-  // flags
-  detail::put_section_head(file, kTagFlags, 8 + count);
-  put_u64(file, count);
-  for (std::size_t d = 0; d < s.docs; ++d) {
-    if (live(d)) file.push_back(static_cast<char>(s.flags[d] & kEmpty));
-  }
-  detail::pad8(file);
-  lock.unlock();  // the rest works on this copy only
-  detail::finish_file(file, kFormat,
-                      {{o.simhash.bits, o.max_distance, used_blocks, 0}, o.simhash.seed, count});
-  return file;
-}
-
-Status SimHashIndex::save(const std::string& path) const {
-  return detail::save_file(path, kFormat, [this] { return serialize(); });
-}
+std::string SimHashIndex::serialize() const { return state_->serialize(); }
+Status SimHashIndex::save(const std::string& path) const { return state_->save(path); }
 
 Result<SimHashIndex> SimHashIndex::load(const std::string& path) {
   Result<std::string> bytes = detail::read_whole_file(path);
@@ -390,93 +360,9 @@ Result<SimHashIndex> SimHashIndex::load(const std::string& path) {
 }
 
 Result<SimHashIndex> SimHashIndex::deserialize(std::string_view file, const std::string& path) {
-  const auto corrupt = [&path](const std::string& what) {
-    return Status::corrupt_data(path + ": " + what);
-  };
-  Result<detail::CheckedFile> checked = detail::check_file(file, path, kFormat);
-  if (!checked.ok()) return checked.status();
-  const uint32_t bits = checked->header.fields32[0];
-  const uint32_t max_distance = checked->header.fields32[1];
-  const uint32_t used_blocks = checked->header.fields32[2];
-  const uint64_t seed = checked->header.field64;
-  const uint64_t count = checked->header.count;
-
-  // Sections, in order, nothing else.
-  detail::SectionReader sections(checked->payload, path);
-
-  // options
-  Result<std::string_view> body = sections.next_sized(kTagOptions, "options", kOptionsBytes);
-  if (!body.ok()) return body.status();
-  const char* p = body->data();
-  const std::optional<PipelineOptions> pipeline = detail::get_pipeline(p);
-  const uint32_t weighting = get_u32(p + 56);
-  if (!pipeline || weighting != 0 || get_u32(p + 60) != 0) {
-    return corrupt("invalid options (unknown shingle kind, weighting or flag)");
-  }
-  SimHashIndexOptions o;
-  o.pipeline = *pipeline;
-  o.simhash.bits = get_u32(p + 24);
-  o.max_distance = get_u32(p + 28);
-  o.simhash.seed = get_u64(p + 32);
-  o.blocks = get_u32(p + 40);
-  o.expected_size = get_u64(p + 48);
-  if (Status st = o.validate(); !st.ok()) return corrupt("invalid options: " + st.message());
-  if (o.simhash.bits != bits || o.max_distance != max_distance || o.simhash.seed != seed) {
-    return corrupt("inconsistent header: bits/max_distance/seed differ from the stored options");
-  }
-  HammingIndexParams hp = o.hamming_params();
-  hp.blocks = used_blocks;
-  if (get_u32(p + 44) != used_blocks || (o.blocks != 0 && o.blocks != used_blocks) ||
-      !hp.validate().ok()) {
-    return corrupt("inconsistent header: " + std::to_string(used_blocks) +
-                   " blocks do not fit the stored options");
-  }
-  const uint32_t words = bits / 64;
-
-  // ids
-  Result<detail::IdsReader> ids = detail::IdsReader::read(sections, kTagIds, count);
-  if (!ids.ok()) return ids.status();
-
-  // fingerprints
-  Result<std::string_view> fps = sections.next_array(kTagFingerprints, "fingerprints", count, words,
-                                                     8, std::to_string(bits) + " bits");
-  if (!fps.ok()) return fps.status();
-
-  // flags
-  body = sections.next(kTagFlags, "flags");
-  if (!body.ok()) return body.status();
-  const std::string_view fl = *body;
-  if (fl.size() < 8 || get_u64(fl.data()) != count || fl.size() - 8 != count) {
-    return corrupt("inconsistent counts: the flags section does not hold " + std::to_string(count) +
-                   " flags");
-  }
-  for (uint64_t d = 0; d < count; ++d) {
-    if ((static_cast<unsigned char>(fl[8 + d]) & ~unsigned{kEmpty}) != 0) {
-      return corrupt("invalid flags for document " + std::to_string(d));
-    }
-  }
-  if (!sections.at_end()) return corrupt("inconsistent layout: data after the last section");
-
-  // Everything checked: build the index (the block tables are rebuilt from the fingerprints).
-  return detail::guarded_rebuild(path, kFormat, [&]() -> Result<SimHashIndex> {
-    Result<HammingIndex> hamming = HammingIndex::create(hp);
-    if (!hamming.ok()) return corrupt("invalid parameters: " + hamming.status().message());
-    SimHashIndex index(std::make_unique<State>(o, std::move(*hamming)));
-    index.reserve(static_cast<std::size_t>(count));
-    State& s = *index.state_;
-    std::unique_lock lock(s.mu);
-    for (uint64_t d = 0; d < count; ++d) {
-      const std::string_view id = ids->next();
-      const char* src = fps->data() + 8 * std::size_t{words} * d;
-      const TextFingerprint fp{Fingerprint128{get_u64(src), words == 2 ? get_u64(src + 8) : 0},
-                               (static_cast<unsigned char>(fl[8 + d]) & kEmpty) != 0};
-      if (Status st = s.insert_locked(id, fp); !st.ok()) {
-        return corrupt("cannot rebuild: " + st.message());
-      }
-    }
-    lock.unlock();
-    return index;
-  });
+  Result<std::unique_ptr<State>> state = State::deserialize<State>(file, path);
+  if (!state.ok()) return state.status();
+  return SimHashIndex(std::move(*state));
 }
 
 }  // namespace neardup
