@@ -16,12 +16,14 @@
 #include <iostream>
 #include <memory>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "cli_common.h"
 #include "cluster_common.h"
 #include "commands.h"
 #include "neardup/advanced/index.h"
+#include "neardup/advanced/open_index.h"
 #include "neardup/advanced/parallel.h"
 #include "neardup/advanced/reader.h"
 #include "neardup/advanced/simhash_index.h"
@@ -185,24 +187,15 @@ class SimHashCliIndex final : public CliIndex {
   std::vector<TextFingerprint> fps_;
 };
 
-// Loads an index of either kind, by the file's magic bytes (NearDupIndex::load reports the
-// errors of anything that is not a SimHash index: I/O, unknown magic, truncation).
+// Loads an index of either kind, by the file's magic bytes (open_index.h).
 Result<std::unique_ptr<CliIndex>> load_index(const std::string& path) {
-  char magic[8] = {};
-  std::size_t n = 0;
-  if (std::FILE* f = std::fopen(path.c_str(), "rb"); f != nullptr) {
-    n = std::fread(magic, 1, sizeof magic, f);
-    std::fclose(f);
-  }
-  const std::string_view got(magic, n);
-  if (n > 4 && SimHashIndex::has_magic_prefix(got)) {  // "NDUP" alone is either kind
-    Result<SimHashIndex> loaded = SimHashIndex::load(path);
-    if (!loaded.ok()) return loaded.status();
-    return std::unique_ptr<CliIndex>(std::make_unique<SimHashCliIndex>(std::move(*loaded)));
-  }
-  Result<NearDupIndex> loaded = NearDupIndex::load(path);
+  Result<AnyIndex> loaded = open_index(path);
   if (!loaded.ok()) return loaded.status();
-  return std::unique_ptr<CliIndex>(std::make_unique<MinHashCliIndex>(std::move(*loaded)));
+  if (SimHashIndex* simhash = std::get_if<SimHashIndex>(&*loaded)) {
+    return std::unique_ptr<CliIndex>(std::make_unique<SimHashCliIndex>(std::move(*simhash)));
+  }
+  return std::unique_ptr<CliIndex>(
+      std::make_unique<MinHashCliIndex>(std::move(std::get<NearDupIndex>(*loaded))));
 }
 
 // A new index from the build flags; errors are usage errors.

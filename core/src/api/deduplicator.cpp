@@ -1,11 +1,11 @@
 #include "neardup/deduplicator.h"
 
-#include <cstdio>
-#include <cstring>
 #include <new>
 #include <utility>
+#include <variant>
 
 #include "neardup/advanced/index.h"
+#include "neardup/advanced/open_index.h"
 #include "neardup/advanced/simhash_index.h"
 
 namespace neardup {
@@ -150,10 +150,6 @@ DeduplicatorOptions from_simhash_options(const SimHashIndexOptions& x) {
   return o;
 }
 
-// Index files start with 8 magic bytes naming their kind; load() dispatches on them.
-constexpr char kMinHashMagic[8] = {'N', 'D', 'U', 'P', 'I', 'N', 'D', 'X'};
-constexpr char kHammingMagic[8] = {'N', 'D', 'U', 'P', 'H', 'A', 'M', 'M'};
-
 }  // namespace
 
 std::string_view dedup_backend_name(DedupBackend backend) noexcept {
@@ -199,36 +195,17 @@ Result<Deduplicator> Deduplicator::create(const DeduplicatorOptions& options) {
 }
 
 Result<Deduplicator> Deduplicator::load(const std::string& path) {
-  // Sniff the kind; the backend's own loader then checks everything (and reports I/O errors,
-  // and truncation of a file too short to hold the whole magic).
-  char magic[sizeof kMinHashMagic] = {};
-  bool simhash = false;
-  if (std::FILE* f = std::fopen(path.c_str(), "rb"); f != nullptr) {
-    const std::size_t n = std::fread(magic, 1, sizeof magic, f);
-    std::fclose(f);
-    const std::string_view got(magic, n);
-    simhash = SimHashIndex::has_magic_prefix(got) &&
-              !(n <= sizeof kMinHashMagic && std::memcmp(magic, kMinHashMagic, n) == 0);
-    if (n == sizeof magic && !simhash && std::memcmp(magic, kMinHashMagic, sizeof magic) != 0) {
-      if (std::memcmp(magic, kHammingMagic, sizeof magic) == 0) {
-        return Status::corrupt_data(path +
-                                    ": not a neardup index (a bare Hamming index of "
-                                    "fingerprints, without ids)");
-      }
-      return Status::corrupt_data(path + ": not a neardup index (unknown magic)");
-    }
-  }
+  // open_index() picks the kind by the file's magic; that kind's loader checks everything.
+  Result<AnyIndex> index = open_index(path);
+  if (!index.ok()) return index.status();
   try {
-    if (simhash) {
-      Result<SimHashIndex> index = SimHashIndex::load(path);
-      if (!index.ok()) return index.status();
-      DeduplicatorOptions options = from_simhash_options(index->options());
-      return Deduplicator(std::make_unique<SimHashBackend>(std::move(*index), options));
+    if (SimHashIndex* simhash = std::get_if<SimHashIndex>(&*index)) {
+      DeduplicatorOptions options = from_simhash_options(simhash->options());
+      return Deduplicator(std::make_unique<SimHashBackend>(std::move(*simhash), options));
     }
-    Result<NearDupIndex> index = NearDupIndex::load(path);
-    if (!index.ok()) return index.status();
-    DeduplicatorOptions options = from_index_options(index->options());
-    return Deduplicator(std::make_unique<MinHashBackend>(std::move(*index), options));
+    NearDupIndex& minhash = std::get<NearDupIndex>(*index);
+    DeduplicatorOptions options = from_index_options(minhash.options());
+    return Deduplicator(std::make_unique<MinHashBackend>(std::move(minhash), options));
   } catch (const std::bad_alloc&) {
     return Status::io_error(path + ": out of memory loading the index");
   }

@@ -41,7 +41,7 @@ class MinHashKind {
   };
 
   // The header's fields: num_perm, bands, rows, reserved; the MinHash seed.
-  static constexpr FileFormat kFormat = {.magic = "NDUPINDX",
+  static constexpr FileFormat kFormat = {.magic = kMinHashIndexMagic,
                                          .version = kIndexFormatVersion,
                                          .kind = 1,  // MinHash, 32-bit slots
                                          .field3_reserved = true,

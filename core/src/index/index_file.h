@@ -17,6 +17,13 @@ namespace neardup::detail {
 
 inline constexpr std::size_t kFileHeaderBytes = 64;
 
+// The magic of each index file kind, in this one place: the formats below are built from them and
+// open_index() (open_index.cpp) tells the kinds apart by them.
+inline constexpr std::string_view kMinHashIndexMagic = "NDUPINDX";  // NearDupIndex
+inline constexpr std::string_view kHammingIndexMagic = "NDUPHAMM";  // HammingIndex (no ids)
+inline constexpr std::string_view kSimHashIndexMagic = "NDUPSIMX";  // SimHashIndex
+inline constexpr std::size_t kMagicBytes = 8;
+
 struct FileFormat {
   std::string_view magic;  // 8 bytes
   uint32_t version;        // the one version this build writes and reads

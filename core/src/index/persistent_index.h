@@ -67,8 +67,8 @@ struct DocTable {
   std::size_t live() const noexcept { return docs - removed; }
   bool is_live(std::size_t d) const noexcept { return (flags[d] & kRemovedDoc) == 0; }
   bool is_empty(std::size_t d) const noexcept { return (flags[d] & kEmptyDoc) != 0; }
-  // The id chains have as many heads as the sketch's tables (a power of two, doubled when the
-  // documents outnumber them).
+  // Log2 of the id table's chain heads (doubled when the documents outnumber them; MinHash's
+  // band tables follow it, see rehash()).
   unsigned table_bits() const noexcept { return ids.bits(); }
 };
 

@@ -57,7 +57,7 @@ class SimHashKind {
   };
 
   // The header's fields: bits, max distance, blocks in use, reserved; the SimHash seed.
-  static constexpr FileFormat kFormat = {.magic = "NDUPSIMX",
+  static constexpr FileFormat kFormat = {.magic = kSimHashIndexMagic,
                                          .version = kSimHashIndexFormatVersion,
                                          .kind = 3,  // SimHash
                                          .field3_reserved = true,
@@ -303,7 +303,7 @@ Result<SimHashIndex> SimHashIndex::create(SimHashIndexOptions options) {
 }
 
 bool SimHashIndex::has_magic_prefix(std::string_view prefix) noexcept {
-  return !prefix.empty() && detail::SimHashKind::kFormat.magic.starts_with(prefix);
+  return !prefix.empty() && detail::kSimHashIndexMagic.starts_with(prefix);
 }
 
 const SimHashIndexOptions& SimHashIndex::options() const noexcept {

@@ -22,7 +22,7 @@ using detail::put_u32;
 using detail::put_u64;
 
 // The header's fields: bits, max distance, blocks, tables; expected size.
-constexpr detail::FileFormat kFormat = {.magic = "NDUPHAMM",
+constexpr detail::FileFormat kFormat = {.magic = detail::kHammingIndexMagic,
                                         .version = kHammingIndexFormatVersion,
                                         .kind = 2,  // Hamming
                                         .field3_reserved = false,

@@ -123,7 +123,8 @@ class SimHashIndex {
   // load() without the file; `name` starts the error messages.
   static Result<SimHashIndex> deserialize(std::string_view bytes, const std::string& name);
   // Whether `prefix` (the first bytes of a file, any length > 0) is a prefix of this format's
-  // magic, so that callers can dispatch between index kinds.
+  // magic, so that callers can dispatch between index kinds (open_index() in open_index.h does
+  // that for both kinds).
   static bool has_magic_prefix(std::string_view prefix) noexcept;
 
   SimHashIndex(SimHashIndex&&) noexcept;
