@@ -6,10 +6,12 @@
 #include <cstring>
 #include <new>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
 #include "detail/binary_io.h"
+#include "index/index_file.h"
 #include "neardup/advanced/hash.h"
 #include "story/story_internal.h"
 
@@ -17,14 +19,33 @@ namespace neardup {
 namespace {
 
 // ---------------------------------------------------------------------------------------------
-// Document-frequency file: 40-byte header (magic, version 2, feature fingerprint, documents,
-// entries, checksum), then `entries` records of (u64 term, u32 count), little endian. The
-// checksum is XXH3 of the payload seeded with XXH3 of the first 32 header bytes, so a flipped
-// bit anywhere is caught. Version 1 had no fingerprint and checked only the payload.
-constexpr char kDfMagic[8] = {'N', 'D', 'U', 'P', 'I', 'D', 'F', '1'};
-constexpr uint32_t kDfVersion = 2;
-constexpr std::size_t kDfHeader = 40;
-constexpr std::size_t kDfRecord = 12;
+// The IDF model file, version 3: the index files' frame (index/index_file.h) with
+//   header   fields32 = {feature fingerprint, 0, 0, 0}, field64 = documents, count = terms
+//   payload  section 1 "model": [u64 documents][u32 feature fingerprint][u32 0], the header's
+//              values again, under the checksum (the frame checks the payload only)
+//            section 2 "terms": an array of `terms` rows (u64 term, u32 count), sorted by term
+// so that a flipped bit anywhere is caught: by the frame, or as a header that disagrees with
+// the model section.
+constexpr uint32_t kDfVersion = 3;
+constexpr detail::FileFormat kFormat = {.magic = "NDUPIDF1",
+                                        .version = kDfVersion,
+                                        .kind = 1,  // document frequencies of story terms
+                                        .field3_reserved = true,
+                                        .name = "IDF model",
+                                        .noun = "IDF model",
+                                        .max_count = uint64_t{1} << 40,
+                                        .counted = "terms"};
+constexpr uint32_t kTagModel = 1;
+constexpr uint32_t kTagTerms = 2;
+constexpr std::size_t kModelBytes = 16;
+constexpr std::size_t kDfRecord = 12;  // u64 term, u32 count
+
+// Version 2 (still read): a 40-byte header of its own (magic, version, feature fingerprint,
+// documents, entries, checksum), then `entries` records of (u64 term, u32 count). Its checksum
+// is XXH3 of the payload seeded with XXH3 of the first 32 header bytes. Version 1 had no
+// fingerprint and checked only the payload; it is not read.
+constexpr uint32_t kDfVersion2 = 2;
+constexpr std::size_t kDfHeader2 = 40;
 
 using detail::get_u32;
 using detail::get_u64;
@@ -121,9 +142,7 @@ void DocumentFrequencies::merge(const DocumentFrequencies& other) {
 }
 
 Status DocumentFrequencies::save(const std::string& path) const {
-  std::string payload;
-  try {
-    payload.reserve(size_ * kDfRecord);
+  return detail::save_file(path, kFormat, [this] {
     // Sorted by term, so that equal tables give byte-identical files.
     std::vector<std::pair<uint64_t, uint32_t>> entries;
     entries.reserve(size_);
@@ -131,25 +150,21 @@ Status DocumentFrequencies::save(const std::string& path) const {
       if (keys_[j] != 0) entries.emplace_back(keys_[j], counts_[j]);
     }
     std::sort(entries.begin(), entries.end());
+    std::string file(detail::kFileHeaderBytes, '\0');
+    file.reserve(detail::kFileHeaderBytes + 16 + kModelBytes + 32 + size_ * kDfRecord + 8);
+    detail::put_section_head(file, kTagModel, kModelBytes);
+    put_u64(file, documents_);
+    put_u32(file, feature_fingerprint_);
+    put_u32(file, 0);
+    detail::put_array_head(file, kTagTerms, size_, 3, 4);  // a row: 3 words of 4 bytes
     for (const auto& [term, count] : entries) {
-      put_u64(payload, term);
-      put_u32(payload, count);
+      put_u64(file, term);
+      put_u32(file, count);
     }
-  } catch (const std::bad_alloc&) {
-    return Status::io_error(path + ": out of memory serializing the model");
-  }
-  std::string header(kDfMagic, sizeof kDfMagic);
-  put_u32(header, kDfVersion);
-  put_u32(header, feature_fingerprint_);
-  put_u64(header, documents_);
-  put_u64(header, size_);
-  put_u64(header, hash64(payload.data(), payload.size(), hash64(header.data(), header.size(), 0)));
-  try {
-    header.append(payload);
-  } catch (const std::bad_alloc&) {
-    return Status::io_error(path + ": out of memory serializing the model");
-  }
-  return detail::write_file_atomically(path, header);
+    detail::pad8(file);
+    detail::finish_file(file, kFormat, {{feature_fingerprint_, 0, 0, 0}, documents_, size_});
+    return file;
+  });
 }
 
 Result<DocumentFrequencies> DocumentFrequencies::load(const std::string& path) {
@@ -159,25 +174,55 @@ Result<DocumentFrequencies> DocumentFrequencies::load(const std::string& path) {
   const auto corrupt = [&path](const std::string& what) {
     return Status::corrupt_data(path + ": " + what);
   };
-  if (bytes.size() < sizeof kDfMagic || std::memcmp(bytes.data(), kDfMagic, sizeof kDfMagic) != 0) {
-    return corrupt("not a neardup IDF model (bad magic)");
+  // The magic and the version are where both versions keep them.
+  const bool magic = bytes.size() >= kFormat.magic.size() &&
+                     std::memcmp(bytes.data(), kFormat.magic.data(), kFormat.magic.size()) == 0;
+  const uint32_t version = magic && bytes.size() >= 12 ? get_u32(bytes.data() + 8) : kDfVersion;
+  if (version != kDfVersion && version != kDfVersion2) {
+    return Status::unsupported_version(
+        path + ": IDF model version " + std::to_string(version) + ", this build reads versions " +
+        std::to_string(kDfVersion2) + " and " + std::to_string(kDfVersion));
   }
-  if (bytes.size() < kDfHeader) return corrupt("truncated header");
-  const uint32_t version = get_u32(bytes.data() + 8);
-  if (version != kDfVersion) {
-    return Status::unsupported_version(path + ": IDF model version " + std::to_string(version) +
-                                       ", this build reads version " + std::to_string(kDfVersion));
-  }
-  const uint64_t documents = get_u64(bytes.data() + 16);
-  const uint64_t entries = get_u64(bytes.data() + 24);
-  const uint64_t checksum = get_u64(bytes.data() + 32);
-  const uint64_t payload = bytes.size() - kDfHeader;
-  if (entries > payload / kDfRecord || entries * kDfRecord != payload) {
-    return corrupt("truncated or oversized: the header promises " + std::to_string(entries) +
-                   " entries, the payload has " + std::to_string(payload) + " bytes");
-  }
-  if (hash64(bytes.data() + kDfHeader, payload, hash64(bytes.data(), 32, 0)) != checksum) {
-    return corrupt("checksum mismatch (the model is corrupt)");
+  uint64_t documents = 0, entries = 0;
+  uint32_t fingerprint = 0;
+  const char* records = nullptr;  // `entries` rows of (u64 term, u32 count)
+  if (version == kDfVersion2) {
+    if (bytes.size() < kDfHeader2) return corrupt("truncated header");
+    documents = get_u64(bytes.data() + 16);
+    entries = get_u64(bytes.data() + 24);
+    const uint64_t checksum = get_u64(bytes.data() + 32);
+    const uint64_t payload = bytes.size() - kDfHeader2;
+    if (entries > payload / kDfRecord || entries * kDfRecord != payload) {
+      return corrupt("truncated or oversized: the header promises " + std::to_string(entries) +
+                     " entries, the payload has " + std::to_string(payload) + " bytes");
+    }
+    if (hash64(bytes.data() + kDfHeader2, payload, hash64(bytes.data(), 32, 0)) != checksum) {
+      return corrupt("checksum mismatch (the model is corrupt)");
+    }
+    fingerprint = get_u32(bytes.data() + 12);
+    records = bytes.data() + kDfHeader2;
+  } else {
+    Result<detail::CheckedFile> checked = detail::check_file(bytes, path, kFormat);
+    if (!checked.ok()) return checked.status();
+    const detail::FileHeader& h = checked->header;
+    if (h.fields32[1] != 0 || h.fields32[2] != 0) {
+      return corrupt("corrupt header (reserved field is not zero)");
+    }
+    fingerprint = h.fields32[0];
+    documents = h.field64;
+    entries = h.count;
+    detail::SectionReader sections(checked->payload, path);
+    Result<std::string_view> model = sections.next_sized(kTagModel, "model", kModelBytes);
+    if (!model.ok()) return model.status();
+    if (get_u64(model->data()) != documents || get_u32(model->data() + 8) != fingerprint ||
+        get_u32(model->data() + 12) != 0) {
+      return corrupt("inconsistent header: documents/fingerprint differ from the model section");
+    }
+    Result<std::string_view> terms =
+        sections.next_array(kTagTerms, "terms", entries, 3, 4, "12 bytes");
+    if (!terms.ok()) return terms.status();
+    if (!sections.at_end()) return corrupt("inconsistent layout: data after the last section");
+    records = terms->data();
   }
   DocumentFrequencies df;
   try {
@@ -186,8 +231,8 @@ Result<DocumentFrequencies> DocumentFrequencies::load(const std::string& path) {
     df.keys_.assign(cap, 0);
     df.counts_.assign(cap, 0);
     df.documents_ = documents;
-    df.feature_fingerprint_ = get_u32(bytes.data() + 12);
-    const char* p = bytes.data() + kDfHeader;
+    df.feature_fingerprint_ = fingerprint;
+    const char* p = records;
     for (uint64_t i = 0; i < entries; ++i, p += kDfRecord) {
       const uint64_t term = get_u64(p);
       const uint32_t count = get_u32(p + 8);

@@ -12,11 +12,13 @@
 //   if (neardup::Status st = df.save("news.idf"); !st.ok()) { /* the caller decides */ }
 //   auto model = neardup::DocumentFrequencies::load("news.idf");  // Result<DocumentFrequencies>
 //
-// Model file (version 2, little-endian; equal tables give byte-identical files): a 40-byte
-// header (magic "NDUPIDF1", version, feature fingerprint, documents, terms, checksum), then the
-// terms, sorted, as (u64 term, u32 count) records. The checksum covers the payload and the
-// header before it. Another version is kUnsupportedVersion; a truncated or corrupt file is
-// kCorruptData, never a crash.
+// Model file (version 3, little-endian; equal tables give byte-identical files): the 64-byte
+// header the index files share (magic "NDUPIDF1", version, kind 1, the feature fingerprint,
+// the number of documents, the number of terms, the payload's size and checksum), then two
+// sections: the same fingerprint and document count, so that every header byte is checked,
+// and the terms, sorted, as (u64 term, u32 count) rows. Version 2 files (a 40-byte header of
+// their own) still load; every other version is kUnsupportedVersion. A truncated or corrupt
+// file is kCorruptData, never a crash.
 //
 // Thread safety: const methods (frequency, idf, save) may run concurrently; add and merge need
 // a single writer.
