@@ -93,7 +93,7 @@ std::vector<std::vector<StoryTerm>> random_docs(std::size_t n, std::size_t vocab
                                                 uint64_t seed) {
   std::mt19937_64 rng(seed);
   std::vector<uint64_t> vocab(vocabulary);
-  for (auto& v : vocab) v = rng() | 2;  // never 0 or 1 (both are the same slot, see story.h)
+  for (auto& v : vocab) v = rng() | 2;  // never 0 or 1 (one slot, see document_frequencies.h)
   std::vector<double> w(vocabulary);
   for (std::size_t i = 0; i < vocabulary; ++i) w[i] = 1.0 / static_cast<double>(i + 1);
   std::discrete_distribution<std::size_t> pick(w.begin(), w.end());
@@ -1002,7 +1002,7 @@ TEST(StoryClustererTest, ThresholdGrowsWithEffectiveTermsUnlessFixed) {
     EXPECT_NEAR(t, 0.045 * std::pow(n, 0.385), 1e-12) << n;
     previous = t;
   }
-  // About 0.1 for a headline, 0.23 for an article (story.h).
+  // About 0.1 for a headline, 0.23 for an article (story_cluster.h).
   EXPECT_NEAR(c->threshold_for(7), 0.095, 0.01);
   EXPECT_NEAR(c->threshold_for(70), 0.23, 0.02);
   EXPECT_EQ(c->threshold_for(0), c->threshold_for(1));  // fewer than one term counts as one
@@ -1531,9 +1531,9 @@ TEST(StoryClusteringTest, EmptyAndFeaturelessCorporaAreFine) {
 // ---------------------------------------------------------------------------------------------
 // Regression tests for bugs found while writing these tests (each failed before its fix).
 
-// story.cpp StoryClusterer::Impl: `double now = 0;` starts the clock at 1970-01-01, and it only
-// moves forward (`if (time > now)`), so with times before the epoch (negative unix seconds, e.g.
-// ISO dates before 1970) no cluster ever closes.
+// story/clusterer.cpp StoryClusterer::Impl: `double now = 0;` starts the clock at 1970-01-01, and
+// it only moves forward (`if (time > now)`), so with times before the epoch (negative unix seconds,
+// e.g. ISO dates before 1970) no cluster ever closes.
 TEST(StoryClustererTest, WindowWorksForTimesBeforeTheEpoch) {
   DocumentFrequencies df;
   StoryOptions o;
@@ -1546,10 +1546,10 @@ TEST(StoryClustererTest, WindowWorksForTimesBeforeTheEpoch) {
   EXPECT_EQ(c->add(v, -1e6 + 1000).cluster, 1u);  // 1000 s later: the first cluster is closed
 }
 
-// story.cpp refine_assignments: similarity[] starts at 1.0 and is only set by refinement when a
-// document stays with the best cluster or moves; with refine_rounds = 0 (merge only) every
-// joined document reports 1, and after refinement a document that stays because its better
-// cluster misses the threshold reports 1 too (8 of the uci-news documents).
+// story/batch.cpp refine_assignments: similarity[] starts at 1.0 and is only set by refinement when
+// a document stays with the best cluster or moves; with refine_rounds = 0 (merge only) every joined
+// document reports 1, and after refinement a document that stays because its better cluster misses
+// the threshold reports 1 too (8 of the uci-news documents).
 TEST(StoryClusteringTest, JoinedDocumentsNeverReportSimilarityOne) {
   const auto texts = report_texts();
   StoryOptions merge_only;
@@ -1565,7 +1565,7 @@ TEST(StoryClusteringTest, JoinedDocumentsNeverReportSimilarityOne) {
   }
 }
 
-// story.cpp refine_assignments: `const int kRounds = options.refine_rounds;` ignores
+// story/batch.cpp refine_assignments: `const int kRounds = options.refine_rounds;` ignores
 // StoryOptions::refine, so refine = false still refines whenever merge_factor > 0 (the default).
 // On uci-news, refine = false and refine_rounds = 0 differ in 746 of 2161 assignments.
 TEST(StoryClusteringTest, RefineFalseSkipsRefinement) {
@@ -1586,9 +1586,10 @@ TEST(StoryClusteringTest, RefineFalseSkipsRefinement) {
   EXPECT_EQ(clusters_of(*a), clusters_of(*b));
 }
 
-// story.cpp DocumentFrequencies::add counts every entry, not every distinct term: a document
-// holding a term twice (or both term 0 and term 1, which share a slot) counts it twice, idf
-// drops below 1, and the saved model no longer loads ("invalid entry": count > documents).
+// story/document_frequencies.cpp DocumentFrequencies::add counts every entry, not every distinct
+// term: a document holding a term twice (or both term 0 and term 1, which share a slot) counts it
+// twice, idf drops below 1, and the saved model no longer loads ("invalid entry": count >
+// documents).
 TEST(DocumentFrequenciesTest, EachDistinctTermCountsOncePerDocument) {
   DocumentFrequencies df;
   df.add(std::vector<StoryTerm>{{5, 1.0f}, {5, 1.0f}});
