@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "neardup/advanced/eval.h"
+#include "neardup/advanced/hash.h"
 #include "neardup/advanced/reader.h"
 #include "test_util.h"
 
@@ -92,7 +93,7 @@ std::vector<std::vector<StoryTerm>> random_docs(std::size_t n, std::size_t vocab
                                                 uint64_t seed) {
   std::mt19937_64 rng(seed);
   std::vector<uint64_t> vocab(vocabulary);
-  for (auto& v : vocab) v = rng() | 2;  // never 0 or 1 (both are the same slot, see story.h)
+  for (auto& v : vocab) v = rng() | 2;  // never 0 or 1 (one slot, see document_frequencies.h)
   std::vector<double> w(vocabulary);
   for (std::size_t i = 0; i < vocabulary; ++i) w[i] = 1.0 / static_cast<double>(i + 1);
   std::discrete_distribution<std::size_t> pick(w.begin(), w.end());
@@ -577,7 +578,16 @@ TEST(DocumentFrequenciesTest, SaveLoadRoundTripKeepsEveryFrequency) {
   EXPECT_EQ(empty->terms(), 0u);
 }
 
-// A small saved model (40-byte header + 12 bytes per term) for the corruption tests.
+// The version field of a model file (bytes 8-11, little endian).
+uint32_t detail_version(const std::string& file) {
+  uint32_t v = 0;
+  for (int i = 3; i >= 0; --i)
+    v = (v << 8) | static_cast<unsigned char>(file[8 + static_cast<std::size_t>(i)]);
+  return v;
+}
+
+// A small saved model (64-byte header, two sections, 12 bytes per term) for the corruption
+// tests.
 std::string small_model(const fs::path& dir) {
   DocumentFrequencies df;
   for (const auto& d : random_docs(40, 60, 3)) df.add(d);
@@ -605,8 +615,10 @@ TEST(DocumentFrequenciesTest, EveryTruncationIsAnErrorWithAMessage) {
   EXPECT_TRUE(DocumentFrequencies::load(path).ok());
 }
 
-// Every byte of the file is covered: the header by the version check or the checksum (which
-// is seeded with the first 32 header bytes), the payload by the checksum.
+// Every byte of the file is covered: the header by the frame's checks (magic, version, kind,
+// reserved fields, sizes) or by the model section that repeats its values, the payload by the
+// checksum. A version flipped to 2, the other version this build reads, is parsed as a version 2
+// file and fails its checks: corrupt, not unsupported.
 TEST(DocumentFrequenciesTest, EveryFlippedBitIsDetected) {
   const fs::path dir = testing::temp_dir("story_df_flipped");
   const std::string bytes = small_model(dir);
@@ -620,8 +632,9 @@ TEST(DocumentFrequenciesTest, EveryFlippedBitIsDetected) {
       Result<DocumentFrequencies> r = DocumentFrequencies::load(path);
       ASSERT_FALSE(r.ok()) << "byte " << at << " ^ " << mask << " loaded";
       EXPECT_FALSE(r.status().message().empty());
+      const bool version = at >= 8 && at < 12 && detail_version(b) != 2;
       const StatusCode expected =
-          at >= 8 && at < 12 ? StatusCode::kUnsupportedVersion : StatusCode::kCorruptData;
+          version ? StatusCode::kUnsupportedVersion : StatusCode::kCorruptData;
       EXPECT_EQ(r.status().code(), expected) << "byte " << at << ": " << r.status().message();
     }
   }
@@ -644,7 +657,7 @@ TEST(DocumentFrequenciesTest, WrongMagicVersionAndMissingFileAreDistinctErrors) 
   EXPECT_EQ(DocumentFrequencies::load(path).status().code(), StatusCode::kCorruptData);
 
   // A future version and the old version 1 (no fingerprint, payload-only checksum).
-  for (char v : {char{3}, char{1}}) {
+  for (char v : {char{4}, char{1}}) {
     std::string version = bytes;
     version[8] = v;
     testing::write_file(path, version);
@@ -681,6 +694,150 @@ TEST(DocumentFrequenciesTest, FeatureFingerprintIsSavedAndLoaded) {
   ASSERT_TRUE(back.ok()) << back.status().to_string();
   EXPECT_EQ(back->feature_fingerprint(), fp);
   EXPECT_EQ(back->frequency(10), 1u);
+}
+
+// The version 3 file: the index files' 64-byte frame, a model section repeating the header's
+// values, and the terms as sorted (u64 term, u32 count) rows.
+TEST(DocumentFrequenciesTest, FileIsTheIndexFrameWithAModelSectionAndSortedRows) {
+  const fs::path dir = testing::temp_dir("story_df_layout");
+  DocumentFrequencies df;
+  df.add(doc_of({30, 20}));
+  df.add(doc_of({20, 10}));
+  df.set_feature_fingerprint(0xABCD1234u);
+  const std::string path = (dir / "layout.idf").string();
+  ASSERT_TRUE(df.save(path).ok());
+  const std::string b = testing::read_file(path);
+  const auto u32 = [&](std::size_t at) {
+    uint32_t v = 0;
+    for (int i = 3; i >= 0; --i)
+      v = (v << 8) | static_cast<unsigned char>(b[at + static_cast<std::size_t>(i)]);
+    return v;
+  };
+  const auto u64 = [&](std::size_t at) { return uint64_t{u32(at)} | uint64_t{u32(at + 4)} << 32; };
+  // header 64 + model section 16 + 16 + terms section 16 + 16 + 3 rows of 12 + 4 bytes padding
+  ASSERT_EQ(b.size(), 64u + 32u + 32u + 36u + 4u);
+  EXPECT_EQ(b.substr(0, 8), "NDUPIDF1");
+  EXPECT_EQ(u32(8), 3u);            // version
+  EXPECT_EQ(u32(12), 1u);           // kind
+  EXPECT_EQ(u32(16), 0xABCD1234u);  // feature fingerprint
+  EXPECT_EQ(u32(20), 0u);
+  EXPECT_EQ(u32(24), 0u);
+  EXPECT_EQ(u32(28), 0u);
+  EXPECT_EQ(u64(32), 2u);             // documents
+  EXPECT_EQ(u64(40), 3u);             // terms
+  EXPECT_EQ(u64(48), b.size() - 64);  // payload bytes
+  EXPECT_EQ(u64(56), hash64(b.data() + 64, b.size() - 64, 0));
+  // model section: tag 1, 16 bytes: documents, fingerprint, 0
+  EXPECT_EQ(u32(64), 1u);
+  EXPECT_EQ(u64(72), 16u);
+  EXPECT_EQ(u64(80), 2u);
+  EXPECT_EQ(u32(88), 0xABCD1234u);
+  EXPECT_EQ(u32(92), 0u);
+  // terms section: tag 2, an array of 3 rows of 3 four-byte words
+  EXPECT_EQ(u32(96), 2u);
+  EXPECT_EQ(u64(104), 16u + 36u);
+  EXPECT_EQ(u64(112), 3u);
+  EXPECT_EQ(u32(120), 3u);
+  const std::size_t rows = 128;
+  EXPECT_EQ(u64(rows), 10u);
+  EXPECT_EQ(u32(rows + 8), 1u);
+  EXPECT_EQ(u64(rows + 12), 20u);
+  EXPECT_EQ(u32(rows + 20), 2u);
+  EXPECT_EQ(u64(rows + 24), 30u);
+  EXPECT_EQ(u32(rows + 32), 1u);
+  EXPECT_EQ(b.substr(rows + 36), std::string(4, '\0'));
+}
+
+// A header that disagrees with the model section (documents, fingerprint) is corrupt even when
+// the payload's checksum matches: those header fields are outside the checksum.
+TEST(DocumentFrequenciesTest, HeaderThatDisagreesWithTheModelSectionIsCorrupt) {
+  const fs::path dir = testing::temp_dir("story_df_header");
+  const std::string bytes = small_model(dir);
+  const std::string path = (dir / "edited.idf").string();
+  for (const std::size_t at :
+       {std::size_t{16}, std::size_t{20}, std::size_t{24}, std::size_t{32}, std::size_t{39}}) {
+    std::string b = bytes;
+    b[at] = static_cast<char>(b[at] ^ 0x04);
+    testing::write_file(path, b);
+    Result<DocumentFrequencies> r = DocumentFrequencies::load(path);
+    ASSERT_FALSE(r.ok()) << at;
+    EXPECT_EQ(r.status().code(), StatusCode::kCorruptData) << at;
+    EXPECT_EQ(r.status().message().find("checksum"), std::string::npos) << r.status().message();
+  }
+}
+
+// tests/data/sample-v2.idf: `neardup idf build` of datasets/news/sample.jsonl written by the
+// build before the model moved to the index frame (format version 2, 40-byte header).
+fs::path version2_model() { return testing::source_dir() / "tests" / "data" / "sample-v2.idf"; }
+
+TEST(DocumentFrequenciesTest, Version2ModelStillLoadsAndSavesAsVersion3) {
+  const fs::path dir = testing::temp_dir("story_df_v2");
+  const std::string old_bytes = testing::read_file(version2_model());
+  ASSERT_EQ(detail_version(old_bytes), 2u);
+  Result<DocumentFrequencies> old = DocumentFrequencies::load(version2_model().string());
+  ASSERT_TRUE(old.ok()) << old.status().to_string();
+  EXPECT_EQ(old->documents(), 65u);
+  EXPECT_EQ(old->terms(), 1390u);
+  EXPECT_EQ(old->terms() * 12 + 40, old_bytes.size());
+  EXPECT_NE(old->feature_fingerprint(), 0u);
+  // Every stored (term, count) row is found with its count.
+  for (std::size_t at = 40; at < old_bytes.size(); at += 12) {
+    uint64_t term = 0;
+    uint32_t count = 0;
+    for (int i = 7; i >= 0; --i)
+      term = (term << 8) | static_cast<unsigned char>(old_bytes[at + static_cast<std::size_t>(i)]);
+    for (int i = 3; i >= 0; --i)
+      count = (count << 8) |
+              static_cast<unsigned char>(old_bytes[at + 8 + static_cast<std::size_t>(i)]);
+    ASSERT_EQ(old->frequency(term), count) << at;
+  }
+  const std::string path = (dir / "v3.idf").string();
+  ASSERT_TRUE(old->save(path).ok());
+  EXPECT_EQ(detail_version(testing::read_file(path)), 3u);
+  Result<DocumentFrequencies> again = DocumentFrequencies::load(path);
+  ASSERT_TRUE(again.ok()) << again.status().to_string();
+  EXPECT_EQ(again->documents(), old->documents());
+  EXPECT_EQ(again->terms(), old->terms());
+  EXPECT_EQ(again->feature_fingerprint(), old->feature_fingerprint());
+  for (std::size_t at = 40; at < old_bytes.size(); at += 12) {
+    uint64_t term = 0;
+    for (int i = 7; i >= 0; --i)
+      term = (term << 8) | static_cast<unsigned char>(old_bytes[at + static_cast<std::size_t>(i)]);
+    ASSERT_EQ(again->frequency(term), old->frequency(term)) << at;
+  }
+}
+
+// The version 2 reader keeps its checks: truncation, trailing bytes and flipped bits (every
+// header byte, a sample of the payload) are errors, never a crash or a silently wrong table.
+TEST(DocumentFrequenciesTest, CorruptVersion2ModelIsAnError) {
+  const fs::path dir = testing::temp_dir("story_df_v2_corrupt");
+  const std::string bytes = testing::read_file(version2_model());
+  const std::string path = (dir / "bad.idf").string();
+  for (const std::size_t len :
+       {std::size_t{0}, std::size_t{5}, std::size_t{11}, std::size_t{12}, std::size_t{20},
+        std::size_t{39}, std::size_t{40}, std::size_t{52}, bytes.size() - 12, bytes.size() - 1}) {
+    testing::write_file(path, bytes.substr(0, len));
+    Result<DocumentFrequencies> r = DocumentFrequencies::load(path);
+    ASSERT_FALSE(r.ok()) << "prefix of " << len << " bytes loaded";
+    EXPECT_EQ(r.status().code(), StatusCode::kCorruptData) << len;
+    EXPECT_NE(r.status().message().find(path), std::string::npos) << r.status().message();
+  }
+  testing::write_file(path, bytes + std::string(12, '\0'));
+  EXPECT_EQ(DocumentFrequencies::load(path).status().code(), StatusCode::kCorruptData);
+  for (std::size_t at = 0; at < bytes.size(); at += at < 40 ? 1 : 97) {
+    for (const int mask : {0x01, 0x80}) {
+      std::string b = bytes;
+      b[at] = static_cast<char>(static_cast<unsigned char>(b[at]) ^ mask);
+      testing::write_file(path, b);
+      Result<DocumentFrequencies> r = DocumentFrequencies::load(path);
+      ASSERT_FALSE(r.ok()) << "byte " << at << " ^ " << mask << " loaded";
+      const uint32_t v = detail_version(b);
+      const bool unsupported = at >= 8 && at < 12 && v != 2 && v != 3;
+      EXPECT_EQ(r.status().code(),
+                unsupported ? StatusCode::kUnsupportedVersion : StatusCode::kCorruptData)
+          << "byte " << at << ": " << r.status().message();
+    }
+  }
 }
 
 TEST(StoryFeaturesTest, FingerprintChangesWithEveryTermDecidingSetting) {
@@ -845,7 +1002,7 @@ TEST(StoryClustererTest, ThresholdGrowsWithEffectiveTermsUnlessFixed) {
     EXPECT_NEAR(t, 0.045 * std::pow(n, 0.385), 1e-12) << n;
     previous = t;
   }
-  // About 0.1 for a headline, 0.23 for an article (story.h).
+  // About 0.1 for a headline, 0.23 for an article (story_cluster.h).
   EXPECT_NEAR(c->threshold_for(7), 0.095, 0.01);
   EXPECT_NEAR(c->threshold_for(70), 0.23, 0.02);
   EXPECT_EQ(c->threshold_for(0), c->threshold_for(1));  // fewer than one term counts as one
@@ -1374,9 +1531,9 @@ TEST(StoryClusteringTest, EmptyAndFeaturelessCorporaAreFine) {
 // ---------------------------------------------------------------------------------------------
 // Regression tests for bugs found while writing these tests (each failed before its fix).
 
-// story.cpp StoryClusterer::Impl: `double now = 0;` starts the clock at 1970-01-01, and it only
-// moves forward (`if (time > now)`), so with times before the epoch (negative unix seconds, e.g.
-// ISO dates before 1970) no cluster ever closes.
+// story/clusterer.cpp StoryClusterer::Impl: `double now = 0;` starts the clock at 1970-01-01, and
+// it only moves forward (`if (time > now)`), so with times before the epoch (negative unix seconds,
+// e.g. ISO dates before 1970) no cluster ever closes.
 TEST(StoryClustererTest, WindowWorksForTimesBeforeTheEpoch) {
   DocumentFrequencies df;
   StoryOptions o;
@@ -1389,10 +1546,10 @@ TEST(StoryClustererTest, WindowWorksForTimesBeforeTheEpoch) {
   EXPECT_EQ(c->add(v, -1e6 + 1000).cluster, 1u);  // 1000 s later: the first cluster is closed
 }
 
-// story.cpp refine_assignments: similarity[] starts at 1.0 and is only set by refinement when a
-// document stays with the best cluster or moves; with refine_rounds = 0 (merge only) every
-// joined document reports 1, and after refinement a document that stays because its better
-// cluster misses the threshold reports 1 too (8 of the uci-news documents).
+// story/batch.cpp refine_assignments: similarity[] starts at 1.0 and is only set by refinement when
+// a document stays with the best cluster or moves; with refine_rounds = 0 (merge only) every joined
+// document reports 1, and after refinement a document that stays because its better cluster misses
+// the threshold reports 1 too (8 of the uci-news documents).
 TEST(StoryClusteringTest, JoinedDocumentsNeverReportSimilarityOne) {
   const auto texts = report_texts();
   StoryOptions merge_only;
@@ -1408,7 +1565,7 @@ TEST(StoryClusteringTest, JoinedDocumentsNeverReportSimilarityOne) {
   }
 }
 
-// story.cpp refine_assignments: `const int kRounds = options.refine_rounds;` ignores
+// story/batch.cpp refine_assignments: `const int kRounds = options.refine_rounds;` ignores
 // StoryOptions::refine, so refine = false still refines whenever merge_factor > 0 (the default).
 // On uci-news, refine = false and refine_rounds = 0 differ in 746 of 2161 assignments.
 TEST(StoryClusteringTest, RefineFalseSkipsRefinement) {
@@ -1429,9 +1586,10 @@ TEST(StoryClusteringTest, RefineFalseSkipsRefinement) {
   EXPECT_EQ(clusters_of(*a), clusters_of(*b));
 }
 
-// story.cpp DocumentFrequencies::add counts every entry, not every distinct term: a document
-// holding a term twice (or both term 0 and term 1, which share a slot) counts it twice, idf
-// drops below 1, and the saved model no longer loads ("invalid entry": count > documents).
+// story/document_frequencies.cpp DocumentFrequencies::add counts every entry, not every distinct
+// term: a document holding a term twice (or both term 0 and term 1, which share a slot) counts it
+// twice, idf drops below 1, and the saved model no longer loads ("invalid entry": count >
+// documents).
 TEST(DocumentFrequenciesTest, EachDistinctTermCountsOncePerDocument) {
   DocumentFrequencies df;
   df.add(std::vector<StoryTerm>{{5, 1.0f}, {5, 1.0f}});

@@ -42,7 +42,7 @@
 // the in-memory copy, not for the disk.
 //
 // Cost (MinHash, 128 slots, threshold 0.8, 1.2 KB pages, one core of the 2-core test VM; see
-// bench/bench_index.cpp): query p50 4.0 / 5.1 / 6.0 us at 100k / 1M / 10M pages, of which
+// bench/micro/bench_index.cpp): query p50 4.0 / 5.1 / 6.0 us at 100k / 1M / 10M pages, of which
 // signing the text is ~4 us and the index part 0.6 / 1.2 / 2.0 us; add_if_new ~6-7 us.
 // Memory ~780-810 bytes per page plus the id bytes at 128 slots (stats()); a removed page's
 // memory is returned on the next save + load.

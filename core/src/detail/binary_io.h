@@ -1,8 +1,8 @@
 // The building blocks of neardup's file formats (NearDupIndex, HammingIndex, SimHashIndex, the
 // story IDF model): little-endian integers, sections of the form
 //   [u32 tag][u32 0][u64 length][length bytes][zero padding to a multiple of 8]
-// read with bounds checks, whole-file reads, and crash-safe whole-file writes. (The header the
-// three index files share is in index_file.h.)
+// read with bounds checks, whole-file reads, and crash-safe whole-file writes. (The header these
+// files share is in index/index_file.h.)
 #pragma once
 
 #include <cstddef>

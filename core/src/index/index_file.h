@@ -1,4 +1,5 @@
-// The frame of the index files (NearDupIndex, HammingIndex, SimHashIndex): a 64-byte header
+// The frame of the index files (NearDupIndex, HammingIndex, SimHashIndex) and of the story IDF
+// model (DocumentFrequencies, from version 3): a 64-byte header
 //   [8 bytes magic][u32 version][u32 kind][4 x u32 fields][u64 field][u64 count]
 //   [u64 payload bytes][u64 checksum: hash64(payload, seed 0)]
 // and the payload (sections, binary_io.h) after it. What the fields hold is the format's.

@@ -1,4 +1,5 @@
-// Story features: content words, canonical amounts and entity pairs (see neardup/advanced/story.h).
+// Story features: content words, canonical amounts and entity pairs (see
+// neardup/advanced/story_features.h).
 #include <libstemmer.h>
 #include <utf8proc.h>
 
@@ -14,7 +15,7 @@
 
 #include "neardup/advanced/hash.h"
 #include "neardup/advanced/normalize.h"
-#include "neardup/advanced/story.h"
+#include "neardup/advanced/story_features.h"
 #include "neardup/advanced/tokenize.h"
 #include "story/stopwords.h"
 

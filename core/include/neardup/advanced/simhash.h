@@ -17,8 +17,8 @@
 // occurrences), so the fingerprint does not depend on the order of the input at all.
 // TF-IDF: fingerprint_tfidf() sorts the features, merges repeats into (x, tf * idf(x)) and
 // accumulates the distinct features in increasing order, so it too is a function of the multiset.
-// The document frequencies are story.h's DocumentFrequencies (counted from the corpus in batch,
-// or a saved table in streaming use); idf(x) = ln((1 + N) / (1 + df(x))) + 1 >= 1.
+// The document frequencies are DocumentFrequencies (document_frequencies.h; counted from the
+// corpus in batch, or a saved table in streaming use); idf(x) = ln((1 + N) / (1 + df(x))) + 1 >= 1.
 //
 // Theory (Charikar 2002, sec. 3): for the random-hyperplane sketch, P(bit differs) = theta / pi
 // where theta is the angle between the weighted vectors; r(x) here is a +-1 random projection
@@ -73,7 +73,8 @@ struct SimHashParams {
   Status validate() const;  // invalid_argument unless bits is 64 or 128
 };
 
-// Document frequencies and idf(x) = ln((1 + N) / (1 + df(x))) + 1 (>= 1): see story.h.
+// Document frequencies and idf(x) = ln((1 + N) / (1 + df(x))) + 1 (>= 1): see
+// document_frequencies.h.
 class DocumentFrequencies;
 
 // Caller-owned buffers for fingerprint_tfidf(); one per thread.

@@ -1,0 +1,33 @@
+// Story weighting: sublinear TF x IDF unit vectors and their cosine (see
+// neardup/advanced/story_weighting.h).
+#include "neardup/advanced/story_weighting.h"
+
+#include <cmath>
+
+#include "story/story_internal.h"
+
+namespace neardup {
+
+void weigh_story_terms(std::span<const StoryTerm> doc, const DocumentFrequencies& df,
+                       StoryVector& out) {
+  out.clear();
+  double sum = 0, sum2 = 0;
+  for (const StoryTerm& t : doc) {
+    if (!(t.count > 0)) continue;
+    const double w = (1.0 + std::log(static_cast<double>(t.count))) * df.idf(t.term);
+    out.terms.push_back(t.term);
+    out.weights.push_back(static_cast<float>(w));
+    sum += w;
+    sum2 += w * w;
+  }
+  if (sum2 <= 0) return;
+  const double inv = 1.0 / std::sqrt(sum2);
+  for (float& w : out.weights) w = static_cast<float>(w * inv);
+  out.effective_terms = static_cast<float>(sum * sum / sum2);
+}
+
+double story_cosine(const StoryVector& a, const StoryVector& b) noexcept {
+  return story_internal::dot_sorted(a.terms, a.weights, b.terms, b.weights);
+}
+
+}  // namespace neardup
