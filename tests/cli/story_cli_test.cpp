@@ -23,43 +23,12 @@
 #include <thread>
 #include <vector>
 
-#include "test_util.h"
+#include "cli/cli_util.h"
 
-namespace neardup {
+namespace neardup::testing {
 namespace {
 
 namespace fs = std::filesystem;
-using testing::lines_of;
-using testing::run_cli;
-using testing::RunResult;
-using testing::temp_dir;
-using testing::write_file;
-
-std::string quote(const fs::path& p) { return "'" + p.string() + "'"; }
-
-std::string json_string(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') out += '\\';
-    out += c;
-  }
-  return out + "\"";
-}
-
-// The value of a string field of one output record ("" when absent).
-std::string field_of(const std::string& line, const std::string& key) {
-  const std::string pat = "\"" + key + "\":\"";
-  const std::size_t at = line.find(pat);
-  if (at == std::string::npos) return {};
-  const std::size_t begin = at + pat.size();
-  return line.substr(begin, line.find('"', begin) - begin);
-}
-
-double similarity_of(const std::string& line) {
-  const std::size_t at = line.find("\"similarity\":");
-  if (at == std::string::npos) return -1;
-  return std::stod(line.substr(at + 13));
-}
 
 // Two stories, three rewritten reports each, and one unrelated item.
 struct Report {
@@ -95,9 +64,7 @@ const std::vector<Report> kReports = {
 
 fs::path write_reports(const fs::path& dir) {
   std::string s;
-  for (const Report& r : kReports) {
-    s += "{\"id\":" + json_string(r.id) + ",\"text\":" + json_string(r.text) + "}\n";
-  }
+  for (const Report& r : kReports) s += jsonl_record(r.id, r.text);
   write_file(dir / "reports.jsonl", s);
   return dir / "reports.jsonl";
 }
@@ -704,10 +671,6 @@ class LiveCli {
   void (*old_sigpipe_)(int) = SIG_DFL;
 };
 
-std::string report_line(const Report& r) {
-  return "{\"id\":" + json_string(r.id) + ",\"text\":" + json_string(r.text) + "}\n";
-}
-
 // `tail -f feed.jsonl | neardup cluster --mode story --stream -`: each document's record comes
 // out while the input is still open, not when a batch of 2048 is full or the input ends.
 TEST(StoryCliTest, StreamFromALivePipeWritesEachRecordBeforeTheInputEnds) {
@@ -717,14 +680,14 @@ TEST(StoryCliTest, StreamFromALivePipeWritesEachRecordBeforeTheInputEnds) {
   LiveCli cli({"cluster", "--mode", "story", "--stream", "-"}, err);
   ASSERT_TRUE(cli.started());
 
-  ASSERT_TRUE(cli.write(report_line(kReports[0])));  // v1
+  ASSERT_TRUE(cli.write(jsonl_record(kReports[0].id, kReports[0].text)));  // v1
   std::optional<std::string> first = cli.read_line(kPatience);
   ASSERT_TRUE(first.has_value()) << "no record for the first document within 20 s while stdin "
                                     "is open; stderr: "
                                  << testing::read_file(err);
   EXPECT_EQ(*first, R"({"id":"v1","cluster":"v1"})");
 
-  ASSERT_TRUE(cli.write(report_line(kReports[2])));  // v2, the same story
+  ASSERT_TRUE(cli.write(jsonl_record(kReports[2].id, kReports[2].text)));  // v2, the same story
   std::optional<std::string> second = cli.read_line(kPatience);
   ASSERT_TRUE(second.has_value()) << "no record for the second document within 20 s; stderr: "
                                   << testing::read_file(err);
@@ -741,4 +704,4 @@ TEST(StoryCliTest, StreamFromALivePipeWritesEachRecordBeforeTheInputEnds) {
 }
 
 }  // namespace
-}  // namespace neardup
+}  // namespace neardup::testing
