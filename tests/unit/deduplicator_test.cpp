@@ -19,6 +19,7 @@
 #include "neardup/advanced/hamming_index.h"
 #include "neardup/advanced/shingle.h"
 #include "neardup/advanced/simhash.h"
+#include "support/expect_ok.h"
 #include "support/fixtures.h"
 
 namespace neardup {
@@ -35,15 +36,11 @@ using fixtures::write_file;
 using fixtures::near_copy;
 
 Deduplicator make(DeduplicatorOptions o = {}) {
-  Result<Deduplicator> r = Deduplicator::create(o);
-  EXPECT_TRUE(r.ok()) << r.status().to_string();
-  return std::move(r.value());
+  return testing::expect_ok(Deduplicator::create(o));
 }
 
 Deduplicator load_ok(const fs::path& p) {
-  Result<Deduplicator> r = Deduplicator::load(p.string());
-  EXPECT_TRUE(r.ok()) << r.status().to_string();
-  return std::move(r.value());
+  return testing::expect_ok(Deduplicator::load(p.string()));
 }
 
 // n texts of 200 words from `seed`.

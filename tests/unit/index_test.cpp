@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "neardup/advanced/hash.h"
+#include "support/expect_ok.h"
 #include "support/fixtures.h"
 
 namespace neardup {
@@ -30,11 +31,7 @@ using fixtures::write_file;
 using fixtures::near_copy;
 using fixtures::random_text;
 
-NearDupIndex make_index(IndexOptions o = {}) {
-  Result<NearDupIndex> r = NearDupIndex::create(o);
-  EXPECT_TRUE(r.ok()) << r.status().to_string();
-  return std::move(r.value());
-}
+NearDupIndex make_index(IndexOptions o = {}) { return testing::expect_ok(NearDupIndex::create(o)); }
 
 // The tiny index used by the golden and corrupt-file tests: two documents, 128 slots.
 NearDupIndex tiny_index() {

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "neardup/advanced/hash.h"
+#include "support/expect_ok.h"
 #include "support/fixtures.h"
 
 namespace neardup {
@@ -20,9 +21,7 @@ namespace {
 using fixtures::random_text;
 
 SimHashIndex make(SimHashIndexOptions o = {}) {
-  Result<SimHashIndex> r = SimHashIndex::create(o);
-  EXPECT_TRUE(r.ok()) << r.status().to_string();
-  return std::move(r.value());
+  return testing::expect_ok(SimHashIndex::create(o));
 }
 
 uint64_t get_u64(const std::string& b, std::size_t at) {
