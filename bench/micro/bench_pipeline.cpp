@@ -22,6 +22,7 @@ namespace {
 
 // ---- inputs ----------------------------------------------------------------------------------
 
+using neardup::bench::loaded_or_skip;
 using neardup::bench::run_over;
 using neardup::fixtures::TextSample;
 
@@ -124,10 +125,7 @@ BENCHMARK(BM_Pipeline_Synthetic)
 // dashes and accented names).
 void BM_Pipeline_Gutenberg(benchmark::State& state) {
   const TextSample& g = gutenberg();
-  if (!g.error.empty()) {
-    state.SkipWithError(g.error.c_str());
-    return;
-  }
+  if (!loaded_or_skip(state, g)) return;
   neardup::ShingleOptions so;
   so.kind = state.range(0) == 0 ? neardup::ShingleKind::kWord : neardup::ShingleKind::kChar;
   so.k = 5;
@@ -142,10 +140,7 @@ BENCHMARK(BM_Pipeline_Gutenberg)->ArgNames({"char"})->Arg(0)->Arg(1);
 // Normalization alone on the same real prose (exercises the non-ASCII path where it occurs).
 void BM_Normalize_Gutenberg(benchmark::State& state) {
   const TextSample& g = gutenberg();
-  if (!g.error.empty()) {
-    state.SkipWithError(g.error.c_str());
-    return;
-  }
+  if (!loaded_or_skip(state, g)) return;
   neardup::Normalizer n;
   std::string out;
   run_over(state, g.docs, [&](const std::string& d) {

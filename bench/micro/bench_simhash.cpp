@@ -24,6 +24,7 @@ using neardup::HammingIndex;
 using neardup::Kernel;
 using neardup::SimHasher;
 
+using neardup::bench::loaded_or_skip;
 using neardup::bench::run_over;
 using neardup::fixtures::random_values;
 using neardup::fixtures::TextSample;
@@ -70,10 +71,7 @@ const TextSample& gutenberg() {
 // normalize + tokenize + word:5 shingles (no fingerprint): the baseline the fingerprint adds to.
 void BM_SimHash_ShinglesOnly_Gutenberg(benchmark::State& state) {
   const TextSample& c = gutenberg();
-  if (!c.error.empty()) {
-    state.SkipWithError(c.error.c_str());
-    return;
-  }
+  if (!loaded_or_skip(state, c)) return;
   neardup::ShingleHasher sh(neardup::ShingleOptions{.k = 5, .seed = 1});
   run_over(state, c.docs, [&](const std::string& d) { benchmark::DoNotOptimize(sh.hash(d)); });
 }
@@ -82,10 +80,7 @@ BENCHMARK(BM_SimHash_ShinglesOnly_Gutenberg);
 // normalize + tokenize + word:5 shingles + 64-bit TF fingerprint: the end-to-end rate per core.
 void BM_SimHash_Pipeline_Gutenberg(benchmark::State& state) {
   const TextSample& c = gutenberg();
-  if (!c.error.empty()) {
-    state.SkipWithError(c.error.c_str());
-    return;
-  }
+  if (!loaded_or_skip(state, c)) return;
   const Kernel kernel = kernel_arg(state.range(0));
   if (!neardup::kernel_supported(kernel)) {
     state.SkipWithError("kernel not supported on this CPU");

@@ -9,7 +9,17 @@
 #include <string>
 #include <vector>
 
+#include "support/fixtures.h"
+
 namespace neardup::bench {
+
+// True when `sample` was read; otherwise the benchmark is skipped with the sample's error (a
+// shared dataset that is absent, say).
+inline bool loaded_or_skip(benchmark::State& state, const fixtures::TextSample& sample) {
+  if (sample.error.empty()) return true;
+  state.SkipWithError(sample.error.c_str());
+  return false;
+}
 
 // Runs fn(doc) once per iteration, cycling through `docs`, and reports bytes (of the documents
 // as given) and items (documents) processed.
