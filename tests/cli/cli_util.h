@@ -12,9 +12,13 @@
 // binary defines the paths of the binaries it tests. Built as `neardup_cli_test_support`.
 #pragma once
 
+#include <sys/types.h>
+
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -47,6 +51,33 @@ struct RunResult {
 // stdin from `stdin_file` when it is not empty.
 RunResult run_program(const std::string& exe, const std::string& args,
                       const std::string& stdin_file = "");
+
+// `<exe> ARGS...` with a pipe on its stdin and one on its stdout (stderr goes to a file), for
+// tests of live input. Every wait has a deadline, so a missing record fails the test instead of
+// hanging it; the destructor kills the child if it is still running.
+class LiveProcess {
+ public:
+  LiveProcess(const std::string& exe, const std::vector<std::string>& args,
+              const std::filesystem::path& err);
+  LiveProcess(const LiveProcess&) = delete;
+  LiveProcess& operator=(const LiveProcess&) = delete;
+  ~LiveProcess();
+
+  bool started() const { return pid_ > 0 && in_ >= 0 && out_ >= 0; }
+  // Writes all of `s` to the child's stdin; false if the pipe is closed.
+  bool write(const std::string& s);
+  void close_stdin();
+  // The next output line (without '\n'); nullopt at the end of the output or after `timeout`.
+  std::optional<std::string> read_line(std::chrono::milliseconds timeout);
+  // The exit code; -1 if the child was killed by a signal or is still running at the deadline.
+  int wait(std::chrono::milliseconds timeout);
+
+ private:
+  pid_t pid_ = -1;
+  int in_ = -1, out_ = -1;
+  std::string buffer_;
+  void (*old_sigpipe_)(int) = nullptr;
+};
 
 #ifdef NEARDUP_CLI_PATH
 inline RunResult run_cli(const std::string& args, const std::string& stdin_file = "") {
