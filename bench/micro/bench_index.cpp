@@ -37,26 +37,15 @@
 #include <vector>
 
 #include "neardup/advanced/index.h"
+#include "support/fixtures.h"
 
 namespace {
 
 constexpr int kWords = 200;
 constexpr int64_t kAddIterations = 20000;  // fixed so that every iteration adds a fresh text
 
-std::string random_text(std::mt19937_64& rng) {
-  std::string t;
-  for (int i = 0; i < kWords; ++i) {
-    if (i != 0) t += ' ';
-    t += "w" + std::to_string(rng() % 5000);
-  }
-  return t;
-}
-
-std::string near_copy(const std::string& text) {
-  const std::size_t mid = text.find(' ', text.size() / 2);
-  const std::size_t end = text.find(' ', mid + 1);
-  return text.substr(0, mid) + " changed" + text.substr(end);
-}
+using neardup::fixtures::near_copy;
+using neardup::fixtures::random_text;
 
 struct Fixture {
   std::unique_ptr<neardup::NearDupIndex> index;
@@ -75,11 +64,11 @@ Fixture& fixture(std::size_t key) {
   f.index->reserve(docs);
   std::mt19937_64 rng(docs);
   for (std::size_t i = 0; i < docs; ++i) {
-    const std::string text = random_text(rng);
+    const std::string text = random_text(rng, kWords);
     (void)f.index->add("doc" + std::to_string(i), text);
     if (i % (docs / 1000) == 0) f.near.push_back(near_copy(text));
   }
-  for (int i = 0; i < 1000; ++i) f.fresh.push_back(random_text(rng));
+  for (int i = 0; i < 1000; ++i) f.fresh.push_back(random_text(rng, kWords));
   return f;
 }
 
@@ -130,7 +119,7 @@ void BM_Index_AddIfNew(benchmark::State& state) {
   std::mt19937_64 rng(12345 + static_cast<uint64_t>(state.range(0)));
   std::vector<std::string> texts;
   for (int64_t j = 0; j < kAddIterations; ++j) {
-    texts.push_back(j % 2 == 1 ? near_copy(texts.back()) : random_text(rng));
+    texts.push_back(j % 2 == 1 ? near_copy(texts.back()) : random_text(rng, kWords));
   }
   static uint64_t counter = 0;
   std::size_t i = 0, bytes = 0, added = 0;
@@ -212,7 +201,7 @@ void BM_Index_Latency(benchmark::State& state) {
     } else {
       synth_signature(docs + 1 + rng() % docs, sigs[q]);  // never indexed
     }
-    if (text) texts.push_back(random_text(rng));
+    if (text) texts.push_back(random_text(rng, kWords));
   }
   std::vector<uint32_t> scratch(kSlots);
   std::vector<double> ns;

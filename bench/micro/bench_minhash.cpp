@@ -33,18 +33,14 @@
 #include "neardup/advanced/near_dup.h"
 #include "neardup/advanced/reader.h"
 #include "neardup/advanced/shingle.h"
+#include "support/fixtures.h"
 
 namespace {
 
 using neardup::Kernel;
 using neardup::MinHashScheme;
 
-std::vector<uint64_t> random_values(std::size_t n, uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::vector<uint64_t> v(n);
-  for (auto& x : v) x = rng();
-  return v;
-}
+using neardup::fixtures::random_values;
 
 void BM_MinHash_Sign(benchmark::State& state) {
   const auto scheme = static_cast<MinHashScheme>(state.range(0));
@@ -227,15 +223,9 @@ BENCHMARK(BM_Verify_Jaccard)->ArgNames({"shingles"})->Arg(100)->Arg(1000)->Arg(1
 
 // ---- end to end on Gutenberg -----------------------------------------------------------------
 
-std::filesystem::path gutenberg_path() {
-  std::filesystem::path dir = NEARDUP_SHARED_DATASETS_DIR;
-  if (const char* env = std::getenv("NEARDUP_SHARED_DATASETS")) dir = env;
-  return dir / "gutenberg" / "gutenberg.jsonl.zst";
-}
-
 void BM_EndToEnd_Gutenberg(benchmark::State& state) {
   const int stage = static_cast<int>(state.range(0));
-  const auto path = gutenberg_path();
+  const auto path = neardup::fixtures::gutenberg_path();
   if (!std::filesystem::exists(path)) {
     state.SkipWithError("shared datasets not available");
     return;

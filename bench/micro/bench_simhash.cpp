@@ -8,16 +8,14 @@
 #include <benchmark/benchmark.h>
 
 #include <cstdint>
-#include <cstdlib>
-#include <filesystem>
-#include <random>
 #include <string>
 #include <vector>
 
+#include "bench_util.h"
 #include "neardup/advanced/hamming_index.h"
-#include "neardup/advanced/reader.h"
 #include "neardup/advanced/shingle.h"
 #include "neardup/advanced/simhash.h"
+#include "support/fixtures.h"
 
 namespace {
 
@@ -26,12 +24,10 @@ using neardup::HammingIndex;
 using neardup::Kernel;
 using neardup::SimHasher;
 
-std::vector<uint64_t> random_values(std::size_t n, uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::vector<uint64_t> v(n);
-  for (auto& x : v) x = rng();
-  return v;
-}
+using neardup::bench::loaded_or_skip;
+using neardup::bench::run_over;
+using neardup::fixtures::random_values;
+using neardup::fixtures::TextSample;
 
 Kernel kernel_arg(int64_t k) { return k == 0 ? Kernel::kScalar : Kernel::kAvx2; }
 
@@ -65,86 +61,26 @@ BENCHMARK(BM_SimHash_Fingerprint)
 
 // --- real prose ---------------------------------------------------------------------------------
 
-std::filesystem::path datasets_dir() {
-  if (const char* env = std::getenv("NEARDUP_SHARED_DATASETS")) return env;
-#ifdef NEARDUP_SHARED_DATASETS_DIR
-  return NEARDUP_SHARED_DATASETS_DIR;
-#else
-  return {};
-#endif
-}
-
-struct Corpus {
-  std::vector<std::string> docs;
-  std::size_t bytes = 0;
-  std::string error;
-};
-
-const Corpus& gutenberg() {
-  static const Corpus c = [] {
-    Corpus out;
-    const auto path = datasets_dir() / "gutenberg" / "gutenberg.jsonl.zst";
-    std::error_code ec;
-    if (!std::filesystem::exists(path, ec)) {
-      out.error = "dataset not found: " + path.string();
-      return out;
-    }
-    auto reader = neardup::DocumentReader::open(path.string(), neardup::ReaderOptions{});
-    if (!reader.ok()) {
-      out.error = reader.status().to_string();
-      return out;
-    }
-    neardup::Document doc;
-    while (out.bytes < (16u << 20)) {
-      const neardup::Result<bool> more = (*reader)->next(doc);
-      if (!more.ok()) {
-        out.error = more.status().to_string();
-        return out;
-      }
-      if (!*more) break;
-      out.bytes += doc.text.size();
-      out.docs.push_back(doc.text);
-    }
-    if (out.docs.empty()) out.error = "no documents in " + path.string();
-    return out;
-  }();
+// The first ~16 MB of the Gutenberg chunks.
+const TextSample& gutenberg() {
+  static const TextSample c =
+      neardup::fixtures::read_texts(neardup::fixtures::gutenberg_path(), 16u << 20);
   return c;
-}
-
-// One document per iteration, cycling through the corpus; bytes are the original text's.
-template <class Fn>
-void run_over_corpus(benchmark::State& state, const Corpus& c, Fn&& fn) {
-  std::size_t i = 0;
-  int64_t bytes = 0;
-  for (auto _ : state) {
-    const std::string& d = c.docs[i];
-    fn(d);
-    bytes += static_cast<int64_t>(d.size());
-    if (++i == c.docs.size()) i = 0;
-  }
-  state.SetBytesProcessed(bytes);
-  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
 }
 
 // normalize + tokenize + word:5 shingles (no fingerprint): the baseline the fingerprint adds to.
 void BM_SimHash_ShinglesOnly_Gutenberg(benchmark::State& state) {
-  const Corpus& c = gutenberg();
-  if (!c.error.empty()) {
-    state.SkipWithError(c.error.c_str());
-    return;
-  }
+  const TextSample& c = gutenberg();
+  if (!loaded_or_skip(state, c)) return;
   neardup::ShingleHasher sh(neardup::ShingleOptions{.k = 5, .seed = 1});
-  run_over_corpus(state, c, [&](const std::string& d) { benchmark::DoNotOptimize(sh.hash(d)); });
+  run_over(state, c.docs, [&](const std::string& d) { benchmark::DoNotOptimize(sh.hash(d)); });
 }
 BENCHMARK(BM_SimHash_ShinglesOnly_Gutenberg);
 
 // normalize + tokenize + word:5 shingles + 64-bit TF fingerprint: the end-to-end rate per core.
 void BM_SimHash_Pipeline_Gutenberg(benchmark::State& state) {
-  const Corpus& c = gutenberg();
-  if (!c.error.empty()) {
-    state.SkipWithError(c.error.c_str());
-    return;
-  }
+  const TextSample& c = gutenberg();
+  if (!loaded_or_skip(state, c)) return;
   const Kernel kernel = kernel_arg(state.range(0));
   if (!neardup::kernel_supported(kernel)) {
     state.SkipWithError("kernel not supported on this CPU");
@@ -153,7 +89,7 @@ void BM_SimHash_Pipeline_Gutenberg(benchmark::State& state) {
   neardup::ShingleHasher sh(neardup::ShingleOptions{.k = 5, .seed = 1});
   const SimHasher h({.bits = 64, .seed = 1});
   uint64_t shingles = 0;
-  run_over_corpus(state, c, [&](const std::string& d) {
+  run_over(state, c.docs, [&](const std::string& d) {
     const std::span<const uint64_t> s = sh.hash(d);
     uint64_t fp[1];
     h.fingerprint_with(kernel, s, {}, fp);
@@ -170,18 +106,10 @@ BENCHMARK(BM_SimHash_Pipeline_Gutenberg)->ArgNames({"avx2"})->Arg(0)->Arg(1);
 // n 64-bit fingerprints, 10% of them planted 0..3 bits from an earlier one (so all-pairs has real
 // answers), from a fixed seed.
 std::vector<uint64_t> planted_fingerprints(std::size_t n) {
-  std::mt19937_64 rng(7);
   std::vector<uint64_t> v;
   v.reserve(n);
-  for (std::size_t i = 0; i < n; ++i) {
-    if (i > 0 && rng() % 10 == 0) {
-      uint64_t f = v[rng() % v.size()];
-      const uint64_t flips = rng() % 4;
-      for (uint64_t k = 0; k < flips; ++k) f ^= uint64_t{1} << (rng() % 64);
-      v.push_back(f);
-    } else {
-      v.push_back(rng());
-    }
+  for (const Fingerprint128& f : neardup::fixtures::planted_fingerprints(n, 64, 3, 10, 7)) {
+    v.push_back(f.lo);
   }
   return v;
 }

@@ -1,7 +1,6 @@
 // End-to-end tests of the neardup command-line tool: ctest runs the real binary and checks exit
 // codes, stdout records and the one-line stderr diagnostics.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -11,20 +10,14 @@
 #include <string>
 #include <vector>
 
+#include "cli/cli_util.h"
 #include "neardup/advanced/reader.h"
-#include "test_util.h"
 
-namespace neardup {
+namespace neardup::testing {
 namespace {
 
 namespace fs = std::filesystem;
-using testing::read_file;
-using testing::temp_dir;
-using testing::write_file;
-
-using testing::lines_of;
-using testing::run_cli;
-using testing::RunResult;
+using fixtures::numbered_words;
 
 // Reads a neardup cluster output (JSONL) into id -> cluster, keeping the order of ids.
 struct Clusters {
@@ -48,8 +41,6 @@ Clusters parse_clusters(const fs::path& path) {
   }
   return c;
 }
-
-std::string quote(const fs::path& p) { return "'" + p.string() + "'"; }
 
 TEST(CliTest, HelpListsCommandsAndExitCodes) {
   RunResult r = run_cli("--help");
@@ -293,16 +284,6 @@ TEST(CliTest, EvalRejectsMalformedInputAndBadUsage) {
   EXPECT_EQ(run_cli("eval --bogus").exit_code, 2);
 }
 
-std::string numbered_words(int first, int last) {
-  std::string s;
-  for (int i = first; i < last; ++i) {
-    s += "word";
-    s += std::to_string(i);
-    s += ' ';
-  }
-  return s;
-}
-
 TEST(CliTest, NearModeGroupsNearCopiesWithTheirSimilarity) {
   const fs::path dir = temp_dir("cli_near");
   // b: one word of 100 changed (J = 91/101 with word 5-shingles); c: unrelated; d: copy of a.
@@ -534,4 +515,4 @@ TEST(CliTest, ReutersIdenticalBodiesAreAllFound) {
 }
 
 }  // namespace
-}  // namespace neardup
+}  // namespace neardup::testing

@@ -3,40 +3,23 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
-#include <random>
 #include <string>
 #include <vector>
 
-#include "test_util.h"
+#include "cli/cli_util.h"
 
-namespace neardup {
+namespace neardup::testing {
 namespace {
 
 namespace fs = std::filesystem;
-using testing::lines_of;
-using testing::run_cli;
-using testing::RunResult;
-using testing::temp_dir;
-using testing::write_file;
-
-std::string words(uint64_t seed, int n = 150) {
-  std::mt19937_64 rng(seed);
-  std::string t;
-  for (int i = 0; i < n; ++i) t += (i ? " " : "") + ("w" + std::to_string(rng() % 5000));
-  return t;
-}
-
-std::string page(const std::string& id, const std::string& text) {
-  return "{\"id\":\"" + id + "\",\"text\":\"" + text + "\"}\n";
-}
-
-// text with its last word changed (Jaccard of word 5-shingles 145/146, far above 0.8).
-std::string edited(const std::string& text) { return text.substr(0, text.rfind(' ')) + " edited"; }
+using fixtures::last_word_edited;  // Jaccard of word 5-shingles 145/146 at 150 words: > 0.8
+using fixtures::random_text;       // a page's text: random_text(seed, 150)
 
 TEST(CrawlCliTest, PrintsOneVerdictPerPageAndKeepsTheIndexAcrossRuns) {
   const fs::path dir = temp_dir("crawl_runs");
-  const std::string a = words(1), c = words(2);
-  write_file(dir / "day1.jsonl", page("a", a) + page("b", edited(a)) + page("c", c));
+  const std::string a = random_text(1, 150), c = random_text(2, 150);
+  write_file(dir / "day1.jsonl",
+             jsonl_record("a", a) + jsonl_record("b", last_word_edited(a)) + jsonl_record("c", c));
   const std::string index = (dir / "crawl.ndx").string();
   RunResult r = run_cli("--index '" + index + "' '" + (dir / "day1.jsonl").string() + "'");
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -54,7 +37,9 @@ TEST(CrawlCliTest, PrintsOneVerdictPerPageAndKeepsTheIndexAcrossRuns) {
   ASSERT_TRUE(fs::exists(index));
 
   // The second run remembers day 1: a re-fetched page and an edit of c are duplicates.
-  write_file(dir / "day2.jsonl", page("a-again", a) + page("c2", edited(c)) + page("d", words(3)));
+  write_file(dir / "day2.jsonl", jsonl_record("a-again", a) +
+                                     jsonl_record("c2", last_word_edited(c)) +
+                                     jsonl_record("d", random_text(3, 150)));
   r = run_cli("--index '" + index + "' '" + (dir / "day2.jsonl").string() + "'");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   out = lines_of(r.out);
@@ -67,8 +52,8 @@ TEST(CrawlCliTest, PrintsOneVerdictPerPageAndKeepsTheIndexAcrossRuns) {
 
 TEST(CrawlCliTest, WithoutIndexEachRunStartsEmptyAndReadsStdin) {
   const fs::path dir = temp_dir("crawl_stdin");
-  const std::string a = words(4);
-  write_file(dir / "in.jsonl", page(R"(x\"1)", a) + page("y", a));  // the id is x"1
+  const std::string a = random_text(4, 150);
+  write_file(dir / "in.jsonl", jsonl_record("x\"1", a) + jsonl_record("y", a));  // the id is x"1
   const RunResult r = run_cli("--quiet -", (dir / "in.jsonl").string());
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.err, "");
@@ -81,7 +66,7 @@ TEST(CrawlCliTest, WithoutIndexEachRunStartsEmptyAndReadsStdin) {
 TEST(CrawlCliTest, CorruptIndexExitsOneNamingTheFile) {
   const fs::path dir = temp_dir("crawl_corrupt");
   write_file(dir / "bad.ndx", "NDUPINDX but then garbage");
-  write_file(dir / "in.jsonl", page("a", words(5)));
+  write_file(dir / "in.jsonl", jsonl_record("a", random_text(5, 150)));
   const RunResult r =
       run_cli("--index '" + (dir / "bad.ndx").string() + "' '" + (dir / "in.jsonl").string() + "'");
   EXPECT_EQ(r.exit_code, 1);
@@ -94,8 +79,9 @@ TEST(CrawlCliTest, CorruptIndexExitsOneNamingTheFile) {
 // using it: a re-fetched page is a duplicate with similarity 1, an unrelated page is new.
 TEST(CrawlCliTest, SimHashBackendIsChosenAtCreationAndReadFromTheFileAfterwards) {
   const fs::path dir = temp_dir("crawl_simhash");
-  const std::string a = words(6), c = words(7);
-  write_file(dir / "day1.jsonl", page("a", a) + page("a-copy", a) + page("c", c));
+  const std::string a = random_text(6, 150), c = random_text(7, 150);
+  write_file(dir / "day1.jsonl",
+             jsonl_record("a", a) + jsonl_record("a-copy", a) + jsonl_record("c", c));
   const std::string index = (dir / "crawl.nds").string();
   RunResult r = run_cli("--backend simhash --max-distance 4 --index '" + index + "' '" +
                         (dir / "day1.jsonl").string() + "'");
@@ -108,7 +94,8 @@ TEST(CrawlCliTest, SimHashBackendIsChosenAtCreationAndReadFromTheFileAfterwards)
   EXPECT_NE(r.err.find("simhash index 0 -> 2 pages"), std::string::npos) << r.err;
   EXPECT_EQ(testing::read_file(index).substr(0, 8), "NDUPSIMX");
 
-  write_file(dir / "day2.jsonl", page("c-again", c) + page("d", words(8)));
+  write_file(dir / "day2.jsonl",
+             jsonl_record("c-again", c) + jsonl_record("d", random_text(8, 150)));
   r = run_cli("--index '" + index + "' '" + (dir / "day2.jsonl").string() + "'");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   out = lines_of(r.out);
@@ -136,4 +123,4 @@ TEST(CrawlCliTest, UsageErrorsExitTwoAndHelpExitsZero) {
 }
 
 }  // namespace
-}  // namespace neardup
+}  // namespace neardup::testing

@@ -6,25 +6,13 @@
 #include <string>
 #include <vector>
 
-#include "test_util.h"
+#include "cli/cli_util.h"
 
-namespace neardup {
+namespace neardup::testing {
 namespace {
 
 namespace fs = std::filesystem;
-using testing::lines_of;
-using testing::run_cli;
-using testing::RunResult;
-using testing::temp_dir;
-using testing::write_file;
-
-std::string quote(const fs::path& p) { return "'" + p.string() + "'"; }
-
-std::string numbered_words(int first, int last) {
-  std::string s;
-  for (int i = first; i < last; ++i) s += "word" + std::to_string(i) + " ";
-  return s;
-}
+using fixtures::numbered_words;
 
 // a: 400 words; b: a with one word replaced (5 of 396 word 5-shingles differ: J = 391/401);
 // c: unrelated; d: an exact copy of a; e: empty.
@@ -35,12 +23,6 @@ fs::path write_corpus(const std::string& name) {
                                  numbered_words(1000, 1400) + "\nd\t" + numbered_words(0, 400) +
                                  "\ne\t\n");
   return dir / "in.tsv";
-}
-
-double similarity_of(const std::string& line) {
-  const std::size_t at = line.find("\"similarity\":");
-  if (at == std::string::npos) return -1;
-  return std::stod(line.substr(at + 13));
 }
 
 TEST(SimHashCliTest, GroupsNearCopiesAndReportsOneMinusDistanceOverBits) {
@@ -164,4 +146,4 @@ TEST(SimHashCliTest, DedupKeepsOneRecordPerCluster) {
 }
 
 }  // namespace
-}  // namespace neardup
+}  // namespace neardup::testing

@@ -1,71 +1,28 @@
 // `neardup index build|add|query --mode simhash` end to end: the kind is chosen at build time and
 // read back from the file by add and query; near copies found, similarity 1 - d/bits; corrupt
-// files exit 1, bad flags exit 2. The MinHash index CLI is in index_test.cpp.
+// files exit 1, bad flags exit 2. The MinHash index CLI is in index_cli_test.cpp.
 #include <gtest/gtest.h>
 
 #include <cstdio>
 #include <filesystem>
-#include <random>
 #include <string>
 #include <vector>
 
+#include "cli/cli_util.h"
 #include "neardup/advanced/simhash_index.h"
-#include "test_util.h"
 
-namespace neardup {
+namespace neardup::testing {
 namespace {
 
 namespace fs = std::filesystem;
-using testing::lines_of;
-using testing::read_file;
-using testing::run_cli;
-using testing::RunResult;
-using testing::temp_dir;
-using testing::write_file;
 
-std::string quote(const fs::path& p) { return "'" + p.string() + "'"; }
-
-std::string random_text(std::mt19937_64& rng, int words) {
-  std::string t;
-  for (int i = 0; i < words; ++i) {
-    if (i != 0) t += ' ';
-    t += "w" + std::to_string(rng() % 5000);
-  }
-  return t;
-}
-
-std::string record(const std::string& id, const std::string& text) {
-  return "{\"id\":\"" + id + "\",\"text\":\"" + text + "\"}\n";
-}
-
-struct Corpus {
-  fs::path dir, base, queries;
-  std::vector<std::string> texts;
-  std::string edited;  // texts[3] with its last word replaced
-};
-
-Corpus corpus(const std::string& name) {
-  Corpus c;
-  c.dir = temp_dir(name);
-  std::mt19937_64 rng(41);
-  std::string base, queries;
-  for (int i = 0; i < 30; ++i) {
-    c.texts.push_back(random_text(rng, 150));
-    base += record("a" + std::to_string(i), c.texts.back());
-  }
-  c.edited = c.texts[3].substr(0, c.texts[3].rfind(' ')) + " edited";
-  queries += record("q0", c.edited);
-  queries += record("q1", random_text(rng, 150));
-  queries += record("q2", c.texts[17]);
-  c.base = c.dir / "base.jsonl";
-  c.queries = c.dir / "queries.jsonl";
-  write_file(c.base, base);
-  write_file(c.queries, queries);
-  return c;
+// 30 texts of 150 words (seed 41); q0 is a3 with its last word replaced.
+IndexCorpus corpus(const std::string& name) {
+  return index_corpus(name, 41, 150, fixtures::last_word_edited);
 }
 
 TEST(SimHashIndexCliTest, BuildThenQueryFindsNearCopiesWithOneMinusDistanceOverBits) {
-  const Corpus c = corpus("simhash_index_cli_query");
+  const IndexCorpus c = corpus("simhash_index_cli_query");
   const fs::path idx = c.dir / "i.nds";
   RunResult r = run_cli("index build -q --mode simhash --max-distance 4 --index " + quote(idx) +
                         " " + quote(c.base));
@@ -106,7 +63,7 @@ TEST(SimHashIndexCliTest, BuildThenQueryFindsNearCopiesWithOneMinusDistanceOverB
 }
 
 TEST(SimHashIndexCliTest, AddAndQueryWithAddExtendTheIndexOfTheFilesKind) {
-  const Corpus c = corpus("simhash_index_cli_add");
+  const IndexCorpus c = corpus("simhash_index_cli_add");
   const fs::path idx = c.dir / "i.nds";
   ASSERT_EQ(run_cli("index build -q --mode simhash --index " + quote(idx) + " " + quote(c.base))
                 .exit_code,
@@ -140,7 +97,7 @@ TEST(SimHashIndexCliTest, AddAndQueryWithAddExtendTheIndexOfTheFilesKind) {
 }
 
 TEST(SimHashIndexCliTest, CorruptIndexFileExitsOneWithOneLineNamingIt) {
-  const Corpus c = corpus("simhash_index_cli_corrupt");
+  const IndexCorpus c = corpus("simhash_index_cli_corrupt");
   const fs::path idx = c.dir / "i.nds";
   ASSERT_EQ(run_cli("index build -q --mode simhash --index " + quote(idx) + " " + quote(c.base))
                 .exit_code,
@@ -167,7 +124,7 @@ TEST(SimHashIndexCliTest, CorruptIndexFileExitsOneWithOneLineNamingIt) {
 }
 
 TEST(SimHashIndexCliTest, BadFlagsExitTwoAndCreateNoFile) {
-  const Corpus c = corpus("simhash_index_cli_usage");
+  const IndexCorpus c = corpus("simhash_index_cli_usage");
   const fs::path idx = c.dir / "i.nds";
   const std::string tail = " --index " + quote(idx) + " " + quote(c.base);
   for (const char* flags :
@@ -203,4 +160,4 @@ TEST(SimHashIndexCliTest, HelpShowsTheModesAndDefaults) {
 }
 
 }  // namespace
-}  // namespace neardup
+}  // namespace neardup::testing

@@ -6,61 +6,23 @@
 // in the `neardup` executable, not in a library the tests can link, so they are tested here
 // through their effect: --time-field decides the order of the documents (a cluster is named by
 // its earliest report) and, with --window, which reports are close enough in time to join.
-#include <fcntl.h>
 #include <gtest/gtest.h>
-#include <poll.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <chrono>
-#include <csignal>
 #include <filesystem>
 #include <map>
 #include <optional>
 #include <set>
 #include <string>
-#include <thread>
 #include <vector>
 
+#include "cli/cli_util.h"
 #include "neardup/advanced/document_frequencies.h"
-#include "test_util.h"
 
-namespace neardup {
+namespace neardup::testing {
 namespace {
 
 namespace fs = std::filesystem;
-using testing::lines_of;
-using testing::run_cli;
-using testing::RunResult;
-using testing::temp_dir;
-using testing::write_file;
-
-std::string quote(const fs::path& p) { return "'" + p.string() + "'"; }
-
-std::string json_string(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') out += '\\';
-    out += c;
-  }
-  return out + "\"";
-}
-
-// The value of a string field of one output record ("" when absent).
-std::string field_of(const std::string& line, const std::string& key) {
-  const std::string pat = "\"" + key + "\":\"";
-  const std::size_t at = line.find(pat);
-  if (at == std::string::npos) return {};
-  const std::size_t begin = at + pat.size();
-  return line.substr(begin, line.find('"', begin) - begin);
-}
-
-double similarity_of(const std::string& line) {
-  const std::size_t at = line.find("\"similarity\":");
-  if (at == std::string::npos) return -1;
-  return std::stod(line.substr(at + 13));
-}
 
 // Two stories, three rewritten reports each, and one unrelated item.
 struct Report {
@@ -96,9 +58,7 @@ const std::vector<Report> kReports = {
 
 fs::path write_reports(const fs::path& dir) {
   std::string s;
-  for (const Report& r : kReports) {
-    s += "{\"id\":" + json_string(r.id) + ",\"text\":" + json_string(r.text) + "}\n";
-  }
+  for (const Report& r : kReports) s += jsonl_record(r.id, r.text);
   write_file(dir / "reports.jsonl", s);
   return dir / "reports.jsonl";
 }
@@ -621,141 +581,23 @@ TEST(StoryCliTest, StreamWritesOneRecordPerInputInInputOrder) {
   }
 }
 
-// `neardup ARGS...` with a pipe on its stdin and one on its stdout (stderr goes to a file), for
-// tests of live input. Every wait has a deadline, so a missing record fails the test instead of
-// hanging it; the destructor kills the child if it is still running.
-class LiveCli {
- public:
-  LiveCli(const std::vector<std::string>& args, const fs::path& err) {
-    old_sigpipe_ = std::signal(SIGPIPE, SIG_IGN);  // a dead child must not kill the test
-    int in[2], out[2];
-    if (::pipe2(in, O_CLOEXEC) != 0) return;
-    if (::pipe2(out, O_CLOEXEC) != 0) {
-      ::close(in[0]);
-      ::close(in[1]);
-      return;
-    }
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, in[0], STDIN_FILENO);  // dup2 clears O_CLOEXEC
-    posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
-    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, err.c_str(),
-                                     O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    std::vector<std::string> argv_s = {NEARDUP_CLI_PATH};
-    argv_s.insert(argv_s.end(), args.begin(), args.end());
-    std::vector<char*> argv;
-    for (std::string& a : argv_s) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    if (::posix_spawn(&pid_, NEARDUP_CLI_PATH, &actions, nullptr, argv.data(), environ) != 0) {
-      pid_ = -1;
-    }
-    posix_spawn_file_actions_destroy(&actions);
-    ::close(in[0]);
-    ::close(out[1]);
-    in_ = in[1];
-    out_ = out[0];
-  }
-  LiveCli(const LiveCli&) = delete;
-  LiveCli& operator=(const LiveCli&) = delete;
-  ~LiveCli() {
-    close_stdin();
-    if (out_ >= 0) ::close(out_);
-    if (pid_ > 0) {
-      ::kill(pid_, SIGKILL);
-      int status = 0;
-      ::waitpid(pid_, &status, 0);
-    }
-    std::signal(SIGPIPE, old_sigpipe_);
-  }
-
-  bool started() const { return pid_ > 0 && in_ >= 0 && out_ >= 0; }
-
-  bool write(const std::string& s) {
-    std::size_t done = 0;
-    while (done < s.size()) {
-      const ssize_t n = ::write(in_, s.data() + done, s.size() - done);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) return false;
-      done += static_cast<std::size_t>(n);
-    }
-    return true;
-  }
-
-  void close_stdin() {
-    if (in_ >= 0) ::close(in_);
-    in_ = -1;
-  }
-
-  // The next output line (without '\n'); nullopt at the end of the output or after `timeout`.
-  std::optional<std::string> read_line(std::chrono::milliseconds timeout) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    for (;;) {
-      const std::size_t nl = buffer_.find('\n');
-      if (nl != std::string::npos) {
-        std::string line = buffer_.substr(0, nl);
-        buffer_.erase(0, nl + 1);
-        return line;
-      }
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-          deadline - std::chrono::steady_clock::now());
-      if (left.count() <= 0) return std::nullopt;
-      pollfd p{out_, POLLIN, 0};
-      const int r = ::poll(&p, 1, static_cast<int>(left.count()));
-      if (r < 0 && errno == EINTR) continue;
-      if (r <= 0) return std::nullopt;
-      char buf[4096];
-      const ssize_t n = ::read(out_, buf, sizeof buf);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) return std::nullopt;
-      buffer_.append(buf, static_cast<std::size_t>(n));
-    }
-  }
-
-  // The exit code; -1 if the child was killed by a signal or is still running at the deadline.
-  int wait(std::chrono::milliseconds timeout) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (pid_ > 0) {
-      int status = 0;
-      const pid_t r = ::waitpid(pid_, &status, WNOHANG);
-      if (r == pid_) {
-        pid_ = -1;
-        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-      }
-      if (r < 0 && errno != EINTR) return -1;
-      if (std::chrono::steady_clock::now() >= deadline) return -1;
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    return -1;
-  }
-
- private:
-  pid_t pid_ = -1;
-  int in_ = -1, out_ = -1;
-  std::string buffer_;
-  void (*old_sigpipe_)(int) = SIG_DFL;
-};
-
-std::string report_line(const Report& r) {
-  return "{\"id\":" + json_string(r.id) + ",\"text\":" + json_string(r.text) + "}\n";
-}
-
 // `tail -f feed.jsonl | neardup cluster --mode story --stream -`: each document's record comes
 // out while the input is still open, not when a batch of 2048 is full or the input ends.
 TEST(StoryCliTest, StreamFromALivePipeWritesEachRecordBeforeTheInputEnds) {
   // Generous: only a machine that is very busy needs more than a few milliseconds.
   constexpr std::chrono::seconds kPatience(20);
   const fs::path err = temp_dir("story_cli_live") / "err";
-  LiveCli cli({"cluster", "--mode", "story", "--stream", "-"}, err);
+  LiveProcess cli(NEARDUP_CLI_PATH, {"cluster", "--mode", "story", "--stream", "-"}, err);
   ASSERT_TRUE(cli.started());
 
-  ASSERT_TRUE(cli.write(report_line(kReports[0])));  // v1
+  ASSERT_TRUE(cli.write(jsonl_record(kReports[0].id, kReports[0].text)));  // v1
   std::optional<std::string> first = cli.read_line(kPatience);
   ASSERT_TRUE(first.has_value()) << "no record for the first document within 20 s while stdin "
                                     "is open; stderr: "
                                  << testing::read_file(err);
   EXPECT_EQ(*first, R"({"id":"v1","cluster":"v1"})");
 
-  ASSERT_TRUE(cli.write(report_line(kReports[2])));  // v2, the same story
+  ASSERT_TRUE(cli.write(jsonl_record(kReports[2].id, kReports[2].text)));  // v2, the same story
   std::optional<std::string> second = cli.read_line(kPatience);
   ASSERT_TRUE(second.has_value()) << "no record for the second document within 20 s; stderr: "
                                   << testing::read_file(err);
@@ -772,4 +614,4 @@ TEST(StoryCliTest, StreamFromALivePipeWritesEachRecordBeforeTheInputEnds) {
 }
 
 }  // namespace
-}  // namespace neardup
+}  // namespace neardup::testing

@@ -1,8 +1,6 @@
 // Tests of the synthetic-corpus generator (tools/synth.cpp, run as a separate process) and of the
 // hand-written news sample with its gold labels (datasets/news/).
 
-#include <sys/wait.h>
-
 #include <algorithm>
 #include <cstdint>
 #include <filesystem>
@@ -13,86 +11,19 @@
 #include <vector>
 
 #include <gtest/gtest.h>
-#include <simdjson.h>
 
+#include "cli/cli_util.h"
 #include "neardup/advanced/normalize.h"
-#include "test_util.h"
 
-namespace fs = std::filesystem;
-using neardup::testing::read_file;
-using neardup::testing::source_dir;
-using neardup::testing::temp_dir;
-
+namespace neardup::testing {
 namespace {
 
-// Runs a shell command; returns its exit code (or -1 if it did not exit normally).
-int run(const std::string& cmd) {
-  const int status = std::system(cmd.c_str());
-  if (status == -1 || !WIFEXITED(status)) return -1;
-  return WEXITSTATUS(status);
-}
-
-// Single-quotes a path for the shell. (Built with append: GCC 12's -Wrestrict misfires on
-// "'" + std::string at -O3.)
-std::string quote(std::string_view p) {
-  std::string q;
-  q.reserve(p.size() + 2);
-  q.push_back('\'');
-  q.append(p);
-  q.push_back('\'');
-  return q;
-}
-std::string quote(const fs::path& p) { return quote(std::string_view(p.native())); }
-
-std::string synth() { return quote(std::string_view(NEARDUP_SYNTH_PATH)); }
-
-std::vector<std::string> lines_of(const std::string& bytes) {
-  std::vector<std::string> out;
-  std::size_t b = 0;
-  while (b < bytes.size()) {
-    std::size_t e = bytes.find('\n', b);
-    if (e == std::string::npos) e = bytes.size();
-    out.emplace_back(bytes.substr(b, e - b));
-    b = e + 1;
-  }
-  return out;
-}
+namespace fs = std::filesystem;
 
 uint64_t fnv1a(std::string_view s) {
   uint64_t h = 0xCBF29CE484222325ULL;
   for (char c : s) h = (h ^ static_cast<unsigned char>(c)) * 0x100000001B3ULL;
   return h;
-}
-
-// One parsed JSONL record: every top-level field as a string (numbers as their JSON text).
-using Record = std::map<std::string, std::string>;
-
-// Parses `line` fully (simdjson's DOM validates the JSON and its UTF-8). Returns false if it is
-// not a JSON object.
-bool parse_record(const std::string& line, Record& out) {
-  static simdjson::dom::parser parser;
-  simdjson::dom::object obj;
-  if (parser.parse(line).get(obj) != simdjson::SUCCESS) return false;
-  out.clear();
-  for (auto field : obj) {
-    std::string_view sv;
-    if (field.value.get_string().get(sv) == simdjson::SUCCESS) {
-      out[std::string(field.key)] = std::string(sv);
-    } else {
-      out[std::string(field.key)] = simdjson::minify(field.value);
-    }
-  }
-  return true;
-}
-
-std::vector<Record> parse_jsonl(const std::string& bytes) {
-  std::vector<Record> out;
-  for (const std::string& line : lines_of(bytes)) {
-    Record r;
-    EXPECT_TRUE(parse_record(line, r)) << "not a JSON object: " << line.substr(0, 200);
-    out.push_back(std::move(r));
-  }
-  return out;
 }
 
 // Independent implementation of the documented ground-truth tokenization: ASCII lower case;
@@ -150,9 +81,10 @@ class SynthTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = new fs::path(temp_dir("synth"));
-    const int rc = run(synth() + " --docs 3000 --seed 5 --quiet --output " +
-                       quote(*dir_ / "a.jsonl") + " --truth " + quote(*dir_ / "a.truth.jsonl"));
-    ASSERT_EQ(rc, 0);
+    const RunResult r =
+        run_synth("--docs 3000 --seed 5 --quiet --output " + quote(*dir_ / "a.jsonl") +
+                  " --truth " + quote(*dir_ / "a.truth.jsonl"));
+    ASSERT_EQ(r.exit_code, 0);
     corpus_ = new std::vector<Record>(parse_jsonl(read_file(*dir_ / "a.jsonl")));
     truth_ = new std::vector<Record>(parse_jsonl(read_file(*dir_ / "a.truth.jsonl")));
   }
@@ -310,21 +242,24 @@ TEST_F(SynthTest, PlantedJaccardsSpanAWideRange) {
 
 TEST(SynthCliTest, SameSeedGivesIdenticalBytesAndTruthDoesNotChangeTheCorpus) {
   const fs::path d = temp_dir("synth_det");
-  const std::string base = synth() + " --docs 400 --seed 9 --quiet";
-  ASSERT_EQ(run(base + " --output " + quote(d / "1.jsonl")), 0);
-  ASSERT_EQ(run(base + " --output " + quote(d / "2.jsonl") + " --truth " + quote(d / "t")), 0);
-  ASSERT_EQ(run(base + " > " + quote(d / "3.jsonl")), 0);
+  const std::string base = "--docs 400 --seed 9 --quiet";
+  ASSERT_EQ(run_synth(base + " --output " + quote(d / "1.jsonl")).exit_code, 0);
+  ASSERT_EQ(run_synth(base + " --output " + quote(d / "2.jsonl") + " --truth " + quote(d / "t"))
+                .exit_code,
+            0);
+  const RunResult to_stdout = run_synth(base);
+  ASSERT_EQ(to_stdout.exit_code, 0);
   const std::string a = read_file(d / "1.jsonl");
   EXPECT_GT(a.size(), 100000u);
   EXPECT_EQ(a, read_file(d / "2.jsonl"));
-  EXPECT_EQ(a, read_file(d / "3.jsonl"));
+  EXPECT_EQ(a, to_stdout.out);
   fs::remove_all(d);
 }
 
 TEST(SynthCliTest, DifferentSeedGivesDifferentOutput) {
   const fs::path d = temp_dir("synth_seed");
-  ASSERT_EQ(run(synth() + " --docs 50 --quiet --seed 1 --output " + quote(d / "1")), 0);
-  ASSERT_EQ(run(synth() + " --docs 50 --quiet --seed 2 --output " + quote(d / "2")), 0);
+  ASSERT_EQ(run_synth("--docs 50 --quiet --seed 1 --output " + quote(d / "1")).exit_code, 0);
+  ASSERT_EQ(run_synth("--docs 50 --quiet --seed 2 --output " + quote(d / "2")).exit_code, 0);
   const std::string a = read_file(d / "1"), b = read_file(d / "2");
   EXPECT_NE(a, b);
   EXPECT_NE(lines_of(a).front(), lines_of(b).front());
@@ -336,8 +271,9 @@ TEST(SynthCliTest, DifferentSeedGivesDifferentOutput) {
 // so in datasets/README.md: corpora generated before the change are not reproducible with it.
 TEST(SynthCliTest, OutputBytesArePinned) {
   const fs::path d = temp_dir("synth_golden");
-  ASSERT_EQ(run(synth() + " --docs 200 --seed 1 --quiet --output " + quote(d / "o") + " --truth " +
-                quote(d / "t")),
+  ASSERT_EQ(run_synth("--docs 200 --seed 1 --quiet --output " + quote(d / "o") + " --truth " +
+                      quote(d / "t"))
+                .exit_code,
             0);
   EXPECT_EQ(fnv1a(read_file(d / "o")), 0xf8cab7686852eb0aULL);
   EXPECT_EQ(fnv1a(read_file(d / "t")), 0xb6ed74a427c19dcfULL);
@@ -346,7 +282,7 @@ TEST(SynthCliTest, OutputBytesArePinned) {
 
 TEST(SynthCliTest, BytesLimitStopsAfterTheFirstDocumentReachingIt) {
   const fs::path d = temp_dir("synth_bytes");
-  ASSERT_EQ(run(synth() + " --bytes 64K --quiet --output " + quote(d / "o")), 0);
+  ASSERT_EQ(run_synth("--bytes 64K --quiet --output " + quote(d / "o")).exit_code, 0);
   const std::string out = read_file(d / "o");
   const auto lines = lines_of(out);
   ASSERT_FALSE(lines.empty());
@@ -357,43 +293,42 @@ TEST(SynthCliTest, BytesLimitStopsAfterTheFirstDocumentReachingIt) {
 
 TEST(SynthCliTest, SummaryLineOnStderrUnlessQuiet) {
   const fs::path d = temp_dir("synth_summary");
-  ASSERT_EQ(run(synth() + " --docs 20 --output " + quote(d / "o") + " 2> " + quote(d / "e")), 0);
-  const std::string err = read_file(d / "e");
+  const RunResult loud = run_synth("--docs 20 --output " + quote(d / "o"));
+  ASSERT_EQ(loud.exit_code, 0);
+  const std::string& err = loud.err;
   EXPECT_NE(err.find("neardup-synth: done: 20 docs"), std::string::npos) << err;
   EXPECT_NE(err.find("MB/s"), std::string::npos) << err;
-  ASSERT_EQ(
-      run(synth() + " --docs 20 --quiet --output " + quote(d / "o") + " 2> " + quote(d / "e")), 0);
-  EXPECT_EQ(read_file(d / "e"), "");
+  const RunResult quiet = run_synth("--docs 20 --quiet --output " + quote(d / "o"));
+  ASSERT_EQ(quiet.exit_code, 0);
+  EXPECT_EQ(quiet.err, "");
   fs::remove_all(d);
 }
 
 TEST(SynthCliTest, HelpExitsZeroAndShowsDefaults) {
-  const fs::path d = temp_dir("synth_help");
-  ASSERT_EQ(run(synth() + " --help > " + quote(d / "h")), 0);
-  const std::string h = read_file(d / "h");
+  const RunResult help = run_synth("--help");
+  ASSERT_EQ(help.exit_code, 0);
+  const std::string& h = help.out;
   for (const char* s :
        {"--bytes", "--docs", "--seed", "--dup-rate", "--exact-rate", "--mean-words", "--output",
         "--truth", "--vocab", "(=0.2)", "(=0.05)", "(=300)", "(=50000)"}) {
     EXPECT_NE(h.find(s), std::string::npos) << s;
   }
-  fs::remove_all(d);
 }
 
 TEST(SynthCliTest, UsageErrorsExitWithCodeTwoAndOneLineMessage) {
-  const fs::path d = temp_dir("synth_usage");
   for (const char* args :
        {"--no-such-option", "--bytes 12X", "--bytes 1G --docs 5", "--dup-rate 1.5",
         "--dup-rate 0.8 --exact-rate 0.3", "--vocab 10", "--docs abc", "--mean-words 0"}) {
-    EXPECT_EQ(run(synth() + " " + args + " > /dev/null 2> " + quote(d / "e")), 2) << args;
-    const std::string err = read_file(d / "e");
+    const RunResult r = run_synth(args);
+    EXPECT_EQ(r.exit_code, 2) << args;
+    const std::string& err = r.err;
     EXPECT_EQ(err.rfind("neardup-synth: ", 0), 0u) << args << ": " << err;
     EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << args << ": " << err;
   }
-  fs::remove_all(d);
 }
 
 TEST(SynthCliTest, UnwritableOutputIsARuntimeFailure) {
-  EXPECT_EQ(run(synth() + " --docs 5 --quiet --output /nonexistent-dir/x.jsonl 2> /dev/null"), 1);
+  EXPECT_EQ(run_synth("--docs 5 --quiet --output /nonexistent-dir/x.jsonl").exit_code, 1);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -612,3 +547,4 @@ TEST(NewsSampleTest, ExactGroupsMatchTheLibraryNormalizer) {
 }
 
 }  // namespace
+}  // namespace neardup::testing

@@ -19,50 +19,33 @@
 #include "neardup/advanced/hamming_index.h"
 #include "neardup/advanced/shingle.h"
 #include "neardup/advanced/simhash.h"
-#include "test_util.h"
+#include "support/expect_ok.h"
+#include "support/fixtures.h"
 
 namespace neardup {
 namespace {
 
 namespace fs = std::filesystem;
-using testing::read_file;
-using testing::temp_dir;
-using testing::write_file;
-
-std::string random_text(std::mt19937_64& rng, int words = 200) {
-  std::string t;
-  for (int i = 0; i < words; ++i) {
-    if (i != 0) t += ' ';
-    t += "w" + std::to_string(rng() % 5000);
-  }
-  return t;
-}
-
-// Replaces one word in the middle: Jaccard of the word 5-shingles 191/201 = 0.95 at 200 words,
-// far above the 0.8 threshold (estimate standard deviation ~0.02 at 128 slots).
-std::string near_copy(const std::string& text) {
-  const std::size_t mid = text.find(' ', text.size() / 2);
-  const std::size_t end = text.find(' ', mid + 1);
-  return text.substr(0, mid) + " changed" + text.substr(end);
-}
+using fixtures::last_word_edited;
+using fixtures::random_text;
+using fixtures::read_file;
+using fixtures::temp_dir;
+using fixtures::write_file;
+// near_copy() replaces one word in the middle: Jaccard of the word 5-shingles 191/201 = 0.95 at
+// 200 words, far above the 0.8 threshold (estimate standard deviation ~0.02 at 128 slots).
+using fixtures::near_copy;
 
 Deduplicator make(DeduplicatorOptions o = {}) {
-  Result<Deduplicator> r = Deduplicator::create(o);
-  EXPECT_TRUE(r.ok()) << r.status().to_string();
-  return std::move(r.value());
+  return testing::expect_ok(Deduplicator::create(o));
 }
 
 Deduplicator load_ok(const fs::path& p) {
-  Result<Deduplicator> r = Deduplicator::load(p.string());
-  EXPECT_TRUE(r.ok()) << r.status().to_string();
-  return std::move(r.value());
+  return testing::expect_ok(Deduplicator::load(p.string()));
 }
 
+// n texts of 200 words from `seed`.
 std::vector<std::string> texts(std::size_t n, uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::vector<std::string> v;
-  for (std::size_t i = 0; i < n; ++i) v.push_back(random_text(rng));
-  return v;
+  return fixtures::random_texts(n, seed, 200);
 }
 
 TEST(DeduplicatorTest, CreateRejectsInvalidOptionsNamingTheProblem) {
@@ -408,12 +391,8 @@ DeduplicatorOptions simhash_options(uint32_t max_distance = 3) {
   return o;
 }
 
-// The text with its last word replaced: one of ~196 word 5-shingles changes, which moves a
-// 64-bit fingerprint by ~2 bits (0-8); a replaced middle word (near_copy) changes 5 shingles,
-// ~4 bits (0-12).
-std::string last_word_edited(const std::string& text) {
-  return text.substr(0, text.rfind(' ')) + " edited";
-}
+// last_word_edited(): one of ~196 word 5-shingles changes, which moves a 64-bit fingerprint by
+// ~2 bits (0-8); a replaced middle word (near_copy) changes 5 shingles, ~4 bits (0-12).
 
 // The fingerprint the backend should compute, from the public building blocks (default
 // pipeline, word shingles of `k` with seed 0, SimHash with the index's seed): the oracle the

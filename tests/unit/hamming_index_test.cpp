@@ -12,7 +12,7 @@
 #include <thread>
 #include <vector>
 
-#include "test_util.h"
+#include "support/fixtures.h"
 
 namespace neardup {
 namespace {
@@ -21,26 +21,7 @@ namespace {
 // so every distance up to max_flip occurs many times.
 std::vector<Fingerprint128> planted(std::size_t n, uint32_t bits, uint32_t max_flip,
                                     uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::vector<Fingerprint128> v;
-  for (std::size_t i = 0; i < n; ++i) {
-    if (i > 0 && rng() % 3 == 0) {
-      Fingerprint128 f = v[rng() % v.size()];
-      const uint32_t flips = static_cast<uint32_t>(rng() % (max_flip + 1));
-      for (uint32_t k = 0; k < flips; ++k) {
-        const uint32_t bit = static_cast<uint32_t>(rng() % bits);
-        if (bit < 64) {
-          f.lo ^= uint64_t{1} << bit;
-        } else {
-          f.hi ^= uint64_t{1} << (bit - 64);
-        }
-      }
-      v.push_back(f);
-    } else {
-      v.push_back({rng(), bits == 128 ? rng() : 0});
-    }
-  }
-  return v;
+  return fixtures::planted_fingerprints(n, bits, max_flip, 3, seed);
 }
 
 std::vector<HammingPair> brute_pairs(const std::vector<Fingerprint128>& v, uint32_t k) {
@@ -218,7 +199,7 @@ TEST(HammingIndexTest, SaveLoadRoundTripKeepsParamsFingerprintsAndAnswers) {
   for (uint32_t bits : {64u, 128u}) {
     const std::vector<Fingerprint128> v = planted(500, bits, 4, bits);
     const HammingIndex index = build({.bits = bits, .max_distance = 4, .blocks = 6}, v);
-    const auto dir = testing::temp_dir("hamming_roundtrip_" + std::to_string(bits));
+    const auto dir = fixtures::temp_dir("hamming_roundtrip_" + std::to_string(bits));
     const std::string path = (dir / "fp.ndh").string();
     ASSERT_TRUE(index.save(path).ok());
     Result<HammingIndex> loaded = HammingIndex::load(path);
@@ -235,7 +216,7 @@ TEST(HammingIndexTest, SaveLoadRoundTripKeepsParamsFingerprintsAndAnswers) {
     EXPECT_EQ(a, b);
     // Deterministic bytes: serialize(load(save(x))) == serialize(x).
     EXPECT_EQ(loaded->serialize(), index.serialize());
-    EXPECT_EQ(testing::read_file(path), index.serialize());
+    EXPECT_EQ(fixtures::read_file(path), index.serialize());
   }
 }
 

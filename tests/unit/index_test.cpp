@@ -1,5 +1,6 @@
 // NearDupIndex: add/query/add_if_new, the saved file (round trip, determinism, golden header,
-// corrupt files), concurrency, memory per document, and the `neardup index` CLI.
+// corrupt files), concurrency and memory per document. The `neardup index` CLI is in
+// tests/cli/index_cli_test.cpp.
 #include "neardup/advanced/index.h"
 
 #include <gtest/gtest.h>
@@ -14,42 +15,23 @@
 #include <vector>
 
 #include "neardup/advanced/hash.h"
-#include "test_util.h"
+#include "support/expect_ok.h"
+#include "support/fixtures.h"
 
 namespace neardup {
 namespace {
 
 namespace fs = std::filesystem;
-using testing::lines_of;
-using testing::read_file;
-using testing::run_cli;
-using testing::RunResult;
-using testing::temp_dir;
-using testing::write_file;
+using fixtures::read_file;
+using fixtures::temp_dir;
+using fixtures::write_file;
+// random_text(): words drawn from a 5000-word vocabulary, so two such texts share almost no
+// 5-word shingle. near_copy(): the middle word replaced, about 5 of ~200 shingles change,
+// J ~ 0.95.
+using fixtures::near_copy;
+using fixtures::random_text;
 
-// A text of `words` words drawn from a 5000-word vocabulary: two such texts share almost no
-// 5-word shingle.
-std::string random_text(std::mt19937_64& rng, int words) {
-  std::string t;
-  for (int i = 0; i < words; ++i) {
-    if (i != 0) t += ' ';
-    t += "w" + std::to_string(rng() % 5000);
-  }
-  return t;
-}
-
-// `text` with one word (the middle one) replaced: about 5 of ~200 shingles change, J ~ 0.95.
-std::string near_copy(const std::string& text) {
-  const std::size_t mid = text.find(' ', text.size() / 2);
-  const std::size_t end = text.find(' ', mid + 1);
-  return text.substr(0, mid) + " changed" + text.substr(end);
-}
-
-NearDupIndex make_index(IndexOptions o = {}) {
-  Result<NearDupIndex> r = NearDupIndex::create(o);
-  EXPECT_TRUE(r.ok()) << r.status().to_string();
-  return std::move(r.value());
-}
+NearDupIndex make_index(IndexOptions o = {}) { return testing::expect_ok(NearDupIndex::create(o)); }
 
 // The tiny index used by the golden and corrupt-file tests: two documents, 128 slots.
 NearDupIndex tiny_index() {
@@ -460,130 +442,6 @@ TEST(IndexTest, MemoryPerDocumentIsBelowOneKiB) {
   EXPECT_LE(per_doc, 1024.0) << per_doc;
   std::printf("[ memory ] %.0f bytes/doc at %zu docs, 128 slots, %u bands\n", per_doc, kDocs,
               index.lsh_params().bands);
-}
-
-// --- CLI --------------------------------------------------------------------------------------
-
-std::string quote(const fs::path& p) { return "'" + p.string() + "'"; }
-
-struct CliCorpus {
-  fs::path dir, base, queries;
-};
-
-CliCorpus cli_corpus(const std::string& name) {
-  CliCorpus c;
-  c.dir = temp_dir(name);
-  std::mt19937_64 rng(31);
-  std::vector<std::string> texts;
-  std::string base, queries;
-  for (int i = 0; i < 30; ++i) {
-    texts.push_back(random_text(rng, 120));
-    base += "{\"id\":\"a" + std::to_string(i) + "\",\"text\":\"" + texts.back() + "\"}\n";
-  }
-  queries += "{\"id\":\"q0\",\"text\":\"" + near_copy(texts[3]) + "\"}\n";
-  queries += "{\"id\":\"q1\",\"text\":\"" + random_text(rng, 120) + "\"}\n";
-  queries += "{\"id\":\"q2\",\"text\":\"" + texts[17] + "\"}\n";
-  c.base = c.dir / "base.jsonl";
-  c.queries = c.dir / "queries.jsonl";
-  write_file(c.base, base);
-  write_file(c.queries, queries);
-  return c;
-}
-
-TEST(IndexCliTest, BuildThenQueryWritesOneRecordPerDocumentInOrder) {
-  const CliCorpus c = cli_corpus("index_cli_query");
-  const fs::path idx = c.dir / "i.ndx";
-  RunResult r = run_cli("index build -q --index " + quote(idx) + " " + quote(c.base));
-  ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_TRUE(fs::exists(idx));
-  r = run_cli("index query -q --threads 2 --index " + quote(idx) + " " + quote(c.queries));
-  ASSERT_EQ(r.exit_code, 0) << r.err;
-  const std::vector<std::string> lines = lines_of(r.out);
-  ASSERT_EQ(lines.size(), 3u) << r.out;
-  EXPECT_EQ(lines[0].rfind("{\"id\":\"q0\",\"match\":\"a3\",\"similarity\":0.", 0), 0u) << lines[0];
-  EXPECT_EQ(lines[1], "{\"id\":\"q1\",\"match\":null}");
-  EXPECT_EQ(lines[2], "{\"id\":\"q2\",\"match\":\"a17\",\"similarity\":1}");
-  // The summary names the documents and the size on disk.
-  r = run_cli("index query --index " + quote(idx) + " " + quote(c.queries));
-  ASSERT_EQ(r.exit_code, 0);
-  EXPECT_NE(r.err.find("bytes/doc"), std::string::npos) << r.err;
-}
-
-TEST(IndexCliTest, AddAndQueryWithAddExtendTheIndex) {
-  const CliCorpus c = cli_corpus("index_cli_add");
-  const fs::path idx = c.dir / "i.ndx";
-  ASSERT_EQ(run_cli("index build -q --index " + quote(idx) + " " + quote(c.base)).exit_code, 0);
-  const std::string built = read_file(idx);
-  // query --add: q1 is new, so it is added and the index saved; a second run finds it.
-  RunResult r = run_cli("index query -q --add --index " + quote(idx) + " " + quote(c.queries));
-  ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(lines_of(r.out)[1], "{\"id\":\"q1\",\"match\":null}");
-  EXPECT_GT(read_file(idx).size(), built.size());
-  r = run_cli("index query -q --index " + quote(idx) + " " + quote(c.queries));
-  ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(lines_of(r.out)[1], "{\"id\":\"q1\",\"match\":\"q1\",\"similarity\":1}");
-  // index add: the same as building from both files at once.
-  const fs::path idx2 = c.dir / "j.ndx", both = c.dir / "both.ndx";
-  ASSERT_EQ(run_cli("index build -q --index " + quote(idx2) + " " + quote(c.base)).exit_code, 0);
-  ASSERT_EQ(run_cli("index add -q --index " + quote(idx2) + " " + quote(c.queries)).exit_code, 0);
-  ASSERT_EQ(run_cli("index build -q --index " + quote(both) + " " + quote(c.base) + " " +
-                    quote(c.queries))
-                .exit_code,
-            0);
-  EXPECT_EQ(read_file(idx2), read_file(both));
-}
-
-TEST(IndexCliTest, CorruptIndexFileExitsOneWithOneLineNamingIt) {
-  const CliCorpus c = cli_corpus("index_cli_corrupt");
-  const fs::path idx = c.dir / "i.ndx";
-  ASSERT_EQ(run_cli("index build -q --index " + quote(idx) + " " + quote(c.base)).exit_code, 0);
-  std::string bytes = read_file(idx);
-  bytes[bytes.size() / 2] = static_cast<char>(bytes[bytes.size() / 2] ^ 1);
-  write_file(idx, bytes);
-  RunResult r = run_cli("index query --index " + quote(idx) + " " + quote(c.queries));
-  EXPECT_EQ(r.exit_code, 1);
-  EXPECT_EQ(lines_of(r.err).size(), 1u) << r.err;
-  EXPECT_NE(r.err.find("i.ndx"), std::string::npos) << r.err;
-  EXPECT_NE(r.err.find("checksum mismatch"), std::string::npos) << r.err;
-  EXPECT_TRUE(r.out.empty());
-  write_file(idx, "not an index");
-  r = run_cli("index add --index " + quote(idx) + " " + quote(c.queries));
-  EXPECT_EQ(r.exit_code, 1);
-  EXPECT_EQ(lines_of(r.err).size(), 1u) << r.err;
-  EXPECT_NE(r.err.find("not a neardup index"), std::string::npos) << r.err;
-  EXPECT_EQ(read_file(idx), "not an index");  // a failed add leaves the file alone
-}
-
-TEST(IndexCliTest, UsageErrorsExitTwo) {
-  const CliCorpus c = cli_corpus("index_cli_usage");
-  const fs::path idx = c.dir / "i.ndx";
-  EXPECT_EQ(run_cli("index").exit_code, 2);
-  EXPECT_EQ(run_cli("index frobnicate --index x " + quote(c.base)).exit_code, 2);
-  EXPECT_EQ(run_cli("index build " + quote(c.base)).exit_code, 2);       // no --index
-  EXPECT_EQ(run_cli("index build --index " + quote(idx)).exit_code, 2);  // no input
-  EXPECT_EQ(run_cli("index build --bogus --index " + quote(idx) + " " + quote(c.base)).exit_code,
-            2);
-  EXPECT_EQ(
-      run_cli("index build --threshold 2 --index " + quote(idx) + " " + quote(c.base)).exit_code,
-      2);
-  EXPECT_EQ(
-      run_cli("index query --threshold 0.5 --index " + quote(idx) + " " + quote(c.base)).exit_code,
-      2);  // the threshold is stored in the index
-  EXPECT_FALSE(fs::exists(idx));
-}
-
-TEST(IndexCliTest, HelpShowsEveryDefault) {
-  RunResult r = run_cli("index build --help");
-  ASSERT_EQ(r.exit_code, 0);
-  for (const char* s : {"(=0.8)", "(=word:5)", "(=128)", "(=oph)", "(=auto)", "exit codes"}) {
-    EXPECT_NE(r.out.find(s), std::string::npos) << s;
-  }
-  r = run_cli("index --help");
-  ASSERT_EQ(r.exit_code, 0);
-  EXPECT_NE(r.out.find("index query"), std::string::npos);
-  r = run_cli("index query --help");
-  ASSERT_EQ(r.exit_code, 0);
-  EXPECT_NE(r.out.find("--add"), std::string::npos);
 }
 
 }  // namespace

@@ -31,18 +31,14 @@
 #include <vector>
 
 #include "neardup/advanced/minhash.h"
+#include "support/fixtures.h"
 
 namespace neardup {
 namespace {
 
 constexpr uint64_t kMasterSeed = 20240601;
 
-std::vector<uint64_t> random_values(std::size_t n, uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::vector<uint64_t> v(n);
-  for (auto& x : v) x = rng();
-  return v;
-}
+using fixtures::random_values;
 
 std::vector<uint64_t> iota_values(std::size_t n, uint64_t first) {
   std::vector<uint64_t> v(n);

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "neardup/advanced/parallel.h"
+#include "support/fixtures.h"
 
 #include <random>
 #include <span>
@@ -12,16 +13,9 @@
 namespace neardup {
 namespace {
 
-// Words w<first> .. w<last-1> joined by spaces: distinct tokens, so shingle overlaps are exact.
-std::string words(int first, int last) {
-  std::string s;
-  for (int i = first; i < last; ++i) {
-    s += 'w';
-    s += std::to_string(i);
-    s += ' ';
-  }
-  return s;
-}
+// Words w<first> .. w<last-1>, each followed by a space: distinct tokens, so shingle overlaps are
+// exact.
+std::string words(int first, int last) { return fixtures::numbered_words(first, last, "w"); }
 
 std::vector<NearDupAssignment> cluster_all(const std::vector<std::string>& texts,
                                            NearDupOptions options, NearDupStats* stats = nullptr) {

@@ -25,7 +25,7 @@
 
 #include "neardup/advanced/near_dup.h"
 #include "neardup/advanced/reader.h"
-#include "test_util.h"
+#include "support/fixtures.h"
 
 namespace neardup {
 namespace {
@@ -34,17 +34,13 @@ struct Answer {
   std::string id, task, category, text;
 };
 
-// The value of a flat string field in a JSONL record ("key": "value"; no escapes in these).
+// The value of a field of an answer's record ("key": "value", no escapes).
 std::string field(const std::string& raw, const std::string& key) {
-  const std::string pat = "\"" + key + "\": \"";
-  const std::size_t at = raw.find(pat);
-  if (at == std::string::npos) return {};
-  const std::size_t begin = at + pat.size();
-  return raw.substr(begin, raw.find('"', begin) - begin);
+  return fixtures::field_of(raw, key, ": ");
 }
 
 std::optional<std::vector<Answer>> load_answers() {
-  const auto dir = testing::shared_datasets();
+  const auto dir = fixtures::shared_datasets();
   if (!dir) return std::nullopt;
   const auto path = *dir / "clough-stevenson" / "answers.jsonl";
   if (!std::filesystem::exists(path)) return std::nullopt;

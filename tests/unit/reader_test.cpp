@@ -13,14 +13,14 @@
 #include <string>
 #include <vector>
 
-#include "test_util.h"
+#include "support/fixtures.h"
 
 namespace neardup {
 namespace {
 
 namespace fs = std::filesystem;
-using testing::temp_dir;
-using testing::write_file;
+using fixtures::temp_dir;
+using fixtures::write_file;
 
 #if defined(__SANITIZE_ADDRESS__)
 constexpr bool kSanitized = true;
@@ -1008,7 +1008,7 @@ TEST(ReaderTest, TryNextNeverWouldBlockOnFilesAndDirectories) {
 // --- real data ------------------------------------------------------------------------------
 
 TEST(ReaderTest, ReadsTheReutersCorpus) {
-  auto root = testing::shared_datasets();
+  auto root = fixtures::shared_datasets();
   if (!root) GTEST_SKIP() << "shared datasets not available";
   const fs::path p = *root / "reuters21578" / "reuters.jsonl.zst";
   if (!fs::exists(p)) GTEST_SKIP() << "reuters.jsonl.zst not available";

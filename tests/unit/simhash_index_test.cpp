@@ -12,23 +12,16 @@
 #include <vector>
 
 #include "neardup/advanced/hash.h"
+#include "support/expect_ok.h"
+#include "support/fixtures.h"
 
 namespace neardup {
 namespace {
 
-std::string random_text(std::mt19937_64& rng, int words = 150) {
-  std::string t;
-  for (int i = 0; i < words; ++i) {
-    if (i != 0) t += ' ';
-    t += "w" + std::to_string(rng() % 5000);
-  }
-  return t;
-}
+using fixtures::random_text;
 
 SimHashIndex make(SimHashIndexOptions o = {}) {
-  Result<SimHashIndex> r = SimHashIndex::create(o);
-  EXPECT_TRUE(r.ok()) << r.status().to_string();
-  return std::move(r.value());
+  return testing::expect_ok(SimHashIndex::create(o));
 }
 
 uint64_t get_u64(const std::string& b, std::size_t at) {
@@ -60,7 +53,7 @@ TEST(SimHashIndexTest, FingerprintIsTheSimHashOfTheShingles) {
     const SimHasher hasher(o.simhash);
     std::mt19937_64 rng(1);
     for (int i = 0; i < 20; ++i) {
-      const std::string text = random_text(rng);
+      const std::string text = random_text(rng, 150);
       const TextFingerprint fp = index.fingerprint(text);
       const std::span<const uint64_t> sh = shingler.hash(text);
       const Fingerprint128 want =

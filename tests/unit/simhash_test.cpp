@@ -20,16 +20,12 @@
 
 #include "neardup/advanced/shingle.h"
 #include "neardup/advanced/story.h"
+#include "support/fixtures.h"
 
 namespace neardup {
 namespace {
 
-std::vector<uint64_t> random_values(std::size_t n, uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::vector<uint64_t> v(n);
-  for (auto& x : v) x = rng();
-  return v;
-}
+using fixtures::random_values;
 
 std::vector<uint64_t> shingles_of(const std::string& text) {
   ShingleHasher sh(ShingleOptions{.kind = ShingleKind::kWord, .k = 3, .seed = 1});

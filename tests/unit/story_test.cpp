@@ -31,7 +31,7 @@
 #include "neardup/advanced/eval.h"
 #include "neardup/advanced/hash.h"
 #include "neardup/advanced/reader.h"
-#include "test_util.h"
+#include "support/fixtures.h"
 
 namespace neardup {
 namespace {
@@ -530,10 +530,10 @@ TEST(DocumentFrequenciesTest, MergeEqualsAddingBothSetsOfDocuments) {
     }
   }
   // Equal tables save to identical bytes, whatever their insertion history.
-  const fs::path dir = testing::temp_dir("story_df_merge");
+  const fs::path dir = fixtures::temp_dir("story_df_merge");
   ASSERT_TRUE(merged.save((dir / "m").string()).ok());
   ASSERT_TRUE(all.save((dir / "a").string()).ok());
-  EXPECT_EQ(testing::read_file(dir / "m"), testing::read_file(dir / "a"));
+  EXPECT_EQ(fixtures::read_file(dir / "m"), fixtures::read_file(dir / "a"));
   // Merging into an empty table copies.
   DocumentFrequencies empty;
   empty.merge(all);
@@ -547,7 +547,7 @@ TEST(DocumentFrequenciesTest, SaveLoadRoundTripKeepsEveryFrequency) {
   for (const auto& d : docs) df.add(d);
   df.add(doc_of({0}));  // term 0 is legal (stored in the slot of 1)
   ASSERT_GT(df.terms(), 5000u);
-  const fs::path dir = testing::temp_dir("story_df_roundtrip");
+  const fs::path dir = fixtures::temp_dir("story_df_roundtrip");
   const std::string path = (dir / "model.idf").string();
   ASSERT_TRUE(df.save(path).ok());
   Result<DocumentFrequencies> back = DocumentFrequencies::load(path);
@@ -568,7 +568,7 @@ TEST(DocumentFrequenciesTest, SaveLoadRoundTripKeepsEveryFrequency) {
   EXPECT_EQ(back->frequency(docs[0][0].term), df.frequency(docs[0][0].term));
   // Saving again gives the same bytes; no temporary file is left behind.
   ASSERT_TRUE(DocumentFrequencies::load(path)->save((dir / "again.idf").string()).ok());
-  EXPECT_EQ(testing::read_file(path), testing::read_file(dir / "again.idf"));
+  EXPECT_EQ(fixtures::read_file(path), fixtures::read_file(dir / "again.idf"));
   EXPECT_EQ(std::distance(fs::directory_iterator(dir), fs::directory_iterator()), 2);
   // An empty table round-trips too.
   ASSERT_TRUE(DocumentFrequencies().save((dir / "empty.idf").string()).ok());
@@ -593,25 +593,25 @@ std::string small_model(const fs::path& dir) {
   for (const auto& d : random_docs(40, 60, 3)) df.add(d);
   const std::string path = (dir / "small.idf").string();
   EXPECT_TRUE(df.save(path).ok());
-  return testing::read_file(path);
+  return fixtures::read_file(path);
 }
 
 TEST(DocumentFrequenciesTest, EveryTruncationIsAnErrorWithAMessage) {
-  const fs::path dir = testing::temp_dir("story_df_truncated");
+  const fs::path dir = fixtures::temp_dir("story_df_truncated");
   const std::string bytes = small_model(dir);
   ASSERT_GT(bytes.size(), 40u + 12u * 20u);
   const std::string path = (dir / "cut.idf").string();
   for (std::size_t len = 0; len < bytes.size(); ++len) {
-    testing::write_file(path, bytes.substr(0, len));
+    fixtures::write_file(path, bytes.substr(0, len));
     Result<DocumentFrequencies> r = DocumentFrequencies::load(path);
     ASSERT_FALSE(r.ok()) << "prefix of " << len << " bytes loaded";
     EXPECT_EQ(r.status().code(), StatusCode::kCorruptData) << len;
     EXPECT_NE(r.status().message().find(path), std::string::npos) << r.status().message();
   }
   // Extra bytes after the payload are corrupt too.
-  testing::write_file(path, bytes + "x");
+  fixtures::write_file(path, bytes + "x");
   EXPECT_EQ(DocumentFrequencies::load(path).status().code(), StatusCode::kCorruptData);
-  testing::write_file(path, bytes);
+  fixtures::write_file(path, bytes);
   EXPECT_TRUE(DocumentFrequencies::load(path).ok());
 }
 
@@ -620,7 +620,7 @@ TEST(DocumentFrequenciesTest, EveryTruncationIsAnErrorWithAMessage) {
 // checksum. A version flipped to 2, the other version this build reads, is parsed as a version 2
 // file and fails its checks: corrupt, not unsupported.
 TEST(DocumentFrequenciesTest, EveryFlippedBitIsDetected) {
-  const fs::path dir = testing::temp_dir("story_df_flipped");
+  const fs::path dir = fixtures::temp_dir("story_df_flipped");
   const std::string bytes = small_model(dir);
   ASSERT_TRUE(DocumentFrequencies::load((dir / "small.idf").string()).ok());
   const std::string path = (dir / "flipped.idf").string();
@@ -628,7 +628,7 @@ TEST(DocumentFrequenciesTest, EveryFlippedBitIsDetected) {
     for (const int mask : {0x01, 0x02, 0x10, 0x80}) {
       std::string b = bytes;
       b[at] = static_cast<char>(static_cast<unsigned char>(b[at]) ^ mask);
-      testing::write_file(path, b);
+      fixtures::write_file(path, b);
       Result<DocumentFrequencies> r = DocumentFrequencies::load(path);
       ASSERT_FALSE(r.ok()) << "byte " << at << " ^ " << mask << " loaded";
       EXPECT_FALSE(r.status().message().empty());
@@ -641,26 +641,26 @@ TEST(DocumentFrequenciesTest, EveryFlippedBitIsDetected) {
 }
 
 TEST(DocumentFrequenciesTest, WrongMagicVersionAndMissingFileAreDistinctErrors) {
-  const fs::path dir = testing::temp_dir("story_df_magic");
+  const fs::path dir = fixtures::temp_dir("story_df_magic");
   const std::string bytes = small_model(dir);
   const std::string path = (dir / "bad.idf").string();
 
   std::string magic = bytes;
   magic.replace(0, 8, "NDUPIDX1");
-  testing::write_file(path, magic);
+  fixtures::write_file(path, magic);
   Result<DocumentFrequencies> r = DocumentFrequencies::load(path);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), StatusCode::kCorruptData);
   EXPECT_NE(r.status().message().find("magic"), std::string::npos) << r.status().message();
 
-  testing::write_file(path, "{\"id\":\"a\",\"text\":\"not a model at all\"}\n");
+  fixtures::write_file(path, "{\"id\":\"a\",\"text\":\"not a model at all\"}\n");
   EXPECT_EQ(DocumentFrequencies::load(path).status().code(), StatusCode::kCorruptData);
 
   // A future version and the old version 1 (no fingerprint, payload-only checksum).
   for (char v : {char{4}, char{1}}) {
     std::string version = bytes;
     version[8] = v;
-    testing::write_file(path, version);
+    fixtures::write_file(path, version);
     r = DocumentFrequencies::load(path);
     ASSERT_FALSE(r.ok());
     EXPECT_EQ(r.status().code(), StatusCode::kUnsupportedVersion);
@@ -681,7 +681,7 @@ TEST(DocumentFrequenciesTest, WrongMagicVersionAndMissingFileAreDistinctErrors) 
 }
 
 TEST(DocumentFrequenciesTest, FeatureFingerprintIsSavedAndLoaded) {
-  const fs::path dir = testing::temp_dir("story_df_fingerprint");
+  const fs::path dir = fixtures::temp_dir("story_df_fingerprint");
   DocumentFrequencies df;
   df.add(doc_of({10, 20}));
   EXPECT_EQ(df.feature_fingerprint(), 0u);  // not recorded
@@ -1569,7 +1569,7 @@ TEST(StoryClusteringTest, JoinedDocumentsNeverReportSimilarityOne) {
 // StoryOptions::refine, so refine = false still refines whenever merge_factor > 0 (the default).
 // On uci-news, refine = false and refine_rounds = 0 differ in 746 of 2161 assignments.
 TEST(StoryClusteringTest, RefineFalseSkipsRefinement) {
-  const auto dir = testing::shared_datasets();
+  const auto dir = fixtures::shared_datasets();
   if (!dir || !fs::exists(*dir / "uci-news" / "dev.jsonl")) GTEST_SKIP() << "no shared datasets";
   auto reader = DocumentReader::open((*dir / "uci-news" / "dev.jsonl").string(), {});
   ASSERT_TRUE(reader.ok());
@@ -1597,7 +1597,7 @@ TEST(DocumentFrequenciesTest, EachDistinctTermCountsOncePerDocument) {
   EXPECT_EQ(df.frequency(5), 1u);
   EXPECT_EQ(df.frequency(1), 1u);
   EXPECT_GE(df.idf(5), 1.0f);
-  const fs::path dir = testing::temp_dir("story_df_distinct");
+  const fs::path dir = fixtures::temp_dir("story_df_distinct");
   ASSERT_TRUE(df.save((dir / "m.idf").string()).ok());
   EXPECT_TRUE(DocumentFrequencies::load((dir / "m.idf").string()).ok());
 }
@@ -1606,7 +1606,7 @@ TEST(DocumentFrequenciesTest, EachDistinctTermCountsOncePerDocument) {
 // Real data (../shared/datasets)
 
 std::optional<fs::path> dataset(const std::string& relative) {
-  const auto dir = testing::shared_datasets();
+  const auto dir = fixtures::shared_datasets();
   if (!dir) return std::nullopt;
   const fs::path p = *dir / relative;
   if (!fs::exists(p)) return std::nullopt;
