@@ -47,7 +47,9 @@ Status InputOptions::resolve() {
 void add_input_options(po::options_description& desc, InputOptions& opts) {
   desc.add_options()  //
       ("format", po::value(&opts.format)->default_value("auto"),
-       "input format: auto, jsonl, tsv, lines, dir (auto: by file name, then by content)")  //
+       "input format: auto, jsonl, tsv, lines, dir (one document per file), shards (a "
+       "directory of record files) (auto: by file name, then by content; a directory of "
+       "JSONL/TSV files is read as shards)")  //
       ("id-field", po::value(&opts.reader.id_field)->default_value("id"),
        "JSONL field holding the document id (missing -> line number)")  //
       ("text-field", po::value(&opts.reader.text_field)->default_value("text"),

@@ -5,9 +5,10 @@ set -euo pipefail
 
 packages=(
   g++ cmake ninja-build pkg-config
-  libxxhash-dev libutf8proc-dev libsimdjson-dev zlib1g-dev libzstd-dev libeigen3-dev
+  libxxhash-dev libutf8proc-dev libsimdjson-dev zlib1g-dev libzstd-dev liblzma-dev libbz2-dev
+  libeigen3-dev
   libstemmer-dev libboost-program-options-dev libgtest-dev libgmock-dev libbenchmark-dev
-  zstd gzip
+  zstd gzip xz-utils bzip2
 )
 if [[ "${1:-}" == "--ci" ]]; then
   packages+=(clang clang-format)

@@ -615,7 +615,8 @@ TEST(ReaderTest, AutoDetectsFormatBySuffix) {
   EXPECT_EQ(txt.format, InputFormat::kLines);
   ASSERT_EQ(txt.docs.size(), 1u);
   EXPECT_EQ(txt.docs[0].text, "{\"id\":\"i\",\"text\":\"t\"}");
-  EXPECT_EQ(read_all(dir).format, InputFormat::kDirectory);
+  // Record files beside a .txt: shards or documents? kAuto asks (ReaderFormatsTest has the rest).
+  EXPECT_EQ(read_all(dir).status.code(), StatusCode::kInvalidArgument);
 }
 
 TEST(ReaderTest, AutoDetectsFormatByContent) {

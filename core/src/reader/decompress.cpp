@@ -1,13 +1,18 @@
 // ByteSource: a plain file or stdin, optionally decompressed from gzip (zlib inflate, all members
-// of a multi-member file) or zstd (ZSTD_decompressStream, all frames). The format is chosen by
-// the magic bytes at the start of the stream; a ".gz"/".zst" name whose bytes do not carry the
+// of a multi-member file), zstd (ZSTD_decompressStream, all frames), xz (liblzma, all streams)
+// or bzip2 (libbz2, all streams, as written by pbzip2). The format is chosen by the magic bytes
+// at the start of the stream; a ".gz"/".zst"/".xz"/".bz2" name whose bytes do not carry the
 // matching magic is an error rather than being passed through as plain bytes.
 //
 // Integrity: a gzip member ends with CRC-32 and ISIZE (RFC 1952 section 2.3), which inflate checks;
-// a stream that ends inside a member or a zstd frame is reported as truncated. A zstd frame only
-// detects corruption reliably when it was written with a content checksum (the zstd CLI default;
-// RFC 8878 section 3.1.1): without one, a flipped literal byte can decode to different bytes.
+// an xz stream carries a check (CRC-64 by default) that liblzma verifies, a bzip2 block a CRC-32;
+// a stream that ends inside a member, frame, stream or block is reported as truncated. A zstd
+// frame only detects corruption reliably when it was written with a content checksum (the zstd
+// CLI default; RFC 8878 section 3.1.1): without one, a flipped literal byte can decode to
+// different bytes.
+#include <bzlib.h>
 #include <fcntl.h>
+#include <lzma.h>
 #include <poll.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -51,7 +56,7 @@ class FileSource final : public ByteSource {
   FileSource(const FileSource&) = delete;
   FileSource& operator=(const FileSource&) = delete;
 
-  // Reads up to 4 bytes into the look-ahead buffer.
+  // Reads up to 4 bytes into the look-ahead buffer (a live pipe's first record may be no longer).
   Status prime() {
     while (head_len_ < sizeof(head_)) {
       Result<std::size_t> got = sys_read(head_ + head_len_, sizeof(head_) - head_len_);
@@ -276,6 +281,184 @@ class ZstdSource final : public ByteSource {
   Status error_;
 };
 
+// xz: liblzma's stream decoder over every concatenated stream.
+class XzSource final : public ByteSource {
+ public:
+  explicit XzSource(std::unique_ptr<FileSource> file) : file_(std::move(file)) {}
+  ~XzSource() override { lzma_end(&strm_); }
+  XzSource(const XzSource&) = delete;
+  XzSource& operator=(const XzSource&) = delete;
+
+  Status init() {
+    inbuf_.reset(new (std::nothrow) char[kInputChunk]);
+    if (!inbuf_) return Status::io_error(file_->path() + ": out of memory");
+    // LZMA_CONCATENATED: decode every stream of a file made by `cat a.xz b.xz` (as xz -d does);
+    // no memory limit beyond what the stream's header declares.
+    const lzma_ret r = lzma_stream_decoder(&strm_, UINT64_MAX, LZMA_CONCATENATED);
+    if (r != LZMA_OK) return Status::io_error(file_->path() + ": cannot initialise liblzma");
+    return Status::ok_status();
+  }
+
+  Result<std::size_t> read(char* buf, std::size_t n) override {
+    if (!error_.ok()) return error_;
+    if (done_ || n == 0) return std::size_t{0};
+    strm_.next_out = reinterpret_cast<uint8_t*>(buf);
+    strm_.avail_out = n;
+    for (;;) {
+      if (strm_.avail_in == 0 && !eof_) {
+        if (strm_.avail_out < n) return n - strm_.avail_out;  // hand out before blocking
+        Result<std::size_t> got = file_->read(inbuf_.get(), kInputChunk);
+        if (!got.ok()) return fail(got.status());
+        if (*got == 0) eof_ = true;
+        strm_.next_in = reinterpret_cast<const uint8_t*>(inbuf_.get());
+        strm_.avail_in = *got;
+      }
+      const lzma_ret r = lzma_code(&strm_, eof_ ? LZMA_FINISH : LZMA_RUN);
+      const std::size_t produced = n - strm_.avail_out;
+      if (r == LZMA_STREAM_END) {
+        done_ = produced == 0;
+        return produced;
+      }
+      if (r == LZMA_BUF_ERROR && eof_) {
+        if (produced > 0) return produced;
+        return fail(
+            Status::corrupt_data(file_->path() + ": truncated xz stream (unexpected end of file)"));
+      }
+      if (r == LZMA_MEM_ERROR) return fail(Status::io_error(file_->path() + ": out of memory"));
+      if (r != LZMA_OK && r != LZMA_BUF_ERROR) {
+        const char* what = r == LZMA_DATA_ERROR          ? "data error"
+                           : r == LZMA_FORMAT_ERROR      ? "not an xz stream"
+                           : r == LZMA_OPTIONS_ERROR     ? "unsupported options"
+                           : r == LZMA_UNSUPPORTED_CHECK ? "unsupported integrity check"
+                                                         : "decoder error";
+        return fail(Status::corrupt_data(file_->path() + ": corrupt xz stream: " + what));
+      }
+      if (strm_.avail_out == 0) return n;
+    }
+  }
+  bool would_block() const noexcept override {
+    return error_.ok() && !done_ && !eof_ && strm_.avail_in == 0 && file_->would_block();
+  }
+  uint64_t size() const noexcept override { return file_->size(); }
+  uint64_t consumed() const noexcept override { return file_->consumed(); }
+
+ private:
+  Status fail(Status s) {
+    error_ = std::move(s);
+    return error_;
+  }
+
+  std::unique_ptr<FileSource> file_;
+  std::unique_ptr<char[]> inbuf_;
+  lzma_stream strm_ = LZMA_STREAM_INIT;
+  bool eof_ = false;
+  bool done_ = false;
+  Status error_;
+};
+
+// bzip2: libbz2, one decoder per stream; a stream followed by more bytes starts the next one.
+class Bzip2Source final : public ByteSource {
+ public:
+  explicit Bzip2Source(std::unique_ptr<FileSource> file) : file_(std::move(file)) {}
+  ~Bzip2Source() override {
+    if (initialized_) BZ2_bzDecompressEnd(&strm_);
+  }
+  Bzip2Source(const Bzip2Source&) = delete;
+  Bzip2Source& operator=(const Bzip2Source&) = delete;
+
+  Status init() {
+    inbuf_.reset(new (std::nothrow) char[kInputChunk]);
+    if (!inbuf_) return Status::io_error(file_->path() + ": out of memory");
+    return start_stream();
+  }
+
+  Result<std::size_t> read(char* buf, std::size_t n) override {
+    if (!error_.ok()) return error_;
+    if (done_ || n == 0) return std::size_t{0};
+    // avail_out is an unsigned int: hand out at most 1 GiB per call.
+    const auto want = static_cast<unsigned>(std::min<std::size_t>(n, std::size_t{1} << 30));
+    strm_.next_out = buf;
+    strm_.avail_out = want;
+    for (;;) {
+      if (strm_.avail_in == 0 && !eof_) {
+        if (strm_.avail_out < want) return std::size_t{want - strm_.avail_out};
+        Result<std::size_t> got = file_->read(inbuf_.get(), kInputChunk);
+        if (!got.ok()) return fail(got.status());
+        if (*got == 0) eof_ = true;
+        strm_.next_in = inbuf_.get();
+        strm_.avail_in = static_cast<unsigned>(*got);
+      }
+      if (!in_stream_) {
+        // Between streams: only another stream (pbzip2, `cat a.bz2 b.bz2`) may follow.
+        if (strm_.avail_in == 0 && eof_) {
+          done_ = strm_.avail_out == want;
+          return std::size_t{want - strm_.avail_out};
+        }
+        if (Status st = start_stream(); !st.ok()) return fail(std::move(st));
+      }
+      const int r = BZ2_bzDecompress(&strm_);
+      const std::size_t produced = want - strm_.avail_out;
+      if (r == BZ_STREAM_END) {
+        BZ2_bzDecompressEnd(&strm_);
+        initialized_ = false;
+        in_stream_ = false;
+        if (strm_.avail_out == 0) return produced;
+        continue;
+      }
+      if (r == BZ_MEM_ERROR) return fail(Status::io_error(file_->path() + ": out of memory"));
+      if (r != BZ_OK) {
+        const char* what = r == BZ_DATA_ERROR_MAGIC ? "not a bzip2 stream"
+                           : r == BZ_DATA_ERROR     ? "data error (CRC mismatch)"
+                                                    : "decoder error";
+        return fail(Status::corrupt_data(file_->path() + ": corrupt bzip2 stream: " + what));
+      }
+      if (strm_.avail_out == 0) return produced;
+      if (eof_ && strm_.avail_in == 0) {
+        if (produced > 0) return produced;
+        return fail(Status::corrupt_data(file_->path() +
+                                         ": truncated bzip2 stream (unexpected end of file)"));
+      }
+    }
+  }
+  bool would_block() const noexcept override {
+    return error_.ok() && !done_ && !eof_ && strm_.avail_in == 0 && file_->would_block();
+  }
+  uint64_t size() const noexcept override { return file_->size(); }
+  uint64_t consumed() const noexcept override { return file_->consumed(); }
+
+ private:
+  Status start_stream() {
+    char* next_in = strm_.next_in;
+    const unsigned avail_in = strm_.avail_in;
+    char* next_out = strm_.next_out;
+    const unsigned avail_out = strm_.avail_out;
+    strm_ = bz_stream{};
+    strm_.next_in = next_in;
+    strm_.avail_in = avail_in;
+    strm_.next_out = next_out;
+    strm_.avail_out = avail_out;
+    const int r = BZ2_bzDecompressInit(&strm_, 0, 0);
+    if (r == BZ_MEM_ERROR) return Status::io_error(file_->path() + ": out of memory");
+    if (r != BZ_OK) return Status::io_error(file_->path() + ": cannot initialise libbz2");
+    initialized_ = true;
+    in_stream_ = true;
+    return Status::ok_status();
+  }
+  Status fail(Status s) {
+    error_ = std::move(s);
+    return error_;
+  }
+
+  std::unique_ptr<FileSource> file_;
+  std::unique_ptr<char[]> inbuf_;
+  bz_stream strm_{};
+  bool initialized_ = false;
+  bool in_stream_ = false;
+  bool eof_ = false;
+  bool done_ = false;
+  Status error_;
+};
+
 bool is_gzip_magic(std::string_view h) {
   return h.size() >= 2 && static_cast<unsigned char>(h[0]) == 0x1f &&
          static_cast<unsigned char>(h[1]) == 0x8b;
@@ -287,6 +470,17 @@ bool is_zstd_magic(std::string_view h) {
   auto b = [&](std::size_t i) { return static_cast<unsigned char>(h[i]); };
   if (b(0) == 0x28 && b(1) == 0xb5 && b(2) == 0x2f && b(3) == 0xfd) return true;
   return (b(0) & 0xf0) == 0x50 && b(1) == 0x2a && b(2) == 0x4d && b(3) == 0x18;
+}
+
+// xz: FD 37 7A 58 5A 00 (the .xz file format, section 2.1.1.1). The first four bytes decide
+// (0xFD never starts UTF-8 text); liblzma checks the rest.
+bool is_xz_magic(std::string_view h) {
+  return h.size() >= 4 && static_cast<unsigned char>(h[0]) == 0xFD && h.substr(1, 3) == "7zX";
+}
+
+// bzip2: "BZh" and a block size digit 1..9.
+bool is_bzip2_magic(std::string_view h) {
+  return h.size() >= 4 && h.substr(0, 3) == "BZh" && h[3] >= '1' && h[3] <= '9';
 }
 
 Result<std::unique_ptr<ByteSource>> open_impl(const std::string& path) {
@@ -320,6 +514,8 @@ Result<std::unique_ptr<ByteSource>> open_impl(const std::string& path) {
   const std::string_view head = file->head();
   const bool gz_name = ends_with(path, ".gz");
   const bool zst_name = ends_with(path, ".zst");
+  const bool xz_name = ends_with(path, ".xz");
+  const bool bz2_name = ends_with(path, ".bz2");
   if (is_gzip_magic(head)) {
     auto src = std::make_unique<GzipSource>(std::move(file));
     NEARDUP_RETURN_IF_ERROR(src->init());
@@ -330,12 +526,23 @@ Result<std::unique_ptr<ByteSource>> open_impl(const std::string& path) {
     NEARDUP_RETURN_IF_ERROR(src->init());
     return std::unique_ptr<ByteSource>(std::move(src));
   }
-  if (gz_name || zst_name) {
-    const char* kind = gz_name ? "gzip" : "zstd";
+  if (is_xz_magic(head)) {
+    auto src = std::make_unique<XzSource>(std::move(file));
+    NEARDUP_RETURN_IF_ERROR(src->init());
+    return std::unique_ptr<ByteSource>(std::move(src));
+  }
+  if (is_bzip2_magic(head)) {
+    auto src = std::make_unique<Bzip2Source>(std::move(file));
+    NEARDUP_RETURN_IF_ERROR(src->init());
+    return std::unique_ptr<ByteSource>(std::move(src));
+  }
+  if (gz_name || zst_name || xz_name || bz2_name) {
+    const char* kind = gz_name ? "gzip" : zst_name ? "zstd" : xz_name ? "xz" : "bzip2";
     if (head.empty()) {
       return Status::corrupt_data(path + ": truncated " + kind + " stream (empty file)");
     }
-    return Status::corrupt_data(path + ": not a " + kind + " stream (bad magic bytes)");
+    return Status::corrupt_data(path + (xz_name ? ": not an " : ": not a ") + kind +
+                                " stream (bad magic bytes)");
   }
   return std::unique_ptr<ByteSource>(std::move(file));
 }

@@ -34,8 +34,9 @@ Result<InputFormat> parse_input_format(std::string_view name) {
   if (name == "tsv") return InputFormat::kTsv;
   if (name == "lines") return InputFormat::kLines;
   if (name == "dir") return InputFormat::kDirectory;
+  if (name == "shards") return InputFormat::kShards;
   return Status::invalid_argument("unknown input format '" + std::string(name) +
-                                  "' (expected auto, jsonl, tsv, lines or dir)");
+                                  "' (expected auto, jsonl, tsv, lines, dir or shards)");
 }
 
 std::string_view input_format_name(InputFormat f) noexcept {
@@ -50,12 +51,14 @@ std::string_view input_format_name(InputFormat f) noexcept {
       return "lines";
     case InputFormat::kDirectory:
       return "dir";
+    case InputFormat::kShards:
+      return "shards";
   }
   return "unknown";
 }
 
 Status ReaderOptions::validate() const {
-  if (static_cast<uint8_t>(format) > static_cast<uint8_t>(InputFormat::kDirectory)) {
+  if (static_cast<uint8_t>(format) > static_cast<uint8_t>(InputFormat::kShards)) {
     return Status::invalid_argument("ReaderOptions: unknown input format value");
   }
   if (text_field.empty()) return Status::invalid_argument("ReaderOptions: text_field is empty");
@@ -92,6 +95,69 @@ bool is_blank(std::string_view line) noexcept {
 }
 
 std::string out_of_memory_message(const std::string& path) { return path + ": out of memory"; }
+
+// Binary input: the first kSniffBytes bytes of a (decompressed) file are checked, as git and
+// file(1) do: a NUL byte, which no UTF-8 text, JSONL or TSV record holds, or a known binary
+// signature at offset 0 (executables, images, archives, UTF-16 text).
+constexpr std::size_t kSniffBytes = std::size_t{64} << 10;
+
+struct BinarySignature {
+  std::string_view magic;
+  const char* what;
+};
+constexpr BinarySignature kBinarySignatures[] = {
+    {"\x7F"
+     "ELF",
+     "an ELF executable or library"},
+    {"\x89PNG", "a PNG image"},
+    {"\xFF\xD8\xFF", "a JPEG image"},
+    {"GIF8", "a GIF image"},
+    {"%PDF-", "a PDF document"},
+    {"PK\x03\x04", "a ZIP archive"},
+    {"7z\xBC\xAF\x27\x1C", "a 7-Zip archive"},
+    {"Rar!\x1A\x07", "a RAR archive"},
+    {"\xCA\xFE\xBA\xBE", "a Java class or Mach-O file"},
+    {"\xCF\xFA\xED\xFE", "a Mach-O executable"},
+    {"\x1F\x8B", "gzip data inside a compressed file"},
+    {"\x28\xB5\x2F\xFD", "zstd data inside a compressed file"},
+    {"\xFF\xFE", "UTF-16 text (convert it to UTF-8)"},
+    {"\xFE\xFF", "UTF-16 text (convert it to UTF-8)"},
+};
+
+// What a file's start says it is, if not text: nullptr for text.
+const char* binary_signature(std::string_view head) {
+  for (const BinarySignature& sig : kBinarySignatures) {
+    if (head.substr(0, sig.magic.size()) == sig.magic) return sig.what;
+  }
+  return nullptr;
+}
+
+// Whether `bytes`, found at `offset` in a file, hold a NUL byte within the file's first
+// kSniffBytes; its offset goes to nul_at.
+bool has_nul(std::string_view bytes, uint64_t offset, uint64_t& nul_at) {
+  if (offset >= kSniffBytes) return false;
+  bytes = bytes.substr(0, static_cast<std::size_t>(kSniffBytes - offset));
+  const void* nul = std::memchr(bytes.data(), '\0', bytes.size());
+  if (nul == nullptr) return false;
+  nul_at = offset + static_cast<uint64_t>(static_cast<const char*>(nul) - bytes.data());
+  return true;
+}
+
+Status not_text_error(const std::string& path, const std::string& what) {
+  return Status::corrupt_data(path + ": not a text file: " + what +
+                              " (skip_bad / --skip-bad skips such files)");
+}
+Status not_text_nul(const std::string& path, uint64_t nul_at) {
+  return not_text_error(path, "binary data (a NUL byte at offset " + std::to_string(nul_at) + ")");
+}
+
+// The same checks for a file read whole.
+Status check_text(const std::string& path, std::string_view bytes) {
+  if (const char* what = binary_signature(bytes)) return not_text_error(path, what);
+  uint64_t nul_at = 0;
+  if (has_nul(bytes, 0, nul_at)) return not_text_nul(path, nul_at);
+  return Status::ok_status();
+}
 
 // Splits a ByteSource into lines without copying them: a line is a view into the buffer, valid
 // until the next call. Holds only the current (partial) line plus one chunk.
@@ -206,12 +272,51 @@ class LineSplitter {
     if (!got.ok()) return got.status();
     if (*got == 0) {
       eof_ = true;
+      if (read_ < sizeof(head_)) NEARDUP_RETURN_IF_ERROR(check_signature());
     } else {
+      NEARDUP_RETURN_IF_ERROR(sniff_new_bytes(buf_.get() + end_, *got));
       end_ += *got;
     }
     return Status::ok_status();
   }
 
+  // Checks freshly read bytes for binary content (binary_signature, has_nul): the signature once
+  // the first bytes are in (they may arrive over several reads from a pipe), NUL bytes within the
+  // first kSniffBytes.
+  Status sniff_new_bytes(const char* p, std::size_t n) {
+    if (read_ >= kSniffBytes) {
+      read_ += n;
+      return Status::ok_status();
+    }
+    const uint64_t at = read_;
+    if (at < sizeof(head_)) {
+      const std::size_t k = std::min(n, static_cast<std::size_t>(sizeof(head_) - at));
+      std::memcpy(head_ + at, p, k);
+    }
+    read_ += n;
+    if (at < sizeof(head_) && read_ >= sizeof(head_)) NEARDUP_RETURN_IF_ERROR(check_signature());
+    uint64_t nul_at = 0;
+    if (has_nul(std::string_view(p, n), at, nul_at)) {
+      NEARDUP_RETURN_IF_ERROR(check_signature());  // a short file: name what it is if we can
+      not_text_ = true;
+      return not_text_nul(*path_, nul_at);
+    }
+    return Status::ok_status();
+  }
+  Status check_signature() {
+    const std::size_t k = static_cast<std::size_t>(std::min<uint64_t>(read_, sizeof(head_)));
+    if (const char* what = binary_signature(std::string_view(head_, k))) {
+      not_text_ = true;
+      return not_text_error(*path_, what);
+    }
+    return Status::ok_status();
+  }
+
+ public:
+  // True after fill() failed because the input is not text.
+  bool not_text() const noexcept { return not_text_; }
+
+ private:
   Status skip_bom() {
     while (end_ - pos_ < kBom.size() && !eof_) NEARDUP_RETURN_IF_ERROR(fill());
     if (end_ - pos_ >= kBom.size() && std::memcmp(buf_.get() + pos_, kBom.data(), 3) == 0) {
@@ -257,13 +362,10 @@ class LineSplitter {
   bool eof_ = false;
   bool bom_done_ = false;
   bool discarding_ = false;
+  bool not_text_ = false;
+  char head_[8] = {};  // the stream's first bytes, for the signature check
+  uint64_t read_ = 0;  // bytes read from the source so far
 };
-
-void assign_number(std::string& out, uint64_t v) {
-  char buf[24];
-  auto res = std::to_chars(buf, buf + sizeof(buf), v);
-  out.assign(buf, static_cast<std::size_t>(res.ptr - buf));
-}
 
 std::string_view trim_right_ws(std::string_view s) noexcept {
   while (!s.empty() &&
@@ -296,10 +398,14 @@ class StreamReader final : public DocumentReader {
   // Settles kAuto by the first non-blank byte: '{' -> JSONL, else lines.
   Status detect_format() {
     Result<int> first = splitter_.peek_first_nonblank();
-    if (!first.ok()) return first.status();
+    if (!first.ok()) return skip_if_not_text(first.status());
     format_ = *first == '{' ? InputFormat::kJsonl : InputFormat::kLines;
     return Status::ok_status();
   }
+
+  // Prefixes the ids this reader makes up (records without an id, line formats): "PREFIX:LINE"
+  // instead of the bare line number. Used for the shards of a directory.
+  void set_id_prefix(std::string prefix) { id_prefix_ = std::move(prefix); }
 
   Result<bool> next(Document& doc) override {
     Result<NextOutcome> got = guarded_next(doc, true);
@@ -333,11 +439,21 @@ class StreamReader final : public DocumentReader {
     return sticky_;
   }
 
+  // A file found not to be text ends, counted, under skip_bad; any other error stays.
+  Status skip_if_not_text(Status st) {
+    if (st.ok() || !splitter_.not_text() || !options_.skip_bad) return st;
+    ++stats_.skipped_files;
+    skipped_file_ = true;
+    return Status::ok_status();
+  }
+
   Result<NextOutcome> next_impl(Document& doc, bool wait) {
     for (;;) {
+      if (skipped_file_) return NextOutcome::kEnd;
       std::string_view line;
       Result<LineSplitter::Kind> kind = splitter_.next(line, wait);
       if (!kind.ok()) {
+        if (Status st = skip_if_not_text(kind.status()); st.ok()) return NextOutcome::kEnd;
         sticky_ = kind.status();
         return sticky_;
       }
@@ -382,7 +498,7 @@ class StreamReader final : public DocumentReader {
           break;
         }
         default:  // kLines (kAuto was settled at open)
-          assign_number(doc.id, line_no_);
+          assign_line_id(doc.id);
           doc.text.assign(line);
           break;
       }
@@ -406,7 +522,7 @@ class StreamReader final : public DocumentReader {
     if (line.size() <= kSimdjsonMaxLine) {
       Outcome o = parse_simdjson(line, doc, has_id);
       if (o == Outcome::kOk) {
-        if (!has_id) assign_number(doc.id, line_no_);
+        if (!has_id) assign_line_id(doc.id);
         return o;
       }
       if (o != Outcome::kRetryLenient) return o;
@@ -422,7 +538,7 @@ class StreamReader final : public DocumentReader {
     if (lenient_.has_id) {
       doc.id.swap(lenient_id_);
     } else {
-      assign_number(doc.id, line_no_);
+      assign_line_id(doc.id);
     }
     if (line.size() <= kSimdjsonMaxLine) ++stats_.lenient;
     return Outcome::kOk;
@@ -589,11 +705,22 @@ class StreamReader final : public DocumentReader {
     return Outcome::kOk;
   }
 
+  // The id of a record that has none: its line number, after id_prefix_ and ':' if set.
+  void assign_line_id(std::string& id) const {
+    id.assign(id_prefix_);
+    if (!id_prefix_.empty()) id += ':';
+    char buf[24];
+    auto res = std::to_chars(buf, buf + sizeof(buf), line_no_);
+    id.append(buf, static_cast<std::size_t>(res.ptr - buf));
+  }
+
   std::string path_;
   InputFormat format_;
   ReaderOptions options_;
   std::unique_ptr<ByteSource> src_;
   LineSplitter splitter_;
+  std::string id_prefix_;
+  bool skipped_file_ = false;  // not text, skipped under skip_bad
   simdjson::ondemand::parser parser_;
   detail::JsonRecordOut lenient_;
   std::string lenient_id_;
@@ -605,38 +732,57 @@ class StreamReader final : public DocumentReader {
   Status sticky_;
 };
 
+// A regular file below a directory: its path relative to the directory, and its size.
+struct FileEntry {
+  std::string rel;
+  uint64_t size;
+};
+
+// Every regular file below `root`, recursively, in byte order of the relative paths (std::string
+// compares as unsigned bytes: a fixed order on every machine and locale).
+Result<std::vector<FileEntry>> list_files(const std::string& root_name) {
+  std::vector<FileEntry> entries;
+  std::error_code ec;
+  const fs::path root(root_name);
+  fs::recursive_directory_iterator it(root, fs::directory_options::none, ec);
+  if (ec) return Status::io_error(root_name + ": cannot read directory: " + ec.message());
+  const fs::recursive_directory_iterator end;
+  while (it != end) {
+    const fs::directory_entry& entry = *it;
+    std::error_code ec2;
+    const bool regular = entry.is_regular_file(ec2);
+    if (ec2) return Status::io_error(entry.path().string() + ": cannot stat: " + ec2.message());
+    if (regular) {
+      uint64_t size = entry.file_size(ec2);
+      if (ec2) size = 0;
+      entries.push_back({entry.path().lexically_relative(root).generic_string(), size});
+    }
+    it.increment(ec);
+    if (ec) return Status::io_error(root_name + ": cannot read directory: " + ec.message());
+  }
+  std::sort(entries.begin(), entries.end(),
+            [](const FileEntry& a, const FileEntry& b) { return a.rel < b.rel; });
+  return entries;
+}
+
+// Files that a corpus in shards leaves beside its data: any path component starting with '.'
+// or '_' (Hadoop and Spark's _SUCCESS, .part-00000.crc, editors' .swp files).
+bool is_hidden(std::string_view rel) {
+  std::size_t start = 0;
+  for (;;) {
+    if (start < rel.size() && (rel[start] == '.' || rel[start] == '_')) return true;
+    const std::size_t slash = rel.find('/', start);
+    if (slash == std::string_view::npos) return false;
+    start = slash + 1;
+  }
+}
+
 // One document per regular file below a directory, in byte order of the relative paths.
 class DirectoryReader final : public DocumentReader {
  public:
-  DirectoryReader(std::string root, const ReaderOptions& options)
-      : root_(std::move(root)), options_(options) {}
-
-  Status list() {
-    std::error_code ec;
-    const fs::path root(root_);
-    fs::recursive_directory_iterator it(root, fs::directory_options::none, ec);
-    if (ec) return Status::io_error(root_ + ": cannot read directory: " + ec.message());
-    const fs::recursive_directory_iterator end;
-    while (it != end) {
-      const fs::directory_entry& entry = *it;
-      std::error_code ec2;
-      const bool regular = entry.is_regular_file(ec2);
-      if (ec2) {
-        return Status::io_error(entry.path().string() + ": cannot stat: " + ec2.message());
-      }
-      if (regular) {
-        uint64_t size = entry.file_size(ec2);
-        if (ec2) size = 0;
-        entries_.push_back({entry.path().lexically_relative(root).generic_string(), size});
-        total_size_ += size;
-      }
-      it.increment(ec);
-      if (ec) return Status::io_error(root_ + ": cannot read directory: " + ec.message());
-    }
-    // std::string compares as unsigned bytes: a fixed order on every machine and locale.
-    std::sort(entries_.begin(), entries_.end(),
-              [](const Entry& a, const Entry& b) { return a.rel < b.rel; });
-    return Status::ok_status();
+  DirectoryReader(std::string root, std::vector<FileEntry> entries, const ReaderOptions& options)
+      : root_(std::move(root)), options_(options), entries_(std::move(entries)) {
+    for (const FileEntry& e : entries_) total_size_ += e.size;
   }
 
   Result<bool> next(Document& doc) override {
@@ -659,14 +805,9 @@ class DirectoryReader final : public DocumentReader {
   uint64_t input_consumed() const noexcept override { return consumed_; }
 
  private:
-  struct Entry {
-    std::string rel;
-    uint64_t size;
-  };
-
   Result<bool> next_impl(Document& doc) {
     while (next_ < entries_.size()) {
-      const Entry& entry = entries_[next_++];
+      const FileEntry& entry = entries_[next_++];
       std::string full = (fs::path(root_) / entry.rel).string();
       Result<std::unique_ptr<ByteSource>> src = ByteSource::open(full);
       if (!src.ok()) {
@@ -688,6 +829,11 @@ class DirectoryReader final : public DocumentReader {
         }
         return Status::out_of_range(full + ": file longer than max_record_bytes (" +
                                     std::to_string(options_.max_record_bytes) + ")");
+      }
+      if (Status st = check_text(full, doc.raw); !st.ok()) {
+        if (!options_.skip_bad) return st;
+        ++stats_.skipped_files;
+        continue;
       }
       const std::string_view raw = doc.raw;
       const std::size_t skip = raw.substr(0, kBom.size()) == kBom ? kBom.size() : 0;
@@ -723,7 +869,7 @@ class DirectoryReader final : public DocumentReader {
 
   std::string root_;
   ReaderOptions options_;
-  std::vector<Entry> entries_;
+  std::vector<FileEntry> entries_;
   std::size_t next_ = 0;
   uint64_t total_size_ = 0;
   uint64_t consumed_ = 0;
@@ -742,12 +888,14 @@ bool ends_with_ci(std::string_view s, std::string_view suffix) {
   return true;
 }
 
-// kAuto by name: the extension under an optional .gz/.zst decides, if it is a known one.
+// kAuto by name: the extension under an optional compression suffix decides, if it is a known
+// one.
 InputFormat format_from_name(std::string_view path) {
-  if (ends_with_ci(path, ".gz")) {
-    path.remove_suffix(3);
-  } else if (ends_with_ci(path, ".zst")) {
-    path.remove_suffix(4);
+  for (std::string_view z : {".gz", ".zst", ".xz", ".bz2"}) {
+    if (ends_with_ci(path, z)) {
+      path.remove_suffix(z.size());
+      break;
+    }
   }
   if (ends_with_ci(path, ".jsonl") || ends_with_ci(path, ".ndjson") ||
       ends_with_ci(path, ".json")) {
@@ -756,6 +904,95 @@ InputFormat format_from_name(std::string_view path) {
   if (ends_with_ci(path, ".tsv")) return InputFormat::kTsv;
   if (ends_with_ci(path, ".txt")) return InputFormat::kLines;
   return InputFormat::kAuto;
+}
+
+// One file as a stream of records: `format` kAuto is settled by the name, then the content.
+Result<std::unique_ptr<StreamReader>> open_stream(const std::string& path, InputFormat format,
+                                                  const ReaderOptions& options,
+                                                  std::string id_prefix) {
+  if (format == InputFormat::kAuto && path != "-") format = format_from_name(path);
+  Result<std::unique_ptr<ByteSource>> src = ByteSource::open(path);
+  if (!src.ok()) return src.status();
+  auto reader = std::make_unique<StreamReader>(path, format, options, std::move(*src));
+  reader->set_id_prefix(std::move(id_prefix));
+  NEARDUP_RETURN_IF_ERROR(reader->init());
+  if (format == InputFormat::kAuto) NEARDUP_RETURN_IF_ERROR(reader->detect_format());
+  return reader;
+}
+
+// A corpus in shards: every file below a directory that is not hidden (see is_hidden), in byte
+// order of the relative paths, each read by its own format (name, then content) and
+// compression. A record without an id gets "<relative path>:<line>", so ids never collide
+// across shards.
+class ShardsReader final : public DocumentReader {
+ public:
+  ShardsReader(std::string root, std::vector<FileEntry> entries, const ReaderOptions& options)
+      : root_(std::move(root)), options_(options), entries_(std::move(entries)) {
+    for (const FileEntry& e : entries_) total_size_ += e.size;
+  }
+
+  Result<bool> next(Document& doc) override {
+    for (;;) {
+      if (!current_) {
+        if (next_ == entries_.size()) return false;
+        const FileEntry& entry = entries_[next_++];
+        Result<std::unique_ptr<StreamReader>> r = open_stream(
+            (fs::path(root_) / entry.rel).string(), InputFormat::kAuto, options_, entry.rel);
+        if (!r.ok()) return r.status();
+        current_ = std::move(*r);
+        current_size_ = entry.size;
+      }
+      Result<bool> more = current_->next(doc);
+      if (!more.ok() || *more) return more;
+      done_.add(current_->stats());
+      done_consumed_ += current_size_;
+      current_.reset();
+    }
+  }
+
+  const ReaderStats& stats() const noexcept override {
+    stats_ = done_;
+    if (current_) stats_.add(current_->stats());
+    return stats_;
+  }
+  InputFormat format() const noexcept override { return InputFormat::kShards; }
+  uint64_t input_size() const noexcept override { return total_size_; }
+  uint64_t input_consumed() const noexcept override {
+    return done_consumed_ + (current_ ? std::min(current_->input_consumed(), current_size_) : 0);
+  }
+
+ private:
+  std::string root_;
+  ReaderOptions options_;
+  std::vector<FileEntry> entries_;
+  std::size_t next_ = 0;
+  std::unique_ptr<StreamReader> current_;
+  uint64_t current_size_ = 0;
+  uint64_t total_size_ = 0;
+  uint64_t done_consumed_ = 0;
+  ReaderStats done_;
+  mutable ReaderStats stats_;
+};
+
+// kAuto on a directory: shards when its visible files are all record files (JSONL or TSV by
+// name, compressed or not), one document per file when none is; a mix is an error that names
+// one file of each kind, because guessing would turn a corpus into garbage either way.
+Result<InputFormat> directory_format(const std::string& path, const std::vector<FileEntry>& files) {
+  const FileEntry* record = nullptr;
+  const FileEntry* other = nullptr;
+  for (const FileEntry& f : files) {
+    if (is_hidden(f.rel)) continue;
+    const InputFormat by_name = format_from_name(f.rel);
+    const bool is_record = by_name == InputFormat::kJsonl || by_name == InputFormat::kTsv;
+    (is_record ? record : other) = &f;
+    if (record != nullptr && other != nullptr) {
+      return Status::invalid_argument(
+          path + ": holds both record files (" + record->rel + ") and other files (" + other->rel +
+          "): choose --format shards (each file holds records) or --format dir (each file is "
+          "one document)");
+    }
+  }
+  return record != nullptr ? InputFormat::kShards : InputFormat::kDirectory;
 }
 
 Result<std::unique_ptr<DocumentReader>> open_reader(const std::string& path,
@@ -767,19 +1004,27 @@ Result<std::unique_ptr<DocumentReader>> open_reader(const std::string& path,
     std::error_code ec;
     is_dir = fs::is_directory(path, ec);
   }
-  if (format == InputFormat::kDirectory || (format == InputFormat::kAuto && is_dir)) {
+  const bool dir_format = format == InputFormat::kDirectory || format == InputFormat::kShards;
+  if (dir_format || (format == InputFormat::kAuto && is_dir)) {
     if (!is_dir) return Status::io_error(path + ": not a directory");
-    auto reader = std::make_unique<DirectoryReader>(path, options);
-    NEARDUP_RETURN_IF_ERROR(reader->list());
-    return std::unique_ptr<DocumentReader>(std::move(reader));
+    Result<std::vector<FileEntry>> files = list_files(path);
+    if (!files.ok()) return files.status();
+    if (format == InputFormat::kAuto) {
+      Result<InputFormat> f = directory_format(path, *files);
+      if (!f.ok()) return f.status();
+      format = *f;
+    }
+    if (format == InputFormat::kShards) {
+      std::erase_if(*files, [](const FileEntry& f) { return is_hidden(f.rel); });
+      return std::unique_ptr<DocumentReader>(
+          std::make_unique<ShardsReader>(path, std::move(*files), options));
+    }
+    return std::unique_ptr<DocumentReader>(
+        std::make_unique<DirectoryReader>(path, std::move(*files), options));
   }
-  if (format == InputFormat::kAuto && path != "-") format = format_from_name(path);
-  Result<std::unique_ptr<ByteSource>> src = ByteSource::open(path);
-  if (!src.ok()) return src.status();
-  auto reader = std::make_unique<StreamReader>(path, format, options, std::move(*src));
-  NEARDUP_RETURN_IF_ERROR(reader->init());
-  if (format == InputFormat::kAuto) NEARDUP_RETURN_IF_ERROR(reader->detect_format());
-  return std::unique_ptr<DocumentReader>(std::move(reader));
+  Result<std::unique_ptr<StreamReader>> r = open_stream(path, format, options, std::string());
+  if (!r.ok()) return r.status();
+  return std::unique_ptr<DocumentReader>(std::move(*r));
 }
 
 }  // namespace

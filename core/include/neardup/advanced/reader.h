@@ -1,5 +1,6 @@
-// Document readers: stream documents out of files, directories or stdin in constant memory
-// (bounded by the largest single record), with transparent .gz and .zst decompression.
+// Document readers: stream documents out of files, directories of shards, directories of
+// documents or stdin in constant memory (bounded by the largest single record), with transparent
+// gzip, zstd, xz and bzip2 decompression.
 //
 //   neardup::ReaderOptions opt;                 // JSONL with "id"/"text" by default
 //   auto reader = neardup::DocumentReader::open("crawl.jsonl.zst", opt);
@@ -25,16 +26,31 @@
 //   kLines   one document per line; the id is the 1-based line number. Blank lines (empty or
 //            only spaces/tabs) are skipped in every line format.
 //   kDirectory  every regular file below the directory, recursively, in byte order of their
-//            relative paths; one document per file, id = relative path. Files ending in .gz or
-//            .zst are decompressed (and the suffix stays in the id).
-//   kAuto    a directory -> kDirectory; otherwise by the name without .gz/.zst: .jsonl .ndjson
-//            .json -> kJsonl, .tsv -> kTsv, .txt -> kLines; otherwise (and for "-") the first
-//            non-blank byte (in the first MiB) decides: '{' -> kJsonl, else kLines.
+//            relative paths; one document per file, id = relative path. Compressed files are
+//            decompressed (and the suffix stays in the id).
+//   kShards  a corpus cut into files: every regular file below the directory, recursively, in
+//            byte order of their relative paths, each read as its own stream of records (format
+//            by its name, else its content, as kAuto; compression by its magic bytes). Files
+//            and folders whose name starts with '.' or '_' (_SUCCESS, .crc) are left out. A
+//            record without an id gets "<relative path>:<line>", so ids never collide across
+//            shards. ReaderStats::files counts the shards.
+//   kAuto    a directory -> kShards when its visible files are all JSONL or TSV by name
+//            (compressed or not), kDirectory when none is, and an invalid_argument error naming
+//            one of each when it holds both; a file -> by the name without .gz/.zst/.xz/.bz2:
+//            .jsonl .ndjson .json -> kJsonl, .tsv -> kTsv, .txt -> kLines; otherwise (and for
+//            "-") the first non-blank byte (in the first MiB) decides: '{' -> kJsonl, else
+//            kLines.
 // Lines end at '\n'; a trailing '\r' is removed (CRLF files). A UTF-8 BOM at the start of a file
 // is removed. Document text is returned as read (not normalized, not validated as UTF-8): the
 // Normalizer repairs invalid bytes, so nothing is dropped.
 //
-// Errors: an unreadable file, a truncated or corrupt .gz/.zst stream, or (without skip_bad) a
+// Not text: a file whose (decompressed) first 64 KiB hold a NUL byte, or which starts with a
+// known binary signature (ELF, PNG, JPEG, GIF, PDF, ZIP, 7-Zip, RAR, Mach-O, gzip or zstd data
+// inside a compressed file, UTF-16), is a kCorruptData error naming the file and what it is;
+// with skip_bad the file (or its rest, for a NUL past the first records) is skipped and counted
+// in ReaderStats::skipped_files.
+//
+// Errors: an unreadable file, a truncated or corrupt compressed stream, or (without skip_bad) a
 // malformed record return an error Status naming "<file>:<line>". With skip_bad, malformed
 // records are skipped and counted in ReaderStats::skipped; I/O and decompression errors are
 // never skipped. A record longer than max_record_bytes is an out-of-range error (or skipped).
@@ -62,9 +78,9 @@
 
 namespace neardup {
 
-enum class InputFormat : uint8_t { kAuto, kJsonl, kTsv, kLines, kDirectory };
+enum class InputFormat : uint8_t { kAuto, kJsonl, kTsv, kLines, kDirectory, kShards };
 
-// "auto", "jsonl", "tsv", "lines", "dir".
+// "auto", "jsonl", "tsv", "lines", "dir", "shards".
 Result<InputFormat> parse_input_format(std::string_view name);
 std::string_view input_format_name(InputFormat f) noexcept;
 
@@ -87,15 +103,17 @@ struct Document {
 };
 
 struct ReaderStats {
-  uint64_t records = 0;      // documents returned
-  uint64_t skipped = 0;      // malformed records skipped under skip_bad
-  uint64_t blank_lines = 0;  // empty lines skipped (JSONL/TSV/lines)
-  uint64_t lenient = 0;      // JSONL records kept despite invalid UTF-8 etc. (see kJsonl)
-  uint64_t bytes = 0;        // decompressed bytes consumed
-  uint64_t files = 0;        // files opened
+  uint64_t records = 0;        // documents returned
+  uint64_t skipped = 0;        // malformed records skipped under skip_bad
+  uint64_t blank_lines = 0;    // empty lines skipped (JSONL/TSV/lines)
+  uint64_t lenient = 0;        // JSONL records kept despite invalid UTF-8 etc. (see kJsonl)
+  uint64_t bytes = 0;          // decompressed bytes consumed
+  uint64_t files = 0;          // files opened
+  uint64_t skipped_files = 0;  // files skipped under skip_bad because they are not text
 
   void add(const ReaderStats& o) noexcept {
     records += o.records;
+    skipped_files += o.skipped_files;
     skipped += o.skipped;
     blank_lines += o.blank_lines;
     lenient += o.lenient;
@@ -124,8 +142,8 @@ class DocumentReader {
   virtual const ReaderStats& stats() const noexcept = 0;
   // The format actually used (after kAuto detection).
   virtual InputFormat format() const noexcept = 0;
-  // Total input size in bytes if known (compressed size for .gz/.zst), else 0; and the bytes of
-  // input consumed so far on the same scale, for progress/ETA.
+  // Total input size in bytes if known (compressed size for compressed files), else 0; and the
+  // bytes of input consumed so far on the same scale, for progress/ETA.
   virtual uint64_t input_size() const noexcept = 0;
   virtual uint64_t input_consumed() const noexcept = 0;
 };
@@ -134,7 +152,8 @@ class DocumentReader {
 class ByteSource {
  public:
   virtual ~ByteSource() = default;
-  // Opens a file ("-" = stdin); ".gz" and ".zst" names (or their magic bytes) are decompressed.
+  // Opens a file ("-" = stdin); gzip, zstd, xz and bzip2 data are decompressed (told by their
+  // magic bytes; a .gz/.zst/.xz/.bz2 name without the matching magic is an error).
   static Result<std::unique_ptr<ByteSource>> open(const std::string& path);
   // Reads up to n bytes; returns 0 only at the end of the stream. A truncated or corrupt
   // compressed stream is a kCorruptData error.
