@@ -1,20 +1,12 @@
 #include "cluster_common.h"
 
 #include <algorithm>
-#include <atomic>
 #include <cmath>
-#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
-#include <future>
 #include <limits>
 #include <map>
-#include <mutex>
-#include <thread>
-
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "jsonl_fields.h"
 #include "neardup/advanced/exact.h"
@@ -23,211 +15,6 @@
 namespace neardup::cli {
 
 constexpr double kDefaultStoryWindowSeconds = 3 * 86400.0;
-namespace {
-
-// A batch is at most this many documents or bytes of text. Two batches are alive at a time
-// (one processed, one read ahead); 4 MB keeps that fixed cost small while a batch still holds
-// enough documents to keep every thread busy.
-constexpr std::size_t kBatchDocs = 2048;
-constexpr uint64_t kBatchBytes = 4u << 20;
-
-// The threads of a run: the calling thread plus threads-1 workers, shared by reading (one
-// background task at a time) and the per-document work of a batch (parallel_for). So
-// --threads N means at most N threads busy at any moment; with N = 1 everything, reading
-// included, runs on the calling thread, one step after the other.
-class WorkPool {
- public:
-  explicit WorkPool(unsigned threads) : threads_(std::max(1u, threads)) {
-    workers_.reserve(threads_ - 1);
-    for (unsigned w = 1; w < threads_; ++w) workers_.emplace_back([this, w] { loop(w); });
-  }
-  WorkPool(const WorkPool&) = delete;
-  WorkPool& operator=(const WorkPool&) = delete;
-  ~WorkPool() {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      stop_ = true;
-    }
-    wake_.notify_all();
-    for (std::thread& t : workers_) t.join();
-  }
-
-  // Starts task on a free worker; with one thread it runs in wait_background(). One
-  // background task at a time.
-  void start_background(std::function<void()> task) {
-    if (workers_.empty()) {
-      deferred_ = std::move(task);
-      return;
-    }
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      background_ = std::move(task);
-      background_state_ = kQueued;
-    }
-    wake_.notify_all();
-  }
-
-  // Returns when the background task is done (running it here if no worker has taken it).
-  void wait_background() {
-    if (workers_.empty()) {
-      std::function<void()> task = std::move(deferred_);
-      deferred_ = nullptr;
-      if (task) task();
-      return;
-    }
-    std::unique_lock<std::mutex> lock(mu_);
-    if (background_state_ == kQueued) {
-      std::function<void()> task = std::move(background_);
-      background_state_ = kIdle;
-      lock.unlock();
-      task();
-      return;
-    }
-    done_.wait(lock, [this] { return background_state_ == kIdle; });
-  }
-
-  // body(i, worker) for every i in [0, n), in small chunks claimed by the calling thread
-  // (worker 0) and every worker not busy with the background task (it joins when done).
-  void parallel_for(std::size_t n, const ParallelBody& body) {
-    if (workers_.empty() || n < 2) {
-      for (std::size_t i = 0; i < n; ++i) body(i, 0);
-      return;
-    }
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      job_body_ = &body;
-      job_n_ = n;
-      job_chunk_ = std::max<std::size_t>(1, n / (std::size_t{threads_} * 16));
-      next_.store(0, std::memory_order_relaxed);
-      ++job_generation_;
-      job_open_ = true;
-    }
-    wake_.notify_all();
-    run_chunks(0);
-    std::unique_lock<std::mutex> lock(mu_);
-    job_open_ = false;  // no late joiners: the chunks are all claimed
-    done_.wait(lock, [this] { return job_running_ == 0; });
-  }
-
- private:
-  enum BackgroundState : uint8_t { kIdle, kQueued, kRunning };
-
-  void run_chunks(unsigned worker) {
-    for (;;) {
-      const std::size_t begin = next_.fetch_add(job_chunk_, std::memory_order_relaxed);
-      if (begin >= job_n_) return;
-      const std::size_t end = std::min(job_n_, begin + job_chunk_);
-      for (std::size_t i = begin; i < end; ++i) (*job_body_)(i, worker);
-    }
-  }
-
-  void loop(unsigned worker) {
-    uint64_t seen = 0;
-    std::unique_lock<std::mutex> lock(mu_);
-    for (;;) {
-      wake_.wait(lock, [&] {
-        return stop_ || background_state_ == kQueued || (job_open_ && job_generation_ != seen);
-      });
-      if (stop_) return;
-      if (background_state_ == kQueued) {
-        std::function<void()> task = std::move(background_);
-        background_state_ = kRunning;
-        lock.unlock();
-        task();
-        lock.lock();
-        background_state_ = kIdle;
-        done_.notify_all();
-        continue;
-      }
-      seen = job_generation_;
-      ++job_running_;
-      lock.unlock();
-      run_chunks(worker);
-      lock.lock();
-      if (--job_running_ == 0) done_.notify_all();
-    }
-  }
-
-  const unsigned threads_;
-  std::vector<std::thread> workers_;
-  std::mutex mu_;
-  std::condition_variable wake_, done_;
-  bool stop_ = false;
-  std::function<void()> background_, deferred_;
-  BackgroundState background_state_ = kIdle;
-  const ParallelBody* job_body_ = nullptr;
-  std::size_t job_n_ = 0, job_chunk_ = 1;
-  std::atomic<std::size_t> next_{0};
-  uint64_t job_generation_ = 0;
-  bool job_open_ = false;
-  unsigned job_running_ = 0;
-};
-
-// Reads every input in batches and calls process(docs, n) for each, in input order; reports
-// reader errors. The next batch is read on a second thread while the current one is processed,
-// so parsing and decompression overlap the per-document work. Returns kExitOk or kExitFailure.
-template <class Process>
-int for_each_batch(std::string_view command, BatchReader& reader, Progress& progress,
-                   uint64_t& documents, Process&& process) {
-  std::vector<Document> current, next;
-  Result<std::size_t> got = reader.next(current);
-  while (true) {
-    if (!got.ok()) {
-      progress.finish();
-      print_error(command, got.status().message());
-      return kExitFailure;
-    }
-    const std::size_t n = *got;
-    if (n == 0) break;
-    // Only the reading task touches `reader` and `next` until get() returns.
-    std::future<Result<std::size_t>> ahead =
-        std::async(std::launch::async, [&reader, &next] { return reader.next(next); });
-    process(current, n);
-    got = ahead.get();
-    std::swap(current, next);
-    documents += n;
-    progress.update(documents, reader.stats().bytes, reader.done_fraction());
-  }
-  progress.finish();
-  return kExitOk;
-}
-
-}  // namespace
-
-// As above, on the threads of `pool`: the next batch is read as the pool's background task
-// (with one thread: after the current batch is processed, on the same thread).
-template <class Process>
-int for_each_batch(std::string_view command, BatchReader& reader, Progress& progress,
-                   uint64_t& documents, WorkPool& pool, Process&& process) {
-  std::vector<Document> current, next;
-  Result<std::size_t> got = reader.next(current);
-  while (true) {
-    if (!got.ok()) {
-      progress.finish();
-      print_error(command, got.status().message());
-      return kExitFailure;
-    }
-    const std::size_t n = *got;
-    if (n == 0) break;
-    // Only the background task touches `reader`, `next` and `ahead` until wait_background().
-    Result<std::size_t> ahead = std::size_t{0};
-    pool.start_background([&reader, &next, &ahead] { ahead = reader.next(next); });
-    try {
-      process(current, n);
-    } catch (...) {
-      pool.wait_background();  // the task refers to this frame: let it finish first
-      throw;
-    }
-    pool.wait_background();
-    got = std::move(ahead);
-    std::swap(current, next);
-    documents += n;
-    progress.update(documents, reader.stats().bytes, reader.done_fraction());
-  }
-  progress.finish();
-  return kExitOk;
-}
-
 std::string reader_summary(const ReaderStats& rs, const NormalizeStats& ns) {
   char buf[256];
   std::snprintf(buf, sizeof buf,
@@ -271,79 +58,6 @@ std::vector<double> field_priority(const std::vector<std::optional<std::string>>
     if (values[i]) priority[i] = rank[*values[i]];
   }
   return priority;
-}
-
-namespace {
-
-// Whether opening and reading `path` can wait for a producer: stdin or a named pipe, terminal,
-// socket or device; not a regular file or directory. Unknown (stat fails) counts as not
-// waiting: open() reports the error.
-bool may_wait(const std::string& path) {
-  struct stat st {};
-  const int r = path == "-" ? ::fstat(STDIN_FILENO, &st) : ::stat(path.c_str(), &st);
-  return r == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode);
-}
-
-}  // namespace
-
-Result<std::size_t> BatchReader::next(std::vector<Document>& docs) { return fill(docs, false); }
-
-Result<std::size_t> BatchReader::next_available(std::vector<Document>& docs) {
-  return fill(docs, true);
-}
-
-// live: wait for the first document only; after it, take only what has already arrived.
-Result<std::size_t> BatchReader::fill(std::vector<Document>& docs, bool live) {
-  std::size_t count = 0;
-  uint64_t bytes = 0;
-  while (count < kBatchDocs && bytes < kBatchBytes) {
-    if (!reader_) {
-      if (next_input_ == inputs_.size()) break;
-      // Opening reads the first bytes (to detect the format): hand over what we have first.
-      if (live && count > 0 && may_wait(inputs_[next_input_])) break;
-      const std::string& path = inputs_[next_input_++];
-      Result<std::unique_ptr<DocumentReader>> r = DocumentReader::open(path, options_);
-      if (!r.ok()) return r.status();
-      reader_ = std::move(r.value());
-    }
-    if (docs.size() <= count) docs.resize(count + 1);
-    NextOutcome got = NextOutcome::kEnd;
-    if (live && count > 0) {
-      Result<NextOutcome> more = reader_->try_next(docs[count]);
-      if (!more.ok()) return more.status();
-      got = *more;
-    } else {
-      Result<bool> more = reader_->next(docs[count]);
-      if (!more.ok()) return more.status();
-      got = *more ? NextOutcome::kDocument : NextOutcome::kEnd;
-    }
-    if (got == NextOutcome::kWouldBlock) break;
-    if (got == NextOutcome::kEnd) {
-      finish_reader();
-      continue;
-    }
-    bytes += docs[count].text.size();
-    ++count;
-  }
-  return count;
-}
-
-void BatchReader::finish_reader() {
-  if (!reader_) return;
-  done_.add(reader_->stats());
-  reader_.reset();
-}
-
-ReaderStats BatchReader::stats() const {
-  ReaderStats t = done_;
-  if (reader_) t.add(reader_->stats());
-  return t;
-}
-
-double BatchReader::done_fraction() const {
-  if (inputs_.size() != 1 || !reader_ || reader_->input_size() == 0) return -1;
-  return static_cast<double>(reader_->input_consumed()) /
-         static_cast<double>(reader_->input_size());
 }
 
 void add_cluster_options(po::options_description& desc, ClusterOptions& opt) {
@@ -593,11 +307,12 @@ int run_exact(std::string_view command, const ClusterOptions& opt, const ExactEm
   uint64_t documents = 0, duplicates = 0, empty_docs = 0;
   // Records stream out batch by batch: an exact cluster's id is known when its first member
   // is read, so memory holds only one id per distinct text.
+  WorkPool pool(threads);
   const int rc = for_each_batch(
-      command, reader, progress, documents, [&](std::vector<Document>& docs, std::size_t n) {
+      command, reader, progress, documents, pool, [&](std::vector<Document>& docs, std::size_t n) {
         keys.resize(n);
         empty.resize(n);
-        parallel_for(n, threads, [&](std::size_t i, unsigned w) {
+        pool.parallel_for(n, [&](std::size_t i, unsigned w) {
           normalizers[w].normalize(docs[i].text, scratch[w], &norm_stats[w]);
           keys[i] = exact_key(scratch[w]);
           empty[i] = scratch[w].empty() ? 1 : 0;

@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "batch_runner.h"
 #include "cli_common.h"
 #include "neardup/advanced/near_dup.h"
 #include "neardup/advanced/reader.h"
@@ -76,36 +77,6 @@ Result<MinHashParams> minhash_params(uint32_t num_perm, const std::string& schem
 // (called by add_cluster_options) and checks them (a usage error on failure).
 void add_simhash_options(po::options_description& desc, ClusterOptions& opt);
 Status check_simhash_options(const ClusterOptions& opt);
-
-// Streams documents from all inputs in batches, so that the per-document work of a batch can
-// run on all threads while results stay in input order.
-class BatchReader {
- public:
-  BatchReader(const std::vector<std::string>& inputs, const ReaderOptions& options)
-      : inputs_(inputs), options_(options) {}
-
-  // Fills docs[0..count) and returns count (0 at the end of all inputs).
-  Result<std::size_t> next(std::vector<Document>& docs);
-  // As next(), for live input (--stream): waits for the first document of the batch only, then
-  // returns early with the documents it has once the next one has not arrived yet (a pipe,
-  // terminal or socket with nothing to read now, or the next input is such a stream). Regular
-  // files and directories never end a batch early, so their batches stay full.
-  Result<std::size_t> next_available(std::vector<Document>& docs);
-  // Totals over all inputs so far.
-  ReaderStats stats() const;
-  // Fraction of the input done, or -1 when unknown (several inputs, stdin).
-  double done_fraction() const;
-
- private:
-  Result<std::size_t> fill(std::vector<Document>& docs, bool live);
-  void finish_reader();
-
-  const std::vector<std::string>& inputs_;
-  ReaderOptions options_;
-  std::size_t next_input_ = 0;
-  std::unique_ptr<DocumentReader> reader_;
-  ReaderStats done_;
-};
 
 // Exact mode, streaming: calls emit(doc, first) for every document in input order, where
 // `first` is the id of the first document with the same normalized text, or null if this is

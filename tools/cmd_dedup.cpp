@@ -143,36 +143,32 @@ int cmd_dedup(const std::vector<std::string>& args) {
     if (result == kExitOk) {
       // Second pass: the same inputs give the same documents in the same order.
       BatchReader reader(opt.input.inputs, opt.input.reader);
-      std::vector<Document> docs;
+      WorkPool pool(opt.common.resolved_threads());
+      Progress silent(std::string(kCommand), false);
+      uint64_t documents = 0;
       std::size_t k = 0;
-      while (result == kExitOk) {
-        Result<std::size_t> got = reader.next(docs);
-        if (!got.ok()) {
-          print_error(kCommand, got.status().message());
-          result = kExitFailure;
-          break;
-        }
-        if (*got == 0) break;
-        for (std::size_t i = 0; i < *got; ++i, ++k) {
-          if (k >= run.ids.size() || docs[i].id != run.ids[k]) {
-            print_error(kCommand, "the input changed while it was being read twice");
-            result = kExitFailure;
-            break;
-          }
-          const NearDupAssignment& a = run.assignment[k];
-          if (a.representative == k) {
-            write_kept(out, docs[i]);
-            ++kept;
-          } else {
-            ++dropped;
-            if (!removed_path.empty()) {
-              append_removed(line, run.ids[k], run.ids[a.cluster], run.ids[a.representative],
-                             a.similarity);
-              removed.write(line);
+      result = for_each_batch(
+          kCommand, reader, silent, documents, pool,
+          [&](std::vector<Document>& docs, std::size_t n) -> Status {
+            for (std::size_t i = 0; i < n; ++i, ++k) {
+              if (k >= run.ids.size() || docs[i].id != run.ids[k]) {
+                return Status::invalid_argument("the input changed while it was being read twice");
+              }
+              const NearDupAssignment& a = run.assignment[k];
+              if (a.representative == k) {
+                write_kept(out, docs[i]);
+                ++kept;
+              } else {
+                ++dropped;
+                if (!removed_path.empty()) {
+                  append_removed(line, run.ids[k], run.ids[a.cluster], run.ids[a.representative],
+                                 a.similarity);
+                  removed.write(line);
+                }
+              }
             }
-          }
-        }
-      }
+            return Status();
+          });
       if (result == kExitOk && k != run.ids.size()) {
         print_error(kCommand, "the input changed while it was being read twice");
         result = kExitFailure;

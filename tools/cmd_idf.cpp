@@ -75,28 +75,20 @@ int cmd_idf(const std::vector<std::string>& args) {
   std::vector<JsonFieldExtractor> extractors(threads);
   BatchReader reader(input.inputs, input.reader);
   Progress progress(std::string(kCommand), !common.quiet);
-  std::vector<Document> docs;
   uint64_t documents = 0;
-  while (true) {
-    Result<std::size_t> got = reader.next(docs);
-    if (!got.ok()) {
-      progress.finish();
-      print_error(kCommand, got.status().message());
-      return kExitFailure;
-    }
-    if (*got == 0) break;
-    // Each worker counts into its own table; the tables are merged at the end (counts add, so
-    // the model does not depend on the thread count).
-    parallel_for(*got, threads, [&](std::size_t i, unsigned w) {
-      std::optional<std::string> title;
-      if (!title_field.empty()) title = extractors[w].get(docs[i].raw, title_field);
-      featurizers[w].extract(docs[i].text, title ? *title : std::string_view(), scratch[w]);
-      partial[w].add(scratch[w]);
-    });
-    documents += *got;
-    progress.update(documents, reader.stats().bytes, reader.done_fraction());
-  }
-  progress.finish();
+  WorkPool pool(threads);
+  const int rc_read = for_each_batch(
+      kCommand, reader, progress, documents, pool, [&](std::vector<Document>& docs, std::size_t n) {
+        // Each worker counts into its own table; the tables are merged at the end (counts add,
+        // so the model does not depend on the thread count).
+        pool.parallel_for(n, [&](std::size_t i, unsigned w) {
+          std::optional<std::string> title;
+          if (!title_field.empty()) title = extractors[w].get(docs[i].raw, title_field);
+          featurizers[w].extract(docs[i].text, title ? *title : std::string_view(), scratch[w]);
+          partial[w].add(scratch[w]);
+        });
+      });
+  if (rc_read != kExitOk) return rc_read;
   DocumentFrequencies df;
   for (const auto& p : partial) df.merge(p);
   df.set_feature_fingerprint(fo.fingerprint());

@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "batch_runner.h"
 #include "cli_common.h"
 #include "cluster_common.h"
 #include "commands.h"
@@ -29,8 +30,9 @@
 namespace neardup::cli {
 namespace {
 
-constexpr std::size_t kBatchDocs = 4096;
-constexpr uint64_t kBatchBytes = 16u << 20;
+// Larger batches than clustering's: a batch's only per-document state is a signature or a
+// fingerprint, so 16 MB of text per batch costs little and keeps the threads busy longer.
+constexpr BatchLimits kIndexBatch{.docs = 4096, .bytes = uint64_t{16} << 20};
 
 enum class Action { kBuild, kAdd, kQuery };
 
@@ -92,7 +94,8 @@ Result<SimHashIndexOptions> simhash_index_options(const IndexCliOptions& opt) {
 class CliIndex {
  public:
   virtual ~CliIndex() = default;
-  virtual Status sketch(const std::vector<Document>& docs, std::size_t n, unsigned threads) = 0;
+  virtual Status sketch(const std::vector<Document>& docs, std::size_t n,
+                        const ParallelRunner& run) = 0;
   virtual Status add(std::string_view id, std::size_t slot) = 0;
   virtual Result<std::vector<IndexMatch>> query_best(std::size_t slot) const = 0;
   virtual Result<AddIfNewResult> add_if_new(std::string_view id, std::size_t slot) = 0;
@@ -107,11 +110,12 @@ class MinHashCliIndex final : public CliIndex {
  public:
   explicit MinHashCliIndex(NearDupIndex index) : index_(std::move(index)) {}
 
-  Status sketch(const std::vector<Document>& docs, std::size_t n, unsigned threads) override {
+  Status sketch(const std::vector<Document>& docs, std::size_t n,
+                const ParallelRunner& run) override {
     const uint32_t k = index_.num_perm();
     sigs_.resize(n * k);
     failed_.assign(n, 0);
-    parallel_for(n, threads, [&](std::size_t i, unsigned) {
+    run(n, [&](std::size_t i, unsigned) {
       failed_[i] = index_.sign(docs[i].text, slot(i)).ok() ? 0 : 1;
     });
     for (const uint8_t f : failed_) {
@@ -155,10 +159,10 @@ class SimHashCliIndex final : public CliIndex {
  public:
   explicit SimHashCliIndex(SimHashIndex index) : index_(std::move(index)) {}
 
-  Status sketch(const std::vector<Document>& docs, std::size_t n, unsigned threads) override {
+  Status sketch(const std::vector<Document>& docs, std::size_t n,
+                const ParallelRunner& run) override {
     fps_.resize(n);
-    parallel_for(n, threads,
-                 [&](std::size_t i, unsigned) { fps_[i] = index_.fingerprint(docs[i].text); });
+    run(n, [&](std::size_t i, unsigned) { fps_[i] = index_.fingerprint(docs[i].text); });
     return Status();
   }
   Status add(std::string_view id, std::size_t i) override {
@@ -221,50 +225,6 @@ Result<std::unique_ptr<CliIndex>> create_index(const IndexCliOptions& opt) {
   return std::unique_ptr<CliIndex>(std::make_unique<MinHashCliIndex>(std::move(*created)));
 }
 
-// Reads all inputs in input order, in batches of documents.
-class Batches {
- public:
-  Batches(const std::vector<std::string>& inputs, const ReaderOptions& options)
-      : inputs_(inputs), options_(options) {}
-
-  Result<std::size_t> next(std::vector<Document>& docs) {
-    std::size_t count = 0;
-    uint64_t bytes = 0;
-    while (count < kBatchDocs && bytes < kBatchBytes) {
-      if (!reader_) {
-        if (next_input_ == inputs_.size()) break;
-        Result<std::unique_ptr<DocumentReader>> r =
-            DocumentReader::open(inputs_[next_input_++], options_);
-        if (!r.ok()) return r.status();
-        reader_ = std::move(r.value());
-      }
-      if (docs.size() <= count) docs.resize(count + 1);
-      Result<bool> more = reader_->next(docs[count]);
-      if (!more.ok()) return more.status();
-      if (!*more) {
-        done_.add(reader_->stats());
-        reader_.reset();
-        continue;
-      }
-      bytes += docs[count].text.size();
-      ++count;
-    }
-    return count;
-  }
-  ReaderStats stats() const {
-    ReaderStats t = done_;
-    if (reader_) t.add(reader_->stats());
-    return t;
-  }
-
- private:
-  const std::vector<std::string>& inputs_;
-  ReaderOptions options_;
-  std::size_t next_input_ = 0;
-  std::unique_ptr<DocumentReader> reader_;
-  ReaderStats done_;
-};
-
 void append_query_record(std::string& line, std::string_view id, const IndexMatch* match) {
   line.clear();
   line += "{\"id\":";
@@ -299,49 +259,36 @@ int run(Action action, const std::string& command, const IndexCliOptions& opt) {
     }
   }
   const unsigned threads = opt.common.resolved_threads();
-  Batches batches(opt.input.inputs, opt.input.reader);
+  BatchReader batches(opt.input.inputs, opt.input.reader, kIndexBatch);
   Progress progress(command, !opt.common.quiet);
-  std::vector<Document> docs;
   std::string line;
   uint64_t documents = 0, matched = 0;
-  Status failure;
-  while (failure.ok()) {
-    Result<std::size_t> got = batches.next(docs);
-    if (!got.ok()) {
-      failure = got.status();
-      break;
-    }
-    const std::size_t n = *got;
-    if (n == 0) break;
-    failure = index.sketch(docs, n, threads);
-    for (std::size_t i = 0; i < n && failure.ok(); ++i) {
-      if (action != Action::kQuery) {
-        failure = index.add(docs[i].id, i);
-        continue;
-      }
-      if (opt.add_new) {
-        Result<AddIfNewResult> r = index.add_if_new(docs[i].id, i);
-        if (!r.ok()) {
-          failure = r.status();
-          break;
-        }
-        matched += r->added ? 0u : 1u;
-        append_query_record(line, docs[i].id, r->added ? nullptr : &r->match);
-      } else {
-        Result<std::vector<IndexMatch>> r = index.query_best(i);
-        if (!r.ok()) {
-          failure = r.status();
-          break;
-        }
-        matched += r->empty() ? 0u : 1u;
-        append_query_record(line, docs[i].id, r->empty() ? nullptr : &r->front());
-      }
-      out.write(line);
-    }
-    documents += n;
-    progress.update(documents, batches.stats().bytes, -1);
-  }
-  progress.finish();
+  WorkPool pool(threads);
+  const ParallelRunner runner = pool.runner();
+  Status failure =
+      run_batches(batches, progress, documents, pool,
+                  [&](std::vector<Document>& docs, std::size_t n) -> Status {
+                    NEARDUP_RETURN_IF_ERROR(index.sketch(docs, n, runner));
+                    for (std::size_t i = 0; i < n; ++i) {
+                      if (action != Action::kQuery) {
+                        NEARDUP_RETURN_IF_ERROR(index.add(docs[i].id, i));
+                        continue;
+                      }
+                      if (opt.add_new) {
+                        Result<AddIfNewResult> r = index.add_if_new(docs[i].id, i);
+                        if (!r.ok()) return r.status();
+                        matched += r->added ? 0u : 1u;
+                        append_query_record(line, docs[i].id, r->added ? nullptr : &r->match);
+                      } else {
+                        Result<std::vector<IndexMatch>> r = index.query_best(i);
+                        if (!r.ok()) return r.status();
+                        matched += r->empty() ? 0u : 1u;
+                        append_query_record(line, docs[i].id, r->empty() ? nullptr : &r->front());
+                      }
+                      out.write(line);
+                    }
+                    return Status();
+                  });
   if (action == Action::kQuery) {
     if (Status st = out.close(); !st.ok() && failure.ok()) failure = st;
   }

@@ -144,69 +144,60 @@ int run_simhash(std::string_view command, const ClusterOptions& opt, NearRun& re
 
   BatchReader reader(opt.input.inputs, opt.input.reader);
   Progress progress(std::string(command), !opt.common.quiet);
-  std::vector<Document> docs;
   uint64_t documents = 0;
   result.ids.clear();
-  while (true) {
-    Result<std::size_t> got = reader.next(docs);
-    if (!got.ok()) {
-      progress.finish();
-      print_error(command, got.status().message());
-      return kExitFailure;
-    }
-    const std::size_t n = *got;
-    if (n == 0) break;
-    if (prepared.size() < n) prepared.resize(n);
-    batch_values.resize(n);
-    parallel_for(n, threads, [&](std::size_t i, unsigned w) {
-      Prepared& p = prepared[i];
-      const std::span<const uint64_t> shingles = shinglers[w]->hash(docs[i].text);
-      p.key = exact_key(shinglers[w]->last_normalized());
-      p.empty = shingles.empty();
-      if (!config.tfidf) hasher.fingerprint(shingles, {}, std::span<uint64_t>(p.fp, words));
-      if (keep_sets) {
-        p.features.assign(shingles.begin(), shingles.end());
-        std::sort(p.features.begin(), p.features.end());
-        p.counts.clear();
-        std::size_t m = 0;
-        for (std::size_t a = 0; a < p.features.size();) {
-          std::size_t b = a + 1;
-          while (b < p.features.size() && p.features[b] == p.features[a]) ++b;
-          p.features[m++] = p.features[a];
-          if (config.tfidf) p.counts.push_back(static_cast<float>(b - a));
-          a = b;
+  WorkPool pool(threads);
+  const int rc = for_each_batch(
+      command, reader, progress, documents, pool, [&](std::vector<Document>& docs, std::size_t n) {
+        if (prepared.size() < n) prepared.resize(n);
+        batch_values.resize(n);
+        pool.parallel_for(n, [&](std::size_t i, unsigned w) {
+          Prepared& p = prepared[i];
+          const std::span<const uint64_t> shingles = shinglers[w]->hash(docs[i].text);
+          p.key = exact_key(shinglers[w]->last_normalized());
+          p.empty = shingles.empty();
+          if (!config.tfidf) hasher.fingerprint(shingles, {}, std::span<uint64_t>(p.fp, words));
+          if (keep_sets) {
+            p.features.assign(shingles.begin(), shingles.end());
+            std::sort(p.features.begin(), p.features.end());
+            p.counts.clear();
+            std::size_t m = 0;
+            for (std::size_t a = 0; a < p.features.size();) {
+              std::size_t b = a + 1;
+              while (b < p.features.size() && p.features[b] == p.features[a]) ++b;
+              p.features[m++] = p.features[a];
+              if (config.tfidf) p.counts.push_back(static_cast<float>(b - a));
+              a = b;
+            }
+            p.features.resize(m);
+          }
+          if (by_field) batch_values[i] = extractors[w].get(docs[i].raw, field);
+        });
+        for (std::size_t i = 0; i < n; ++i) {
+          Prepared& p = prepared[i];
+          const auto doc = static_cast<uint32_t>(canon.size());
+          const ExactIndex::Match m = exact.add(p.key, doc);
+          const bool copy = !m.is_new;
+          canon.push_back(copy ? static_cast<uint32_t>(m.first) : doc);
+          empty.push_back(p.empty ? 1 : 0);
+          empty_docs += p.empty ? 1 : 0;
+          exact_copies += copy ? 1 : 0;
+          for (uint32_t w = 0; w < words; ++w)
+            fps.push_back(copy ? fps[canon.back() * words + w] : p.fp[w]);
+          if (keep_sets) {
+            sets.emplace_back();
+            if (!copy) sets.back() = std::move(p.features);
+          }
+          if (config.tfidf) {
+            counts.emplace_back();
+            if (!copy) counts.back() = std::move(p.counts);
+          }
+          result.ids.push_back(std::move(docs[i].id));
+          if (by_length) priority.push_back(static_cast<double>(docs[i].text.size()));
+          if (by_field) field_values.push_back(std::move(batch_values[i]));
         }
-        p.features.resize(m);
-      }
-      if (by_field) batch_values[i] = extractors[w].get(docs[i].raw, field);
-    });
-    for (std::size_t i = 0; i < n; ++i) {
-      Prepared& p = prepared[i];
-      const auto doc = static_cast<uint32_t>(canon.size());
-      const ExactIndex::Match m = exact.add(p.key, doc);
-      const bool copy = !m.is_new;
-      canon.push_back(copy ? static_cast<uint32_t>(m.first) : doc);
-      empty.push_back(p.empty ? 1 : 0);
-      empty_docs += p.empty ? 1 : 0;
-      exact_copies += copy ? 1 : 0;
-      for (uint32_t w = 0; w < words; ++w)
-        fps.push_back(copy ? fps[canon.back() * words + w] : p.fp[w]);
-      if (keep_sets) {
-        sets.emplace_back();
-        if (!copy) sets.back() = std::move(p.features);
-      }
-      if (config.tfidf) {
-        counts.emplace_back();
-        if (!copy) counts.back() = std::move(p.counts);
-      }
-      result.ids.push_back(std::move(docs[i].id));
-      if (by_length) priority.push_back(static_cast<double>(docs[i].text.size()));
-      if (by_field) field_values.push_back(std::move(batch_values[i]));
-    }
-    documents += n;
-    progress.update(documents, reader.stats().bytes, reader.done_fraction());
-  }
-  progress.finish();
+      });
+  if (rc != kExitOk) return rc;
   const std::size_t total = canon.size();
 
   // TF-IDF: document frequencies over the distinct texts, then the fingerprints.

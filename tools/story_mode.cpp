@@ -288,76 +288,69 @@ int run_story(std::string_view command, const ClusterOptions& opt, const StoryCo
 
   BatchReader reader(opt.input.inputs, opt.input.reader);
   Progress progress(std::string(command), !opt.common.quiet);
-  std::vector<Document> docs;
   uint64_t documents = 0, clusters = 0;
-  while (true) {
-    // Stream: a live feed's documents are processed as they arrive, not once a batch is full.
-    Result<std::size_t> got = config.stream ? reader.next_available(docs) : reader.next(docs);
-    if (!got.ok()) {
-      progress.finish();
-      print_error(command, got.status().message());
-      return kExitFailure;
-    }
-    const std::size_t n = *got;
-    if (n == 0) break;
-    if (config.stream && documents + n > UINT32_MAX) {
-      progress.finish();
-      print_error(command, "a story stream holds at most 4294967295 documents");
-      return kExitFailure;
-    }
-    const std::size_t base = config.stream ? 0 : features.size();
-    features.resize(base + n);
-    batch_times.assign(n, std::nullopt);
-    batch_titles.assign(n, std::nullopt);
-    parallel_for(n, threads, [&](std::size_t i, unsigned w) {
-      if (want_time) batch_times[i] = extractors[w].get(docs[i].raw, config.time_field);
-      if (want_title) batch_titles[i] = extractors[w].get(docs[i].raw, config.title_field);
-      const std::string_view title = batch_titles[i] ? *batch_titles[i] : std::string_view();
-      featurizers[w].extract(docs[i].text, title, features[base + i]);
-    });
-    for (std::size_t i = 0; i < n; ++i) {
-      if (batch_titles[i] && !batch_titles[i]->empty()) ++titled;
-      if (features[base + i].empty()) ++featureless;
-      double t = 0;
-      if (want_time) {
-        std::optional<double> parsed;
-        if (batch_times[i]) parsed = parse_time_value(*batch_times[i]);
-        if (parsed) {
-          t = last_time = *parsed;
-        } else {
-          // Counted, and placed at the time of the document before it in the input.
-          ++missing_time;
-          t = last_time;
+  WorkPool pool(threads);
+  // Stream: a live feed's documents are processed as they arrive, not once a batch is full.
+  const BatchFill fill = config.stream ? BatchFill::kAvailable : BatchFill::kFull;
+  const int rc = for_each_batch(
+      command, reader, progress, documents, pool,
+      [&](std::vector<Document>& docs, std::size_t n) -> Status {
+        if (config.stream && documents + n > UINT32_MAX) {
+          return Status::invalid_argument("a story stream holds at most 4294967295 documents");
         }
-      }
-      if (!config.stream) {
-        ids.push_back(std::move(docs[i].id));
-        if (want_time) times.push_back(t);
-        continue;
-      }
-      // Stream: the document counts in the frequencies before it is weighed, so its own
-      // terms are never unseen; it is then assigned and emitted.
-      const auto index = static_cast<uint32_t>(documents + i);
-      running.add(features[i]);
-      weigh_story_terms(features[i], running, vector);
-      const StoryAssignment a = clusterer->add(vector, t);
-      if (a.cluster == index) {
-        ++clusters;
-        founders.emplace(index, docs[i].id);
-        emit(docs[i].id, docs[i].id, true, 1.0f);
-      } else {
-        emit(docs[i].id, founders.at(a.cluster), false, a.similarity);
-      }
-    }
-    if (config.stream) {
-      clusterer->take_closed(closed);
-      for (uint32_t c : closed) founders.erase(c);
-      if (flush) flush();  // once per batch: cheap for files, prompt for a live feed
-    }
-    documents += n;
-    progress.update(documents, reader.stats().bytes, reader.done_fraction());
-  }
-  progress.finish();
+        const std::size_t base = config.stream ? 0 : features.size();
+        features.resize(base + n);
+        batch_times.assign(n, std::nullopt);
+        batch_titles.assign(n, std::nullopt);
+        pool.parallel_for(n, [&](std::size_t i, unsigned w) {
+          if (want_time) batch_times[i] = extractors[w].get(docs[i].raw, config.time_field);
+          if (want_title) batch_titles[i] = extractors[w].get(docs[i].raw, config.title_field);
+          const std::string_view title = batch_titles[i] ? *batch_titles[i] : std::string_view();
+          featurizers[w].extract(docs[i].text, title, features[base + i]);
+        });
+        for (std::size_t i = 0; i < n; ++i) {
+          if (batch_titles[i] && !batch_titles[i]->empty()) ++titled;
+          if (features[base + i].empty()) ++featureless;
+          double t = 0;
+          if (want_time) {
+            std::optional<double> parsed;
+            if (batch_times[i]) parsed = parse_time_value(*batch_times[i]);
+            if (parsed) {
+              t = last_time = *parsed;
+            } else {
+              // Counted, and placed at the time of the document before it in the input.
+              ++missing_time;
+              t = last_time;
+            }
+          }
+          if (!config.stream) {
+            ids.push_back(std::move(docs[i].id));
+            if (want_time) times.push_back(t);
+            continue;
+          }
+          // Stream: the document counts in the frequencies before it is weighed, so its own
+          // terms are never unseen; it is then assigned and emitted.
+          const auto index = static_cast<uint32_t>(documents + i);
+          running.add(features[i]);
+          weigh_story_terms(features[i], running, vector);
+          const StoryAssignment a = clusterer->add(vector, t);
+          if (a.cluster == index) {
+            ++clusters;
+            founders.emplace(index, docs[i].id);
+            emit(docs[i].id, docs[i].id, true, 1.0f);
+          } else {
+            emit(docs[i].id, founders.at(a.cluster), false, a.similarity);
+          }
+        }
+        if (config.stream) {
+          clusterer->take_closed(closed);
+          for (uint32_t c : closed) founders.erase(c);
+          if (flush) flush();  // once per batch: cheap for files, prompt for a live feed
+        }
+        return Status();
+      },
+      fill);
+  if (rc != kExitOk) return rc;
 
   if (!config.stream) {
     Result<std::vector<StoryAssignment>> assigned =
