@@ -1,20 +1,12 @@
 #include "cluster_common.h"
 
-#include <algorithm>
-#include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <functional>
 #include <limits>
 #include <map>
 
-#include "jsonl_fields.h"
-#include "neardup/advanced/exact.h"
-#include "neardup/advanced/parallel.h"
-
 namespace neardup::cli {
 
-constexpr double kDefaultStoryWindowSeconds = 3 * 86400.0;
 std::string reader_summary(const ReaderStats& rs, const NormalizeStats& ns) {
   char buf[256];
   std::snprintf(buf, sizeof buf,
@@ -60,184 +52,35 @@ std::vector<double> field_priority(const std::vector<std::optional<std::string>>
   return priority;
 }
 
-void add_cluster_options(po::options_description& desc, ClusterOptions& opt) {
+void add_cluster_options(po::options_description& desc, ClusterOptions& opt, ModeChoice& modes) {
+  modes.add_mode_option(desc, opt.mode, "exact");
+  add_output_option(desc, opt.output);
   desc.add_options()  //
-      ("mode", po::value(&opt.mode)->default_value("exact"),
-       "exact: identical normalized text; near: MinHash/LSH near-duplicates (Jaccard of "
-       "shingle sets >= --threshold); simhash: SimHash fingerprints within --max-distance bits")  //
-      ("output,o", po::value(&opt.output)->default_value("-"),
-       "write the records here instead of stdout")  //
       ("representative", po::value(&opt.representative)->default_value("first"),
        "which member represents a cluster: first, longest, or field:NAME (the largest value "
-       "of a JSONL field; numbers compare as numbers); exact mode: first only")  //
-      ("threshold", po::value(&opt.threshold_text)->notifier([&opt](const std::string&) {
-        opt.threshold_given = true;
-      }),
-       "near: Jaccard similarity at which documents are near-duplicates (default 0.8); "
-       "story: similarity to a cluster's centroid needed to join it, or auto (default: "
-       "calibrated to each document's length)")  //
-      ("shingle", po::value(&opt.shingle)->default_value("word:5"),
-       "near: shingles, word:K (K words) or char:K (K characters)")                      //
-      ("num-perm", po::value(&opt.num_perm)->default_value(128), "near: MinHash slots")  //
-      ("minhash", po::value(&opt.minhash)->default_value("oph"),
-       "near: oph (one-permutation + densification) or perm (k hash functions)")  //
-      ("bands", po::value(&opt.bands)->default_value(0),
-       "near: LSH bands (0 = derived from --threshold and --num-perm)")                          //
-      ("rows", po::value(&opt.rows)->default_value(0), "near: LSH rows per band (0 = derived)")  //
-      ("verify", po::value(&opt.verify),
-       "near: check candidates by exact Jaccard of shingle sets (shingles, the default) or by "
-       "the 32-bit signature estimate (signature: less memory); simhash: none (the default) or "
-       "shingles (keep only pairs with Jaccard >= --threshold)")  //
-      ("linkage", po::value(&opt.linkage)->default_value("components"),
-       "near: components (connected components of verified pairs) or representative (no "
-       "chaining: join a cluster only if similar to its first document)")  //
-      ("time-field", po::value(&opt.time_field),
-       "story: JSONL field with the document's time (unix seconds, ISO 8601 or RFC 2822 as in "
-       "RSS: 'Tue, 10 Mar 2014 22:24:50 GMT'); documents are clustered in time order")  //
-      ("title-field", po::value(&opt.title_field)->default_value("title"),
-       "story: JSONL field with a title, whose words count twice (ignored when absent)")  //
-      ("window", po::value(&opt.window),
-       "story: close a cluster when its newest report is older than this (e.g. 3d, 12h; 0 = "
-       "never); needs --time-field, with which it defaults to 3d; memory is bounded by the "
-       "window")  //
-      ("language", po::value(&opt.language)->default_value("auto"),
-       "story: stop words and stemming: auto (per document), english, german, french, "
-       "spanish, italian, portuguese, dutch, or none (text already pre-processed)")  //
-      ("stem", po::bool_switch(&opt.stem),
-       "story: Snowball-stem words in the document's language (off by default)")  //
-      ("single-pass", po::bool_switch(&opt.single_pass),
-       "story: keep the single-pass assignment (no merging of clusters with close centroids "
-       "and no moving of documents to the closest final centroid afterwards)")  //
-      ("stream", po::bool_switch(&opt.stream),
-       "story: assign each document as it arrives, in input order, with running document "
-       "frequencies (start them with --idf-model); records are written as the documents "
-       "arrive (from a live pipe each one as soon as it is read; from files in batches of "
-       "2048), and memory is bounded by --window. Implies --single-pass")  //
-      ("idf-model", po::value(&opt.idf_model),
-       "story: start document frequencies from this model (neardup idf build)");
-  add_simhash_options(desc, opt);
+       "of a JSONL field; numbers compare as numbers); exact and story modes: first only");
+  const unsigned groups = modes.groups();
+  if ((groups & kSimilarityGroup) != 0) {
+    modes.add_group(desc, [&opt](po::options_description& d) {
+      add_similarity_options(d, opt, SimilarityUse::kCluster);
+    });
+  }
+  if ((groups & kStoryFeatureGroup) != 0) {
+    modes.add_group(desc, [&opt](po::options_description& d) {
+      add_story_feature_options(d, opt, kStoryTitleField | kStoryIdfModel);
+    });
+  }
+  modes.add_mode_flags(desc);
   add_input_options(desc, opt.input);
-  add_normalize_options(desc, opt.normalize);
+  if ((groups & kNormalizeGroup) != 0) {
+    modes.add_group(
+        desc, [&opt](po::options_description& d) { add_normalize_options(d, opt.normalize); });
+  }
   add_common_options(desc, opt.common);
+  modes.add_mode_dependent("seed");  // exact mode hashes no seed
 }
 
-Result<PipelineOptions> pipeline_options(const NormalizeFlags& normalize,
-                                         const std::string& shingle, uint64_t seed) {
-  PipelineOptions p;
-  p.normalize = normalize.options();
-  Result<ShingleOptions> sh = parse_shingle_spec(shingle);
-  if (!sh.ok()) return sh.status();
-  p.shingle = *sh;
-  p.shingle.seed = seed;
-  return p;
-}
-
-Result<MinHashParams> minhash_params(uint32_t num_perm, const std::string& scheme, uint64_t seed) {
-  MinHashParams m;
-  m.num_perm = num_perm;
-  m.seed = seed;
-  if (scheme == "oph") {
-    m.scheme = MinHashScheme::kOnePermutation;
-  } else if (scheme == "perm") {
-    m.scheme = MinHashScheme::kPermutations;
-  } else {
-    return Status::invalid_argument("unknown --minhash '" + scheme + "' (oph, perm)");
-  }
-  return m;
-}
-
-static Result<NearDupOptions> near_options(const ClusterOptions& opt) {
-  NearDupOptions o;
-  Result<PipelineOptions> pipeline = pipeline_options(opt.normalize, opt.shingle, opt.common.seed);
-  if (!pipeline.ok()) return pipeline.status();
-  o.pipeline = *pipeline;
-  Result<MinHashParams> minhash = minhash_params(opt.num_perm, opt.minhash, opt.common.seed);
-  if (!minhash.ok()) return minhash.status();
-  o.minhash = *minhash;
-  o.threshold = opt.threshold;
-  o.bands = opt.bands;
-  o.rows = opt.rows;
-  if (opt.verify == "shingles" || opt.verify.empty()) {
-    o.verify = VerifyMode::kShingles;
-  } else if (opt.verify == "signature") {
-    o.verify = VerifyMode::kSignature;
-  } else {
-    return Status::invalid_argument("unknown --verify '" + opt.verify + "' (shingles, signature)");
-  }
-  if (opt.linkage == "components") {
-    o.linkage = Linkage::kComponents;
-  } else if (opt.linkage == "representative") {
-    o.linkage = Linkage::kRepresentative;
-  } else {
-    return Status::invalid_argument("unknown --linkage '" + opt.linkage +
-                                    "' (components, representative)");
-  }
-  NEARDUP_RETURN_IF_ERROR(o.validate());
-  return o;
-}
-
-Result<StoryConfig> story_config(const ClusterOptions& opt) {
-  StoryConfig c;
-  if (opt.threshold_given && opt.threshold_text != "auto") {
-    char* end = nullptr;
-    c.story.threshold = std::strtod(opt.threshold_text.c_str(), &end);
-    if (*end != '\0' || !(c.story.threshold > 0 && c.story.threshold < 1)) {
-      return Status::invalid_argument("--threshold must be auto or a number in (0, 1), not '" +
-                                      opt.threshold_text + "'");
-    }
-  }
-  if (opt.window.empty() && !opt.time_field.empty()) {
-    // News stories are bursty: a story with no new report for three days is over, and a later
-    // report about the same company or place is a new story (as in TDT's time windows).
-    c.story.window_seconds = kDefaultStoryWindowSeconds;
-  }
-  if (!opt.window.empty()) {
-    if (opt.time_field.empty()) {
-      return Status::invalid_argument("--window needs --time-field (the documents' time)");
-    }
-    Result<double> w = parse_duration(opt.window);
-    if (!w.ok()) return Status::invalid_argument("--window: " + w.status().message());
-    c.story.window_seconds = *w;
-  }
-  c.stream = opt.stream;
-  if (opt.single_pass || opt.stream) {
-    c.story.refine = false;
-    c.story.merge_factor = 0;
-  }
-  c.features.language = opt.language;
-  c.features.stem = opt.stem;
-  c.features.seed = opt.common.seed;
-  c.time_field = opt.time_field;
-  c.title_field = opt.title_field;
-  c.idf_model = opt.idf_model;
-  NEARDUP_RETURN_IF_ERROR(c.features.validate());
-  NEARDUP_RETURN_IF_ERROR(c.story.validate());
-  return c;
-}
-
-Result<DocumentFrequencies> load_idf_model(const std::string& path,
-                                           const StoryFeatureOptions& features) {
-  Result<DocumentFrequencies> model = DocumentFrequencies::load(path);
-  if (!model.ok()) return model.status();
-  const uint32_t built = model->feature_fingerprint();
-  if (built != 0 && built != features.fingerprint()) {
-    return Status::invalid_argument(
-        path +
-        ": this IDF model was built with other feature settings (--language, --stem or "
-        "--seed) than this run; rebuild it with `neardup idf build` and the same flags");
-  }
-  return model;
-}
-
-Status resolve_cluster_options(ClusterOptions& opt, std::optional<NearDupOptions>& near) {
-  if (opt.threshold_given && opt.mode != "story") {
-    char* end = nullptr;
-    opt.threshold = std::strtod(opt.threshold_text.c_str(), &end);
-    if (opt.threshold_text.empty() || *end != '\0') {
-      return Status::invalid_argument("--threshold must be a number, not '" + opt.threshold_text +
-                                      "'");
-    }
-  }
+Status resolve_cluster_options(ClusterOptions& opt) {
   if (opt.input.inputs.empty()) {
     return Status::invalid_argument("no input given (name files, a directory, or - for stdin)");
   }
@@ -248,32 +91,7 @@ Status resolve_cluster_options(ClusterOptions& opt, std::optional<NearDupOptions
     return Status::invalid_argument("unknown --representative '" + opt.representative +
                                     "' (first, longest, field:NAME)");
   }
-  if (opt.mode == "exact") {
-    if (opt.representative != "first") {
-      return Status::invalid_argument(
-          "--mode exact streams its output and keeps the first copy: --representative must be "
-          "first (use --mode near for other policies)");
-    }
-    return Status();
-  }
-  if (opt.mode == "near") {
-    Result<NearDupOptions> o = near_options(opt);
-    if (!o.ok()) return o.status();
-    near = *o;
-    return Status();
-  }
-  if (opt.mode == "story") {
-    if (opt.representative != "first") {
-      return Status::invalid_argument(
-          "--mode story represents a cluster by its earliest report: --representative must be "
-          "first");
-    }
-    Result<StoryConfig> c = story_config(opt);
-    return c.ok() ? Status() : c.status();
-  }
-  if (opt.mode == "simhash") return check_simhash_options(opt);
-  return Status::invalid_argument("unknown --mode '" + opt.mode +
-                                  "' (available: exact, near, story, simhash)");
+  return Status();
 }
 
 void append_record(std::string& line, std::string_view id, std::string_view cluster,
@@ -291,136 +109,6 @@ void append_record(std::string& line, std::string_view id, std::string_view clus
     line += buf;
   }
   line += "}\n";
-}
-
-int run_exact(std::string_view command, const ClusterOptions& opt, const ExactEmit& emit) {
-  const unsigned threads = opt.common.resolved_threads();
-  std::vector<Normalizer> normalizers(threads, Normalizer(opt.normalize.options()));
-  std::vector<std::string> scratch(threads);
-  std::vector<NormalizeStats> norm_stats(threads);
-  BatchReader reader(opt.input.inputs, opt.input.reader);
-  Progress progress(std::string(command), !opt.common.quiet);
-  std::vector<Hash128> keys;
-  std::vector<uint8_t> empty;
-  ExactIndex index;
-  std::vector<std::string> first_ids;  // cluster number -> id of its first document
-  uint64_t documents = 0, duplicates = 0, empty_docs = 0;
-  // Records stream out batch by batch: an exact cluster's id is known when its first member
-  // is read, so memory holds only one id per distinct text.
-  WorkPool pool(threads);
-  const int rc = for_each_batch(
-      command, reader, progress, documents, pool, [&](std::vector<Document>& docs, std::size_t n) {
-        keys.resize(n);
-        empty.resize(n);
-        pool.parallel_for(n, [&](std::size_t i, unsigned w) {
-          normalizers[w].normalize(docs[i].text, scratch[w], &norm_stats[w]);
-          keys[i] = exact_key(scratch[w]);
-          empty[i] = scratch[w].empty() ? 1 : 0;
-        });
-        for (std::size_t i = 0; i < n; ++i) {
-          const ExactIndex::Match m = index.add(keys[i], first_ids.size());
-          empty_docs += empty[i];
-          if (m.is_new) {
-            first_ids.push_back(docs[i].id);
-            emit(docs[i], nullptr);
-          } else {
-            ++duplicates;
-            emit(docs[i], &first_ids[m.first]);
-          }
-        }
-      });
-  if (rc != kExitOk) return rc;
-  if (!opt.common.quiet) {
-    NormalizeStats ns;
-    for (const NormalizeStats& s : norm_stats) ns.add(s);
-    char buf[256];
-    std::snprintf(buf, sizeof buf, "mode exact: %llu clusters, %llu duplicates, %llu empty; ",
-                  static_cast<unsigned long long>(first_ids.size()),
-                  static_cast<unsigned long long>(duplicates),
-                  static_cast<unsigned long long>(empty_docs));
-    print_error(command, std::string(buf) + reader_summary(reader.stats(), ns) +
-                             format_rate_summary(documents, reader.stats().bytes,
-                                                 progress.elapsed_seconds()) +
-                             ", " + std::to_string(threads) + " threads");
-  }
-  return kExitOk;
-}
-
-int run_near(std::string_view command, const ClusterOptions& opt, const NearDupOptions& near,
-             NearRun& result) {
-  const unsigned threads = opt.common.resolved_threads();
-  Result<NearDupClusterer> created = NearDupClusterer::create(near);
-  if (!created.ok()) {
-    print_error(command, created.status().message());
-    return kExitUsage;
-  }
-  NearDupClusterer& clusterer = *created;
-  const bool by_length = opt.representative == "longest";
-  const bool by_field = opt.representative.rfind("field:", 0) == 0;
-  const std::string field = by_field ? opt.representative.substr(6) : std::string();
-  std::vector<NearDupClusterer::Scratch> scratch(threads);
-  std::vector<JsonFieldExtractor> extractors(by_field ? threads : 0);
-  std::vector<PreparedDoc> prepared;
-  std::vector<std::optional<std::string>> batch_values, field_values;
-  std::vector<double> priority;
-  BatchReader reader(opt.input.inputs, opt.input.reader);
-  Progress progress(std::string(command), !opt.common.quiet);
-  uint64_t documents = 0;
-  result.ids.clear();
-  // --threads N: N threads in all, reading included (see WorkPool). Each batch: prepare
-  // (normalize, shingle, sign) on all threads, then add_batch, which verifies candidates on all
-  // threads and keeps only index updates and union-find serial.
-  WorkPool pool(threads);
-  const ParallelRunner runner = [&pool](std::size_t n, const ParallelBody& body) {
-    pool.parallel_for(n, body);
-  };
-  const int rc = for_each_batch(
-      command, reader, progress, documents, pool, [&](std::vector<Document>& docs, std::size_t n) {
-        if (prepared.size() < n) prepared.resize(n);
-        batch_values.resize(n);
-        pool.parallel_for(n, [&](std::size_t i, unsigned w) {
-          clusterer.prepare(docs[i].text, prepared[i], scratch[w]);
-          if (by_field) batch_values[i] = extractors[w].get(docs[i].raw, field);
-        });
-        clusterer.add_batch(std::span<const PreparedDoc>(prepared.data(), n), runner);
-        for (std::size_t i = 0; i < n; ++i) {
-          result.ids.push_back(docs[i].id);
-          if (by_length) priority.push_back(static_cast<double>(prepared[i].text_bytes));
-          if (by_field) field_values.push_back(std::move(batch_values[i]));
-        }
-      });
-  if (rc != kExitOk) return rc;
-  if (by_field) priority = field_priority(field_values);
-  result.assignment = clusterer.finish(priority);
-
-  if (!opt.common.quiet) {
-    uint64_t clusters = 0;
-    for (std::size_t i = 0; i < result.assignment.size(); ++i) {
-      if (result.assignment[i].cluster == i) ++clusters;
-    }
-    NormalizeStats ns;
-    for (const auto& s : scratch) ns.add(s.normalize_stats());
-    const NearDupStats& st = clusterer.stats();
-    const LshParams lsh = clusterer.lsh_params();
-    char buf[512];
-    std::snprintf(buf, sizeof buf,
-                  "mode near (threshold %.2f, %s, %u slots, %u bands x %u rows): %llu clusters, "
-                  "%llu duplicates (%llu exact); %llu candidate pairs, %llu verified, %llu "
-                  "rejected; index %.1f MB; ",
-                  near.threshold, opt.shingle.c_str(), near.minhash.num_perm, lsh.bands, lsh.rows,
-                  static_cast<unsigned long long>(clusters),
-                  static_cast<unsigned long long>(documents - clusters),
-                  static_cast<unsigned long long>(st.exact_duplicates),
-                  static_cast<unsigned long long>(st.candidates),
-                  static_cast<unsigned long long>(st.verified),
-                  static_cast<unsigned long long>(st.rejected),
-                  static_cast<double>(clusterer.memory_bytes()) / 1e6);
-    print_error(command, std::string(buf) + reader_summary(reader.stats(), ns) +
-                             format_rate_summary(documents, reader.stats().bytes,
-                                                 progress.elapsed_seconds()) +
-                             ", " + std::to_string(threads) + " threads");
-  }
-  return kExitOk;
 }
 
 }  // namespace neardup::cli

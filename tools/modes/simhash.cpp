@@ -17,6 +17,7 @@
 
 #include "cluster_common.h"
 #include "jsonl_fields.h"
+#include "mode.h"
 #include "neardup/advanced/cluster.h"
 #include "neardup/advanced/exact.h"
 #include "neardup/advanced/hamming_index.h"
@@ -28,6 +29,10 @@
 namespace neardup::cli {
 namespace {
 
+struct SimHashModeOptions : ClusterOptions {
+  std::string simhash_weights = "tf";
+};
+
 struct SimHashConfig {
   PipelineOptions pipeline;
   SimHashParams simhash;
@@ -37,7 +42,7 @@ struct SimHashConfig {
   double threshold = 0.8;
 };
 
-Result<SimHashConfig> simhash_config(const ClusterOptions& opt) {
+Result<SimHashConfig> simhash_config(const SimHashModeOptions& opt) {
   SimHashConfig c;
   Result<PipelineOptions> pipeline = pipeline_options(opt.normalize, opt.shingle, opt.common.seed);
   if (!pipeline.ok()) return pipeline.status();
@@ -71,11 +76,6 @@ Result<SimHashConfig> simhash_config(const ClusterOptions& opt) {
     return Status::invalid_argument("unknown --verify '" + opt.verify +
                                     "' for --mode simhash (none, shingles)");
   }
-  if (opt.linkage != "components") {
-    return Status::invalid_argument(
-        "--mode simhash links connected components only (--linkage "
-        "components)");
-  }
   c.threshold = opt.threshold;
   if (c.verify && !(c.threshold >= 0 && c.threshold <= 1)) {
     return Status::invalid_argument("--threshold must be in [0, 1]");
@@ -92,26 +92,10 @@ struct Prepared {
   std::vector<float> counts;       // their counts (tfidf)
 };
 
-}  // namespace
-
-void add_simhash_options(po::options_description& desc, ClusterOptions& opt) {
-  desc.add_options()  //
-      ("bits", po::value(&opt.simhash_bits)->default_value(64),
-       "simhash: fingerprint width, 64 or 128")  //
-      ("max-distance", po::value(&opt.max_distance)->default_value(3),
-       "simhash: near-duplicates differ in at most this many fingerprint bits (Manku et al. "
-       "use 3 of 64)")  //
-      ("simhash-weights", po::value(&opt.simhash_weights)->default_value("tf"),
-       "simhash: shingle weights, tf (counts) or tfidf (counts x inverse document frequency "
-       "over the input)");
-}
-
-Status check_simhash_options(const ClusterOptions& opt) {
-  Result<SimHashConfig> c = simhash_config(opt);
-  return c.ok() ? Status() : c.status();
-}
-
-int run_simhash(std::string_view command, const ClusterOptions& opt, NearRun& result) {
+// Clusters all inputs (union-find over the pairs within --max-distance bits, optionally
+// verified by shingle Jaccard): the same result shape as near mode. Prints the summary (unless
+// --quiet). Returns an exit code.
+int run_simhash(std::string_view command, const SimHashModeOptions& opt, NearRun& result) {
   Result<SimHashConfig> configured = simhash_config(opt);
   if (!configured.ok()) {
     print_error(command, configured.status().message());
@@ -329,5 +313,46 @@ int run_simhash(std::string_view command, const ClusterOptions& opt, NearRun& re
   }
   return kExitOk;
 }
+
+class SimHashMode final : public ModeHandler {
+ public:
+  unsigned groups() const override { return kNormalizeGroup | kSimilarityGroup; }
+  void add_options(po::options_description& desc) override {
+    desc.add_options()  //
+        ("simhash-weights", po::value(&opt_.simhash_weights)->default_value("tf"),
+         "simhash: shingle weights, tf (counts) or tfidf (counts x inverse document frequency "
+         "over the input)");
+  }
+  bool uses(std::string_view option, const po::variables_map& vm) const override {
+    for (std::string_view o :
+         {"seed", "shingle", "verify", "bits", "max-distance", "simhash-weights"}) {
+      if (option == o) return true;
+    }
+    if (option == "threshold") {  // the Jaccard that --verify shingles asks for
+      const auto verify = vm.find("verify");
+      return verify != vm.end() && verify->second.as<std::string>() == "shingles";
+    }
+    return is_normalize_option(option);
+  }
+  Status resolve(const ClusterOptions& shared) override {
+    static_cast<ClusterOptions&>(opt_) = shared;
+    NEARDUP_RETURN_IF_ERROR(parse_threshold(opt_));
+    Result<SimHashConfig> c = simhash_config(opt_);
+    return c.ok() ? Status() : c.status();
+  }
+  int run(std::string_view command, RecordSink& sink) override {
+    NearRun run;
+    const int rc = run_simhash(command, opt_, run);
+    if (rc == kExitOk) sink.clustering(run);
+    return rc;
+  }
+
+ private:
+  SimHashModeOptions opt_;
+};
+
+}  // namespace
+
+std::unique_ptr<ModeHandler> make_simhash_mode() { return std::make_unique<SimHashMode>(); }
 
 }  // namespace neardup::cli
