@@ -80,7 +80,10 @@ void add_cluster_options(po::options_description& desc, ClusterOptions& opt, Mod
   modes.add_mode_dependent("seed");  // exact mode hashes no seed
 }
 
-Status resolve_cluster_options(ClusterOptions& opt) {
+Result<ModeHandler*> resolve_cluster_options(ClusterOptions& opt, ModeChoice& modes,
+                                             const po::variables_map& vm) {
+  Result<ModeHandler*> mode = modes.choose(opt.mode, vm);
+  if (!mode.ok()) return mode.status();
   if (opt.input.inputs.empty()) {
     return Status::invalid_argument("no input given (name files, a directory, or - for stdin)");
   }
@@ -91,7 +94,26 @@ Status resolve_cluster_options(ClusterOptions& opt) {
     return Status::invalid_argument("unknown --representative '" + opt.representative +
                                     "' (first, longest, field:NAME)");
   }
-  return Status();
+  NEARDUP_RETURN_IF_ERROR((*mode)->resolve(opt));
+  return mode;
+}
+
+int parse_cluster_command(std::string_view command, const std::vector<std::string>& args,
+                          po::options_description& desc, ClusterOptions& opt, ModeChoice& modes,
+                          ModeHandler*& mode) {
+  add_cluster_options(desc, opt, modes);
+  po::variables_map vm;
+  const std::string usage = "neardup " + std::string(command) + " [--mode " + modes.names("|") +
+                            "] [options] FILE|DIR|- ...";
+  const int rc = parse_command_line(command, args, desc, usage, &opt.input.inputs, vm);
+  if (rc != kExitOk) return rc;
+  Result<ModeHandler*> chosen = resolve_cluster_options(opt, modes, vm);
+  if (!chosen.ok()) {
+    print_error(command, chosen.status().message());
+    return kExitUsage;
+  }
+  mode = *chosen;
+  return kExitOk;
 }
 
 void append_record(std::string& line, std::string_view id, std::string_view cluster,

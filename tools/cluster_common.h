@@ -31,8 +31,16 @@ struct ClusterOptions : SimilarityFlags, StoryFeatureFlags {
 // Registers --mode (the modes of `modes`), --output, --representative, the shared groups those
 // modes read, each mode's own flags, and the input and common groups.
 void add_cluster_options(po::options_description& desc, ClusterOptions& opt, ModeChoice& modes);
-// Checks what every mode shares (inputs, --format, --representative); a usage error on failure.
-Status resolve_cluster_options(ClusterOptions& opt);
+// After parsing: the chosen mode (ModeChoice::choose), the checks every mode shares (inputs,
+// --format, --representative), then the mode's own resolve. Errors are usage errors.
+Result<ModeHandler*> resolve_cluster_options(ClusterOptions& opt, ModeChoice& modes,
+                                             const po::variables_map& vm);
+// The command line of cluster or dedup: add_cluster_options after the command's own options in
+// `desc`, parsing, resolve_cluster_options. Returns kExitOk with `mode` set, kHelpShown after
+// printing --help, or kExitUsage after reporting a usage error.
+int parse_cluster_command(std::string_view command, const std::vector<std::string>& args,
+                          po::options_description& desc, ClusterOptions& opt, ModeChoice& modes,
+                          ModeHandler*& mode);
 
 // Near and simhash modes: the ids in input order and each document's cluster, representative
 // and similarity to it.

@@ -37,21 +37,10 @@ int cmd_cluster(const std::vector<std::string>& args) {
   ClusterOptions opt;
   ModeChoice modes(kCluster);
   po::options_description desc("options");
-  add_cluster_options(desc, opt, modes);
-  po::variables_map vm;
-  const int rc = parse_command_line(
-      kCommand, args, desc,
-      "neardup cluster [--mode " + modes.names("|") + "] [options] FILE|DIR|- ...",
-      &opt.input.inputs, vm);
+  ModeHandler* mode = nullptr;
+  const int rc = parse_cluster_command(kCommand, args, desc, opt, modes, mode);
   if (rc == kHelpShown) return kExitOk;
   if (rc != kExitOk) return rc;
-  Result<ModeHandler*> mode = modes.choose(opt.mode, vm);
-  Status st = mode.ok() ? resolve_cluster_options(opt) : mode.status();
-  if (st.ok()) st = (*mode)->resolve(opt);
-  if (!st.ok()) {
-    print_error(kCommand, st.message());
-    return kExitUsage;
-  }
 
   Output out;
   if (Status open = out.open(opt.output); !open.ok()) {
@@ -59,7 +48,7 @@ int cmd_cluster(const std::vector<std::string>& args) {
     return kExitFailure;
   }
   RecordWriter writer(out);
-  const int result = (*mode)->run(kCommand, writer);
+  const int result = mode->run(kCommand, writer);
   // Close (flush) whatever was written, also after a failure: it is what was produced so far.
   if (Status closed = out.close(); !closed.ok() && result == kExitOk) {
     print_error(kCommand, closed.message());

@@ -119,21 +119,10 @@ int cmd_dedup(const std::vector<std::string>& args) {
                      "also write one JSON line per removed document (id, cluster, duplicate_of, "
                      "similarity) to this file");
   ModeChoice modes(kDedup);
-  add_cluster_options(desc, opt, modes);
-  po::variables_map vm;
-  const int rc =
-      parse_command_line(kCommand, args, desc,
-                         "neardup dedup [--mode " + modes.names("|") + "] [options] FILE|DIR|- ...",
-                         &opt.input.inputs, vm);
+  ModeHandler* mode = nullptr;
+  const int rc = parse_cluster_command(kCommand, args, desc, opt, modes, mode);
   if (rc == kHelpShown) return kExitOk;
   if (rc != kExitOk) return rc;
-  Result<ModeHandler*> mode = modes.choose(opt.mode, vm);
-  Status resolved = mode.ok() ? resolve_cluster_options(opt) : mode.status();
-  if (resolved.ok()) resolved = (*mode)->resolve(opt);
-  if (!resolved.ok()) {
-    print_error(kCommand, resolved.message());
-    return kExitUsage;
-  }
 
   Output out, removed;
   if (Status st = out.open(opt.output); !st.ok()) {
@@ -151,8 +140,8 @@ int cmd_dedup(const std::vector<std::string>& args) {
   uint64_t& kept = sink.kept;
   uint64_t& dropped = sink.dropped;
   int result = kExitOk;
-  if ((*mode)->passes_documents()) {
-    result = (*mode)->run(kCommand, sink);
+  if (mode->passes_documents()) {
+    result = mode->run(kCommand, sink);
   } else {
     SpooledStdin spooled;
     for (std::string& input : opt.input.inputs) {
@@ -167,11 +156,11 @@ int cmd_dedup(const std::vector<std::string>& args) {
     }
     // The mode took its inputs when it was resolved: give it the spooled ones (the options
     // were checked already, so this cannot fail).
-    if (Status st = (*mode)->resolve(opt); !st.ok()) {
+    if (Status st = mode->resolve(opt); !st.ok()) {
       print_error(kCommand, st.message());
       return kExitUsage;
     }
-    result = (*mode)->run(kCommand, sink);
+    result = mode->run(kCommand, sink);
     const NearRun& run = sink.run();
     if (result == kExitOk) {
       // Second pass: the same inputs give the same documents in the same order.

@@ -50,12 +50,8 @@ struct IndexCliOptions : SimilarityFlags {
 // The similarity group resolved as near mode resolves it (tools/modes/near.cpp).
 Result<IndexOptions> index_options(const IndexCliOptions& opt) {
   IndexOptions o;
-  Result<PipelineOptions> pipeline = pipeline_options(opt.normalize, opt.shingle, opt.common.seed);
-  if (!pipeline.ok()) return pipeline.status();
-  o.pipeline = *pipeline;
-  Result<MinHashParams> minhash = minhash_params(opt.num_perm, opt.minhash, opt.common.seed);
-  if (!minhash.ok()) return minhash.status();
-  o.minhash = *minhash;
+  NEARDUP_RETURN_IF_ERROR(
+      minhash_sketch(opt, opt.normalize, opt.common.seed, o.pipeline, o.minhash));
   o.threshold = opt.threshold;
   o.bands = opt.bands;
   o.rows = opt.rows;

@@ -21,6 +21,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <memory>
 #include <set>
 #include <span>
@@ -85,6 +86,14 @@ class ModeHandler {
   // Returns an exit code.
   virtual int run(std::string_view command, RecordSink& sink) = 0;
 };
+
+// Whether `option` is one of `names` (for ModeHandler::uses).
+inline bool option_in(std::string_view option, std::initializer_list<std::string_view> names) {
+  for (std::string_view name : names) {
+    if (option == name) return true;
+  }
+  return false;
+}
 
 // A row of the mode table.
 struct ModeInfo {

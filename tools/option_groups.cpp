@@ -158,6 +158,17 @@ Result<MinHashParams> minhash_params(uint32_t num_perm, const std::string& schem
   return m;
 }
 
+Status minhash_sketch(const SimilarityFlags& flags, const NormalizeFlags& normalize, uint64_t seed,
+                      PipelineOptions& pipeline, MinHashParams& minhash) {
+  Result<PipelineOptions> p = pipeline_options(normalize, flags.shingle, seed);
+  if (!p.ok()) return p.status();
+  Result<MinHashParams> m = minhash_params(flags.num_perm, flags.minhash, seed);
+  if (!m.ok()) return m.status();
+  pipeline = *p;
+  minhash = *m;
+  return Status();
+}
+
 StoryFeatureOptions StoryFeatureFlags::features(uint64_t seed) const {
   StoryFeatureOptions o;
   o.language = language;

@@ -93,6 +93,9 @@ Status parse_threshold(SimilarityFlags& flags);
 Result<PipelineOptions> pipeline_options(const NormalizeFlags& normalize,
                                          const std::string& shingle, uint64_t seed);
 Result<MinHashParams> minhash_params(uint32_t num_perm, const std::string& scheme, uint64_t seed);
+// Both at once, for the MinHash sketch of near mode and of a near index.
+Status minhash_sketch(const SimilarityFlags& flags, const NormalizeFlags& normalize, uint64_t seed,
+                      PipelineOptions& pipeline, MinHashParams& minhash);
 
 // Story features: which terms a document gives. An IDF model records the settings it was
 // built with (with --seed) and fits only a run with the same ones.

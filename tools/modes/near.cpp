@@ -22,12 +22,8 @@ struct NearModeOptions : ClusterOptions {
 
 Result<NearDupOptions> near_options(const NearModeOptions& opt) {
   NearDupOptions o;
-  Result<PipelineOptions> pipeline = pipeline_options(opt.normalize, opt.shingle, opt.common.seed);
-  if (!pipeline.ok()) return pipeline.status();
-  o.pipeline = *pipeline;
-  Result<MinHashParams> minhash = minhash_params(opt.num_perm, opt.minhash, opt.common.seed);
-  if (!minhash.ok()) return minhash.status();
-  o.minhash = *minhash;
+  NEARDUP_RETURN_IF_ERROR(
+      minhash_sketch(opt, opt.normalize, opt.common.seed, o.pipeline, o.minhash));
   o.threshold = opt.threshold;
   o.bands = opt.bands;
   o.rows = opt.rows;
@@ -138,11 +134,9 @@ class NearMode final : public ModeHandler {
          "chaining: join a cluster only if similar to its first document)");
   }
   bool uses(std::string_view option, const po::variables_map&) const override {
-    for (std::string_view o : {"seed", "threshold", "shingle", "num-perm", "minhash", "bands",
-                               "rows", "verify", "linkage"}) {
-      if (option == o) return true;
-    }
-    return is_normalize_option(option);
+    return option_in(option, {"seed", "threshold", "shingle", "num-perm", "minhash", "bands",
+                              "rows", "verify", "linkage"}) ||
+           is_normalize_option(option);
   }
   Status resolve(const ClusterOptions& shared) override {
     static_cast<ClusterOptions&>(opt_) = shared;

@@ -324,9 +324,9 @@ class SimHashMode final : public ModeHandler {
          "over the input)");
   }
   bool uses(std::string_view option, const po::variables_map& vm) const override {
-    for (std::string_view o :
-         {"seed", "shingle", "verify", "bits", "max-distance", "simhash-weights"}) {
-      if (option == o) return true;
+    if (option_in(option,
+                  {"seed", "shingle", "verify", "bits", "max-distance", "simhash-weights"})) {
+      return true;
     }
     if (option == "threshold") {  // the Jaccard that --verify shingles asks for
       const auto verify = vm.find("verify");

@@ -485,11 +485,8 @@ class StoryMode final : public ModeHandler {
          "2048), and memory is bounded by --window. Implies --single-pass");
   }
   bool uses(std::string_view option, const po::variables_map&) const override {
-    for (std::string_view o : {"seed", "threshold", "language", "stem", "title-field", "idf-model",
-                               "time-field", "window", "single-pass", "stream"}) {
-      if (option == o) return true;
-    }
-    return false;
+    return option_in(option, {"seed", "threshold", "language", "stem", "title-field", "idf-model",
+                              "time-field", "window", "single-pass", "stream"});
   }
   Status resolve(const ClusterOptions& shared) override {
     static_cast<ClusterOptions&>(opt_) = shared;
