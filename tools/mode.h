@@ -13,7 +13,8 @@
 //   mode->resolve(opt); mode->run(command, sink);
 //
 // Adding a mode: a file tools/modes/<name>.cpp defining make_<name>_mode(), its enumerator
-// below, and one line (plus its declaration) in the table in tools/mode.cpp.
+// below, one line (plus its declaration) in the table in tools/mode.cpp, and the file in
+// tools/CMakeLists.txt.
 //
 // Thread safety: everything here runs on the main thread; a mode's run() uses the run's
 // threads itself. Cost: the table lookups are negligible.
@@ -100,7 +101,10 @@ struct ModeInfo {
   Mode mode;
   std::string_view name;
   std::string_view help;  // one line for --help
-  unsigned commands;      // kCluster | kDedup | kIndex: the commands that accept it
+  // kCluster | kDedup | kIndex: the commands that accept it. dedup needs either the documents
+  // in record() (passes_documents) or one clustering(); index build needs a persistent index
+  // kind for the mode (tools/cmd_index.cpp).
+  unsigned commands;
   std::unique_ptr<ModeHandler> (*make)();
 };
 
