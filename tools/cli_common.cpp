@@ -6,8 +6,6 @@
 #include <cstring>
 #include <iostream>
 
-#include "neardup/advanced/parallel.h"
-
 namespace neardup::cli {
 
 void print_error(std::string_view command, std::string_view message) {
@@ -23,70 +21,6 @@ void print_error(std::string_view command, std::string_view message) {
   }
   line += '\n';
   std::fwrite(line.data(), 1, line.size(), stderr);
-}
-
-unsigned CommonOptions::resolved_threads() const {
-  return threads == 0 ? hardware_threads() : threads;
-}
-
-void add_common_options(po::options_description& desc, CommonOptions& opts) {
-  desc.add_options()  //
-      ("threads", po::value(&opts.threads)->default_value(0),
-       "worker threads (0 = all hardware threads); output is identical for any count")  //
-      ("seed", po::value(&opts.seed)->default_value(1), "seed for all hashing")         //
-      ("quiet,q", po::bool_switch(&opts.quiet), "no progress line and no summary on stderr");
-}
-
-Status InputOptions::resolve() {
-  Result<InputFormat> f = parse_input_format(format);
-  if (!f.ok()) return f.status();
-  reader.format = *f;
-  return reader.validate();
-}
-
-void add_input_options(po::options_description& desc, InputOptions& opts) {
-  desc.add_options()  //
-      ("format", po::value(&opts.format)->default_value("auto"),
-       "input format: auto, jsonl, tsv, lines, dir (one document per file), shards (a "
-       "directory of record files) (auto: by file name, then by content; a directory of "
-       "JSONL/TSV files is read as shards)")  //
-      ("id-field", po::value(&opts.reader.id_field)->default_value("id"),
-       "JSONL field holding the document id (missing -> line number)")  //
-      ("text-field", po::value(&opts.reader.text_field)->default_value("text"),
-       "JSONL field holding the document text")  //
-      ("skip-bad", po::bool_switch(&opts.reader.skip_bad),
-       "skip and count malformed records instead of stopping with an error")  //
-      ("max-record-bytes",
-       po::value(&opts.reader.max_record_bytes)->default_value(uint64_t{1} << 31),
-       "longest record accepted, in bytes");
-}
-
-NormalizeOptions NormalizeFlags::options() const {
-  NormalizeOptions o;
-  o.nfkc = !no_nfkc;
-  o.case_fold = !no_case_fold;
-  o.remove_invisible = !keep_invisible;
-  o.unify_punctuation = !no_unify_punctuation;
-  o.decode_html_entities = decode_html;
-  o.strip_punctuation = strip_punctuation;
-  o.fold_whitespace = !no_fold_whitespace;
-  return o;
-}
-
-void add_normalize_options(po::options_description& desc, NormalizeFlags& f) {
-  desc.add_options()                                                                             //
-      ("no-nfkc", po::bool_switch(&f.no_nfkc), "skip Unicode NFKC normalization (default: on)")  //
-      ("no-case-fold", po::bool_switch(&f.no_case_fold), "keep letter case (default: fold)")     //
-      ("keep-invisible", po::bool_switch(&f.keep_invisible),
-       "keep zero-width characters, BOMs and soft hyphens (default: remove)")  //
-      ("no-unify-punctuation", po::bool_switch(&f.no_unify_punctuation),
-       "keep curly quotes, dash variants and Unicode spaces as they are (default: unify)")  //
-      ("decode-html", po::bool_switch(&f.decode_html),
-       "decode HTML entities such as &amp; and &#8217; (default: off)")  //
-      ("strip-punctuation", po::bool_switch(&f.strip_punctuation),
-       "turn punctuation and symbols into spaces (default: off)")  //
-      ("no-fold-whitespace", po::bool_switch(&f.no_fold_whitespace),
-       "keep runs of white space (default: fold to one space)");
 }
 
 int parse_command_line(std::string_view command, const std::vector<std::string>& args,

@@ -1,5 +1,5 @@
-// Shared pieces of the neardup command-line tool: exit codes, error reporting, option groups,
-// buffered output, JSON string escaping and the progress line.
+// Shared pieces of the neardup command-line tool: exit codes, error reporting, the option groups
+// (option_groups.h), buffered output, JSON string escaping and the progress line.
 #pragma once
 
 #include <boost/program_options.hpp>
@@ -13,6 +13,7 @@
 #include "neardup/advanced/normalize.h"
 #include "neardup/advanced/reader.h"
 #include "neardup/status.h"
+#include "option_groups.h"
 
 namespace neardup::cli {
 
@@ -26,32 +27,6 @@ inline constexpr int kHelpShown = -1;
 
 // Prints "neardup: <command>: <message>" as one line on stderr.
 void print_error(std::string_view command, std::string_view message);
-
-// Options every command shares.
-struct CommonOptions {
-  unsigned threads = 0;  // 0 = all hardware threads
-  uint64_t seed = 1;
-  bool quiet = false;
-  unsigned resolved_threads() const;
-};
-void add_common_options(po::options_description& desc, CommonOptions& opts);
-
-// Input reading options (--format, --id-field, --text-field, --skip-bad, --max-record-bytes).
-struct InputOptions {
-  std::string format = "auto";
-  ReaderOptions reader;
-  std::vector<std::string> inputs;
-  Status resolve();  // parses `format` into reader.format and validates
-};
-void add_input_options(po::options_description& desc, InputOptions& opts);
-
-// Normalization switches (--no-nfkc, --decode-html, ...), applied on top of the defaults.
-struct NormalizeFlags {
-  bool no_nfkc = false, no_case_fold = false, keep_invisible = false, no_unify_punctuation = false;
-  bool decode_html = false, strip_punctuation = false, no_fold_whitespace = false;
-  NormalizeOptions options() const;
-};
-void add_normalize_options(po::options_description& desc, NormalizeFlags& flags);
 
 // Parses `args` against `desc` (+ positional `inputs`). Returns kExitOk to continue, kHelpShown
 // after printing --help, or kExitUsage after reporting a usage error.

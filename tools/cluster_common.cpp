@@ -1,232 +1,11 @@
 #include "cluster_common.h"
 
-#include <algorithm>
-#include <atomic>
-#include <cmath>
-#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
-#include <functional>
-#include <future>
 #include <limits>
 #include <map>
-#include <mutex>
-#include <thread>
-
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include "jsonl_fields.h"
-#include "neardup/advanced/exact.h"
-#include "neardup/advanced/parallel.h"
 
 namespace neardup::cli {
-
-constexpr double kDefaultStoryWindowSeconds = 3 * 86400.0;
-namespace {
-
-// A batch is at most this many documents or bytes of text. Two batches are alive at a time
-// (one processed, one read ahead); 4 MB keeps that fixed cost small while a batch still holds
-// enough documents to keep every thread busy.
-constexpr std::size_t kBatchDocs = 2048;
-constexpr uint64_t kBatchBytes = 4u << 20;
-
-// The threads of a run: the calling thread plus threads-1 workers, shared by reading (one
-// background task at a time) and the per-document work of a batch (parallel_for). So
-// --threads N means at most N threads busy at any moment; with N = 1 everything, reading
-// included, runs on the calling thread, one step after the other.
-class WorkPool {
- public:
-  explicit WorkPool(unsigned threads) : threads_(std::max(1u, threads)) {
-    workers_.reserve(threads_ - 1);
-    for (unsigned w = 1; w < threads_; ++w) workers_.emplace_back([this, w] { loop(w); });
-  }
-  WorkPool(const WorkPool&) = delete;
-  WorkPool& operator=(const WorkPool&) = delete;
-  ~WorkPool() {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      stop_ = true;
-    }
-    wake_.notify_all();
-    for (std::thread& t : workers_) t.join();
-  }
-
-  // Starts task on a free worker; with one thread it runs in wait_background(). One
-  // background task at a time.
-  void start_background(std::function<void()> task) {
-    if (workers_.empty()) {
-      deferred_ = std::move(task);
-      return;
-    }
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      background_ = std::move(task);
-      background_state_ = kQueued;
-    }
-    wake_.notify_all();
-  }
-
-  // Returns when the background task is done (running it here if no worker has taken it).
-  void wait_background() {
-    if (workers_.empty()) {
-      std::function<void()> task = std::move(deferred_);
-      deferred_ = nullptr;
-      if (task) task();
-      return;
-    }
-    std::unique_lock<std::mutex> lock(mu_);
-    if (background_state_ == kQueued) {
-      std::function<void()> task = std::move(background_);
-      background_state_ = kIdle;
-      lock.unlock();
-      task();
-      return;
-    }
-    done_.wait(lock, [this] { return background_state_ == kIdle; });
-  }
-
-  // body(i, worker) for every i in [0, n), in small chunks claimed by the calling thread
-  // (worker 0) and every worker not busy with the background task (it joins when done).
-  void parallel_for(std::size_t n, const ParallelBody& body) {
-    if (workers_.empty() || n < 2) {
-      for (std::size_t i = 0; i < n; ++i) body(i, 0);
-      return;
-    }
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      job_body_ = &body;
-      job_n_ = n;
-      job_chunk_ = std::max<std::size_t>(1, n / (std::size_t{threads_} * 16));
-      next_.store(0, std::memory_order_relaxed);
-      ++job_generation_;
-      job_open_ = true;
-    }
-    wake_.notify_all();
-    run_chunks(0);
-    std::unique_lock<std::mutex> lock(mu_);
-    job_open_ = false;  // no late joiners: the chunks are all claimed
-    done_.wait(lock, [this] { return job_running_ == 0; });
-  }
-
- private:
-  enum BackgroundState : uint8_t { kIdle, kQueued, kRunning };
-
-  void run_chunks(unsigned worker) {
-    for (;;) {
-      const std::size_t begin = next_.fetch_add(job_chunk_, std::memory_order_relaxed);
-      if (begin >= job_n_) return;
-      const std::size_t end = std::min(job_n_, begin + job_chunk_);
-      for (std::size_t i = begin; i < end; ++i) (*job_body_)(i, worker);
-    }
-  }
-
-  void loop(unsigned worker) {
-    uint64_t seen = 0;
-    std::unique_lock<std::mutex> lock(mu_);
-    for (;;) {
-      wake_.wait(lock, [&] {
-        return stop_ || background_state_ == kQueued || (job_open_ && job_generation_ != seen);
-      });
-      if (stop_) return;
-      if (background_state_ == kQueued) {
-        std::function<void()> task = std::move(background_);
-        background_state_ = kRunning;
-        lock.unlock();
-        task();
-        lock.lock();
-        background_state_ = kIdle;
-        done_.notify_all();
-        continue;
-      }
-      seen = job_generation_;
-      ++job_running_;
-      lock.unlock();
-      run_chunks(worker);
-      lock.lock();
-      if (--job_running_ == 0) done_.notify_all();
-    }
-  }
-
-  const unsigned threads_;
-  std::vector<std::thread> workers_;
-  std::mutex mu_;
-  std::condition_variable wake_, done_;
-  bool stop_ = false;
-  std::function<void()> background_, deferred_;
-  BackgroundState background_state_ = kIdle;
-  const ParallelBody* job_body_ = nullptr;
-  std::size_t job_n_ = 0, job_chunk_ = 1;
-  std::atomic<std::size_t> next_{0};
-  uint64_t job_generation_ = 0;
-  bool job_open_ = false;
-  unsigned job_running_ = 0;
-};
-
-// Reads every input in batches and calls process(docs, n) for each, in input order; reports
-// reader errors. The next batch is read on a second thread while the current one is processed,
-// so parsing and decompression overlap the per-document work. Returns kExitOk or kExitFailure.
-template <class Process>
-int for_each_batch(std::string_view command, BatchReader& reader, Progress& progress,
-                   uint64_t& documents, Process&& process) {
-  std::vector<Document> current, next;
-  Result<std::size_t> got = reader.next(current);
-  while (true) {
-    if (!got.ok()) {
-      progress.finish();
-      print_error(command, got.status().message());
-      return kExitFailure;
-    }
-    const std::size_t n = *got;
-    if (n == 0) break;
-    // Only the reading task touches `reader` and `next` until get() returns.
-    std::future<Result<std::size_t>> ahead =
-        std::async(std::launch::async, [&reader, &next] { return reader.next(next); });
-    process(current, n);
-    got = ahead.get();
-    std::swap(current, next);
-    documents += n;
-    progress.update(documents, reader.stats().bytes, reader.done_fraction());
-  }
-  progress.finish();
-  return kExitOk;
-}
-
-}  // namespace
-
-// As above, on the threads of `pool`: the next batch is read as the pool's background task
-// (with one thread: after the current batch is processed, on the same thread).
-template <class Process>
-int for_each_batch(std::string_view command, BatchReader& reader, Progress& progress,
-                   uint64_t& documents, WorkPool& pool, Process&& process) {
-  std::vector<Document> current, next;
-  Result<std::size_t> got = reader.next(current);
-  while (true) {
-    if (!got.ok()) {
-      progress.finish();
-      print_error(command, got.status().message());
-      return kExitFailure;
-    }
-    const std::size_t n = *got;
-    if (n == 0) break;
-    // Only the background task touches `reader`, `next` and `ahead` until wait_background().
-    Result<std::size_t> ahead = std::size_t{0};
-    pool.start_background([&reader, &next, &ahead] { ahead = reader.next(next); });
-    try {
-      process(current, n);
-    } catch (...) {
-      pool.wait_background();  // the task refers to this frame: let it finish first
-      throw;
-    }
-    pool.wait_background();
-    got = std::move(ahead);
-    std::swap(current, next);
-    documents += n;
-    progress.update(documents, reader.stats().bytes, reader.done_fraction());
-  }
-  progress.finish();
-  return kExitOk;
-}
 
 std::string reader_summary(const ReaderStats& rs, const NormalizeStats& ns) {
   char buf[256];
@@ -273,257 +52,38 @@ std::vector<double> field_priority(const std::vector<std::optional<std::string>>
   return priority;
 }
 
-namespace {
-
-// Whether opening and reading `path` can wait for a producer: stdin or a named pipe, terminal,
-// socket or device; not a regular file or directory. Unknown (stat fails) counts as not
-// waiting: open() reports the error.
-bool may_wait(const std::string& path) {
-  struct stat st {};
-  const int r = path == "-" ? ::fstat(STDIN_FILENO, &st) : ::stat(path.c_str(), &st);
-  return r == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode);
-}
-
-}  // namespace
-
-Result<std::size_t> BatchReader::next(std::vector<Document>& docs) { return fill(docs, false); }
-
-Result<std::size_t> BatchReader::next_available(std::vector<Document>& docs) {
-  return fill(docs, true);
-}
-
-// live: wait for the first document only; after it, take only what has already arrived.
-Result<std::size_t> BatchReader::fill(std::vector<Document>& docs, bool live) {
-  std::size_t count = 0;
-  uint64_t bytes = 0;
-  while (count < kBatchDocs && bytes < kBatchBytes) {
-    if (!reader_) {
-      if (next_input_ == inputs_.size()) break;
-      // Opening reads the first bytes (to detect the format): hand over what we have first.
-      if (live && count > 0 && may_wait(inputs_[next_input_])) break;
-      const std::string& path = inputs_[next_input_++];
-      Result<std::unique_ptr<DocumentReader>> r = DocumentReader::open(path, options_);
-      if (!r.ok()) return r.status();
-      reader_ = std::move(r.value());
-    }
-    if (docs.size() <= count) docs.resize(count + 1);
-    NextOutcome got = NextOutcome::kEnd;
-    if (live && count > 0) {
-      Result<NextOutcome> more = reader_->try_next(docs[count]);
-      if (!more.ok()) return more.status();
-      got = *more;
-    } else {
-      Result<bool> more = reader_->next(docs[count]);
-      if (!more.ok()) return more.status();
-      got = *more ? NextOutcome::kDocument : NextOutcome::kEnd;
-    }
-    if (got == NextOutcome::kWouldBlock) break;
-    if (got == NextOutcome::kEnd) {
-      finish_reader();
-      continue;
-    }
-    bytes += docs[count].text.size();
-    ++count;
-  }
-  return count;
-}
-
-void BatchReader::finish_reader() {
-  if (!reader_) return;
-  done_.add(reader_->stats());
-  reader_.reset();
-}
-
-ReaderStats BatchReader::stats() const {
-  ReaderStats t = done_;
-  if (reader_) t.add(reader_->stats());
-  return t;
-}
-
-double BatchReader::done_fraction() const {
-  if (inputs_.size() != 1 || !reader_ || reader_->input_size() == 0) return -1;
-  return static_cast<double>(reader_->input_consumed()) /
-         static_cast<double>(reader_->input_size());
-}
-
-void add_cluster_options(po::options_description& desc, ClusterOptions& opt) {
+void add_cluster_options(po::options_description& desc, ClusterOptions& opt, ModeChoice& modes) {
+  modes.add_mode_option(desc, opt.mode, "exact");
+  add_output_option(desc, opt.output);
   desc.add_options()  //
-      ("mode", po::value(&opt.mode)->default_value("exact"),
-       "exact: identical normalized text; near: MinHash/LSH near-duplicates (Jaccard of "
-       "shingle sets >= --threshold); simhash: SimHash fingerprints within --max-distance bits")  //
-      ("output,o", po::value(&opt.output)->default_value("-"),
-       "write the records here instead of stdout")  //
       ("representative", po::value(&opt.representative)->default_value("first"),
        "which member represents a cluster: first, longest, or field:NAME (the largest value "
-       "of a JSONL field; numbers compare as numbers); exact mode: first only")  //
-      ("threshold", po::value(&opt.threshold_text)->notifier([&opt](const std::string&) {
-        opt.threshold_given = true;
-      }),
-       "near: Jaccard similarity at which documents are near-duplicates (default 0.8); "
-       "story: similarity to a cluster's centroid needed to join it, or auto (default: "
-       "calibrated to each document's length)")  //
-      ("shingle", po::value(&opt.shingle)->default_value("word:5"),
-       "near: shingles, word:K (K words) or char:K (K characters)")                      //
-      ("num-perm", po::value(&opt.num_perm)->default_value(128), "near: MinHash slots")  //
-      ("minhash", po::value(&opt.minhash)->default_value("oph"),
-       "near: oph (one-permutation + densification) or perm (k hash functions)")  //
-      ("bands", po::value(&opt.bands)->default_value(0),
-       "near: LSH bands (0 = derived from --threshold and --num-perm)")                          //
-      ("rows", po::value(&opt.rows)->default_value(0), "near: LSH rows per band (0 = derived)")  //
-      ("verify", po::value(&opt.verify),
-       "near: check candidates by exact Jaccard of shingle sets (shingles, the default) or by "
-       "the 32-bit signature estimate (signature: less memory); simhash: none (the default) or "
-       "shingles (keep only pairs with Jaccard >= --threshold)")  //
-      ("linkage", po::value(&opt.linkage)->default_value("components"),
-       "near: components (connected components of verified pairs) or representative (no "
-       "chaining: join a cluster only if similar to its first document)")  //
-      ("time-field", po::value(&opt.time_field),
-       "story: JSONL field with the document's time (unix seconds, ISO 8601 or RFC 2822 as in "
-       "RSS: 'Tue, 10 Mar 2014 22:24:50 GMT'); documents are clustered in time order")  //
-      ("title-field", po::value(&opt.title_field)->default_value("title"),
-       "story: JSONL field with a title, whose words count twice (ignored when absent)")  //
-      ("window", po::value(&opt.window),
-       "story: close a cluster when its newest report is older than this (e.g. 3d, 12h; 0 = "
-       "never); needs --time-field, with which it defaults to 3d; memory is bounded by the "
-       "window")  //
-      ("language", po::value(&opt.language)->default_value("auto"),
-       "story: stop words and stemming: auto (per document), english, german, french, "
-       "spanish, italian, portuguese, dutch, or none (text already pre-processed)")  //
-      ("stem", po::bool_switch(&opt.stem),
-       "story: Snowball-stem words in the document's language (off by default)")  //
-      ("single-pass", po::bool_switch(&opt.single_pass),
-       "story: keep the single-pass assignment (no merging of clusters with close centroids "
-       "and no moving of documents to the closest final centroid afterwards)")  //
-      ("stream", po::bool_switch(&opt.stream),
-       "story: assign each document as it arrives, in input order, with running document "
-       "frequencies (start them with --idf-model); records are written as the documents "
-       "arrive (from a live pipe each one as soon as it is read; from files in batches of "
-       "2048), and memory is bounded by --window. Implies --single-pass")  //
-      ("idf-model", po::value(&opt.idf_model),
-       "story: start document frequencies from this model (neardup idf build)");
-  add_simhash_options(desc, opt);
+       "of a JSONL field; numbers compare as numbers); exact and story modes: first only");
+  const unsigned groups = modes.groups();
+  if ((groups & kSimilarityGroup) != 0) {
+    modes.add_group(desc, [&opt](po::options_description& d) {
+      add_similarity_options(d, opt, SimilarityUse::kCluster);
+    });
+  }
+  if ((groups & kStoryFeatureGroup) != 0) {
+    modes.add_group(desc, [&opt](po::options_description& d) {
+      add_story_feature_options(d, opt, kStoryTitleField | kStoryIdfModel);
+    });
+  }
+  modes.add_mode_flags(desc);
   add_input_options(desc, opt.input);
-  add_normalize_options(desc, opt.normalize);
+  if ((groups & kNormalizeGroup) != 0) {
+    modes.add_group(
+        desc, [&opt](po::options_description& d) { add_normalize_options(d, opt.normalize); });
+  }
   add_common_options(desc, opt.common);
+  modes.add_mode_dependent("seed");  // exact mode hashes no seed
 }
 
-Result<PipelineOptions> pipeline_options(const NormalizeFlags& normalize,
-                                         const std::string& shingle, uint64_t seed) {
-  PipelineOptions p;
-  p.normalize = normalize.options();
-  Result<ShingleOptions> sh = parse_shingle_spec(shingle);
-  if (!sh.ok()) return sh.status();
-  p.shingle = *sh;
-  p.shingle.seed = seed;
-  return p;
-}
-
-Result<MinHashParams> minhash_params(uint32_t num_perm, const std::string& scheme, uint64_t seed) {
-  MinHashParams m;
-  m.num_perm = num_perm;
-  m.seed = seed;
-  if (scheme == "oph") {
-    m.scheme = MinHashScheme::kOnePermutation;
-  } else if (scheme == "perm") {
-    m.scheme = MinHashScheme::kPermutations;
-  } else {
-    return Status::invalid_argument("unknown --minhash '" + scheme + "' (oph, perm)");
-  }
-  return m;
-}
-
-static Result<NearDupOptions> near_options(const ClusterOptions& opt) {
-  NearDupOptions o;
-  Result<PipelineOptions> pipeline = pipeline_options(opt.normalize, opt.shingle, opt.common.seed);
-  if (!pipeline.ok()) return pipeline.status();
-  o.similarity.pipeline = *pipeline;
-  Result<MinHashParams> minhash = minhash_params(opt.num_perm, opt.minhash, opt.common.seed);
-  if (!minhash.ok()) return minhash.status();
-  o.similarity.minhash = *minhash;
-  o.similarity.threshold = opt.threshold;
-  o.similarity.bands = opt.bands;
-  o.similarity.rows = opt.rows;
-  if (opt.verify == "shingles" || opt.verify.empty()) {
-    o.verify = VerifyMode::kShingles;
-  } else if (opt.verify == "signature") {
-    o.verify = VerifyMode::kSignature;
-  } else {
-    return Status::invalid_argument("unknown --verify '" + opt.verify + "' (shingles, signature)");
-  }
-  if (opt.linkage == "components") {
-    o.linkage = Linkage::kComponents;
-  } else if (opt.linkage == "representative") {
-    o.linkage = Linkage::kRepresentative;
-  } else {
-    return Status::invalid_argument("unknown --linkage '" + opt.linkage +
-                                    "' (components, representative)");
-  }
-  NEARDUP_RETURN_IF_ERROR(o.validate());
-  return o;
-}
-
-Result<StoryConfig> story_config(const ClusterOptions& opt) {
-  StoryConfig c;
-  if (opt.threshold_given && opt.threshold_text != "auto") {
-    char* end = nullptr;
-    c.story.threshold = std::strtod(opt.threshold_text.c_str(), &end);
-    if (*end != '\0' || !(c.story.threshold > 0 && c.story.threshold < 1)) {
-      return Status::invalid_argument("--threshold must be auto or a number in (0, 1), not '" +
-                                      opt.threshold_text + "'");
-    }
-  }
-  if (opt.window.empty() && !opt.time_field.empty()) {
-    // News stories are bursty: a story with no new report for three days is over, and a later
-    // report about the same company or place is a new story (as in TDT's time windows).
-    c.story.window_seconds = kDefaultStoryWindowSeconds;
-  }
-  if (!opt.window.empty()) {
-    if (opt.time_field.empty()) {
-      return Status::invalid_argument("--window needs --time-field (the documents' time)");
-    }
-    Result<double> w = parse_duration(opt.window);
-    if (!w.ok()) return Status::invalid_argument("--window: " + w.status().message());
-    c.story.window_seconds = *w;
-  }
-  c.stream = opt.stream;
-  if (opt.single_pass || opt.stream) {
-    c.story.refine = false;
-    c.story.merge_factor = 0;
-  }
-  c.features.language = opt.language;
-  c.features.stem = opt.stem;
-  c.features.seed = opt.common.seed;
-  c.time_field = opt.time_field;
-  c.title_field = opt.title_field;
-  c.idf_model = opt.idf_model;
-  NEARDUP_RETURN_IF_ERROR(c.features.validate());
-  NEARDUP_RETURN_IF_ERROR(c.story.validate());
-  return c;
-}
-
-Result<DocumentFrequencies> load_idf_model(const std::string& path,
-                                           const StoryFeatureOptions& features) {
-  Result<DocumentFrequencies> model = DocumentFrequencies::load(path);
-  if (!model.ok()) return model.status();
-  const uint32_t built = model->feature_fingerprint();
-  if (built != 0 && built != features.fingerprint()) {
-    return Status::invalid_argument(
-        path +
-        ": this IDF model was built with other feature settings (--language, --stem or "
-        "--seed) than this run; rebuild it with `neardup idf build` and the same flags");
-  }
-  return model;
-}
-
-Status resolve_cluster_options(ClusterOptions& opt, std::optional<NearDupOptions>& near) {
-  if (opt.threshold_given && opt.mode != "story") {
-    char* end = nullptr;
-    opt.threshold = std::strtod(opt.threshold_text.c_str(), &end);
-    if (opt.threshold_text.empty() || *end != '\0') {
-      return Status::invalid_argument("--threshold must be a number, not '" + opt.threshold_text +
-                                      "'");
-    }
-  }
+Result<ModeHandler*> resolve_cluster_options(ClusterOptions& opt, ModeChoice& modes,
+                                             const po::variables_map& vm) {
+  Result<ModeHandler*> mode = modes.choose(opt.mode, vm);
+  if (!mode.ok()) return mode.status();
   if (opt.input.inputs.empty()) {
     return Status::invalid_argument("no input given (name files, a directory, or - for stdin)");
   }
@@ -534,32 +94,26 @@ Status resolve_cluster_options(ClusterOptions& opt, std::optional<NearDupOptions
     return Status::invalid_argument("unknown --representative '" + opt.representative +
                                     "' (first, longest, field:NAME)");
   }
-  if (opt.mode == "exact") {
-    if (opt.representative != "first") {
-      return Status::invalid_argument(
-          "--mode exact streams its output and keeps the first copy: --representative must be "
-          "first (use --mode near for other policies)");
-    }
-    return Status();
+  NEARDUP_RETURN_IF_ERROR((*mode)->resolve(opt));
+  return mode;
+}
+
+int parse_cluster_command(std::string_view command, const std::vector<std::string>& args,
+                          po::options_description& desc, ClusterOptions& opt, ModeChoice& modes,
+                          ModeHandler*& mode) {
+  add_cluster_options(desc, opt, modes);
+  po::variables_map vm;
+  const std::string usage = "neardup " + std::string(command) + " [--mode " + modes.names("|") +
+                            "] [options] FILE|DIR|- ...";
+  const int rc = parse_command_line(command, args, desc, usage, &opt.input.inputs, vm);
+  if (rc != kExitOk) return rc;
+  Result<ModeHandler*> chosen = resolve_cluster_options(opt, modes, vm);
+  if (!chosen.ok()) {
+    print_error(command, chosen.status().message());
+    return kExitUsage;
   }
-  if (opt.mode == "near") {
-    Result<NearDupOptions> o = near_options(opt);
-    if (!o.ok()) return o.status();
-    near = *o;
-    return Status();
-  }
-  if (opt.mode == "story") {
-    if (opt.representative != "first") {
-      return Status::invalid_argument(
-          "--mode story represents a cluster by its earliest report: --representative must be "
-          "first");
-    }
-    Result<StoryConfig> c = story_config(opt);
-    return c.ok() ? Status() : c.status();
-  }
-  if (opt.mode == "simhash") return check_simhash_options(opt);
-  return Status::invalid_argument("unknown --mode '" + opt.mode +
-                                  "' (available: exact, near, story, simhash)");
+  mode = *chosen;
+  return kExitOk;
 }
 
 void append_record(std::string& line, std::string_view id, std::string_view cluster,
@@ -577,135 +131,6 @@ void append_record(std::string& line, std::string_view id, std::string_view clus
     line += buf;
   }
   line += "}\n";
-}
-
-int run_exact(std::string_view command, const ClusterOptions& opt, const ExactEmit& emit) {
-  const unsigned threads = opt.common.resolved_threads();
-  std::vector<Normalizer> normalizers(threads, Normalizer(opt.normalize.options()));
-  std::vector<std::string> scratch(threads);
-  std::vector<NormalizeStats> norm_stats(threads);
-  BatchReader reader(opt.input.inputs, opt.input.reader);
-  Progress progress(std::string(command), !opt.common.quiet);
-  std::vector<Hash128> keys;
-  std::vector<uint8_t> empty;
-  ExactIndex index;
-  std::vector<std::string> first_ids;  // cluster number -> id of its first document
-  uint64_t documents = 0, duplicates = 0, empty_docs = 0;
-  // Records stream out batch by batch: an exact cluster's id is known when its first member
-  // is read, so memory holds only one id per distinct text.
-  const int rc = for_each_batch(
-      command, reader, progress, documents, [&](std::vector<Document>& docs, std::size_t n) {
-        keys.resize(n);
-        empty.resize(n);
-        parallel_for(n, threads, [&](std::size_t i, unsigned w) {
-          normalizers[w].normalize(docs[i].text, scratch[w], &norm_stats[w]);
-          keys[i] = exact_key(scratch[w]);
-          empty[i] = scratch[w].empty() ? 1 : 0;
-        });
-        for (std::size_t i = 0; i < n; ++i) {
-          const ExactIndex::Match m = index.add(keys[i], first_ids.size());
-          empty_docs += empty[i];
-          if (m.is_new) {
-            first_ids.push_back(docs[i].id);
-            emit(docs[i], nullptr);
-          } else {
-            ++duplicates;
-            emit(docs[i], &first_ids[m.first]);
-          }
-        }
-      });
-  if (rc != kExitOk) return rc;
-  if (!opt.common.quiet) {
-    NormalizeStats ns;
-    for (const NormalizeStats& s : norm_stats) ns.add(s);
-    char buf[256];
-    std::snprintf(buf, sizeof buf, "mode exact: %llu clusters, %llu duplicates, %llu empty; ",
-                  static_cast<unsigned long long>(first_ids.size()),
-                  static_cast<unsigned long long>(duplicates),
-                  static_cast<unsigned long long>(empty_docs));
-    print_error(command, std::string(buf) + reader_summary(reader.stats(), ns) +
-                             format_rate_summary(documents, reader.stats().bytes,
-                                                 progress.elapsed_seconds()) +
-                             ", " + std::to_string(threads) + " threads");
-  }
-  return kExitOk;
-}
-
-int run_near(std::string_view command, const ClusterOptions& opt, const NearDupOptions& near,
-             NearRun& result) {
-  const unsigned threads = opt.common.resolved_threads();
-  Result<NearDupClusterer> created = NearDupClusterer::create(near);
-  if (!created.ok()) {
-    print_error(command, created.status().message());
-    return kExitUsage;
-  }
-  NearDupClusterer& clusterer = *created;
-  const bool by_length = opt.representative == "longest";
-  const bool by_field = opt.representative.rfind("field:", 0) == 0;
-  const std::string field = by_field ? opt.representative.substr(6) : std::string();
-  std::vector<NearDupClusterer::Scratch> scratch(threads);
-  std::vector<JsonFieldExtractor> extractors(by_field ? threads : 0);
-  std::vector<PreparedDoc> prepared;
-  std::vector<std::optional<std::string>> batch_values, field_values;
-  std::vector<double> priority;
-  BatchReader reader(opt.input.inputs, opt.input.reader);
-  Progress progress(std::string(command), !opt.common.quiet);
-  uint64_t documents = 0;
-  result.ids.clear();
-  // --threads N: N threads in all, reading included (see WorkPool). Each batch: prepare
-  // (normalize, shingle, sign) on all threads, then add_batch, which verifies candidates on all
-  // threads and keeps only index updates and union-find serial.
-  WorkPool pool(threads);
-  const ParallelRunner runner = [&pool](std::size_t n, const ParallelBody& body) {
-    pool.parallel_for(n, body);
-  };
-  const int rc = for_each_batch(
-      command, reader, progress, documents, pool, [&](std::vector<Document>& docs, std::size_t n) {
-        if (prepared.size() < n) prepared.resize(n);
-        batch_values.resize(n);
-        pool.parallel_for(n, [&](std::size_t i, unsigned w) {
-          clusterer.prepare(docs[i].text, prepared[i], scratch[w]);
-          if (by_field) batch_values[i] = extractors[w].get(docs[i].raw, field);
-        });
-        clusterer.add_batch(std::span<const PreparedDoc>(prepared.data(), n), runner);
-        for (std::size_t i = 0; i < n; ++i) {
-          result.ids.push_back(docs[i].id);
-          if (by_length) priority.push_back(static_cast<double>(prepared[i].text_bytes));
-          if (by_field) field_values.push_back(std::move(batch_values[i]));
-        }
-      });
-  if (rc != kExitOk) return rc;
-  if (by_field) priority = field_priority(field_values);
-  result.assignment = clusterer.finish(priority);
-
-  if (!opt.common.quiet) {
-    uint64_t clusters = 0;
-    for (std::size_t i = 0; i < result.assignment.size(); ++i) {
-      if (result.assignment[i].cluster == i) ++clusters;
-    }
-    NormalizeStats ns;
-    for (const auto& s : scratch) ns.add(s.normalize_stats());
-    const NearDupStats& st = clusterer.stats();
-    const LshParams lsh = clusterer.lsh_params();
-    char buf[512];
-    std::snprintf(buf, sizeof buf,
-                  "mode near (threshold %.2f, %s, %u slots, %u bands x %u rows): %llu clusters, "
-                  "%llu duplicates (%llu exact); %llu candidate pairs, %llu verified, %llu "
-                  "rejected; index %.1f MB; ",
-                  near.similarity.threshold, opt.shingle.c_str(), near.similarity.minhash.num_perm,
-                  lsh.bands, lsh.rows, static_cast<unsigned long long>(clusters),
-                  static_cast<unsigned long long>(documents - clusters),
-                  static_cast<unsigned long long>(st.exact_duplicates),
-                  static_cast<unsigned long long>(st.candidates),
-                  static_cast<unsigned long long>(st.verified),
-                  static_cast<unsigned long long>(st.rejected),
-                  static_cast<double>(clusterer.memory_bytes()) / 1e6);
-    print_error(command, std::string(buf) + reader_summary(reader.stats(), ns) +
-                             format_rate_summary(documents, reader.stats().bytes,
-                                                 progress.elapsed_seconds()) +
-                             ", " + std::to_string(threads) + " threads");
-  }
-  return kExitOk;
 }
 
 }  // namespace neardup::cli

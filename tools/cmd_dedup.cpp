@@ -2,9 +2,9 @@
 // per cluster (the representative chosen by --representative), in input order; optionally a
 // sidecar JSONL of what was removed and why.
 //
-// Exact mode streams (the first copy is kept). Near mode reads the input twice: once to
-// cluster, once to copy the kept records, so memory stays at the clustering's per-document cost
-// instead of holding every record; standard input is first spooled to a temporary file.
+// Exact mode streams (the first copy is kept). Near and simhash modes read the input twice:
+// once to cluster, once to copy the kept records, so memory stays at the clustering's per-document
+// cost instead of holding every record; standard input is first spooled to a temporary file.
 #include <unistd.h>
 
 #include <cerrno>
@@ -17,6 +17,7 @@
 #include "cli_common.h"
 #include "cluster_common.h"
 #include "commands.h"
+#include "mode.h"
 
 namespace neardup::cli {
 namespace {
@@ -77,6 +78,37 @@ void write_kept(Output& out, const Document& doc) {
   out.write("\n");
 }
 
+// Keeps each cluster's representative. A mode that passes the documents (exact) is kept or
+// dropped record by record; the clustering of a mode that reads the whole input first (near,
+// simhash) is held for the second pass.
+class DedupSink final : public RecordSink {
+ public:
+  DedupSink(Output& out, Output* removed) : out_(out), removed_(removed) {}
+  void record(const Document* doc, std::string_view id, std::string_view cluster,
+              const std::string* duplicate_of, double similarity) override {
+    if (duplicate_of == nullptr) {
+      write_kept(out_, *doc);
+      ++kept;
+      return;
+    }
+    ++dropped;
+    if (removed_ != nullptr) {
+      append_removed(line_, id, cluster, *duplicate_of, similarity);
+      removed_->write(line_);
+    }
+  }
+  void clustering(NearRun& run) override { run_ = std::move(run); }
+  NearRun& run() { return run_; }
+
+  uint64_t kept = 0, dropped = 0;
+
+ private:
+  Output& out_;
+  Output* removed_;
+  std::string line_;
+  NearRun run_;
+};
+
 }  // namespace
 
 int cmd_dedup(const std::vector<std::string>& args) {
@@ -86,18 +118,11 @@ int cmd_dedup(const std::vector<std::string>& args) {
   desc.add_options()("removed", po::value(&removed_path),
                      "also write one JSON line per removed document (id, cluster, duplicate_of, "
                      "similarity) to this file");
-  add_cluster_options(desc, opt);
-  po::variables_map vm;
-  const int rc = parse_command_line(
-      kCommand, args, desc, "neardup dedup [--mode exact|near|simhash] [options] FILE|DIR|- ...",
-      &opt.input.inputs, vm);
+  ModeChoice modes(kDedup);
+  ModeHandler* mode = nullptr;
+  const int rc = parse_cluster_command(kCommand, args, desc, opt, modes, mode);
   if (rc == kHelpShown) return kExitOk;
   if (rc != kExitOk) return rc;
-  std::optional<NearDupOptions> near;
-  if (Status st = resolve_cluster_options(opt, near); !st.ok()) {
-    print_error(kCommand, st.message());
-    return kExitUsage;
-  }
 
   Output out, removed;
   if (Status st = out.open(opt.output); !st.ok()) {
@@ -111,21 +136,12 @@ int cmd_dedup(const std::vector<std::string>& args) {
     }
   }
   std::string line;
-  uint64_t kept = 0, dropped = 0;
+  DedupSink sink(out, removed_path.empty() ? nullptr : &removed);
+  uint64_t& kept = sink.kept;
+  uint64_t& dropped = sink.dropped;
   int result = kExitOk;
-  if (!near && opt.mode != "simhash") {
-    result = run_exact(kCommand, opt, [&](const Document& doc, const std::string* first) {
-      if (first == nullptr) {
-        write_kept(out, doc);
-        ++kept;
-        return;
-      }
-      ++dropped;
-      if (!removed_path.empty()) {
-        append_removed(line, doc.id, *first, *first, 1.0);
-        removed.write(line);
-      }
-    });
+  if (mode->passes_documents()) {
+    result = mode->run(kCommand, sink);
   } else {
     SpooledStdin spooled;
     for (std::string& input : opt.input.inputs) {
@@ -138,41 +154,43 @@ int cmd_dedup(const std::vector<std::string>& args) {
       }
       input = spooled.path();
     }
-    NearRun run;
-    result = near ? run_near(kCommand, opt, *near, run) : run_simhash(kCommand, opt, run);
+    // The mode took its inputs when it was resolved: give it the spooled ones (the options
+    // were checked already, so this cannot fail).
+    if (Status st = mode->resolve(opt); !st.ok()) {
+      print_error(kCommand, st.message());
+      return kExitUsage;
+    }
+    result = mode->run(kCommand, sink);
+    const NearRun& run = sink.run();
     if (result == kExitOk) {
       // Second pass: the same inputs give the same documents in the same order.
       BatchReader reader(opt.input.inputs, opt.input.reader);
-      std::vector<Document> docs;
+      WorkPool pool(opt.common.resolved_threads());
+      Progress silent(std::string(kCommand), false);
+      uint64_t documents = 0;
       std::size_t k = 0;
-      while (result == kExitOk) {
-        Result<std::size_t> got = reader.next(docs);
-        if (!got.ok()) {
-          print_error(kCommand, got.status().message());
-          result = kExitFailure;
-          break;
-        }
-        if (*got == 0) break;
-        for (std::size_t i = 0; i < *got; ++i, ++k) {
-          if (k >= run.ids.size() || docs[i].id != run.ids[k]) {
-            print_error(kCommand, "the input changed while it was being read twice");
-            result = kExitFailure;
-            break;
-          }
-          const NearDupAssignment& a = run.assignment[k];
-          if (a.representative == k) {
-            write_kept(out, docs[i]);
-            ++kept;
-          } else {
-            ++dropped;
-            if (!removed_path.empty()) {
-              append_removed(line, run.ids[k], run.ids[a.cluster], run.ids[a.representative],
-                             a.similarity);
-              removed.write(line);
+      result = for_each_batch(
+          kCommand, reader, silent, documents, pool,
+          [&](std::vector<Document>& docs, std::size_t n) -> Status {
+            for (std::size_t i = 0; i < n; ++i, ++k) {
+              if (k >= run.ids.size() || docs[i].id != run.ids[k]) {
+                return Status::invalid_argument("the input changed while it was being read twice");
+              }
+              const NearDupAssignment& a = run.assignment[k];
+              if (a.representative == k) {
+                write_kept(out, docs[i]);
+                ++kept;
+              } else {
+                ++dropped;
+                if (!removed_path.empty()) {
+                  append_removed(line, run.ids[k], run.ids[a.cluster], run.ids[a.representative],
+                                 a.similarity);
+                  removed.write(line);
+                }
+              }
             }
-          }
-        }
-      }
+            return Status();
+          });
       if (result == kExitOk && k != run.ids.size()) {
         print_error(kCommand, "the input changed while it was being read twice");
         result = kExitFailure;

@@ -4,8 +4,8 @@
 #include <string>
 #include <vector>
 
+#include "batch_runner.h"
 #include "cli_common.h"
-#include "cluster_common.h"
 #include "commands.h"
 #include "jsonl_fields.h"
 #include "neardup/advanced/parallel.h"
@@ -26,16 +26,12 @@ int cmd_idf(const std::vector<std::string>& args) {
   const std::vector<std::string> rest(args.begin() + (args[0] == "build" ? 1 : 0), args.end());
   CommonOptions common;
   InputOptions input;
-  std::string output, language = "auto", title_field = "title";
-  bool stem = false;
+  StoryFeatureFlags story;
+  std::string output;
   po::options_description desc("options");
-  desc.add_options()                                                               //
-      ("output,o", po::value(&output), "write the model to this file (required)")  //
-      ("language", po::value(&language)->default_value("auto"),
-       "stop words and stemming (must match the clustering run)")               //
-      ("stem", po::bool_switch(&stem), "Snowball-stem words (off by default)")  //
-      ("title-field", po::value(&title_field)->default_value("title"),
-       "JSONL field with a title (counted as part of the document)");
+  desc.add_options()  //
+      ("output,o", po::value(&output), "write the model to this file (required)");
+  add_story_feature_options(desc, story, kStoryTitleField);
   add_input_options(desc, input);
   add_common_options(desc, common);
   po::variables_map vm;
@@ -56,10 +52,8 @@ int cmd_idf(const std::vector<std::string>& args) {
     print_error(kCommand, st.message());
     return kExitUsage;
   }
-  StoryFeatureOptions fo;
-  fo.language = language;
-  fo.stem = stem;
-  fo.seed = common.seed;
+  const StoryFeatureOptions fo = story.features(common.seed);
+  const std::string& title_field = story.title_field;
   const unsigned threads = common.resolved_threads();
   std::vector<StoryFeaturizer> featurizers;
   for (unsigned t = 0; t < threads; ++t) {
@@ -75,28 +69,20 @@ int cmd_idf(const std::vector<std::string>& args) {
   std::vector<JsonFieldExtractor> extractors(threads);
   BatchReader reader(input.inputs, input.reader);
   Progress progress(std::string(kCommand), !common.quiet);
-  std::vector<Document> docs;
   uint64_t documents = 0;
-  while (true) {
-    Result<std::size_t> got = reader.next(docs);
-    if (!got.ok()) {
-      progress.finish();
-      print_error(kCommand, got.status().message());
-      return kExitFailure;
-    }
-    if (*got == 0) break;
-    // Each worker counts into its own table; the tables are merged at the end (counts add, so
-    // the model does not depend on the thread count).
-    parallel_for(*got, threads, [&](std::size_t i, unsigned w) {
-      std::optional<std::string> title;
-      if (!title_field.empty()) title = extractors[w].get(docs[i].raw, title_field);
-      featurizers[w].extract(docs[i].text, title ? *title : std::string_view(), scratch[w]);
-      partial[w].add(scratch[w]);
-    });
-    documents += *got;
-    progress.update(documents, reader.stats().bytes, reader.done_fraction());
-  }
-  progress.finish();
+  WorkPool pool(threads);
+  const int rc_read = for_each_batch(
+      kCommand, reader, progress, documents, pool, [&](std::vector<Document>& docs, std::size_t n) {
+        // Each worker counts into its own table; the tables are merged at the end (counts add,
+        // so the model does not depend on the thread count).
+        pool.parallel_for(n, [&](std::size_t i, unsigned w) {
+          std::optional<std::string> title;
+          if (!title_field.empty()) title = extractors[w].get(docs[i].raw, title_field);
+          featurizers[w].extract(docs[i].text, title ? *title : std::string_view(), scratch[w]);
+          partial[w].add(scratch[w]);
+        });
+      });
+  if (rc_read != kExitOk) return rc_read;
   DocumentFrequencies df;
   for (const auto& p : partial) df.merge(p);
   df.set_feature_fingerprint(fo.fingerprint());

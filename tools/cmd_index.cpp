@@ -11,7 +11,6 @@
 // then added or queried in input order, so the index file and the output are the same for any
 // thread count.
 #include <cstdio>
-#include <cstring>
 #include <filesystem>
 #include <iostream>
 #include <memory>
@@ -19,9 +18,10 @@
 #include <variant>
 #include <vector>
 
+#include "batch_runner.h"
 #include "cli_common.h"
-#include "cluster_common.h"
 #include "commands.h"
+#include "mode.h"
 #include "neardup/advanced/index.h"
 #include "neardup/advanced/open_index.h"
 #include "neardup/advanced/parallel.h"
@@ -31,40 +31,30 @@
 namespace neardup::cli {
 namespace {
 
-constexpr std::size_t kBatchDocs = 4096;
-constexpr uint64_t kBatchBytes = 16u << 20;
+// Larger batches than clustering's: a batch's only per-document state is a signature or a
+// fingerprint, so 16 MB of text per batch costs little and keeps the threads busy longer.
+constexpr BatchLimits kIndexBatch{.docs = 4096, .bytes = uint64_t{16} << 20};
 
 enum class Action { kBuild, kAdd, kQuery };
 
-struct IndexCliOptions {
+// The similarity group (SimilarityFlags: --threshold, --shingle, ..., --bits, --max-distance)
+// is a base, as in ClusterOptions.
+struct IndexCliOptions : SimilarityFlags {
   CommonOptions common;
   InputOptions input;
   NormalizeFlags normalize;
   std::string index_path;
   std::string output = "-";
-  bool add_new = false;  // query --add
-  double threshold = 0.8;
-  std::string shingle = "word:5";
-  uint32_t num_perm = 128;
-  std::string minhash = "oph";
-  uint32_t bands = 0, rows = 0;
-  std::string mode = "near";  // near (MinHash) | simhash
-  uint32_t bits = 64;         // simhash
-  uint32_t max_distance = 3;  // simhash
+  bool add_new = false;       // query --add
+  std::string mode = "near";  // the index kind, a mode of the mode table: near or simhash
 };
 
-// The same flag parsing as near mode (cluster_common.h).
+// The similarity group resolved as near mode resolves it (tools/modes/near.cpp).
 Result<IndexOptions> index_options(const IndexCliOptions& opt) {
   IndexOptions o;
-  Result<PipelineOptions> pipeline = pipeline_options(opt.normalize, opt.shingle, opt.common.seed);
-  if (!pipeline.ok()) return pipeline.status();
-  o.similarity.pipeline = *pipeline;
-  Result<MinHashParams> minhash = minhash_params(opt.num_perm, opt.minhash, opt.common.seed);
-  if (!minhash.ok()) return minhash.status();
-  o.similarity.minhash = *minhash;
-  o.similarity.threshold = opt.threshold;
-  o.similarity.bands = opt.bands;
-  o.similarity.rows = opt.rows;
+  Result<SimilarityOptions> similarity = similarity_options(opt, opt.normalize, opt.common.seed);
+  if (!similarity.ok()) return similarity.status();
+  o.similarity = *similarity;
   NEARDUP_RETURN_IF_ERROR(o.validate());
   return o;
 }
@@ -76,10 +66,11 @@ Result<SimHashIndexOptions> simhash_index_options(const IndexCliOptions& opt) {
   Result<PipelineOptions> pipeline = pipeline_options(opt.normalize, opt.shingle, opt.common.seed);
   if (!pipeline.ok()) return pipeline.status();
   o.pipeline = *pipeline;
-  o.simhash.bits = opt.bits;
+  o.simhash.bits = opt.simhash_bits;
   o.simhash.seed = opt.common.seed;
   if (!o.simhash.validate().ok()) {
-    return Status::invalid_argument("--bits must be 64 or 128, not " + std::to_string(opt.bits));
+    return Status::invalid_argument("--bits must be 64 or 128, not " +
+                                    std::to_string(opt.simhash_bits));
   }
   o.max_distance = opt.max_distance;
   if (Status st = o.validate(); !st.ok()) {
@@ -94,7 +85,8 @@ Result<SimHashIndexOptions> simhash_index_options(const IndexCliOptions& opt) {
 class CliIndex {
  public:
   virtual ~CliIndex() = default;
-  virtual Status sketch(const std::vector<Document>& docs, std::size_t n, unsigned threads) = 0;
+  virtual Status sketch(const std::vector<Document>& docs, std::size_t n,
+                        const ParallelRunner& run) = 0;
   virtual Status add(std::string_view id, std::size_t slot) = 0;
   virtual Result<std::vector<IndexMatch>> query_best(std::size_t slot) const = 0;
   virtual Result<AddIfNewResult> add_if_new(std::string_view id, std::size_t slot) = 0;
@@ -109,11 +101,12 @@ class MinHashCliIndex final : public CliIndex {
  public:
   explicit MinHashCliIndex(NearDupIndex index) : index_(std::move(index)) {}
 
-  Status sketch(const std::vector<Document>& docs, std::size_t n, unsigned threads) override {
+  Status sketch(const std::vector<Document>& docs, std::size_t n,
+                const ParallelRunner& run) override {
     const uint32_t k = index_.num_perm();
     sigs_.resize(n * k);
     failed_.assign(n, 0);
-    parallel_for(n, threads, [&](std::size_t i, unsigned) {
+    run(n, [&](std::size_t i, unsigned) {
       failed_[i] = index_.sign(docs[i].text, slot(i)).ok() ? 0 : 1;
     });
     for (const uint8_t f : failed_) {
@@ -157,10 +150,10 @@ class SimHashCliIndex final : public CliIndex {
  public:
   explicit SimHashCliIndex(SimHashIndex index) : index_(std::move(index)) {}
 
-  Status sketch(const std::vector<Document>& docs, std::size_t n, unsigned threads) override {
+  Status sketch(const std::vector<Document>& docs, std::size_t n,
+                const ParallelRunner& run) override {
     fps_.resize(n);
-    parallel_for(n, threads,
-                 [&](std::size_t i, unsigned) { fps_[i] = index_.fingerprint(docs[i].text); });
+    run(n, [&](std::size_t i, unsigned) { fps_[i] = index_.fingerprint(docs[i].text); });
     return Status();
   }
   Status add(std::string_view id, std::size_t i) override {
@@ -199,8 +192,8 @@ Result<std::unique_ptr<CliIndex>> load_index(const std::string& path) {
 }
 
 // A new index from the build flags; errors are usage errors.
-Result<std::unique_ptr<CliIndex>> create_index(const IndexCliOptions& opt) {
-  if (opt.mode == "simhash") {
+Result<std::unique_ptr<CliIndex>> create_index(const IndexCliOptions& opt, Mode mode) {
+  if (mode == Mode::kSimHash) {
     Result<SimHashIndexOptions> o = simhash_index_options(opt);
     if (!o.ok()) return o.status();
     Result<SimHashIndex> created = SimHashIndex::create(*o);
@@ -213,50 +206,6 @@ Result<std::unique_ptr<CliIndex>> create_index(const IndexCliOptions& opt) {
   if (!created.ok()) return created.status();
   return std::unique_ptr<CliIndex>(std::make_unique<MinHashCliIndex>(std::move(*created)));
 }
-
-// Reads all inputs in input order, in batches of documents.
-class Batches {
- public:
-  Batches(const std::vector<std::string>& inputs, const ReaderOptions& options)
-      : inputs_(inputs), options_(options) {}
-
-  Result<std::size_t> next(std::vector<Document>& docs) {
-    std::size_t count = 0;
-    uint64_t bytes = 0;
-    while (count < kBatchDocs && bytes < kBatchBytes) {
-      if (!reader_) {
-        if (next_input_ == inputs_.size()) break;
-        Result<std::unique_ptr<DocumentReader>> r =
-            DocumentReader::open(inputs_[next_input_++], options_);
-        if (!r.ok()) return r.status();
-        reader_ = std::move(r.value());
-      }
-      if (docs.size() <= count) docs.resize(count + 1);
-      Result<bool> more = reader_->next(docs[count]);
-      if (!more.ok()) return more.status();
-      if (!*more) {
-        done_.add(reader_->stats());
-        reader_.reset();
-        continue;
-      }
-      bytes += docs[count].text.size();
-      ++count;
-    }
-    return count;
-  }
-  ReaderStats stats() const {
-    ReaderStats t = done_;
-    if (reader_) t.add(reader_->stats());
-    return t;
-  }
-
- private:
-  const std::vector<std::string>& inputs_;
-  ReaderOptions options_;
-  std::size_t next_input_ = 0;
-  std::unique_ptr<DocumentReader> reader_;
-  ReaderStats done_;
-};
 
 void append_query_record(std::string& line, std::string_view id, const IndexMatch* match) {
   line.clear();
@@ -273,10 +222,10 @@ void append_query_record(std::string& line, std::string_view id, const IndexMatc
   line += buf;
 }
 
-int run(Action action, const std::string& command, const IndexCliOptions& opt) {
+int run(Action action, Mode mode, const std::string& command, const IndexCliOptions& opt) {
   // The index: created from the options (build) or loaded (add, query).
   Result<std::unique_ptr<CliIndex>> made =
-      action == Action::kBuild ? create_index(opt) : load_index(opt.index_path);
+      action == Action::kBuild ? create_index(opt, mode) : load_index(opt.index_path);
   if (!made.ok()) {
     print_error(command, made.status().message());
     return action == Action::kBuild ? kExitUsage : kExitFailure;
@@ -292,49 +241,36 @@ int run(Action action, const std::string& command, const IndexCliOptions& opt) {
     }
   }
   const unsigned threads = opt.common.resolved_threads();
-  Batches batches(opt.input.inputs, opt.input.reader);
+  BatchReader batches(opt.input.inputs, opt.input.reader, kIndexBatch);
   Progress progress(command, !opt.common.quiet);
-  std::vector<Document> docs;
   std::string line;
   uint64_t documents = 0, matched = 0;
-  Status failure;
-  while (failure.ok()) {
-    Result<std::size_t> got = batches.next(docs);
-    if (!got.ok()) {
-      failure = got.status();
-      break;
-    }
-    const std::size_t n = *got;
-    if (n == 0) break;
-    failure = index.sketch(docs, n, threads);
-    for (std::size_t i = 0; i < n && failure.ok(); ++i) {
-      if (action != Action::kQuery) {
-        failure = index.add(docs[i].id, i);
-        continue;
-      }
-      if (opt.add_new) {
-        Result<AddIfNewResult> r = index.add_if_new(docs[i].id, i);
-        if (!r.ok()) {
-          failure = r.status();
-          break;
-        }
-        matched += r->added ? 0u : 1u;
-        append_query_record(line, docs[i].id, r->added ? nullptr : &r->match);
-      } else {
-        Result<std::vector<IndexMatch>> r = index.query_best(i);
-        if (!r.ok()) {
-          failure = r.status();
-          break;
-        }
-        matched += r->empty() ? 0u : 1u;
-        append_query_record(line, docs[i].id, r->empty() ? nullptr : &r->front());
-      }
-      out.write(line);
-    }
-    documents += n;
-    progress.update(documents, batches.stats().bytes, -1);
-  }
-  progress.finish();
+  WorkPool pool(threads);
+  const ParallelRunner runner = pool.runner();
+  Status failure =
+      run_batches(batches, progress, documents, pool,
+                  [&](std::vector<Document>& docs, std::size_t n) -> Status {
+                    NEARDUP_RETURN_IF_ERROR(index.sketch(docs, n, runner));
+                    for (std::size_t i = 0; i < n; ++i) {
+                      if (action != Action::kQuery) {
+                        NEARDUP_RETURN_IF_ERROR(index.add(docs[i].id, i));
+                        continue;
+                      }
+                      if (opt.add_new) {
+                        Result<AddIfNewResult> r = index.add_if_new(docs[i].id, i);
+                        if (!r.ok()) return r.status();
+                        matched += r->added ? 0u : 1u;
+                        append_query_record(line, docs[i].id, r->added ? nullptr : &r->match);
+                      } else {
+                        Result<std::vector<IndexMatch>> r = index.query_best(i);
+                        if (!r.ok()) return r.status();
+                        matched += r->empty() ? 0u : 1u;
+                        append_query_record(line, docs[i].id, r->empty() ? nullptr : &r->front());
+                      }
+                      out.write(line);
+                    }
+                    return Status();
+                  });
   if (action == Action::kQuery) {
     if (Status st = out.close(); !st.ok() && failure.ok()) failure = st;
   }
@@ -420,41 +356,28 @@ int cmd_index(const std::vector<std::string>& args) {
   }
   const std::string command = "index " + sub;
   IndexCliOptions opt;
+  ModeChoice modes(kIndex);
   po::options_description desc("options");
   desc.add_options()("index", po::value(&opt.index_path), "the index file (required)");
   if (action == Action::kBuild) {
-    desc.add_options()  //
-        ("mode", po::value(&opt.mode)->default_value("near"),
-         "near (MinHash + LSH, Jaccard threshold) or simhash (SimHash fingerprints, Hamming "
-         "distance), as in 'neardup cluster --mode'")  //
-        ("threshold", po::value(&opt.threshold)->default_value(0.8, "0.8"),
-         "near: estimated Jaccard similarity at which a document matches")  //
-        ("shingle", po::value(&opt.shingle)->default_value("word:5"),
-         "shingles, word:K (K words) or char:K (K characters)")                            //
-        ("num-perm", po::value(&opt.num_perm)->default_value(128), "near: MinHash slots")  //
-        ("minhash", po::value(&opt.minhash)->default_value("oph"),
-         "near: oph (one-permutation + densification) or perm (k hash functions)")  //
-        ("bands", po::value(&opt.bands)->default_value(0),
-         "near: LSH bands (0 = derived from --threshold and --num-perm)")  //
-        ("rows", po::value(&opt.rows)->default_value(0),
-         "near: LSH rows per band (0 = derived)")  //
-        ("bits", po::value(&opt.bits)->default_value(64),
-         "simhash: fingerprint width, 64 or 128")  //
-        ("max-distance", po::value(&opt.max_distance)->default_value(3),
-         "simhash: a document matches when its fingerprint differs in at most this many bits "
-         "(below --bits; similarity = 1 - distance/bits)");
-    add_normalize_options(desc, opt.normalize);
+    // The kind of index: a mode of the mode table that `index build` accepts.
+    modes.add_mode_option(desc, opt.mode, "near");
+    modes.add_group(desc, [&opt](po::options_description& d) {
+      add_similarity_options(d, opt, SimilarityUse::kIndex);
+    });
+    modes.add_group(
+        desc, [&opt](po::options_description& d) { add_normalize_options(d, opt.normalize); });
   }
   if (action == Action::kQuery) {
     desc.add_options()  //
         ("add", po::bool_switch(&opt.add_new),
          "add the documents that match nothing (checked and added one by one, in input order) "
-         "and save the index")  //
-        ("output,o", po::value(&opt.output)->default_value("-"),
-         "write the records here instead of stdout");
+         "and save the index");
+    add_output_option(desc, opt.output);
   }
   add_input_options(desc, opt.input);
-  add_common_options(desc, opt.common);
+  // add and query take the seed, like every other setting, from the index file.
+  add_common_options(desc, opt.common, action == Action::kBuild);
 
   std::string usage = "neardup " + command + " --index FILE [options] FILE|DIR|- ...";
   if (action != Action::kBuild) {
@@ -471,27 +394,16 @@ int cmd_index(const std::vector<std::string>& args) {
     print_error(command, "needs --index FILE");
     return kExitUsage;
   }
-  if (action != Action::kBuild && !vm["seed"].defaulted()) {
-    print_error(command, "--seed is stored in the index; it can only be set by 'index build'");
-    return kExitUsage;
-  }
+  Mode mode = Mode::kNear;
   if (action == Action::kBuild) {
-    // Each mode's own flags only: a flag of the other mode would be silently ignored.
-    const bool simhash = opt.mode == "simhash";
-    if (!simhash && opt.mode != "near") {
-      print_error(command, "unknown --mode '" + opt.mode + "' (near, simhash)");
+    // Each kind's own flags only: a flag of the other kind would be silently ignored.
+    Result<ModeHandler*> chosen = modes.choose(opt.mode, vm);
+    Status st = chosen.ok() ? parse_threshold(opt) : chosen.status();
+    if (!st.ok()) {
+      print_error(command, st.message());
       return kExitUsage;
     }
-    for (const char* flag :
-         {"threshold", "num-perm", "minhash", "bands", "rows", "bits", "max-distance"}) {
-      const bool simhash_flag =
-          std::strcmp(flag, "bits") == 0 || std::strcmp(flag, "max-distance") == 0;
-      if (!vm[flag].defaulted() && simhash_flag != simhash) {
-        print_error(command, std::string("--") + flag + " applies to --mode " +
-                                 (simhash_flag ? "simhash" : "near") + " only");
-        return kExitUsage;
-      }
-    }
+    mode = modes.mode();
   }
   if (opt.input.inputs.empty()) {
     print_error(command, "no input given (name files, a directory, or - for stdin)");
@@ -501,7 +413,7 @@ int cmd_index(const std::vector<std::string>& args) {
     print_error(command, st.message());
     return kExitUsage;
   }
-  return run(action, command, opt);
+  return run(action, mode, command, opt);
 }
 
 }  // namespace neardup::cli

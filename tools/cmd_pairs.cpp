@@ -7,7 +7,6 @@
 #include <vector>
 
 #include "cli_common.h"
-#include "cluster_common.h"
 #include "commands.h"
 #include "jsonl_fields.h"
 #include "neardup/advanced/story.h"
@@ -19,9 +18,8 @@ constexpr std::string_view kCommand = "pairs";
 
 struct PairsOptions {
   CommonOptions common;
-  std::string input, output = "-", field1 = "text1", field2 = "text2";
-  std::string language = "auto", idf_model;
-  bool stem = false;
+  StoryFeatureFlags story;
+  std::string output = "-", field1 = "text1", field2 = "text2";
 };
 
 }  // namespace
@@ -29,16 +27,12 @@ struct PairsOptions {
 int cmd_pairs(const std::vector<std::string>& args) {
   PairsOptions opt;
   po::options_description desc("options");
-  desc.add_options()                                                                      //
-      ("field1", po::value(&opt.field1)->default_value("text1"), "first text field")      //
-      ("field2", po::value(&opt.field2)->default_value("text2"), "second text field")     //
-      ("output,o", po::value(&opt.output)->default_value("-"), "write the records here")  //
-      ("language", po::value(&opt.language)->default_value("auto"),
-       "stop words and stemming (as in cluster --mode story)")                      //
-      ("stem", po::bool_switch(&opt.stem), "Snowball-stem words (off by default)")  //
-      ("idf-model", po::value(&opt.idf_model),
-       "document frequencies to start from (neardup idf build); the file's own texts are "
-       "always counted");
+  desc.add_options()                                                                  //
+      ("field1", po::value(&opt.field1)->default_value("text1"), "first text field")  //
+      ("field2", po::value(&opt.field2)->default_value("text2"), "second text field");
+  add_output_option(desc, opt.output);
+  // --idf-model: document frequencies to start from; the file's own texts are always counted.
+  add_story_feature_options(desc, opt.story, kStoryIdfModel);
   add_common_options(desc, opt.common);
   std::vector<std::string> inputs;
   po::variables_map vm;
@@ -52,18 +46,15 @@ int cmd_pairs(const std::vector<std::string>& args) {
     print_error(kCommand, "needs exactly one input file (or - for stdin)");
     return kExitUsage;
   }
-  StoryFeatureOptions fo;
-  fo.language = opt.language;
-  fo.stem = opt.stem;
-  fo.seed = opt.common.seed;
+  const StoryFeatureOptions fo = opt.story.features(opt.common.seed);
   Result<StoryFeaturizer> featurizer = StoryFeaturizer::create(fo);
   if (!featurizer.ok()) {
     print_error(kCommand, featurizer.status().message());
     return kExitUsage;
   }
   DocumentFrequencies df;
-  if (!opt.idf_model.empty()) {
-    Result<DocumentFrequencies> m = load_idf_model(opt.idf_model, fo);
+  if (!opt.story.idf_model.empty()) {
+    Result<DocumentFrequencies> m = load_idf_model(opt.story.idf_model, fo);
     if (!m.ok()) {
       print_error(kCommand, m.status().message());
       return kExitFailure;

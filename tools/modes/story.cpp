@@ -17,6 +17,7 @@
 
 #include "cluster_common.h"
 #include "jsonl_fields.h"
+#include "mode.h"
 #include "neardup/advanced/parallel.h"
 #include "neardup/advanced/story.h"
 
@@ -185,6 +186,10 @@ std::optional<double> parse_day_month_year(std::string_view s) {
 
 }  // namespace
 
+// A time value: unix seconds (or milliseconds, if above 1e11), ISO 8601
+// "YYYY-MM-DD[THH:MM[:SS[.f]]][Z|+HH:MM]", or a day-month-year date with an English month name:
+// RFC 2822 "[Tue, ]10 Mar 2014[ 22:24[:50]][ GMT|-0500]" (RSS) or "26-FEB-1987 15:01:01.79";
+// nullopt when it is none of these.
 std::optional<double> parse_time_value(std::string_view s) {
   if (s.empty()) return std::nullopt;
   // A number: unix seconds (values above 1e11 are taken as milliseconds).
@@ -216,6 +221,7 @@ std::optional<double> parse_time_value(std::string_view s) {
   return static_cast<double>(days_from_civil(y, mo, d) * 86400 + seconds - offset);
 }
 
+// A duration "3d", "12h", "90m", "3600s" or plain seconds.
 Result<double> parse_duration(std::string_view s) {
   if (s.empty()) return Status::invalid_argument("empty duration");
   std::string buf(s);
@@ -236,6 +242,68 @@ Result<double> parse_duration(std::string_view s) {
   }
   return v * scale;
 }
+
+namespace {
+
+constexpr double kDefaultStoryWindowSeconds = 3 * 86400.0;
+
+struct StoryModeOptions : ClusterOptions {
+  std::string time_field, window;
+  bool single_pass = false, stream = false;
+};
+
+// Story mode settings resolved from StoryModeOptions.
+struct StoryConfig {
+  StoryFeatureOptions features;
+  StoryOptions story;
+  std::string time_field, title_field, idf_model;
+  bool stream = false;  // --stream: assign in input order with running document frequencies
+};
+
+Result<StoryConfig> story_config(const StoryModeOptions& opt) {
+  StoryConfig c;
+  if (opt.threshold_given && opt.threshold_text != "auto") {
+    char* end = nullptr;
+    c.story.threshold = std::strtod(opt.threshold_text.c_str(), &end);
+    if (*end != '\0' || !(c.story.threshold > 0 && c.story.threshold < 1)) {
+      return Status::invalid_argument("--threshold must be auto or a number in (0, 1), not '" +
+                                      opt.threshold_text + "'");
+    }
+  }
+  if (opt.window.empty() && !opt.time_field.empty()) {
+    // News stories are bursty: a story with no new report for three days is over, and a later
+    // report about the same company or place is a new story (as in TDT's time windows).
+    c.story.window_seconds = kDefaultStoryWindowSeconds;
+  }
+  if (!opt.window.empty()) {
+    if (opt.time_field.empty()) {
+      return Status::invalid_argument("--window needs --time-field (the documents' time)");
+    }
+    Result<double> w = parse_duration(opt.window);
+    if (!w.ok()) return Status::invalid_argument("--window: " + w.status().message());
+    c.story.window_seconds = *w;
+  }
+  c.stream = opt.stream;
+  if (opt.single_pass || opt.stream) {
+    c.story.refine = false;
+    c.story.merge_factor = 0;
+  }
+  c.features = opt.features(opt.common.seed);
+  c.time_field = opt.time_field;
+  c.title_field = opt.title_field;
+  c.idf_model = opt.idf_model;
+  NEARDUP_RETURN_IF_ERROR(c.features.validate());
+  NEARDUP_RETURN_IF_ERROR(c.story.validate());
+  return c;
+}
+
+// Clusters all inputs and calls emit once per document in input order (id, the cluster's first
+// document's id, whether it is that document, similarity). With --stream, batches end early
+// when the input has nothing more to read right now (BatchReader::next_available) and `flush`
+// (if set) is called after each batch's records, so that a live feed gets each record
+// promptly. Prints the summary (unless --quiet).
+using StoryEmit = std::function<void(const std::string& id, const std::string& cluster,
+                                     bool founder, float similarity)>;
 
 int run_story(std::string_view command, const ClusterOptions& opt, const StoryConfig& config,
               const StoryEmit& emit, const std::function<void()>& flush) {
@@ -288,76 +356,69 @@ int run_story(std::string_view command, const ClusterOptions& opt, const StoryCo
 
   BatchReader reader(opt.input.inputs, opt.input.reader);
   Progress progress(std::string(command), !opt.common.quiet);
-  std::vector<Document> docs;
   uint64_t documents = 0, clusters = 0;
-  while (true) {
-    // Stream: a live feed's documents are processed as they arrive, not once a batch is full.
-    Result<std::size_t> got = config.stream ? reader.next_available(docs) : reader.next(docs);
-    if (!got.ok()) {
-      progress.finish();
-      print_error(command, got.status().message());
-      return kExitFailure;
-    }
-    const std::size_t n = *got;
-    if (n == 0) break;
-    if (config.stream && documents + n > UINT32_MAX) {
-      progress.finish();
-      print_error(command, "a story stream holds at most 4294967295 documents");
-      return kExitFailure;
-    }
-    const std::size_t base = config.stream ? 0 : features.size();
-    features.resize(base + n);
-    batch_times.assign(n, std::nullopt);
-    batch_titles.assign(n, std::nullopt);
-    parallel_for(n, threads, [&](std::size_t i, unsigned w) {
-      if (want_time) batch_times[i] = extractors[w].get(docs[i].raw, config.time_field);
-      if (want_title) batch_titles[i] = extractors[w].get(docs[i].raw, config.title_field);
-      const std::string_view title = batch_titles[i] ? *batch_titles[i] : std::string_view();
-      featurizers[w].extract(docs[i].text, title, features[base + i]);
-    });
-    for (std::size_t i = 0; i < n; ++i) {
-      if (batch_titles[i] && !batch_titles[i]->empty()) ++titled;
-      if (features[base + i].empty()) ++featureless;
-      double t = 0;
-      if (want_time) {
-        std::optional<double> parsed;
-        if (batch_times[i]) parsed = parse_time_value(*batch_times[i]);
-        if (parsed) {
-          t = last_time = *parsed;
-        } else {
-          // Counted, and placed at the time of the document before it in the input.
-          ++missing_time;
-          t = last_time;
+  WorkPool pool(threads);
+  // Stream: a live feed's documents are processed as they arrive, not once a batch is full.
+  const BatchFill fill = config.stream ? BatchFill::kAvailable : BatchFill::kFull;
+  const int rc = for_each_batch(
+      command, reader, progress, documents, pool,
+      [&](std::vector<Document>& docs, std::size_t n) -> Status {
+        if (config.stream && documents + n > UINT32_MAX) {
+          return Status::invalid_argument("a story stream holds at most 4294967295 documents");
         }
-      }
-      if (!config.stream) {
-        ids.push_back(std::move(docs[i].id));
-        if (want_time) times.push_back(t);
-        continue;
-      }
-      // Stream: the document counts in the frequencies before it is weighed, so its own
-      // terms are never unseen; it is then assigned and emitted.
-      const auto index = static_cast<uint32_t>(documents + i);
-      running.add(features[i]);
-      weigh_story_terms(features[i], running, vector);
-      const StoryAssignment a = clusterer->add(vector, t);
-      if (a.cluster == index) {
-        ++clusters;
-        founders.emplace(index, docs[i].id);
-        emit(docs[i].id, docs[i].id, true, 1.0f);
-      } else {
-        emit(docs[i].id, founders.at(a.cluster), false, a.similarity);
-      }
-    }
-    if (config.stream) {
-      clusterer->take_closed(closed);
-      for (uint32_t c : closed) founders.erase(c);
-      if (flush) flush();  // once per batch: cheap for files, prompt for a live feed
-    }
-    documents += n;
-    progress.update(documents, reader.stats().bytes, reader.done_fraction());
-  }
-  progress.finish();
+        const std::size_t base = config.stream ? 0 : features.size();
+        features.resize(base + n);
+        batch_times.assign(n, std::nullopt);
+        batch_titles.assign(n, std::nullopt);
+        pool.parallel_for(n, [&](std::size_t i, unsigned w) {
+          if (want_time) batch_times[i] = extractors[w].get(docs[i].raw, config.time_field);
+          if (want_title) batch_titles[i] = extractors[w].get(docs[i].raw, config.title_field);
+          const std::string_view title = batch_titles[i] ? *batch_titles[i] : std::string_view();
+          featurizers[w].extract(docs[i].text, title, features[base + i]);
+        });
+        for (std::size_t i = 0; i < n; ++i) {
+          if (batch_titles[i] && !batch_titles[i]->empty()) ++titled;
+          if (features[base + i].empty()) ++featureless;
+          double t = 0;
+          if (want_time) {
+            std::optional<double> parsed;
+            if (batch_times[i]) parsed = parse_time_value(*batch_times[i]);
+            if (parsed) {
+              t = last_time = *parsed;
+            } else {
+              // Counted, and placed at the time of the document before it in the input.
+              ++missing_time;
+              t = last_time;
+            }
+          }
+          if (!config.stream) {
+            ids.push_back(std::move(docs[i].id));
+            if (want_time) times.push_back(t);
+            continue;
+          }
+          // Stream: the document counts in the frequencies before it is weighed, so its own
+          // terms are never unseen; it is then assigned and emitted.
+          const auto index = static_cast<uint32_t>(documents + i);
+          running.add(features[i]);
+          weigh_story_terms(features[i], running, vector);
+          const StoryAssignment a = clusterer->add(vector, t);
+          if (a.cluster == index) {
+            ++clusters;
+            founders.emplace(index, docs[i].id);
+            emit(docs[i].id, docs[i].id, true, 1.0f);
+          } else {
+            emit(docs[i].id, founders.at(a.cluster), false, a.similarity);
+          }
+        }
+        if (config.stream) {
+          clusterer->take_closed(closed);
+          for (uint32_t c : closed) founders.erase(c);
+          if (flush) flush();  // once per batch: cheap for files, prompt for a live feed
+        }
+        return Status();
+      },
+      fill);
+  if (rc != kExitOk) return rc;
 
   if (!config.stream) {
     Result<std::vector<StoryAssignment>> assigned =
@@ -401,5 +462,60 @@ int run_story(std::string_view command, const ClusterOptions& opt, const StoryCo
   }
   return kExitOk;
 }
+
+class StoryMode final : public ModeHandler {
+ public:
+  unsigned groups() const override { return kSimilarityGroup | kStoryFeatureGroup; }
+  void add_options(po::options_description& desc) override {
+    desc.add_options()  //
+        ("time-field", po::value(&opt_.time_field),
+         "story: JSONL field with the document's time (unix seconds, ISO 8601 or RFC 2822 as "
+         "in RSS: 'Tue, 10 Mar 2014 22:24:50 GMT'); documents are clustered in time order")  //
+        ("window", po::value(&opt_.window),
+         "story: close a cluster when its newest report is older than this (e.g. 3d, 12h; 0 = "
+         "never); needs --time-field, with which it defaults to 3d; memory is bounded by the "
+         "window")  //
+        ("single-pass", po::bool_switch(&opt_.single_pass),
+         "story: keep the single-pass assignment (no merging of clusters with close centroids "
+         "and no moving of documents to the closest final centroid afterwards)")  //
+        ("stream", po::bool_switch(&opt_.stream),
+         "story: assign each document as it arrives, in input order, with running document "
+         "frequencies (start them with --idf-model); records are written as the documents "
+         "arrive (from a live pipe each one as soon as it is read; from files in batches of "
+         "2048), and memory is bounded by --window. Implies --single-pass");
+  }
+  bool uses(std::string_view option, const po::variables_map&) const override {
+    return option_in(option, {"seed", "threshold", "language", "stem", "title-field", "idf-model",
+                              "time-field", "window", "single-pass", "stream"});
+  }
+  Status resolve(const ClusterOptions& shared) override {
+    static_cast<ClusterOptions&>(opt_) = shared;
+    if (opt_.representative != "first") {
+      return Status::invalid_argument(
+          "--mode story represents a cluster by its earliest report: --representative must be "
+          "first");
+    }
+    Result<StoryConfig> c = story_config(opt_);
+    if (!c.ok()) return c.status();
+    config_ = std::move(*c);
+    return Status();
+  }
+  int run(std::string_view command, RecordSink& sink) override {
+    const StoryEmit emit = [&sink](const std::string& id, const std::string& cluster, bool founder,
+                                   float similarity) {
+      sink.record(nullptr, id, cluster, founder ? nullptr : &cluster, similarity);
+    };
+    // --stream flushes after each batch: records of a live feed go out as they are made.
+    return run_story(command, opt_, config_, emit, [&sink] { sink.flush(); });
+  }
+
+ private:
+  StoryModeOptions opt_;
+  StoryConfig config_;
+};
+
+}  // namespace
+
+std::unique_ptr<ModeHandler> make_story_mode() { return std::make_unique<StoryMode>(); }
 
 }  // namespace neardup::cli

@@ -17,6 +17,7 @@
 
 #include "cluster_common.h"
 #include "jsonl_fields.h"
+#include "mode.h"
 #include "neardup/advanced/cluster.h"
 #include "neardup/advanced/exact.h"
 #include "neardup/advanced/hamming_index.h"
@@ -28,6 +29,10 @@
 namespace neardup::cli {
 namespace {
 
+struct SimHashModeOptions : ClusterOptions {
+  std::string simhash_weights = "tf";
+};
+
 struct SimHashConfig {
   PipelineOptions pipeline;
   SimHashParams simhash;
@@ -37,7 +42,7 @@ struct SimHashConfig {
   double threshold = 0.8;
 };
 
-Result<SimHashConfig> simhash_config(const ClusterOptions& opt) {
+Result<SimHashConfig> simhash_config(const SimHashModeOptions& opt) {
   SimHashConfig c;
   Result<PipelineOptions> pipeline = pipeline_options(opt.normalize, opt.shingle, opt.common.seed);
   if (!pipeline.ok()) return pipeline.status();
@@ -71,11 +76,6 @@ Result<SimHashConfig> simhash_config(const ClusterOptions& opt) {
     return Status::invalid_argument("unknown --verify '" + opt.verify +
                                     "' for --mode simhash (none, shingles)");
   }
-  if (opt.linkage != "components") {
-    return Status::invalid_argument(
-        "--mode simhash links connected components only (--linkage "
-        "components)");
-  }
   c.threshold = opt.threshold;
   if (c.verify && !(c.threshold >= 0 && c.threshold <= 1)) {
     return Status::invalid_argument("--threshold must be in [0, 1]");
@@ -92,26 +92,10 @@ struct Prepared {
   std::vector<float> counts;       // their counts (tfidf)
 };
 
-}  // namespace
-
-void add_simhash_options(po::options_description& desc, ClusterOptions& opt) {
-  desc.add_options()  //
-      ("bits", po::value(&opt.simhash_bits)->default_value(64),
-       "simhash: fingerprint width, 64 or 128")  //
-      ("max-distance", po::value(&opt.max_distance)->default_value(3),
-       "simhash: near-duplicates differ in at most this many fingerprint bits (Manku et al. "
-       "use 3 of 64)")  //
-      ("simhash-weights", po::value(&opt.simhash_weights)->default_value("tf"),
-       "simhash: shingle weights, tf (counts) or tfidf (counts x inverse document frequency "
-       "over the input)");
-}
-
-Status check_simhash_options(const ClusterOptions& opt) {
-  Result<SimHashConfig> c = simhash_config(opt);
-  return c.ok() ? Status() : c.status();
-}
-
-int run_simhash(std::string_view command, const ClusterOptions& opt, NearRun& result) {
+// Clusters all inputs (union-find over the pairs within --max-distance bits, optionally
+// verified by shingle Jaccard): the same result shape as near mode. Prints the summary (unless
+// --quiet). Returns an exit code.
+int run_simhash(std::string_view command, const SimHashModeOptions& opt, NearRun& result) {
   Result<SimHashConfig> configured = simhash_config(opt);
   if (!configured.ok()) {
     print_error(command, configured.status().message());
@@ -144,69 +128,60 @@ int run_simhash(std::string_view command, const ClusterOptions& opt, NearRun& re
 
   BatchReader reader(opt.input.inputs, opt.input.reader);
   Progress progress(std::string(command), !opt.common.quiet);
-  std::vector<Document> docs;
   uint64_t documents = 0;
   result.ids.clear();
-  while (true) {
-    Result<std::size_t> got = reader.next(docs);
-    if (!got.ok()) {
-      progress.finish();
-      print_error(command, got.status().message());
-      return kExitFailure;
-    }
-    const std::size_t n = *got;
-    if (n == 0) break;
-    if (prepared.size() < n) prepared.resize(n);
-    batch_values.resize(n);
-    parallel_for(n, threads, [&](std::size_t i, unsigned w) {
-      Prepared& p = prepared[i];
-      const std::span<const uint64_t> shingles = shinglers[w]->hash(docs[i].text);
-      p.key = exact_key(shinglers[w]->last_normalized());
-      p.empty = shingles.empty();
-      if (!config.tfidf) hasher.fingerprint(shingles, {}, std::span<uint64_t>(p.fp, words));
-      if (keep_sets) {
-        p.features.assign(shingles.begin(), shingles.end());
-        std::sort(p.features.begin(), p.features.end());
-        p.counts.clear();
-        std::size_t m = 0;
-        for (std::size_t a = 0; a < p.features.size();) {
-          std::size_t b = a + 1;
-          while (b < p.features.size() && p.features[b] == p.features[a]) ++b;
-          p.features[m++] = p.features[a];
-          if (config.tfidf) p.counts.push_back(static_cast<float>(b - a));
-          a = b;
+  WorkPool pool(threads);
+  const int rc = for_each_batch(
+      command, reader, progress, documents, pool, [&](std::vector<Document>& docs, std::size_t n) {
+        if (prepared.size() < n) prepared.resize(n);
+        batch_values.resize(n);
+        pool.parallel_for(n, [&](std::size_t i, unsigned w) {
+          Prepared& p = prepared[i];
+          const std::span<const uint64_t> shingles = shinglers[w]->hash(docs[i].text);
+          p.key = exact_key(shinglers[w]->last_normalized());
+          p.empty = shingles.empty();
+          if (!config.tfidf) hasher.fingerprint(shingles, {}, std::span<uint64_t>(p.fp, words));
+          if (keep_sets) {
+            p.features.assign(shingles.begin(), shingles.end());
+            std::sort(p.features.begin(), p.features.end());
+            p.counts.clear();
+            std::size_t m = 0;
+            for (std::size_t a = 0; a < p.features.size();) {
+              std::size_t b = a + 1;
+              while (b < p.features.size() && p.features[b] == p.features[a]) ++b;
+              p.features[m++] = p.features[a];
+              if (config.tfidf) p.counts.push_back(static_cast<float>(b - a));
+              a = b;
+            }
+            p.features.resize(m);
+          }
+          if (by_field) batch_values[i] = extractors[w].get(docs[i].raw, field);
+        });
+        for (std::size_t i = 0; i < n; ++i) {
+          Prepared& p = prepared[i];
+          const auto doc = static_cast<uint32_t>(canon.size());
+          const ExactIndex::Match m = exact.add(p.key, doc);
+          const bool copy = !m.is_new;
+          canon.push_back(copy ? static_cast<uint32_t>(m.first) : doc);
+          empty.push_back(p.empty ? 1 : 0);
+          empty_docs += p.empty ? 1 : 0;
+          exact_copies += copy ? 1 : 0;
+          for (uint32_t w = 0; w < words; ++w)
+            fps.push_back(copy ? fps[canon.back() * words + w] : p.fp[w]);
+          if (keep_sets) {
+            sets.emplace_back();
+            if (!copy) sets.back() = std::move(p.features);
+          }
+          if (config.tfidf) {
+            counts.emplace_back();
+            if (!copy) counts.back() = std::move(p.counts);
+          }
+          result.ids.push_back(std::move(docs[i].id));
+          if (by_length) priority.push_back(static_cast<double>(docs[i].text.size()));
+          if (by_field) field_values.push_back(std::move(batch_values[i]));
         }
-        p.features.resize(m);
-      }
-      if (by_field) batch_values[i] = extractors[w].get(docs[i].raw, field);
-    });
-    for (std::size_t i = 0; i < n; ++i) {
-      Prepared& p = prepared[i];
-      const auto doc = static_cast<uint32_t>(canon.size());
-      const ExactIndex::Match m = exact.add(p.key, doc);
-      const bool copy = !m.is_new;
-      canon.push_back(copy ? static_cast<uint32_t>(m.first) : doc);
-      empty.push_back(p.empty ? 1 : 0);
-      empty_docs += p.empty ? 1 : 0;
-      exact_copies += copy ? 1 : 0;
-      for (uint32_t w = 0; w < words; ++w)
-        fps.push_back(copy ? fps[canon.back() * words + w] : p.fp[w]);
-      if (keep_sets) {
-        sets.emplace_back();
-        if (!copy) sets.back() = std::move(p.features);
-      }
-      if (config.tfidf) {
-        counts.emplace_back();
-        if (!copy) counts.back() = std::move(p.counts);
-      }
-      result.ids.push_back(std::move(docs[i].id));
-      if (by_length) priority.push_back(static_cast<double>(docs[i].text.size()));
-      if (by_field) field_values.push_back(std::move(batch_values[i]));
-    }
-    documents += n;
-    progress.update(documents, reader.stats().bytes, reader.done_fraction());
-  }
-  progress.finish();
+      });
+  if (rc != kExitOk) return rc;
   const std::size_t total = canon.size();
 
   // TF-IDF: document frequencies over the distinct texts, then the fingerprints.
@@ -338,5 +313,46 @@ int run_simhash(std::string_view command, const ClusterOptions& opt, NearRun& re
   }
   return kExitOk;
 }
+
+class SimHashMode final : public ModeHandler {
+ public:
+  unsigned groups() const override { return kNormalizeGroup | kSimilarityGroup; }
+  void add_options(po::options_description& desc) override {
+    desc.add_options()  //
+        ("simhash-weights", po::value(&opt_.simhash_weights)->default_value("tf"),
+         "simhash: shingle weights, tf (counts) or tfidf (counts x inverse document frequency "
+         "over the input)");
+  }
+  bool uses(std::string_view option, const po::variables_map& vm) const override {
+    if (option_in(option,
+                  {"seed", "shingle", "verify", "bits", "max-distance", "simhash-weights"})) {
+      return true;
+    }
+    if (option == "threshold") {  // the Jaccard that --verify shingles asks for
+      const auto verify = vm.find("verify");
+      return verify != vm.end() && verify->second.as<std::string>() == "shingles";
+    }
+    return is_normalize_option(option);
+  }
+  Status resolve(const ClusterOptions& shared) override {
+    static_cast<ClusterOptions&>(opt_) = shared;
+    NEARDUP_RETURN_IF_ERROR(parse_threshold(opt_));
+    Result<SimHashConfig> c = simhash_config(opt_);
+    return c.ok() ? Status() : c.status();
+  }
+  int run(std::string_view command, RecordSink& sink) override {
+    NearRun run;
+    const int rc = run_simhash(command, opt_, run);
+    if (rc == kExitOk) sink.clustering(run);
+    return rc;
+  }
+
+ private:
+  SimHashModeOptions opt_;
+};
+
+}  // namespace
+
+std::unique_ptr<ModeHandler> make_simhash_mode() { return std::make_unique<SimHashMode>(); }
 
 }  // namespace neardup::cli

@@ -1,0 +1,107 @@
+// `--mode exact` (cluster, dedup): documents whose normalized text is identical. Streams: a
+// document's record is written as soon as it is read (its cluster is named by the first copy),
+// so memory holds one id per distinct text. Reads the normalization group; no seed, no
+// similarity options; --representative is first only.
+#include <cstdio>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cluster_common.h"
+#include "mode.h"
+#include "neardup/advanced/exact.h"
+
+namespace neardup::cli {
+namespace {
+
+// Calls emit(doc, first) for every document in input order, where `first` is the id of the
+// first document with the same normalized text, or null if this is the first. Prints the
+// summary (unless --quiet). Returns an exit code.
+using ExactEmit = std::function<void(const Document& doc, const std::string* first)>;
+
+int run_exact(std::string_view command, const ClusterOptions& opt, const ExactEmit& emit) {
+  const unsigned threads = opt.common.resolved_threads();
+  std::vector<Normalizer> normalizers(threads, Normalizer(opt.normalize.options()));
+  std::vector<std::string> scratch(threads);
+  std::vector<NormalizeStats> norm_stats(threads);
+  BatchReader reader(opt.input.inputs, opt.input.reader);
+  Progress progress(std::string(command), !opt.common.quiet);
+  std::vector<Hash128> keys;
+  std::vector<uint8_t> empty;
+  ExactIndex index;
+  std::vector<std::string> first_ids;  // cluster number -> id of its first document
+  uint64_t documents = 0, duplicates = 0, empty_docs = 0;
+  // Records stream out batch by batch: an exact cluster's id is known when its first member
+  // is read, so memory holds only one id per distinct text.
+  WorkPool pool(threads);
+  const int rc = for_each_batch(
+      command, reader, progress, documents, pool, [&](std::vector<Document>& docs, std::size_t n) {
+        keys.resize(n);
+        empty.resize(n);
+        pool.parallel_for(n, [&](std::size_t i, unsigned w) {
+          normalizers[w].normalize(docs[i].text, scratch[w], &norm_stats[w]);
+          keys[i] = exact_key(scratch[w]);
+          empty[i] = scratch[w].empty() ? 1 : 0;
+        });
+        for (std::size_t i = 0; i < n; ++i) {
+          const ExactIndex::Match m = index.add(keys[i], first_ids.size());
+          empty_docs += empty[i];
+          if (m.is_new) {
+            first_ids.push_back(docs[i].id);
+            emit(docs[i], nullptr);
+          } else {
+            ++duplicates;
+            emit(docs[i], &first_ids[m.first]);
+          }
+        }
+      });
+  if (rc != kExitOk) return rc;
+  if (!opt.common.quiet) {
+    NormalizeStats ns;
+    for (const NormalizeStats& s : norm_stats) ns.add(s);
+    char buf[256];
+    std::snprintf(buf, sizeof buf, "mode exact: %llu clusters, %llu duplicates, %llu empty; ",
+                  static_cast<unsigned long long>(first_ids.size()),
+                  static_cast<unsigned long long>(duplicates),
+                  static_cast<unsigned long long>(empty_docs));
+    print_error(command, std::string(buf) + reader_summary(reader.stats(), ns) +
+                             format_rate_summary(documents, reader.stats().bytes,
+                                                 progress.elapsed_seconds()) +
+                             ", " + std::to_string(threads) + " threads");
+  }
+  return kExitOk;
+}
+
+class ExactMode final : public ModeHandler {
+ public:
+  unsigned groups() const override { return kNormalizeGroup; }
+  void add_options(po::options_description&) override {}
+  bool uses(std::string_view option, const po::variables_map&) const override {
+    return is_normalize_option(option);
+  }
+  Status resolve(const ClusterOptions& shared) override {
+    opt_ = shared;
+    if (opt_.representative != "first") {
+      return Status::invalid_argument(
+          "--mode exact streams its output and keeps the first copy: --representative must be "
+          "first (use --mode near for other policies)");
+    }
+    return Status();
+  }
+  bool passes_documents() const override { return true; }
+  int run(std::string_view command, RecordSink& sink) override {
+    return run_exact(command, opt_, [&sink](const Document& doc, const std::string* first) {
+      sink.record(&doc, doc.id, first != nullptr ? *first : doc.id, first, 1.0);
+    });
+  }
+
+ private:
+  ClusterOptions opt_;
+};
+
+}  // namespace
+
+std::unique_ptr<ModeHandler> make_exact_mode() { return std::make_unique<ExactMode>(); }
+
+}  // namespace neardup::cli

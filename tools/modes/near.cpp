@@ -1,0 +1,163 @@
+// `--mode near` (cluster, dedup; index build picks the MinHash index with it): MinHash
+// signatures of the shingles, LSH candidates, verification by shingle Jaccard (or the signature
+// estimate), then connected components (or representative linkage). Reads the normalization
+// and similarity groups (not --bits, --max-distance) and --seed; owns --linkage.
+#include <cstdio>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cluster_common.h"
+#include "jsonl_fields.h"
+#include "mode.h"
+#include "neardup/advanced/near_dup.h"
+
+namespace neardup::cli {
+namespace {
+
+struct NearModeOptions : ClusterOptions {
+  std::string linkage = "components";
+};
+
+Result<NearDupOptions> near_options(const NearModeOptions& opt) {
+  NearDupOptions o;
+  Result<SimilarityOptions> similarity = similarity_options(opt, opt.normalize, opt.common.seed);
+  if (!similarity.ok()) return similarity.status();
+  o.similarity = *similarity;
+  if (opt.verify == "shingles" || opt.verify.empty()) {
+    o.verify = VerifyMode::kShingles;
+  } else if (opt.verify == "signature") {
+    o.verify = VerifyMode::kSignature;
+  } else {
+    return Status::invalid_argument("unknown --verify '" + opt.verify + "' (shingles, signature)");
+  }
+  if (opt.linkage == "components") {
+    o.linkage = Linkage::kComponents;
+  } else if (opt.linkage == "representative") {
+    o.linkage = Linkage::kRepresentative;
+  } else {
+    return Status::invalid_argument("unknown --linkage '" + opt.linkage +
+                                    "' (components, representative)");
+  }
+  NEARDUP_RETURN_IF_ERROR(o.validate());
+  return o;
+}
+
+// Clusters all inputs. Prints the summary (unless --quiet). Returns an exit code.
+int run_near(std::string_view command, const ClusterOptions& opt, const NearDupOptions& near,
+             NearRun& result) {
+  const unsigned threads = opt.common.resolved_threads();
+  Result<NearDupClusterer> created = NearDupClusterer::create(near);
+  if (!created.ok()) {
+    print_error(command, created.status().message());
+    return kExitUsage;
+  }
+  NearDupClusterer& clusterer = *created;
+  const bool by_length = opt.representative == "longest";
+  const bool by_field = opt.representative.rfind("field:", 0) == 0;
+  const std::string field = by_field ? opt.representative.substr(6) : std::string();
+  std::vector<NearDupClusterer::Scratch> scratch(threads);
+  std::vector<JsonFieldExtractor> extractors(by_field ? threads : 0);
+  std::vector<PreparedDoc> prepared;
+  std::vector<std::optional<std::string>> batch_values, field_values;
+  std::vector<double> priority;
+  BatchReader reader(opt.input.inputs, opt.input.reader);
+  Progress progress(std::string(command), !opt.common.quiet);
+  uint64_t documents = 0;
+  result.ids.clear();
+  // --threads N: N threads in all, reading included (see WorkPool). Each batch: prepare
+  // (normalize, shingle, sign) on all threads, then add_batch, which verifies candidates on all
+  // threads and keeps only index updates and union-find serial.
+  WorkPool pool(threads);
+  const ParallelRunner runner = [&pool](std::size_t n, const ParallelBody& body) {
+    pool.parallel_for(n, body);
+  };
+  const int rc = for_each_batch(
+      command, reader, progress, documents, pool, [&](std::vector<Document>& docs, std::size_t n) {
+        if (prepared.size() < n) prepared.resize(n);
+        batch_values.resize(n);
+        pool.parallel_for(n, [&](std::size_t i, unsigned w) {
+          clusterer.prepare(docs[i].text, prepared[i], scratch[w]);
+          if (by_field) batch_values[i] = extractors[w].get(docs[i].raw, field);
+        });
+        clusterer.add_batch(std::span<const PreparedDoc>(prepared.data(), n), runner);
+        for (std::size_t i = 0; i < n; ++i) {
+          result.ids.push_back(docs[i].id);
+          if (by_length) priority.push_back(static_cast<double>(prepared[i].text_bytes));
+          if (by_field) field_values.push_back(std::move(batch_values[i]));
+        }
+      });
+  if (rc != kExitOk) return rc;
+  if (by_field) priority = field_priority(field_values);
+  result.assignment = clusterer.finish(priority);
+
+  if (!opt.common.quiet) {
+    uint64_t clusters = 0;
+    for (std::size_t i = 0; i < result.assignment.size(); ++i) {
+      if (result.assignment[i].cluster == i) ++clusters;
+    }
+    NormalizeStats ns;
+    for (const auto& s : scratch) ns.add(s.normalize_stats());
+    const NearDupStats& st = clusterer.stats();
+    const LshParams lsh = clusterer.lsh_params();
+    char buf[512];
+    std::snprintf(buf, sizeof buf,
+                  "mode near (threshold %.2f, %s, %u slots, %u bands x %u rows): %llu clusters, "
+                  "%llu duplicates (%llu exact); %llu candidate pairs, %llu verified, %llu "
+                  "rejected; index %.1f MB; ",
+                  near.similarity.threshold, opt.shingle.c_str(), near.similarity.minhash.num_perm,
+                  lsh.bands, lsh.rows, static_cast<unsigned long long>(clusters),
+                  static_cast<unsigned long long>(documents - clusters),
+                  static_cast<unsigned long long>(st.exact_duplicates),
+                  static_cast<unsigned long long>(st.candidates),
+                  static_cast<unsigned long long>(st.verified),
+                  static_cast<unsigned long long>(st.rejected),
+                  static_cast<double>(clusterer.memory_bytes()) / 1e6);
+    print_error(command, std::string(buf) + reader_summary(reader.stats(), ns) +
+                             format_rate_summary(documents, reader.stats().bytes,
+                                                 progress.elapsed_seconds()) +
+                             ", " + std::to_string(threads) + " threads");
+  }
+  return kExitOk;
+}
+
+class NearMode final : public ModeHandler {
+ public:
+  unsigned groups() const override { return kNormalizeGroup | kSimilarityGroup; }
+  void add_options(po::options_description& desc) override {
+    desc.add_options()  //
+        ("linkage", po::value(&opt_.linkage)->default_value("components"),
+         "near: components (connected components of verified pairs) or representative (no "
+         "chaining: join a cluster only if similar to its first document)");
+  }
+  bool uses(std::string_view option, const po::variables_map&) const override {
+    return option_in(option, {"seed", "threshold", "shingle", "num-perm", "minhash", "bands",
+                              "rows", "verify", "linkage"}) ||
+           is_normalize_option(option);
+  }
+  Status resolve(const ClusterOptions& shared) override {
+    static_cast<ClusterOptions&>(opt_) = shared;
+    NEARDUP_RETURN_IF_ERROR(parse_threshold(opt_));
+    Result<NearDupOptions> o = near_options(opt_);
+    if (!o.ok()) return o.status();
+    near_ = *o;
+    return Status();
+  }
+  int run(std::string_view command, RecordSink& sink) override {
+    NearRun run;
+    const int rc = run_near(command, opt_, near_, run);
+    if (rc == kExitOk) sink.clustering(run);
+    return rc;
+  }
+
+ private:
+  NearModeOptions opt_;
+  NearDupOptions near_;
+};
+
+}  // namespace
+
+std::unique_ptr<ModeHandler> make_near_mode() { return std::make_unique<NearMode>(); }
+
+}  // namespace neardup::cli
