@@ -9,7 +9,6 @@
 #include <functional>
 #include <future>
 #include <limits>
-#include <map>
 #include <mutex>
 #include <thread>
 
@@ -17,12 +16,11 @@
 #include <unistd.h>
 
 #include "jsonl_fields.h"
-#include "neardup/advanced/exact.h"
+#include "neardup/advanced/exact_clusterer.h"
 #include "neardup/advanced/parallel.h"
 
 namespace neardup::cli {
 
-constexpr double kDefaultStoryWindowSeconds = 3 * 86400.0;
 namespace {
 
 // A batch is at most this many documents or bytes of text. Two batches are alive at a time
@@ -163,44 +161,23 @@ class WorkPool {
   unsigned job_running_ = 0;
 };
 
-// Reads every input in batches and calls process(docs, n) for each, in input order; reports
-// reader errors. The next batch is read on a second thread while the current one is processed,
-// so parsing and decompression overlap the per-document work. Returns kExitOk or kExitFailure.
-template <class Process>
-int for_each_batch(std::string_view command, BatchReader& reader, Progress& progress,
-                   uint64_t& documents, Process&& process) {
-  std::vector<Document> current, next;
-  Result<std::size_t> got = reader.next(current);
-  while (true) {
-    if (!got.ok()) {
-      progress.finish();
-      print_error(command, got.status().message());
-      return kExitFailure;
-    }
-    const std::size_t n = *got;
-    if (n == 0) break;
-    // Only the reading task touches `reader` and `next` until get() returns.
-    std::future<Result<std::size_t>> ahead =
-        std::async(std::launch::async, [&reader, &next] { return reader.next(next); });
-    process(current, n);
-    got = ahead.get();
-    std::swap(current, next);
-    documents += n;
-    progress.update(documents, reader.stats().bytes, reader.done_fraction());
-  }
-  progress.finish();
-  return kExitOk;
-}
-
 }  // namespace
 
-// As above, on the threads of `pool`: the next batch is read as the pool's background task
-// (with one thread: after the current batch is processed, on the same thread).
+// Reads every input in batches and calls process(docs, n) for each, in input order, on the
+// threads of `pool`; reports reader errors. The next batch is read as the pool's background
+// task while the current one is processed, so parsing and decompression overlap the
+// per-document work (with one thread: after the current batch is processed, on the same
+// thread). `live` reads with BatchReader::next_available (a live feed's batch ends when nothing
+// more has arrived). `process` returns void or a Status; a non-ok Status stops the run (the
+// message is printed). Returns kExitOk or kExitFailure.
 template <class Process>
 int for_each_batch(std::string_view command, BatchReader& reader, Progress& progress,
-                   uint64_t& documents, WorkPool& pool, Process&& process) {
+                   uint64_t& documents, WorkPool& pool, Process&& process, bool live = false) {
   std::vector<Document> current, next;
-  Result<std::size_t> got = reader.next(current);
+  const auto read = [&reader, live](std::vector<Document>& docs) {
+    return live ? reader.next_available(docs) : reader.next(docs);
+  };
+  Result<std::size_t> got = read(current);
   while (true) {
     if (!got.ok()) {
       progress.finish();
@@ -211,14 +188,25 @@ int for_each_batch(std::string_view command, BatchReader& reader, Progress& prog
     if (n == 0) break;
     // Only the background task touches `reader`, `next` and `ahead` until wait_background().
     Result<std::size_t> ahead = std::size_t{0};
-    pool.start_background([&reader, &next, &ahead] { ahead = reader.next(next); });
+    pool.start_background([&read, &next, &ahead] { ahead = read(next); });
+    Status status;
     try {
-      process(current, n);
+      if constexpr (std::is_void_v<
+                        std::invoke_result_t<Process&, std::vector<Document>&, std::size_t>>) {
+        process(current, n);
+      } else {
+        status = process(current, n);
+      }
     } catch (...) {
       pool.wait_background();  // the task refers to this frame: let it finish first
       throw;
     }
     pool.wait_background();
+    if (!status.ok()) {
+      progress.finish();
+      print_error(command, status.message());
+      return kExitFailure;
+    }
     got = std::move(ahead);
     std::swap(current, next);
     documents += n;
@@ -226,6 +214,17 @@ int for_each_batch(std::string_view command, BatchReader& reader, Progress& prog
   }
   progress.finish();
   return kExitOk;
+}
+
+int run_batches(std::string_view command, unsigned threads, BatchReader& reader, Progress& progress,
+                uint64_t& documents, const BatchProcess& process, bool live) {
+  WorkPool pool(threads);
+  const ParallelRunner runner = [&pool](std::size_t n, const ParallelBody& body) {
+    pool.parallel_for(n, body);
+  };
+  return for_each_batch(
+      command, reader, progress, documents, pool,
+      [&](std::vector<Document>& docs, std::size_t n) { return process(docs, n, runner); }, live);
 }
 
 std::string reader_summary(const ReaderStats& rs, const NormalizeStats& ns) {
@@ -239,38 +238,6 @@ std::string reader_summary(const ReaderStats& rs, const NormalizeStats& ns) {
                 static_cast<unsigned long long>(ns.documents_repaired),
                 static_cast<unsigned long long>(ns.invalid_sequences));
   return buf;
-}
-
-// Representative priorities from the values of a JSON field: numeric when every present value
-// is a number, else by byte order of the text; a missing field ranks lowest.
-std::vector<double> field_priority(const std::vector<std::optional<std::string>>& values) {
-  std::vector<double> priority(values.size(), -std::numeric_limits<double>::infinity());
-  bool numeric = true;
-  for (const auto& v : values) {
-    if (!v) continue;
-    char* end = nullptr;
-    (void)std::strtod(v->c_str(), &end);
-    if (v->empty() || *end != '\0') {
-      numeric = false;
-      break;
-    }
-  }
-  if (numeric) {
-    for (std::size_t i = 0; i < values.size(); ++i) {
-      if (values[i]) priority[i] = std::strtod(values[i]->c_str(), nullptr);
-    }
-    return priority;
-  }
-  std::map<std::string, double> rank;
-  for (const auto& v : values) {
-    if (v) rank.emplace(*v, 0.0);
-  }
-  double r = 0;
-  for (auto& [text, value] : rank) value = r++;
-  for (std::size_t i = 0; i < values.size(); ++i) {
-    if (values[i]) priority[i] = rank[*values[i]];
-  }
-  return priority;
 }
 
 namespace {
@@ -473,9 +440,8 @@ Result<StoryConfig> story_config(const ClusterOptions& opt) {
     }
   }
   if (opt.window.empty() && !opt.time_field.empty()) {
-    // News stories are bursty: a story with no new report for three days is over, and a later
-    // report about the same company or place is a new story (as in TDT's time windows).
-    c.story.window_seconds = kDefaultStoryWindowSeconds;
+    // The library's rule (story_time.h): three days when the documents carry times.
+    c.story.window_seconds = default_story_window_seconds(true);
   }
   if (!opt.window.empty()) {
     if (opt.time_field.empty()) {
@@ -581,48 +547,43 @@ void append_record(std::string& line, std::string_view id, std::string_view clus
 
 int run_exact(std::string_view command, const ClusterOptions& opt, const ExactEmit& emit) {
   const unsigned threads = opt.common.resolved_threads();
-  std::vector<Normalizer> normalizers(threads, Normalizer(opt.normalize.options()));
-  std::vector<std::string> scratch(threads);
-  std::vector<NormalizeStats> norm_stats(threads);
+  // Records stream out batch by batch: an exact cluster's id is known when its first member
+  // is read, so memory holds only one id per distinct text (and no per-document assignment).
+  ExactClusterer clusterer({.normalize = opt.normalize.options(), .keep_assignments = false});
+  std::vector<ExactClusterer::Scratch> scratch(threads);
+  std::vector<PreparedExact> prepared;
+  std::vector<std::string> first_ids;  // cluster number -> id of its first document
   BatchReader reader(opt.input.inputs, opt.input.reader);
   Progress progress(std::string(command), !opt.common.quiet);
-  std::vector<Hash128> keys;
-  std::vector<uint8_t> empty;
-  ExactIndex index;
-  std::vector<std::string> first_ids;  // cluster number -> id of its first document
-  uint64_t documents = 0, duplicates = 0, empty_docs = 0;
-  // Records stream out batch by batch: an exact cluster's id is known when its first member
-  // is read, so memory holds only one id per distinct text.
-  const int rc = for_each_batch(
-      command, reader, progress, documents, [&](std::vector<Document>& docs, std::size_t n) {
-        keys.resize(n);
-        empty.resize(n);
-        parallel_for(n, threads, [&](std::size_t i, unsigned w) {
-          normalizers[w].normalize(docs[i].text, scratch[w], &norm_stats[w]);
-          keys[i] = exact_key(scratch[w]);
-          empty[i] = scratch[w].empty() ? 1 : 0;
-        });
-        for (std::size_t i = 0; i < n; ++i) {
-          const ExactIndex::Match m = index.add(keys[i], first_ids.size());
-          empty_docs += empty[i];
-          if (m.is_new) {
-            first_ids.push_back(docs[i].id);
-            emit(docs[i], nullptr);
-          } else {
-            ++duplicates;
-            emit(docs[i], &first_ids[m.first]);
-          }
-        }
-      });
+  uint64_t documents = 0;
+  const int rc =
+      run_batches(command, threads, reader, progress, documents,
+                  [&](std::vector<Document>& docs, std::size_t n, const ParallelRunner& run) {
+                    prepared.resize(n);
+                    run(n, [&](std::size_t i, unsigned w) {
+                      clusterer.prepare(docs[i].text, prepared[i], scratch[w]);
+                    });
+                    for (std::size_t i = 0; i < n; ++i) {
+                      const ExactMatch m = clusterer.add(prepared[i]);
+                      if (m.is_new) {
+                        first_ids.push_back(docs[i].id);
+                        emit(docs[i], nullptr);
+                      } else {
+                        emit(docs[i], &first_ids[m.ordinal]);
+                      }
+                    }
+                    return Status();
+                  });
   if (rc != kExitOk) return rc;
   if (!opt.common.quiet) {
     NormalizeStats ns;
-    for (const NormalizeStats& s : norm_stats) ns.add(s);
+    for (const auto& s : scratch) ns.add(s.normalize_stats());
+    const ExactStats& st = clusterer.stats();
     char buf[256];
     std::snprintf(buf, sizeof buf, "mode exact: %llu clusters, %llu duplicates, %llu empty; ",
-                  static_cast<unsigned long long>(first_ids.size()),
-                  static_cast<unsigned long long>(duplicates),
-                  static_cast<unsigned long long>(empty_docs));
+                  static_cast<unsigned long long>(st.clusters),
+                  static_cast<unsigned long long>(st.duplicates),
+                  static_cast<unsigned long long>(st.empty));
     print_error(command, std::string(buf) + reader_summary(reader.stats(), ns) +
                              format_rate_summary(documents, reader.stats().bytes,
                                                  progress.elapsed_seconds()) +

@@ -14,6 +14,7 @@
 #include "neardup/advanced/near_dup.h"
 #include "neardup/advanced/reader.h"
 #include "neardup/advanced/story.h"
+#include "neardup/advanced/story_time.h"
 
 namespace neardup::cli {
 
@@ -107,6 +108,17 @@ class BatchReader {
   ReaderStats done_;
 };
 
+// The batch runner of every mode: reads all inputs in batches and calls
+// process(docs, n, run) for each, in input order, on `threads` threads in all (reading
+// included: the next batch is read in the background while this one is processed); `run`
+// spreads per-document work over those threads (worker numbers < threads). `live`: batches
+// end early when the input has nothing more to read right now (BatchReader::next_available).
+// A non-ok Status from process stops the run. Reports errors; returns kExitOk or kExitFailure.
+using BatchProcess =
+    std::function<Status(std::vector<Document>& docs, std::size_t n, const ParallelRunner& run)>;
+int run_batches(std::string_view command, unsigned threads, BatchReader& reader, Progress& progress,
+                uint64_t& documents, const BatchProcess& process, bool live = false);
+
 // Exact mode, streaming: calls emit(doc, first) for every document in input order, where
 // `first` is the id of the first document with the same normalized text, or null if this is
 // the first. Prints the summary (unless --quiet). Returns an exit code.
@@ -130,13 +142,6 @@ using StoryEmit = std::function<void(const std::string& id, const std::string& c
                                      bool founder, float similarity)>;
 int run_story(std::string_view command, const ClusterOptions& opt, const StoryConfig& config,
               const StoryEmit& emit, const std::function<void()>& flush = {});
-// A time value: unix seconds (or milliseconds, if above 1e11), ISO 8601
-// "YYYY-MM-DD[THH:MM[:SS[.f]]][Z|+HH:MM]", or a day-month-year date with an English month name:
-// RFC 2822 "[Tue, ]10 Mar 2014[ 22:24[:50]][ GMT|-0500]" (RSS) or "26-FEB-1987 15:01:01.79";
-// nullopt when it is none of these.
-std::optional<double> parse_time_value(std::string_view s);
-// A duration "3d", "12h", "90m", "3600s" or plain seconds.
-Result<double> parse_duration(std::string_view s);
 
 // SimHash mode (tools/simhash_mode.cpp): clusters all inputs (union-find over the pairs within
 // --max-distance bits, optionally verified by shingle Jaccard). The same result shape as near
@@ -145,9 +150,6 @@ int run_simhash(std::string_view command, const ClusterOptions& opt, NearRun& ou
 
 // "skipped N malformed records, ...; " for the summary line.
 std::string reader_summary(const ReaderStats& rs, const NormalizeStats& ns);
-// Representative priorities from the values of a JSON field (--representative field:NAME):
-// numeric when every present value is a number, else by byte order; a missing field ranks lowest.
-std::vector<double> field_priority(const std::vector<std::optional<std::string>>& values);
 
 // The cluster record: {"id","cluster"} plus "duplicate_of" and "similarity" when duplicate_of
 // is given. Overwrites `line`.

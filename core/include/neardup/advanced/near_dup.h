@@ -87,11 +87,9 @@ struct PreparedDoc {
   uint64_t text_bytes = 0;          // length of the original text
 };
 
-struct NearDupAssignment {
-  uint32_t cluster = 0;         // number of the cluster's first document
-  uint32_t representative = 0;  // the document this one was compared with (itself if first)
-  double similarity = 1.0;      // Jaccard (verified or estimated) to the representative
-};
+// The assignment shared by every mode (cluster.h); similarity is the Jaccard (verified or
+// estimated) to the representative.
+using NearDupAssignment = Assignment;
 
 struct NearDupStats {
   uint64_t documents = 0;
