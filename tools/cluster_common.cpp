@@ -2,15 +2,13 @@
 
 #include <algorithm>
 #include <atomic>
-#include <cmath>
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
-#include <future>
-#include <limits>
 #include <mutex>
 #include <thread>
+#include <type_traits>
 
 #include <sys/stat.h>
 #include <unistd.h>

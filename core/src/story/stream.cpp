@@ -92,7 +92,10 @@ Result<StoryMatch> StoryStream::add(const PreparedStory& doc, std::string_view i
     ++stats_.clusters;
     m.cluster_id = founders_.emplace(number, std::string(id)).first->second;
   } else {
-    m.cluster_id = founders_.at(a.cluster);
+    // A document joins an open cluster, whose first document's id is still kept.
+    const auto it = founders_.find(a.cluster);
+    if (it == founders_.end()) return Status::internal("story stream: joined a forgotten cluster");
+    m.cluster_id = it->second;
   }
   return m;
 }
