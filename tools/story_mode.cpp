@@ -1,13 +1,13 @@
-// `neardup cluster --mode story`. Batch (the default): reads every input, extracts story
-// features on all threads, weighs them with IDF from the corpus (and an optional saved model)
-// and clusters the documents in time order with neardup::cluster_stories (single pass, merge,
-// refinement). Stream (--stream): documents are assigned in input order, each one as it
-// arrives, weighed with a running document-frequency table (started from --idf-model when
-// given), and written batch by batch; memory is bounded by --window, not by the stream's
-// length (the ids of open clusters' first reports and the document frequencies stay). On a
-// live feed (`tail -f feed.jsonl | neardup cluster --mode story --stream -`) a batch ends as
-// soon as the input has nothing more to read right now, and the output is flushed after every
-// batch, so each record comes out as soon as its document has arrived.
+// `neardup cluster --mode story`: the run. Batch (the default) feeds neardup::BatchStoryClusterer
+// (features on all threads, then cluster_stories: IDF from the corpus and an optional saved
+// model, time order, merging, refinement). Stream (--stream) feeds neardup::StoryStream: each
+// document is assigned in input order as it arrives, weighed with running document frequencies
+// (started from --idf-model when given), and written batch by batch; memory is bounded by
+// --window (neardup/advanced/story_stream.h). On a live feed
+// (`tail -f feed.jsonl | neardup cluster --mode story --stream -`) a batch ends as soon as the
+// input has nothing more to read right now, and the output is flushed after every batch, so
+// each record comes out as soon as its document has arrived. Time values are read with
+// neardup::parse_time_value (neardup/advanced/story_time.h).
 #include <cmath>
 #include <cstdio>
 #include <optional>

@@ -5,7 +5,7 @@
 //   neardup::NearDupClusterer::Scratch scratch;            // one per thread
 //   neardup::PreparedDoc doc;
 //   for (auto& text : texts) { c->prepare(text, doc, scratch); c->add(doc); }  // input order
-//   std::vector<neardup::NearDupAssignment> a = c->finish();
+//   std::vector<neardup::Assignment> a = c->finish();            // cluster.h
 //
 // prepare() (normalize, shingle, sign, LSH band keys) is the expensive, parallel part: it is const
 // and may run on many threads at once, each with its own Scratch. add() must be called in input
