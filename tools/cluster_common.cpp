@@ -20,38 +20,6 @@ std::string reader_summary(const ReaderStats& rs, const NormalizeStats& ns) {
   return buf;
 }
 
-// Representative priorities from the values of a JSON field: numeric when every present value
-// is a number, else by byte order of the text; a missing field ranks lowest.
-std::vector<double> field_priority(const std::vector<std::optional<std::string>>& values) {
-  std::vector<double> priority(values.size(), -std::numeric_limits<double>::infinity());
-  bool numeric = true;
-  for (const auto& v : values) {
-    if (!v) continue;
-    char* end = nullptr;
-    (void)std::strtod(v->c_str(), &end);
-    if (v->empty() || *end != '\0') {
-      numeric = false;
-      break;
-    }
-  }
-  if (numeric) {
-    for (std::size_t i = 0; i < values.size(); ++i) {
-      if (values[i]) priority[i] = std::strtod(values[i]->c_str(), nullptr);
-    }
-    return priority;
-  }
-  std::map<std::string, double> rank;
-  for (const auto& v : values) {
-    if (v) rank.emplace(*v, 0.0);
-  }
-  double r = 0;
-  for (auto& [text, value] : rank) value = r++;
-  for (std::size_t i = 0; i < values.size(); ++i) {
-    if (values[i]) priority[i] = rank[*values[i]];
-  }
-  return priority;
-}
-
 void add_cluster_options(po::options_description& desc, ClusterOptions& opt, ModeChoice& modes) {
   modes.add_mode_option(desc, opt.mode, "exact");
   add_output_option(desc, opt.output);

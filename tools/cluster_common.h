@@ -51,9 +51,6 @@ struct NearRun {
 
 // "skipped N malformed records, ...; " for the summary line.
 std::string reader_summary(const ReaderStats& rs, const NormalizeStats& ns);
-// Representative priorities from the values of a JSON field (--representative field:NAME):
-// numeric when every present value is a number, else by byte order; a missing field ranks lowest.
-std::vector<double> field_priority(const std::vector<std::optional<std::string>>& values);
 
 // The cluster record: {"id","cluster"} plus "duplicate_of" and "similarity" when duplicate_of
 // is given. Overwrites `line`.

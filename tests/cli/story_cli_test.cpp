@@ -2,10 +2,10 @@
 // `neardup idf build` and `neardup pairs`; ctest runs `neardup` and checks exit codes, the JSONL
 // records and the stderr summary.
 //
-// The time and duration parsers (parse_time_value, parse_duration in tools/modes/story.cpp) live
-// in the `neardup` executable, not in a library the tests can link, so they are tested here
-// through their effect: --time-field decides the order of the documents (a cluster is named by
-// its earliest report) and, with --window, which reports are close enough in time to join.
+// The time and duration parsers (parse_time_value, parse_duration in neardup/advanced/
+// story_time.h) have unit tests in tests/unit/story_time_test.cpp; here they are tested through
+// their effect: --time-field decides the order of the documents (a cluster is named by its
+// earliest report) and, with --window, which reports are close enough in time to join.
 #include <gtest/gtest.h>
 
 #include <chrono>

@@ -10,7 +10,7 @@
 
 #include "cluster_common.h"
 #include "mode.h"
-#include "neardup/advanced/exact.h"
+#include "neardup/advanced/exact_clusterer.h"
 
 namespace neardup::cli {
 namespace {
@@ -22,49 +22,42 @@ using ExactEmit = std::function<void(const Document& doc, const std::string* fir
 
 int run_exact(std::string_view command, const ClusterOptions& opt, const ExactEmit& emit) {
   const unsigned threads = opt.common.resolved_threads();
-  std::vector<Normalizer> normalizers(threads, Normalizer(opt.normalize.options()));
-  std::vector<std::string> scratch(threads);
-  std::vector<NormalizeStats> norm_stats(threads);
+  // Records stream out batch by batch: an exact cluster's id is known when its first member
+  // is read, so memory holds only one id per distinct text (and no per-document assignment).
+  ExactClusterer clusterer({.normalize = opt.normalize.options(), .keep_assignments = false});
+  std::vector<ExactClusterer::Scratch> scratch(threads);
+  std::vector<PreparedExact> prepared;
+  std::vector<std::string> first_ids;  // cluster number -> id of its first document
   BatchReader reader(opt.input.inputs, opt.input.reader);
   Progress progress(std::string(command), !opt.common.quiet);
-  std::vector<Hash128> keys;
-  std::vector<uint8_t> empty;
-  ExactIndex index;
-  std::vector<std::string> first_ids;  // cluster number -> id of its first document
-  uint64_t documents = 0, duplicates = 0, empty_docs = 0;
-  // Records stream out batch by batch: an exact cluster's id is known when its first member
-  // is read, so memory holds only one id per distinct text.
+  uint64_t documents = 0;
   WorkPool pool(threads);
-  const int rc = for_each_batch(
-      command, reader, progress, documents, pool, [&](std::vector<Document>& docs, std::size_t n) {
-        keys.resize(n);
-        empty.resize(n);
-        pool.parallel_for(n, [&](std::size_t i, unsigned w) {
-          normalizers[w].normalize(docs[i].text, scratch[w], &norm_stats[w]);
-          keys[i] = exact_key(scratch[w]);
-          empty[i] = scratch[w].empty() ? 1 : 0;
-        });
-        for (std::size_t i = 0; i < n; ++i) {
-          const ExactIndex::Match m = index.add(keys[i], first_ids.size());
-          empty_docs += empty[i];
-          if (m.is_new) {
-            first_ids.push_back(docs[i].id);
-            emit(docs[i], nullptr);
-          } else {
-            ++duplicates;
-            emit(docs[i], &first_ids[m.first]);
-          }
-        }
-      });
+  const int rc = for_each_batch(command, reader, progress, documents, pool,
+                                [&](std::vector<Document>& docs, std::size_t n) {
+                                  prepared.resize(n);
+                                  pool.parallel_for(n, [&](std::size_t i, unsigned w) {
+                                    clusterer.prepare(docs[i].text, prepared[i], scratch[w]);
+                                  });
+                                  for (std::size_t i = 0; i < n; ++i) {
+                                    const ExactMatch m = clusterer.add(prepared[i]);
+                                    if (m.is_new) {
+                                      first_ids.push_back(docs[i].id);
+                                      emit(docs[i], nullptr);
+                                    } else {
+                                      emit(docs[i], &first_ids[m.ordinal]);
+                                    }
+                                  }
+                                });
   if (rc != kExitOk) return rc;
   if (!opt.common.quiet) {
     NormalizeStats ns;
-    for (const NormalizeStats& s : norm_stats) ns.add(s);
+    for (const auto& s : scratch) ns.add(s.normalize_stats());
+    const ExactStats& st = clusterer.stats();
     char buf[256];
     std::snprintf(buf, sizeof buf, "mode exact: %llu clusters, %llu duplicates, %llu empty; ",
-                  static_cast<unsigned long long>(first_ids.size()),
-                  static_cast<unsigned long long>(duplicates),
-                  static_cast<unsigned long long>(empty_docs));
+                  static_cast<unsigned long long>(st.clusters),
+                  static_cast<unsigned long long>(st.duplicates),
+                  static_cast<unsigned long long>(st.empty));
     print_error(command, std::string(buf) + reader_summary(reader.stats(), ns) +
                              format_rate_summary(documents, reader.stats().bytes,
                                                  progress.elapsed_seconds()) +

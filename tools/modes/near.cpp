@@ -11,6 +11,7 @@
 #include "cluster_common.h"
 #include "jsonl_fields.h"
 #include "mode.h"
+#include "neardup/advanced/cluster.h"
 #include "neardup/advanced/near_dup.h"
 
 namespace neardup::cli {

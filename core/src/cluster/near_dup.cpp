@@ -349,17 +349,8 @@ std::vector<NearDupAssignment> NearDupClusterer::finish(std::span<const double> 
   for (uint32_t i = 0; i < n; ++i) {
     out[i].cluster =
         options_.linkage == Linkage::kComponents ? components_.find(i) : cluster_of_[i];
-    out[i].representative = out[i].cluster;
   }
-  if (priority.size() == n) {
-    // Clusters are numbered by their first member, which comes before the others, so one pass
-    // in document order sees each cluster's current best before any later member.
-    for (uint32_t i = 0; i < n; ++i) {
-      uint32_t& rep = out[out[i].cluster].representative;
-      if (priority[i] > priority[rep]) rep = i;
-    }
-    for (uint32_t i = 0; i < n; ++i) out[i].representative = out[out[i].cluster].representative;
-  }
+  assign_representatives(out, priority);
   for (uint32_t i = 0; i < n; ++i) {
     NearDupAssignment& a = out[i];
     if (a.representative == i) {

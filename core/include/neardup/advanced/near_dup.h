@@ -5,7 +5,7 @@
 //   neardup::NearDupClusterer::Scratch scratch;            // one per thread
 //   neardup::PreparedDoc doc;
 //   for (auto& text : texts) { c->prepare(text, doc, scratch); c->add(doc); }  // input order
-//   std::vector<neardup::NearDupAssignment> a = c->finish();
+//   std::vector<neardup::Assignment> a = c->finish();            // cluster.h
 //
 // prepare() (normalize, shingle, sign, LSH band keys) is the expensive, parallel part: it is const
 // and may run on many threads at once, each with its own Scratch. add() must be called in input
@@ -86,11 +86,9 @@ struct PreparedDoc {
   uint64_t text_bytes = 0;          // length of the original text
 };
 
-struct NearDupAssignment {
-  uint32_t cluster = 0;         // number of the cluster's first document
-  uint32_t representative = 0;  // the document this one was compared with (itself if first)
-  double similarity = 1.0;      // Jaccard (verified or estimated) to the representative
-};
+// The assignment shared by every mode (cluster.h); similarity is the Jaccard (verified or
+// estimated) to the representative.
+using NearDupAssignment = Assignment;
 
 struct NearDupStats {
   uint64_t documents = 0;

@@ -1,0 +1,194 @@
+#include "neardup/advanced/simhash_clusterer.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "neardup/advanced/near_dup.h"  // jaccard_sorted
+#include "neardup/advanced/parallel.h"
+#include "neardup/advanced/story.h"  // DocumentFrequencies
+
+namespace neardup {
+
+Status SimHashClustererOptions::validate() const {
+  NEARDUP_RETURN_IF_ERROR(pipeline.validate());
+  NEARDUP_RETURN_IF_ERROR(simhash.validate());
+  HammingIndexParams index;
+  index.bits = simhash.bits;
+  index.max_distance = max_distance;
+  NEARDUP_RETURN_IF_ERROR(index.validate());
+  if (weights != SimHashWeights::kTf && weights != SimHashWeights::kTfIdf) {
+    return Status::invalid_argument("SimHashClustererOptions: unknown weights");
+  }
+  if (verify != SimHashVerify::kNone && verify != SimHashVerify::kShingles) {
+    return Status::invalid_argument("SimHashClustererOptions: unknown verify mode");
+  }
+  if (verify == SimHashVerify::kShingles && !(threshold >= 0 && threshold <= 1)) {
+    return Status::invalid_argument("SimHashClustererOptions: threshold must be in [0, 1]");
+  }
+  return Status();
+}
+
+SimHashClusterer::SimHashClusterer(SimHashClustererOptions options)
+    : options_(std::move(options)), hasher_(options_.simhash), words_(hasher_.words()) {}
+
+Result<SimHashClusterer> SimHashClusterer::create(SimHashClustererOptions options) {
+  NEARDUP_RETURN_IF_ERROR(options.validate());
+  return SimHashClusterer(std::move(options));
+}
+
+void SimHashClusterer::prepare(std::string_view text, PreparedSimHash& out,
+                               Scratch& scratch) const {
+  if (!scratch.shingler_) scratch.shingler_ = std::make_unique<ShingleHasher>(options_.pipeline);
+  const bool tfidf = options_.weights == SimHashWeights::kTfIdf;
+  const bool keep_sets = tfidf || options_.verify == SimHashVerify::kShingles;
+  const std::span<const uint64_t> shingles = scratch.shingler_->hash(text);
+  out.exact_key = exact_key(scratch.shingler_->last_normalized());
+  out.empty = shingles.empty();
+  out.text_bytes = text.size();
+  if (!tfidf) hasher_.fingerprint(shingles, {}, std::span<uint64_t>(out.fingerprint, words_));
+  out.features.clear();
+  out.counts.clear();
+  if (keep_sets) {
+    out.features.assign(shingles.begin(), shingles.end());
+    std::sort(out.features.begin(), out.features.end());
+    std::size_t m = 0;
+    for (std::size_t a = 0; a < out.features.size();) {
+      std::size_t b = a + 1;
+      while (b < out.features.size() && out.features[b] == out.features[a]) ++b;
+      out.features[m++] = out.features[a];
+      if (tfidf) out.counts.push_back(static_cast<float>(b - a));
+      a = b;
+    }
+    out.features.resize(m);
+  }
+}
+
+uint32_t SimHashClusterer::add(PreparedSimHash& doc) {
+  const bool tfidf = options_.weights == SimHashWeights::kTfIdf;
+  const bool keep_sets = tfidf || options_.verify == SimHashVerify::kShingles;
+  const auto number = static_cast<uint32_t>(canon_.size());
+  const ExactIndex::Match m = exact_.add(doc.exact_key, number);
+  const bool copy = !m.is_new;
+  const uint32_t first = copy ? static_cast<uint32_t>(m.first) : number;
+  canon_.push_back(first);
+  empty_.push_back(doc.empty ? 1 : 0);
+  ++stats_.documents;
+  stats_.empty += doc.empty ? 1 : 0;
+  stats_.exact_duplicates += copy ? 1 : 0;
+  for (uint32_t w = 0; w < words_; ++w) {
+    fps_.push_back(copy ? fps_[std::size_t{first} * words_ + w] : doc.fingerprint[w]);
+  }
+  if (keep_sets) {
+    sets_.emplace_back();
+    if (!copy) sets_.back() = std::move(doc.features);
+  }
+  if (tfidf) {
+    counts_.emplace_back();
+    if (!copy) counts_.back() = std::move(doc.counts);
+  }
+  return number;
+}
+
+Fingerprint128 SimHashClusterer::fingerprint(std::size_t d) const noexcept {
+  return Fingerprint128{fps_[d * words_], words_ == 2 ? fps_[d * words_ + 1] : 0};
+}
+
+Result<std::vector<Assignment>> SimHashClusterer::finish(std::span<const double> priority,
+                                                         unsigned threads) {
+  const std::size_t total = canon_.size();
+  const bool verify = options_.verify == SimHashVerify::kShingles;
+
+  // TF-IDF: document frequencies over the distinct texts, then the fingerprints.
+  if (options_.weights == SimHashWeights::kTfIdf) {
+    DocumentFrequencies df;
+    std::vector<StoryTerm> terms;
+    for (std::size_t d = 0; d < total; ++d) {
+      if (canon_[d] != d) continue;
+      terms.clear();
+      for (const uint64_t f : sets_[d]) terms.push_back({f, 1.0f});
+      df.add(terms);
+    }
+    std::vector<std::vector<float>> weights(std::max(1u, threads));
+    parallel_for(total, threads, [&](std::size_t d, unsigned w) {
+      if (canon_[d] != d) return;
+      std::vector<float>& wt = weights[w];
+      wt.resize(sets_[d].size());
+      for (std::size_t j = 0; j < wt.size(); ++j) wt[j] = counts_[d][j] * df.idf(sets_[d][j]);
+      hasher_.fingerprint(sets_[d], wt, std::span<uint64_t>(fps_.data() + d * words_, words_));
+    });
+    for (std::size_t d = 0; d < total; ++d) {
+      if (canon_[d] != d) {
+        for (uint32_t w = 0; w < words_; ++w) {
+          fps_[d * words_ + w] = fps_[std::size_t{canon_[d]} * words_ + w];
+        }
+      }
+    }
+    std::vector<std::vector<float>>().swap(counts_);
+  }
+
+  // The index of the first copies with shingles, and every pair within max_distance.
+  HammingIndexParams params;
+  params.bits = options_.simhash.bits;
+  params.max_distance = options_.max_distance;
+  std::vector<uint32_t> index_doc;
+  for (std::size_t d = 0; d < total; ++d) {
+    if (canon_[d] == d && empty_[d] == 0) index_doc.push_back(static_cast<uint32_t>(d));
+  }
+  params.expected_size = index_doc.size();
+  Result<HammingIndex> created = HammingIndex::create(params);
+  if (!created.ok()) return created.status();
+  index_.emplace(std::move(*created));
+  index_->reserve(index_doc.size());
+  for (const uint32_t d : index_doc) {
+    if (Result<uint32_t> id = index_->add(fingerprint(d)); !id.ok()) return id.status();
+  }
+  std::vector<HammingPair> pairs;
+  NEARDUP_RETURN_IF_ERROR(index_->all_pairs(params.max_distance, pairs, threads));
+  stats_.pairs = pairs.size();
+
+  UnionFind uf(total);
+  for (std::size_t d = 0; d < total; ++d) {
+    if (canon_[d] != d) uf.unite(canon_[d], static_cast<uint32_t>(d));
+  }
+  for (const HammingPair& p : pairs) {
+    const uint32_t a = index_doc[p.a], b = index_doc[p.b];
+    if (verify) {
+      if (jaccard_sorted(sets_[a], sets_[b]) < options_.threshold) {
+        ++stats_.rejected;
+        continue;
+      }
+      ++stats_.verified;
+    }
+    uf.unite(a, b);
+  }
+
+  std::vector<Assignment> out(total);
+  for (std::size_t i = 0; i < total; ++i) {
+    out[i].cluster = uf.find(static_cast<uint32_t>(i));
+    stats_.clusters += out[i].cluster == i ? 1u : 0u;
+  }
+  assign_representatives(out, priority);
+  for (std::size_t i = 0; i < total; ++i) {
+    Assignment& a = out[i];
+    const uint32_t x = canon_[i], y = canon_[a.representative];
+    if (a.representative == i || x == y) {
+      a.similarity = 1.0;
+    } else if (verify) {
+      a.similarity = jaccard_sorted(sets_[x], sets_[y]);
+    } else {
+      a.similarity = 1.0 - static_cast<double>(hamming(fingerprint(x), fingerprint(y))) /
+                               static_cast<double>(options_.simhash.bits);
+    }
+  }
+  return out;
+}
+
+uint32_t SimHashClusterer::index_blocks() const noexcept {
+  return index_ ? index_->params().blocks : 0;
+}
+uint32_t SimHashClusterer::index_tables() const noexcept { return index_ ? index_->tables() : 0; }
+std::size_t SimHashClusterer::index_memory_bytes() const {
+  return index_ ? index_->memory_bytes() : 0;
+}
+
+}  // namespace neardup
