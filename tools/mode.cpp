@@ -5,24 +5,19 @@
 namespace neardup::cli {
 
 // Each mode's handler, defined in tools/modes/<name>.cpp.
-std::unique_ptr<ModeHandler> make_exact_mode();
-std::unique_ptr<ModeHandler> make_near_mode();
-std::unique_ptr<ModeHandler> make_simhash_mode();
-std::unique_ptr<ModeHandler> make_story_mode();
+#define NEARDUP_CLI_MODE_MAKE(e, name, commands, help) \
+  std::unique_ptr<ModeHandler> make_##name##_mode();
+NEARDUP_CLI_MODES(NEARDUP_CLI_MODE_MAKE)
+#undef NEARDUP_CLI_MODE_MAKE
 
 namespace {
 
-// The mode table: one line per mode.
+// The mode table (NEARDUP_CLI_MODES in mode.h).
 constexpr ModeInfo kModes[] = {
-    {Mode::kExact, "exact", "identical text after normalization", kCluster | kDedup,
-     make_exact_mode},
-    {Mode::kNear, "near", "MinHash/LSH near-duplicates (Jaccard of shingle sets >= --threshold)",
-     kCluster | kDedup | kIndex, make_near_mode},
-    {Mode::kSimHash, "simhash", "SimHash fingerprints within --max-distance bits",
-     kCluster | kDedup | kIndex, make_simhash_mode},
-    {Mode::kStory, "story",
-     "same news story: TF-IDF cosine to a cluster's centroid, in time order (--time-field)",
-     kCluster, make_story_mode},
+#define NEARDUP_CLI_MODE_ROW(e, name, commands, help) \
+  {Mode::e, #name, help, commands, make_##name##_mode},
+    NEARDUP_CLI_MODES(NEARDUP_CLI_MODE_ROW)
+#undef NEARDUP_CLI_MODE_ROW
 };
 
 }  // namespace

@@ -12,9 +12,9 @@
 //   Result<ModeHandler*> mode = modes.choose(opt.mode, vm); // usage errors name the option
 //   mode->resolve(opt); mode->run(command, sink);
 //
-// Adding a mode: a file tools/modes/<name>.cpp defining make_<name>_mode(), its enumerator
-// below, one line (plus its declaration) in the table in tools/mode.cpp, and the file in
-// tools/CMakeLists.txt.
+// Adding a mode: a file tools/modes/<name>.cpp defining make_<name>_mode() (tools/CMakeLists.txt
+// builds every file in tools/modes/), and one line in NEARDUP_CLI_MODES below, from which the
+// enumerator, the handler's declaration and the table row are made.
 //
 // Thread safety: everything here runs on the main thread; a mode's run() uses the run's
 // threads itself. Cost: the table lookups are negligible.
@@ -37,7 +37,23 @@ namespace neardup::cli {
 struct ClusterOptions;
 struct NearRun;
 
-enum class Mode { kExact, kNear, kSimHash, kStory };
+// The mode table: one line per mode, in the order --help lists them: enumerator, name (--mode
+// NAME; tools/modes/NAME.cpp defines make_NAME_mode()), the commands that accept it (kCluster,
+// kDedup, kIndex below), and one line of help.
+#define NEARDUP_CLI_MODES(X)                                                \
+  X(kExact, exact, kCluster | kDedup, "identical text after normalization") \
+  X(kNear, near, kCluster | kDedup | kIndex,                                \
+    "MinHash/LSH near-duplicates (Jaccard of shingle sets >= --threshold)") \
+  X(kSimHash, simhash, kCluster | kDedup | kIndex,                          \
+    "SimHash fingerprints within --max-distance bits")                      \
+  X(kStory, story, kCluster,                                                \
+    "same news story: TF-IDF cosine to a cluster's centroid, in time order (--time-field)")
+
+enum class Mode {
+#define NEARDUP_CLI_MODE_ENUM(e, name, commands, help) e,
+  NEARDUP_CLI_MODES(NEARDUP_CLI_MODE_ENUM)
+#undef NEARDUP_CLI_MODE_ENUM
+};
 
 // The commands that take --mode (bits of ModeInfo::commands).
 inline constexpr unsigned kCluster = 1;

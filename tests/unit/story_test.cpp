@@ -699,14 +699,14 @@ TEST(DocumentFrequenciesTest, FeatureFingerprintIsSavedAndLoaded) {
 // The version 3 file: the index files' 64-byte frame, a model section repeating the header's
 // values, and the terms as sorted (u64 term, u32 count) rows.
 TEST(DocumentFrequenciesTest, FileIsTheIndexFrameWithAModelSectionAndSortedRows) {
-  const fs::path dir = testing::temp_dir("story_df_layout");
+  const fs::path dir = fixtures::temp_dir("story_df_layout");
   DocumentFrequencies df;
   df.add(doc_of({30, 20}));
   df.add(doc_of({20, 10}));
   df.set_feature_fingerprint(0xABCD1234u);
   const std::string path = (dir / "layout.idf").string();
   ASSERT_TRUE(df.save(path).ok());
-  const std::string b = testing::read_file(path);
+  const std::string b = fixtures::read_file(path);
   const auto u32 = [&](std::size_t at) {
     uint32_t v = 0;
     for (int i = 3; i >= 0; --i)
@@ -751,14 +751,14 @@ TEST(DocumentFrequenciesTest, FileIsTheIndexFrameWithAModelSectionAndSortedRows)
 // A header that disagrees with the model section (documents, fingerprint) is corrupt even when
 // the payload's checksum matches: those header fields are outside the checksum.
 TEST(DocumentFrequenciesTest, HeaderThatDisagreesWithTheModelSectionIsCorrupt) {
-  const fs::path dir = testing::temp_dir("story_df_header");
+  const fs::path dir = fixtures::temp_dir("story_df_header");
   const std::string bytes = small_model(dir);
   const std::string path = (dir / "edited.idf").string();
   for (const std::size_t at :
        {std::size_t{16}, std::size_t{20}, std::size_t{24}, std::size_t{32}, std::size_t{39}}) {
     std::string b = bytes;
     b[at] = static_cast<char>(b[at] ^ 0x04);
-    testing::write_file(path, b);
+    fixtures::write_file(path, b);
     Result<DocumentFrequencies> r = DocumentFrequencies::load(path);
     ASSERT_FALSE(r.ok()) << at;
     EXPECT_EQ(r.status().code(), StatusCode::kCorruptData) << at;
@@ -768,11 +768,11 @@ TEST(DocumentFrequenciesTest, HeaderThatDisagreesWithTheModelSectionIsCorrupt) {
 
 // tests/data/sample-v2.idf: `neardup idf build` of datasets/news/sample.jsonl written by the
 // build before the model moved to the index frame (format version 2, 40-byte header).
-fs::path version2_model() { return testing::source_dir() / "tests" / "data" / "sample-v2.idf"; }
+fs::path version2_model() { return fixtures::source_dir() / "tests" / "data" / "sample-v2.idf"; }
 
 TEST(DocumentFrequenciesTest, Version2ModelStillLoadsAndSavesAsVersion3) {
-  const fs::path dir = testing::temp_dir("story_df_v2");
-  const std::string old_bytes = testing::read_file(version2_model());
+  const fs::path dir = fixtures::temp_dir("story_df_v2");
+  const std::string old_bytes = fixtures::read_file(version2_model());
   ASSERT_EQ(detail_version(old_bytes), 2u);
   Result<DocumentFrequencies> old = DocumentFrequencies::load(version2_model().string());
   ASSERT_TRUE(old.ok()) << old.status().to_string();
@@ -793,7 +793,7 @@ TEST(DocumentFrequenciesTest, Version2ModelStillLoadsAndSavesAsVersion3) {
   }
   const std::string path = (dir / "v3.idf").string();
   ASSERT_TRUE(old->save(path).ok());
-  EXPECT_EQ(detail_version(testing::read_file(path)), 3u);
+  EXPECT_EQ(detail_version(fixtures::read_file(path)), 3u);
   Result<DocumentFrequencies> again = DocumentFrequencies::load(path);
   ASSERT_TRUE(again.ok()) << again.status().to_string();
   EXPECT_EQ(again->documents(), old->documents());
@@ -810,25 +810,25 @@ TEST(DocumentFrequenciesTest, Version2ModelStillLoadsAndSavesAsVersion3) {
 // The version 2 reader keeps its checks: truncation, trailing bytes and flipped bits (every
 // header byte, a sample of the payload) are errors, never a crash or a silently wrong table.
 TEST(DocumentFrequenciesTest, CorruptVersion2ModelIsAnError) {
-  const fs::path dir = testing::temp_dir("story_df_v2_corrupt");
-  const std::string bytes = testing::read_file(version2_model());
+  const fs::path dir = fixtures::temp_dir("story_df_v2_corrupt");
+  const std::string bytes = fixtures::read_file(version2_model());
   const std::string path = (dir / "bad.idf").string();
   for (const std::size_t len :
        {std::size_t{0}, std::size_t{5}, std::size_t{11}, std::size_t{12}, std::size_t{20},
         std::size_t{39}, std::size_t{40}, std::size_t{52}, bytes.size() - 12, bytes.size() - 1}) {
-    testing::write_file(path, bytes.substr(0, len));
+    fixtures::write_file(path, bytes.substr(0, len));
     Result<DocumentFrequencies> r = DocumentFrequencies::load(path);
     ASSERT_FALSE(r.ok()) << "prefix of " << len << " bytes loaded";
     EXPECT_EQ(r.status().code(), StatusCode::kCorruptData) << len;
     EXPECT_NE(r.status().message().find(path), std::string::npos) << r.status().message();
   }
-  testing::write_file(path, bytes + std::string(12, '\0'));
+  fixtures::write_file(path, bytes + std::string(12, '\0'));
   EXPECT_EQ(DocumentFrequencies::load(path).status().code(), StatusCode::kCorruptData);
   for (std::size_t at = 0; at < bytes.size(); at += at < 40 ? 1 : 97) {
     for (const int mask : {0x01, 0x80}) {
       std::string b = bytes;
       b[at] = static_cast<char>(static_cast<unsigned char>(b[at]) ^ mask);
-      testing::write_file(path, b);
+      fixtures::write_file(path, b);
       Result<DocumentFrequencies> r = DocumentFrequencies::load(path);
       ASSERT_FALSE(r.ok()) << "byte " << at << " ^ " << mask << " loaded";
       const uint32_t v = detail_version(b);

@@ -23,12 +23,12 @@
 namespace neardup::cli {
 namespace {
 
-struct StoryModeOptions : ClusterOptions {
+struct StoryCliOptions : ClusterOptions {
   std::string time_field, window;
   bool single_pass = false, stream = false;
 };
 
-// Story mode settings resolved from StoryModeOptions.
+// Story mode settings resolved from StoryCliOptions.
 struct StoryConfig {
   StoryFeatureOptions features;
   StoryOptions story;
@@ -36,7 +36,7 @@ struct StoryConfig {
   bool stream = false;  // --stream: assign in input order with running document frequencies
 };
 
-Result<StoryConfig> story_config(const StoryModeOptions& opt) {
+Result<StoryConfig> story_config(const StoryCliOptions& opt) {
   StoryConfig c;
   if (opt.threshold_given && opt.threshold_text != "auto") {
     char* end = nullptr;
@@ -256,7 +256,7 @@ class StoryMode final : public ModeHandler {
   }
 
  private:
-  StoryModeOptions opt_;
+  StoryCliOptions opt_;
   StoryConfig config_;
 };
 
