@@ -20,6 +20,14 @@ std::string reader_summary(const ReaderStats& rs, const NormalizeStats& ns) {
   return buf;
 }
 
+void print_run_summary(std::string_view command, std::string_view mode_part,
+                       std::string_view reader_part, uint64_t documents, uint64_t bytes,
+                       double seconds, unsigned threads) {
+  print_error(command, std::string(mode_part) + std::string(reader_part) +
+                           format_rate_summary(documents, bytes, seconds) + ", " +
+                           std::to_string(threads) + " threads");
+}
+
 void add_cluster_options(po::options_description& desc, ClusterOptions& opt, ModeChoice& modes) {
   modes.add_mode_option(desc, opt.mode, "exact");
   add_output_option(desc, opt.output);

@@ -51,6 +51,10 @@ struct NearRun {
 
 // "skipped N malformed records, ...; " for the summary line.
 std::string reader_summary(const ReaderStats& rs, const NormalizeStats& ns);
+// Prints a mode's summary line on stderr: "<mode_part><reader_part><docs/s, MB/s>, N threads".
+void print_run_summary(std::string_view command, std::string_view mode_part,
+                       std::string_view reader_part, uint64_t documents, uint64_t bytes,
+                       double seconds, unsigned threads);
 
 // The cluster record: {"id","cluster"} plus "duplicate_of" and "similarity" when duplicate_of
 // is given. Overwrites `line`.

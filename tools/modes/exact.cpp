@@ -58,10 +58,8 @@ int run_exact(std::string_view command, const ClusterOptions& opt, const ExactEm
                   static_cast<unsigned long long>(st.clusters),
                   static_cast<unsigned long long>(st.duplicates),
                   static_cast<unsigned long long>(st.empty));
-    print_error(command, std::string(buf) + reader_summary(reader.stats(), ns) +
-                             format_rate_summary(documents, reader.stats().bytes,
-                                                 progress.elapsed_seconds()) +
-                             ", " + std::to_string(threads) + " threads");
+    print_run_summary(command, buf, reader_summary(reader.stats(), ns), documents,
+                      reader.stats().bytes, progress.elapsed_seconds(), threads);
   }
   return kExitOk;
 }

@@ -115,10 +115,8 @@ int run_near(std::string_view command, const ClusterOptions& opt, const NearDupO
                   static_cast<unsigned long long>(st.verified),
                   static_cast<unsigned long long>(st.rejected),
                   static_cast<double>(clusterer.memory_bytes()) / 1e6);
-    print_error(command, std::string(buf) + reader_summary(reader.stats(), ns) +
-                             format_rate_summary(documents, reader.stats().bytes,
-                                                 progress.elapsed_seconds()) +
-                             ", " + std::to_string(threads) + " threads");
+    print_run_summary(command, buf, reader_summary(reader.stats(), ns), documents,
+                      reader.stats().bytes, progress.elapsed_seconds(), threads);
   }
   return kExitOk;
 }

@@ -141,10 +141,8 @@ int run_simhash(std::string_view command, const SimHashModeOptions& opt, NearRun
                   static_cast<unsigned long long>(st.empty),
                   static_cast<unsigned long long>(st.pairs), verify_note.c_str(),
                   static_cast<double>(clusterer.index_memory_bytes()) / 1e6);
-    print_error(command, std::string(buf) + reader_summary(reader.stats(), ns) +
-                             format_rate_summary(documents, reader.stats().bytes,
-                                                 progress.elapsed_seconds()) +
-                             ", " + std::to_string(threads) + " threads");
+    print_run_summary(command, buf, reader_summary(reader.stats(), ns), documents,
+                      reader.stats().bytes, progress.elapsed_seconds(), threads);
   }
   return kExitOk;
 }

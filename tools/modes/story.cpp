@@ -202,9 +202,7 @@ int run_story(std::string_view command, const ClusterOptions& opt, const StoryCo
     std::snprintf(rbuf, sizeof rbuf, "skipped %llu malformed records, %llu blank lines; ",
                   static_cast<unsigned long long>(rs.skipped),
                   static_cast<unsigned long long>(rs.blank_lines));
-    print_error(command, std::string(buf) + rbuf +
-                             format_rate_summary(documents, rs.bytes, progress.elapsed_seconds()) +
-                             ", " + std::to_string(threads) + " threads");
+    print_run_summary(command, buf, rbuf, documents, rs.bytes, progress.elapsed_seconds(), threads);
   }
   return kExitOk;
 }

@@ -117,9 +117,49 @@ class FileSource final : public ByteSource {
   std::size_t head_pos_ = 0;
 };
 
-class GzipSource final : public ByteSource {
+// What every decompressing source shares: the compressed file, one chunk of its bytes, the
+// sticky error, and the end-of-file and end-of-stream flags. Each decoder runs in read().
+class DecoderSource : public ByteSource {
  public:
-  explicit GzipSource(std::unique_ptr<FileSource> file) : file_(std::move(file)) {}
+  explicit DecoderSource(std::unique_ptr<FileSource> file) : file_(std::move(file)) {}
+  // Only when the decoder has used up its input: read() would then read the file first.
+  bool would_block() const noexcept override {
+    return error_.ok() && !done_ && !eof_ && input_used_up() && file_->would_block();
+  }
+  uint64_t size() const noexcept override { return file_->size(); }
+  uint64_t consumed() const noexcept override { return file_->consumed(); }
+
+ protected:
+  // Whether the decoder holds no unread input bytes.
+  virtual bool input_used_up() const noexcept = 0;
+
+  Status allocate_chunk() {
+    chunk_.reset(new (std::nothrow) char[kInputChunk]);
+    if (!chunk_) return Status::io_error(file_->path() + ": out of memory");
+    return Status::ok_status();
+  }
+  // The next chunk of compressed bytes into chunk_; 0 (and eof_) at the end of the file.
+  Result<std::size_t> read_chunk() {
+    Result<std::size_t> got = file_->read(chunk_.get(), kInputChunk);
+    if (!got.ok()) return fail(got.status());
+    if (*got == 0) eof_ = true;
+    return got;
+  }
+  Status fail(Status s) {
+    error_ = std::move(s);
+    return error_;
+  }
+
+  std::unique_ptr<FileSource> file_;
+  std::unique_ptr<char[]> chunk_;
+  bool eof_ = false;
+  bool done_ = false;
+  Status error_;
+};
+
+class GzipSource final : public DecoderSource {
+ public:
+  explicit GzipSource(std::unique_ptr<FileSource> file) : DecoderSource(std::move(file)) {}
   ~GzipSource() override {
     if (initialized_) inflateEnd(&strm_);
   }
@@ -127,8 +167,7 @@ class GzipSource final : public ByteSource {
   GzipSource& operator=(const GzipSource&) = delete;
 
   Status init() {
-    in_.reset(new (std::nothrow) char[kInputChunk]);
-    if (!in_) return Status::io_error(file_->path() + ": out of memory");
+    NEARDUP_RETURN_IF_ERROR(allocate_chunk());
     std::memset(&strm_, 0, sizeof(strm_));
     // 15 = the largest deflate window; +16 = expect a gzip header and trailer, not zlib.
     if (inflateInit2(&strm_, 15 + 16) != Z_OK) {
@@ -148,14 +187,10 @@ class GzipSource final : public ByteSource {
       std::size_t produced = want - strm_.avail_out;
       if (strm_.avail_in == 0 && !eof_) {
         if (produced > 0) return produced;  // hand out what we have before blocking on input
-        Result<std::size_t> got = file_->read(in_.get(), kInputChunk);
-        if (!got.ok()) return fail(got.status());
-        if (*got == 0) {
-          eof_ = true;
-        } else {
-          strm_.next_in = reinterpret_cast<Bytef*>(in_.get());
-          strm_.avail_in = static_cast<uInt>(*got);
-        }
+        Result<std::size_t> got = read_chunk();
+        if (!got.ok()) return got.status();
+        strm_.next_in = reinterpret_cast<Bytef*>(chunk_.get());
+        strm_.avail_in = static_cast<uInt>(*got);
       }
       if (strm_.avail_in == 0 && eof_) {
         if (produced > 0) return produced;
@@ -181,40 +216,25 @@ class GzipSource final : public ByteSource {
       if (strm_.avail_out == 0) return want;
     }
   }
-  // Only when inflate has used up its input: read() would then read the file first.
-  bool would_block() const noexcept override {
-    return error_.ok() && !done_ && !eof_ && strm_.avail_in == 0 && file_->would_block();
-  }
-  uint64_t size() const noexcept override { return file_->size(); }
-  uint64_t consumed() const noexcept override { return file_->consumed(); }
+  bool input_used_up() const noexcept override { return strm_.avail_in == 0; }
 
  private:
-  Status fail(Status s) {
-    error_ = std::move(s);
-    return error_;
-  }
-
-  std::unique_ptr<FileSource> file_;
-  std::unique_ptr<char[]> in_;
   z_stream strm_{};
   bool initialized_ = false;
   bool in_member_ = true;  // an empty file is a truncated stream, as for gzip -d
-  bool eof_ = false;
-  bool done_ = false;
-  Status error_;
 };
 
-class ZstdSource final : public ByteSource {
+class ZstdSource final : public DecoderSource {
  public:
-  explicit ZstdSource(std::unique_ptr<FileSource> file) : file_(std::move(file)) {}
+  explicit ZstdSource(std::unique_ptr<FileSource> file) : DecoderSource(std::move(file)) {}
   ~ZstdSource() override { ZSTD_freeDCtx(dctx_); }
   ZstdSource(const ZstdSource&) = delete;
   ZstdSource& operator=(const ZstdSource&) = delete;
 
   Status init() {
-    inbuf_.reset(new (std::nothrow) char[kInputChunk]);
+    NEARDUP_RETURN_IF_ERROR(allocate_chunk());
     dctx_ = ZSTD_createDCtx();
-    if (!inbuf_ || dctx_ == nullptr) return Status::io_error(file_->path() + ": out of memory");
+    if (dctx_ == nullptr) return Status::io_error(file_->path() + ": out of memory");
     // Accept frames written with --long=31 (the default limit is a 128 MiB window); the window
     // is only allocated when a frame asks for it.
     ZSTD_DCtx_setParameter(dctx_, ZSTD_d_windowLogMax, sizeof(std::size_t) == 8 ? 31 : 30);
@@ -228,10 +248,9 @@ class ZstdSource final : public ByteSource {
     for (;;) {
       if (in_.pos == in_.size && !eof_) {
         if (out.pos > 0) return out.pos;  // hand out what we have before blocking on input
-        Result<std::size_t> got = file_->read(in_buf(), kInputChunk);
-        if (!got.ok()) return fail(got.status());
-        if (*got == 0) eof_ = true;
-        in_ = ZSTD_inBuffer{in_buf(), *got, 0};
+        Result<std::size_t> got = read_chunk();
+        if (!got.ok()) return got.status();
+        in_ = ZSTD_inBuffer{chunk_.get(), *got, 0};
       }
       const bool input_exhausted = in_.pos == in_.size && eof_;
       if (input_exhausted && frame_complete_) {
@@ -257,41 +276,24 @@ class ZstdSource final : public ByteSource {
       }
     }
   }
-  // Only when the decoder has used up its input: read() would then read the file first.
-  bool would_block() const noexcept override {
-    return error_.ok() && !done_ && !eof_ && in_.pos == in_.size && file_->would_block();
-  }
-  uint64_t size() const noexcept override { return file_->size(); }
-  uint64_t consumed() const noexcept override { return file_->consumed(); }
+  bool input_used_up() const noexcept override { return in_.pos == in_.size; }
 
  private:
-  char* in_buf() { return inbuf_.get(); }
-  Status fail(Status s) {
-    error_ = std::move(s);
-    return error_;
-  }
-
-  std::unique_ptr<FileSource> file_;
-  std::unique_ptr<char[]> inbuf_;
   ZSTD_DCtx* dctx_ = nullptr;
   ZSTD_inBuffer in_{nullptr, 0, 0};
   bool frame_complete_ = false;  // an empty file is a truncated stream, as for zstd -d
-  bool eof_ = false;
-  bool done_ = false;
-  Status error_;
 };
 
 // xz: liblzma's stream decoder over every concatenated stream.
-class XzSource final : public ByteSource {
+class XzSource final : public DecoderSource {
  public:
-  explicit XzSource(std::unique_ptr<FileSource> file) : file_(std::move(file)) {}
+  explicit XzSource(std::unique_ptr<FileSource> file) : DecoderSource(std::move(file)) {}
   ~XzSource() override { lzma_end(&strm_); }
   XzSource(const XzSource&) = delete;
   XzSource& operator=(const XzSource&) = delete;
 
   Status init() {
-    inbuf_.reset(new (std::nothrow) char[kInputChunk]);
-    if (!inbuf_) return Status::io_error(file_->path() + ": out of memory");
+    NEARDUP_RETURN_IF_ERROR(allocate_chunk());
     // LZMA_CONCATENATED: decode every stream of a file made by `cat a.xz b.xz` (as xz -d does);
     // no memory limit beyond what the stream's header declares.
     const lzma_ret r = lzma_stream_decoder(&strm_, UINT64_MAX, LZMA_CONCATENATED);
@@ -307,10 +309,9 @@ class XzSource final : public ByteSource {
     for (;;) {
       if (strm_.avail_in == 0 && !eof_) {
         if (strm_.avail_out < n) return n - strm_.avail_out;  // hand out before blocking
-        Result<std::size_t> got = file_->read(inbuf_.get(), kInputChunk);
-        if (!got.ok()) return fail(got.status());
-        if (*got == 0) eof_ = true;
-        strm_.next_in = reinterpret_cast<const uint8_t*>(inbuf_.get());
+        Result<std::size_t> got = read_chunk();
+        if (!got.ok()) return got.status();
+        strm_.next_in = reinterpret_cast<const uint8_t*>(chunk_.get());
         strm_.avail_in = *got;
       }
       const lzma_ret r = lzma_code(&strm_, eof_ ? LZMA_FINISH : LZMA_RUN);
@@ -336,30 +337,16 @@ class XzSource final : public ByteSource {
       if (strm_.avail_out == 0) return n;
     }
   }
-  bool would_block() const noexcept override {
-    return error_.ok() && !done_ && !eof_ && strm_.avail_in == 0 && file_->would_block();
-  }
-  uint64_t size() const noexcept override { return file_->size(); }
-  uint64_t consumed() const noexcept override { return file_->consumed(); }
+  bool input_used_up() const noexcept override { return strm_.avail_in == 0; }
 
  private:
-  Status fail(Status s) {
-    error_ = std::move(s);
-    return error_;
-  }
-
-  std::unique_ptr<FileSource> file_;
-  std::unique_ptr<char[]> inbuf_;
   lzma_stream strm_ = LZMA_STREAM_INIT;
-  bool eof_ = false;
-  bool done_ = false;
-  Status error_;
 };
 
 // bzip2: libbz2, one decoder per stream; a stream followed by more bytes starts the next one.
-class Bzip2Source final : public ByteSource {
+class Bzip2Source final : public DecoderSource {
  public:
-  explicit Bzip2Source(std::unique_ptr<FileSource> file) : file_(std::move(file)) {}
+  explicit Bzip2Source(std::unique_ptr<FileSource> file) : DecoderSource(std::move(file)) {}
   ~Bzip2Source() override {
     if (initialized_) BZ2_bzDecompressEnd(&strm_);
   }
@@ -367,8 +354,7 @@ class Bzip2Source final : public ByteSource {
   Bzip2Source& operator=(const Bzip2Source&) = delete;
 
   Status init() {
-    inbuf_.reset(new (std::nothrow) char[kInputChunk]);
-    if (!inbuf_) return Status::io_error(file_->path() + ": out of memory");
+    NEARDUP_RETURN_IF_ERROR(allocate_chunk());
     return start_stream();
   }
 
@@ -382,10 +368,9 @@ class Bzip2Source final : public ByteSource {
     for (;;) {
       if (strm_.avail_in == 0 && !eof_) {
         if (strm_.avail_out < want) return std::size_t{want - strm_.avail_out};
-        Result<std::size_t> got = file_->read(inbuf_.get(), kInputChunk);
-        if (!got.ok()) return fail(got.status());
-        if (*got == 0) eof_ = true;
-        strm_.next_in = inbuf_.get();
+        Result<std::size_t> got = read_chunk();
+        if (!got.ok()) return got.status();
+        strm_.next_in = chunk_.get();
         strm_.avail_in = static_cast<unsigned>(*got);
       }
       if (!in_stream_) {
@@ -420,11 +405,7 @@ class Bzip2Source final : public ByteSource {
       }
     }
   }
-  bool would_block() const noexcept override {
-    return error_.ok() && !done_ && !eof_ && strm_.avail_in == 0 && file_->would_block();
-  }
-  uint64_t size() const noexcept override { return file_->size(); }
-  uint64_t consumed() const noexcept override { return file_->consumed(); }
+  bool input_used_up() const noexcept override { return strm_.avail_in == 0; }
 
  private:
   Status start_stream() {
@@ -444,19 +425,9 @@ class Bzip2Source final : public ByteSource {
     in_stream_ = true;
     return Status::ok_status();
   }
-  Status fail(Status s) {
-    error_ = std::move(s);
-    return error_;
-  }
-
-  std::unique_ptr<FileSource> file_;
-  std::unique_ptr<char[]> inbuf_;
   bz_stream strm_{};
   bool initialized_ = false;
   bool in_stream_ = false;
-  bool eof_ = false;
-  bool done_ = false;
-  Status error_;
 };
 
 bool is_gzip_magic(std::string_view h) {
