@@ -20,6 +20,22 @@ std::string reader_summary(const ReaderStats& rs, const NormalizeStats& ns) {
   return buf;
 }
 
+RepresentativeKeys::RepresentativeKeys(const std::string& representative, unsigned threads)
+    : by_length_(representative == "longest"),
+      by_field_(representative.rfind("field:", 0) == 0),
+      field_(by_field_ ? representative.substr(6) : std::string()),
+      extractors_(by_field_ ? threads : 0) {}
+
+void RepresentativeKeys::keep(std::size_t i, uint64_t text_bytes) {
+  if (by_length_) priority_.push_back(static_cast<double>(text_bytes));
+  if (by_field_) field_values_.push_back(std::move(batch_values_[i]));
+}
+
+std::vector<double> RepresentativeKeys::priorities() {
+  if (by_field_) priority_ = field_priority(field_values_);
+  return std::move(priority_);
+}
+
 void print_run_summary(std::string_view command, std::string_view mode_part,
                        std::string_view reader_part, uint64_t documents, uint64_t bytes,
                        double seconds, unsigned threads) {

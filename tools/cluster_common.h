@@ -11,6 +11,7 @@
 
 #include "batch_runner.h"
 #include "cli_common.h"
+#include "jsonl_fields.h"
 #include "mode.h"
 #include "neardup/advanced/near_dup.h"
 #include "neardup/advanced/reader.h"
@@ -47,6 +48,37 @@ int parse_cluster_command(std::string_view command, const std::vector<std::strin
 struct NearRun {
   std::vector<std::string> ids;
   std::vector<NearDupAssignment> assignment;
+};
+
+// The priority of each document for --representative, gathered batch by batch: "longest" ranks
+// by text length, "field:NAME" by the value of a JSONL field (read on the worker threads),
+// "first" needs none (the cluster's first member represents it).
+//
+//   RepresentativeKeys keys(opt.representative, threads);
+//   per batch: keys.start_batch(n); parallel: keys.read(i, w, docs[i]);
+//              in input order: keys.keep(i, text_bytes);
+//   clusterer.finish(keys.priorities());
+class RepresentativeKeys {
+ public:
+  RepresentativeKeys(const std::string& representative, unsigned threads);
+  void start_batch(std::size_t n) {
+    if (by_field_) batch_values_.resize(n);
+  }
+  // Document i of the batch, on worker w (concurrently for different workers).
+  void read(std::size_t i, unsigned w, const Document& doc) {
+    if (by_field_) batch_values_[i] = extractors_[w].get(doc.raw, field_);
+  }
+  // Document i of the batch, in input order.
+  void keep(std::size_t i, uint64_t text_bytes);
+  // The priorities of every document kept (empty for "first"), for assign_representatives.
+  std::vector<double> priorities();
+
+ private:
+  bool by_length_ = false, by_field_ = false;
+  std::string field_;
+  std::vector<JsonFieldExtractor> extractors_;
+  std::vector<std::optional<std::string>> batch_values_, field_values_;
+  std::vector<double> priority_;
 };
 
 // "skipped N malformed records, ...; " for the summary line.

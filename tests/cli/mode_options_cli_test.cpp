@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "test_util.h"
+#include "cli/cli_util.h"
 
 namespace neardup {
 namespace {

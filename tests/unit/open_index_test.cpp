@@ -10,15 +10,15 @@
 #include <variant>
 
 #include "neardup/advanced/hamming_index.h"
-#include "test_util.h"
+#include "support/fixtures.h"
 
 namespace neardup {
 namespace {
 
 namespace fs = std::filesystem;
-using testing::read_file;
-using testing::temp_dir;
-using testing::write_file;
+using fixtures::read_file;
+using fixtures::temp_dir;
+using fixtures::write_file;
 
 constexpr const char* kTexts[] = {
     "the quick brown fox jumps over the lazy dog near the river bank today",

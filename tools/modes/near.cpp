@@ -55,14 +55,9 @@ int run_near(std::string_view command, const ClusterOptions& opt, const NearDupO
     return kExitUsage;
   }
   NearDupClusterer& clusterer = *created;
-  const bool by_length = opt.representative == "longest";
-  const bool by_field = opt.representative.rfind("field:", 0) == 0;
-  const std::string field = by_field ? opt.representative.substr(6) : std::string();
+  RepresentativeKeys keys(opt.representative, threads);
   std::vector<NearDupClusterer::Scratch> scratch(threads);
-  std::vector<JsonFieldExtractor> extractors(by_field ? threads : 0);
   std::vector<PreparedDoc> prepared;
-  std::vector<std::optional<std::string>> batch_values, field_values;
-  std::vector<double> priority;
   BatchReader reader(opt.input.inputs, opt.input.reader);
   Progress progress(std::string(command), !opt.common.quiet);
   uint64_t documents = 0;
@@ -77,21 +72,19 @@ int run_near(std::string_view command, const ClusterOptions& opt, const NearDupO
   const int rc = for_each_batch(
       command, reader, progress, documents, pool, [&](std::vector<Document>& docs, std::size_t n) {
         if (prepared.size() < n) prepared.resize(n);
-        batch_values.resize(n);
+        keys.start_batch(n);
         pool.parallel_for(n, [&](std::size_t i, unsigned w) {
           clusterer.prepare(docs[i].text, prepared[i], scratch[w]);
-          if (by_field) batch_values[i] = extractors[w].get(docs[i].raw, field);
+          keys.read(i, w, docs[i]);
         });
         clusterer.add_batch(std::span<const PreparedDoc>(prepared.data(), n), runner);
         for (std::size_t i = 0; i < n; ++i) {
           result.ids.push_back(docs[i].id);
-          if (by_length) priority.push_back(static_cast<double>(prepared[i].text_bytes));
-          if (by_field) field_values.push_back(std::move(batch_values[i]));
+          keys.keep(i, prepared[i].text_bytes);
         }
       });
   if (rc != kExitOk) return rc;
-  if (by_field) priority = field_priority(field_values);
-  result.assignment = clusterer.finish(priority);
+  result.assignment = clusterer.finish(keys.priorities());
 
   if (!opt.common.quiet) {
     uint64_t clusters = 0;

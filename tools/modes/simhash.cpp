@@ -81,39 +81,31 @@ int run_simhash(std::string_view command, const SimHashModeOptions& opt, NearRun
   SimHashClusterer& clusterer = *created;
   const SimHashClustererOptions& config = clusterer.options();
   const unsigned threads = opt.common.resolved_threads();
-  const bool by_length = opt.representative == "longest";
-  const bool by_field = opt.representative.rfind("field:", 0) == 0;
-  const std::string field = by_field ? opt.representative.substr(6) : std::string();
-
+  RepresentativeKeys keys(opt.representative, threads);
   std::vector<SimHashClusterer::Scratch> scratch(threads);
-  std::vector<JsonFieldExtractor> extractors(by_field ? threads : 0);
   std::vector<PreparedSimHash> prepared;
-  std::vector<std::optional<std::string>> batch_values, field_values;
-  std::vector<double> priority;
   BatchReader reader(opt.input.inputs, opt.input.reader);
   Progress progress(std::string(command), !opt.common.quiet);
   uint64_t documents = 0;
   result.ids.clear();
   WorkPool pool(threads);
-  const int rc = for_each_batch(
-      command, reader, progress, documents, pool, [&](std::vector<Document>& docs, std::size_t n) {
-        if (prepared.size() < n) prepared.resize(n);
-        batch_values.resize(n);
-        pool.parallel_for(n, [&](std::size_t i, unsigned w) {
-          clusterer.prepare(docs[i].text, prepared[i], scratch[w]);
-          if (by_field) batch_values[i] = extractors[w].get(docs[i].raw, field);
-        });
-        for (std::size_t i = 0; i < n; ++i) {
-          clusterer.add(prepared[i]);
-          result.ids.push_back(std::move(docs[i].id));
-          if (by_length) priority.push_back(static_cast<double>(prepared[i].text_bytes));
-          if (by_field) field_values.push_back(std::move(batch_values[i]));
-        }
-        return Status();
-      });
+  const int rc = for_each_batch(command, reader, progress, documents, pool,
+                                [&](std::vector<Document>& docs, std::size_t n) {
+                                  if (prepared.size() < n) prepared.resize(n);
+                                  keys.start_batch(n);
+                                  pool.parallel_for(n, [&](std::size_t i, unsigned w) {
+                                    clusterer.prepare(docs[i].text, prepared[i], scratch[w]);
+                                    keys.read(i, w, docs[i]);
+                                  });
+                                  for (std::size_t i = 0; i < n; ++i) {
+                                    clusterer.add(prepared[i]);
+                                    result.ids.push_back(std::move(docs[i].id));
+                                    keys.keep(i, prepared[i].text_bytes);
+                                  }
+                                  return Status();
+                                });
   if (rc != kExitOk) return rc;
-  if (by_field) priority = field_priority(field_values);
-  Result<std::vector<Assignment>> assigned = clusterer.finish(priority, threads);
+  Result<std::vector<Assignment>> assigned = clusterer.finish(keys.priorities(), threads);
   if (!assigned.ok()) {
     print_error(command, assigned.status().message());
     return kExitFailure;
