@@ -6,14 +6,27 @@
 
 namespace neardup::cli {
 
+constexpr unsigned kMaxThreads = 1024;
+
 unsigned CommonOptions::resolved_threads() const {
   return threads == 0 ? hardware_threads() : threads;
 }
 
 void add_common_options(po::options_description& desc, CommonOptions& opts, bool with_seed) {
   desc.add_options()  //
-      ("threads", po::value(&opts.threads)->default_value(0),
-       "worker threads (0 = all hardware threads); output is identical for any count");
+      ("threads", po::value(&opts.threads)->default_value(0)->notifier([](unsigned t) {
+        // Each thread holds a batch's scratch (a featurizer, shingle buffers): a count past
+        // what any machine runs only exhausts memory or process ids. A negative count reaches
+        // here wrapped to a huge unsigned value.
+        if (t > kMaxThreads) {
+          throw po::error(
+              "--threads must be 0 (all hardware threads) to " + std::to_string(kMaxThreads) +
+              ", not " +
+              (t > (1u << 31) ? std::to_string(static_cast<int>(t)) : std::to_string(t)));
+        }
+      }),
+       "worker threads (0 = all hardware threads, at most 1024); output is identical for any "
+       "count");
   if (with_seed) {
     desc.add_options()("seed", po::value(&opts.seed)->default_value(1), "seed for all hashing");
   }

@@ -76,6 +76,31 @@ TEST(CliTest, UsageErrorsExitTwoWithOneLine) {
   }
 }
 
+// Issue 15, item 1: --threads 100000 started ~32,000 threads and never finished; -1 (wrapped to
+// 4294967295) reported "out of memory". Both are usage errors now, before any input is read.
+TEST(CliTest, AbsurdThreadCountsAreUsageErrors) {
+  const fs::path dir = temp_dir("cli_threads");
+  write_file(dir / "in.jsonl", "{\"id\":\"a\",\"text\":\"one\"}\n");
+  for (const char* mode : {"exact", "near", "simhash", "story"}) {
+    for (const char* t : {"100000", "-1", "1025"}) {
+      RunResult r = run_cli(std::string("cluster --mode ") + mode + " --threads " + t + " " +
+                            quote(dir / "in.jsonl"));
+      EXPECT_EQ(r.exit_code, 2) << mode << " " << t << ": " << r.err;
+      EXPECT_NE(
+          r.err.find(std::string("--threads must be 0 (all hardware threads) to 1024, not ") + t),
+          std::string::npos)
+          << r.err;
+      EXPECT_TRUE(r.out.empty());
+    }
+  }
+  RunResult ok = run_cli("cluster --threads 64 -q " + quote(dir / "in.jsonl"));
+  EXPECT_EQ(ok.exit_code, 0) << ok.err;
+  RunResult idx = run_cli("index build --threads 5000 --index " + quote(dir / "i.ndx") + " " +
+                          quote(dir / "in.jsonl"));
+  EXPECT_EQ(idx.exit_code, 2) << idx.err;
+  EXPECT_FALSE(fs::exists(dir / "i.ndx"));
+}
+
 TEST(CliTest, ExactModeGroupsNormalizedCopiesInInputOrder) {
   const fs::path dir = temp_dir("cli_exact");
   write_file(dir / "in.jsonl",
