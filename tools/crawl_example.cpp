@@ -47,6 +47,7 @@ constexpr const char* kUsage =
     "  --text-field F     JSONL text field (default text)\n"
     "  --quiet            no summary on stderr\n"
     "  --help             this text\n"
+    "  --version          the version\n"
     "exit codes: 0 success, 1 runtime failure, 2 usage error\n";
 
 void json_string(std::string& out, std::string_view s) {
@@ -123,6 +124,9 @@ int main(int argc, char** argv) {
     std::string_view v;
     if (arg == "--help" || arg == "-h") {
       std::fputs(kUsage, stdout);
+      return 0;
+    } else if (arg == "--version") {
+      std::fputs("neardup-crawl " NEARDUP_VERSION_STRING "\n", stdout);
       return 0;
     } else if (arg == "--quiet") {
       a.quiet = true;

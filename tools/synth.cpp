@@ -977,6 +977,7 @@ int main(int argc, char** argv) {
   // clang-format off
   desc.add_options()
     ("help,h", "print this help and exit")
+    ("version", "print the version and exit")
     ("bytes", po::value<std::string>(&bytes_str),
      "stop once the output has at least N bytes; suffixes K, M, G, T (powers of 1024), "
      "e.g. 1G (default: unset, use --docs)")
@@ -1002,6 +1003,10 @@ int main(int argc, char** argv) {
     po::store(po::command_line_parser(argc, argv).options(desc).run(), vm);
     if (vm.count("help") != 0) {
       std::cout << desc << "\n";
+      return kExitOk;
+    }
+    if (vm.count("version") != 0) {
+      std::cout << "neardup-synth " NEARDUP_VERSION_STRING "\n";
       return kExitOk;
     }
     po::notify(vm);

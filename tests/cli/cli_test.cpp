@@ -76,6 +76,20 @@ TEST(CliTest, UsageErrorsExitTwoWithOneLine) {
   }
 }
 
+// Issue 15, item 10: the README says v0.2; every tool answers --version with the project's.
+TEST(CliTest, EveryToolPrintsTheProjectVersion) {
+  const std::string want = "0.2.0";
+  RunResult r = run_cli("--version");
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.out, "neardup " + want + "\n");
+  const fs::path tools = fs::path(NEARDUP_CLI_PATH).parent_path();
+  for (const char* tool : {"neardup-synth", "neardup-crawl"}) {
+    RunResult t = run_program((tools / tool).string(), "--version");
+    EXPECT_EQ(t.exit_code, 0) << tool << ": " << t.err;
+    EXPECT_EQ(t.out, std::string(tool) + " " + want + "\n");
+  }
+}
+
 // Issue 15, item 1: --threads 100000 started ~32,000 threads and never finished; -1 (wrapped to
 // 4294967295) reported "out of memory". Both are usage errors now, before any input is read.
 TEST(CliTest, AbsurdThreadCountsAreUsageErrors) {

@@ -126,7 +126,7 @@ typedef struct neardup_stats {
 typedef struct neardup_dedup neardup_dedup;
 typedef struct neardup_matches neardup_matches;
 
-/* "0.1.0": the library version. */
+/* "0.2.0": the library version. */
 NEARDUP_API const char* neardup_version(void);
 /* "ok", "invalid argument", ... (static strings). */
 NEARDUP_API const char* neardup_status_name(neardup_status status);
