@@ -1,10 +1,16 @@
 #include "cli_common.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <iostream>
+#include <optional>
 
 namespace neardup::cli {
 
@@ -56,20 +62,65 @@ int parse_command_line(std::string_view command, const std::vector<std::string>&
   return kExitOk;
 }
 
-Output::~Output() {
-  if (file_ != nullptr) (void)close();
+Output::~Output() { discard(); }
+
+namespace {
+
+// Whether writing `output` would replace one of `inputs` or a file inside an input directory.
+std::optional<std::string> output_conflict(const std::string& output,
+                                           const std::vector<std::string>& inputs) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::path out = fs::weakly_canonical(fs::absolute(output, ec), ec);
+  if (ec) return std::nullopt;
+  const fs::file_status out_status = fs::status(out, ec);
+  for (const std::string& input : inputs) {
+    if (input == "-" || input.empty()) continue;
+    std::error_code ec2;
+    const fs::path in = fs::weakly_canonical(fs::absolute(input, ec2), ec2);
+    if (ec2) continue;
+    if (fs::exists(out_status) && fs::equivalent(out, in, ec2) && !ec2) return input;
+    if (fs::is_directory(in, ec2)) {
+      const auto [in_end, out_it] = std::mismatch(in.begin(), in.end(), out.begin(), out.end());
+      if (in_end == in.end() && out_it != out.end()) return input;
+    }
+  }
+  return std::nullopt;
 }
 
-Status Output::open(const std::string& path) {
+}  // namespace
+
+Status Output::open(const std::string& path, const std::vector<std::string>& inputs) {
   path_ = path.empty() ? "-" : path;
   if (path_ == "-") {
     file_ = stdout;
     owned_ = false;
   } else {
-    file_ = std::fopen(path_.c_str(), "wb");
-    if (file_ == nullptr) {
+    if (std::optional<std::string> input = output_conflict(path_, inputs)) {
+      return Status::invalid_argument(
+          "the output " + path_ +
+          (*input == path_ ? " is also an input" : " lies inside the input " + *input) +
+          ": write it elsewhere");
+    }
+    const std::filesystem::path target(path_);
+    const std::filesystem::path dir = target.has_parent_path() ? target.parent_path() : ".";
+    std::string templ = (dir / ("." + target.filename().string() + ".neardup-XXXXXX")).string();
+    const int fd = ::mkstemp(templ.data());
+    if (fd < 0) {
       return Status::io_error("cannot open " + path_ + " for writing: " + std::strerror(errno));
     }
+    // mkstemp makes the file 0600; the output gets the permissions a plain create would give.
+    const mode_t mask = ::umask(0);
+    ::umask(mask);
+    (void)::fchmod(fd, 0666 & ~mask);
+    file_ = ::fdopen(fd, "wb");
+    if (file_ == nullptr) {
+      const int err = errno;
+      ::close(fd);
+      std::remove(templ.c_str());
+      return Status::io_error("cannot open " + path_ + " for writing: " + std::strerror(err));
+    }
+    tmp_path_ = std::move(templ);
     owned_ = true;
   }
   buffer_.reserve(1 << 20);
@@ -95,12 +146,39 @@ void Output::flush() {
 Status Output::close() {
   if (file_ == nullptr) return Status();
   drain();
-  const bool failed = std::fflush(file_) != 0 || std::ferror(file_) != 0;
-  const int err = errno;
-  if (owned_) std::fclose(file_);
+  bool failed = std::fflush(file_) != 0 || std::ferror(file_) != 0;
+  int err = errno;
+  if (owned_ && std::fclose(file_) != 0 && !failed) {
+    failed = true;
+    err = errno;
+  }
   file_ = nullptr;
-  if (failed) return Status::io_error("cannot write " + path_ + ": " + std::strerror(err));
+  if (failed) {
+    if (!tmp_path_.empty()) std::remove(tmp_path_.c_str());
+    tmp_path_.clear();
+    return Status::io_error("cannot write " + path_ + ": " + std::strerror(err));
+  }
+  if (!tmp_path_.empty()) {
+    const bool renamed = std::rename(tmp_path_.c_str(), path_.c_str()) == 0;
+    err = errno;
+    if (!renamed) std::remove(tmp_path_.c_str());
+    tmp_path_.clear();
+    if (!renamed) return Status::io_error("cannot replace " + path_ + ": " + std::strerror(err));
+  }
   return Status();
+}
+
+void Output::discard() {
+  if (file_ == nullptr) return;
+  if (tmp_path_.empty()) {
+    (void)close();  // standard output: what was written has been handed on already
+    return;
+  }
+  buffer_.clear();
+  std::fclose(file_);
+  file_ = nullptr;
+  std::remove(tmp_path_.c_str());
+  tmp_path_.clear();
 }
 
 namespace {

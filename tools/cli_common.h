@@ -40,13 +40,22 @@ class Output {
   Output() = default;
   Output(const Output&) = delete;
   Output& operator=(const Output&) = delete;
-  ~Output();
-  Status open(const std::string& path);
+  ~Output();  // discard() unless close() was called
+  // Standard output ("-" or empty), or a file written crash-safely: the records go to a
+  // temporary file beside it (".NAME.neardup-XXXXXX") that close() renames over `path`, so a run
+  // that fails or is killed leaves the previous file as it was, never a truncated or partial
+  // one. A path that is one of the run's `inputs`, or lies inside an input directory, is refused
+  // (it would be read while being replaced).
+  Status open(const std::string& path, const std::vector<std::string>& inputs = {});
   void write(std::string_view s);
   // Hands everything written so far to the file or pipe now (for a live reader); write errors
   // stick and are reported by close().
   void flush();
-  Status close();  // flushes; reports write errors (disk full, closed pipe)
+  // Flushes and reports write errors (disk full, closed pipe); a file is then renamed into place.
+  Status close();
+  // The run failed: a file's temporary is removed and `path` keeps what it held; on standard
+  // output what was written so far is flushed (it has been handed on already).
+  void discard();
 
  private:
   // Writes the buffer to the file (write errors stick in the FILE; close() reports them).
@@ -54,6 +63,7 @@ class Output {
   std::FILE* file_ = nullptr;
   bool owned_ = false;
   std::string path_;
+  std::string tmp_path_;  // the temporary file of a file output
   std::string buffer_;
 };
 

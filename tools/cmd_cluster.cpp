@@ -43,14 +43,18 @@ int cmd_cluster(const std::vector<std::string>& args) {
   if (rc != kExitOk) return rc;
 
   Output out;
-  if (Status open = out.open(opt.output); !open.ok()) {
+  if (Status open = out.open(opt.output, opt.input.inputs); !open.ok()) {
     print_error(kCommand, open.message());
-    return kExitFailure;
+    return open.code() == StatusCode::kInvalidArgument ? kExitUsage : kExitFailure;
   }
   RecordWriter writer(out);
   const int result = mode->run(kCommand, writer);
-  // Close (flush) whatever was written, also after a failure: it is what was produced so far.
-  if (Status closed = out.close(); !closed.ok() && result == kExitOk) {
+  // A failed run leaves an output file as it was (Output::discard).
+  if (result != kExitOk) {
+    out.discard();
+    return result;
+  }
+  if (Status closed = out.close(); !closed.ok()) {
     print_error(kCommand, closed.message());
     return kExitFailure;
   }

@@ -125,14 +125,14 @@ int cmd_dedup(const std::vector<std::string>& args) {
   if (rc != kExitOk) return rc;
 
   Output out, removed;
-  if (Status st = out.open(opt.output); !st.ok()) {
+  if (Status st = out.open(opt.output, opt.input.inputs); !st.ok()) {
     print_error(kCommand, st.message());
-    return kExitFailure;
+    return st.code() == StatusCode::kInvalidArgument ? kExitUsage : kExitFailure;
   }
   if (!removed_path.empty()) {
-    if (Status st = removed.open(removed_path); !st.ok()) {
+    if (Status st = removed.open(removed_path, opt.input.inputs); !st.ok()) {
       print_error(kCommand, st.message());
-      return kExitFailure;
+      return st.code() == StatusCode::kInvalidArgument ? kExitUsage : kExitFailure;
     }
   }
   std::string line;
@@ -197,9 +197,13 @@ int cmd_dedup(const std::vector<std::string>& args) {
       }
     }
   }
+  if (result != kExitOk) {  // both files stay as they were
+    out.discard();
+    removed.discard();
+    return result;
+  }
   Status out_status = out.close();
   Status removed_status = removed_path.empty() ? Status() : removed.close();
-  if (result != kExitOk) return result;
   for (const Status* st : {&out_status, &removed_status}) {
     if (!st->ok()) {
       print_error(kCommand, st->message());

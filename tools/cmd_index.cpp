@@ -235,9 +235,9 @@ int run(Action action, Mode mode, const std::string& command, const IndexCliOpti
 
   Output out;
   if (action == Action::kQuery) {
-    if (Status st = out.open(opt.output); !st.ok()) {
+    if (Status st = out.open(opt.output, opt.input.inputs); !st.ok()) {
       print_error(command, st.message());
-      return kExitFailure;
+      return st.code() == StatusCode::kInvalidArgument ? kExitUsage : kExitFailure;
     }
   }
   const unsigned threads = opt.common.resolved_threads();
@@ -272,7 +272,11 @@ int run(Action action, Mode mode, const std::string& command, const IndexCliOpti
                     return Status();
                   });
   if (action == Action::kQuery) {
-    if (Status st = out.close(); !st.ok() && failure.ok()) failure = st;
+    if (!failure.ok()) {
+      out.discard();
+    } else if (Status st = out.close(); !st.ok()) {
+      failure = st;
+    }
   }
   if (!failure.ok()) {
     print_error(command, failure.message());

@@ -84,9 +84,9 @@ int cmd_pairs(const std::vector<std::string>& args) {
     return kExitFailure;
   }
   Output out;
-  if (Status s = out.open(opt.output); !s.ok()) {
+  if (Status s = out.open(opt.output, inputs); !s.ok()) {
     print_error(kCommand, s.message());
-    return kExitFailure;
+    return s.code() == StatusCode::kInvalidArgument ? kExitUsage : kExitFailure;
   }
   StoryVector va, vb;
   std::string line;

@@ -76,6 +76,49 @@ TEST(CliTest, UsageErrorsExitTwoWithOneLine) {
   }
 }
 
+// Issue 15, item 3: -o truncated its file before the inputs were opened, `-o a.jsonl a.jsonl`
+// emptied the input, and a run failing half way left a partial file. Outputs are now written to
+// a temporary file and renamed into place on success only.
+TEST(CliTest, OutputFilesAreNeverClobberedByAFailedRun) {
+  const fs::path dir = temp_dir("cli_safe_output");
+  const std::string good = "{\"id\":\"a\",\"text\":\"one\"}\n{\"id\":\"b\",\"text\":\"two\"}\n";
+  write_file(dir / "in.jsonl", good);
+  write_file(dir / "o.jsonl", "previous\n");
+  RunResult r = run_cli("cluster -o " + quote(dir / "o.jsonl") + " " + quote(dir / "missing"));
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_EQ(fixtures::read_file(dir / "o.jsonl"), "previous\n");
+  // A malformed record half way: the run fails, the previous output stays whole.
+  write_file(dir / "bad.jsonl", good + "{not json\n");
+  for (const char* mode : {"exact", "near"}) {
+    r = run_cli(std::string("cluster --mode ") + mode + " -o " + quote(dir / "o.jsonl") + " " +
+                quote(dir / "bad.jsonl"));
+    EXPECT_EQ(r.exit_code, 1) << mode << ": " << r.err;
+    EXPECT_EQ(fixtures::read_file(dir / "o.jsonl"), "previous\n") << mode;
+  }
+  r = run_cli("dedup -o " + quote(dir / "o.jsonl") + " --removed " + quote(dir / "r.jsonl") + " " +
+              quote(dir / "bad.jsonl"));
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_EQ(fixtures::read_file(dir / "o.jsonl"), "previous\n");
+  EXPECT_FALSE(fs::exists(dir / "r.jsonl"));
+  // The output named as an input (or inside an input directory) is a usage error.
+  r = run_cli("cluster -o " + quote(dir / "in.jsonl") + " " + quote(dir / "in.jsonl"));
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("is also an input"), std::string::npos) << r.err;
+  EXPECT_EQ(fixtures::read_file(dir / "in.jsonl"), good);
+  fs::create_directories(dir / "corpus");
+  write_file(dir / "corpus" / "part-0.jsonl", good);
+  r = run_cli("cluster -o " + quote(dir / "corpus" / "out.jsonl") + " " + quote(dir / "corpus"));
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("lies inside the input"), std::string::npos) << r.err;
+  // Success replaces the file, and no temporary file is left behind.
+  r = run_cli("cluster -q -o " + quote(dir / "o.jsonl") + " " + quote(dir / "in.jsonl"));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(lines_of(fixtures::read_file(dir / "o.jsonl")).size(), 2u);
+  for (const auto& e : fs::directory_iterator(dir)) {
+    EXPECT_EQ(e.path().filename().string().find(".neardup-"), std::string::npos) << e.path();
+  }
+}
+
 // Issue 15, item 10: the README says v0.2; every tool answers --version with the project's.
 TEST(CliTest, EveryToolPrintsTheProjectVersion) {
   const std::string want = "0.2.0";
