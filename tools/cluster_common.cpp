@@ -26,6 +26,18 @@ RepresentativeKeys::RepresentativeKeys(const std::string& representative, unsign
       field_(by_field_ ? representative.substr(6) : std::string()),
       extractors_(by_field_ ? threads : 0) {}
 
+std::string spill_summary(const SpillStats& st, uint64_t id_bytes, const std::string& dir) {
+  char buf[320];
+  std::snprintf(buf, sizeof buf,
+                "spilled %.1f MB to %s in %llu runs (%llu merge passes); stages: add %.2f s, "
+                "exact %.2f s, link %.2f s, assign %.2f s; ",
+                static_cast<double>(st.bytes_written + id_bytes) / 1e6, dir.c_str(),
+                static_cast<unsigned long long>(st.runs),
+                static_cast<unsigned long long>(st.merge_passes), st.add_seconds, st.exact_seconds,
+                st.link_seconds, st.assign_seconds);
+  return buf;
+}
+
 void RepresentativeKeys::keep(std::size_t i, uint64_t text_bytes) {
   if (by_length_) priority_.push_back(static_cast<double>(text_bytes));
   if (by_field_) field_values_.push_back(std::move(batch_values_[i]));
@@ -62,6 +74,16 @@ void add_cluster_options(po::options_description& desc, ClusterOptions& opt, Mod
       add_story_feature_options(d, opt, kStoryTitleField | kStoryIdfModel);
     });
   }
+  modes.add_group(desc, [&opt](po::options_description& d) {
+    d.add_options()  //
+        ("memory", po::value(&opt.memory),
+         "near and exact: bound the run's memory (e.g. 2G, 512M, 100K): signatures, shingle "
+         "sets and keys go to sorted runs in --tmp-dir and the clusters are the same as in "
+         "memory (near: --linkage components)")  //
+        ("tmp-dir", po::value(&opt.tmp_dir),
+         "with --memory: where the temporary files go (default $TMPDIR, else /tmp); they are "
+         "removed however the run ends");
+  });
   modes.add_mode_flags(desc);
   add_input_options(desc, opt.input);
   if ((groups & kNormalizeGroup) != 0) {
@@ -85,6 +107,19 @@ Result<ModeHandler*> resolve_cluster_options(ClusterOptions& opt, ModeChoice& mo
       !(field && opt.representative.size() > 6)) {
     return Status::invalid_argument("unknown --representative '" + opt.representative +
                                     "' (first, longest, field:NAME)");
+  }
+  if (!opt.tmp_dir.empty() && opt.memory.empty()) {
+    return Status::invalid_argument("--tmp-dir applies with --memory only");
+  }
+  if (!opt.memory.empty()) {
+    Result<uint64_t> bytes = parse_byte_size(opt.memory);
+    if (!bytes.ok()) return Status::invalid_argument("--memory: " + bytes.status().message());
+    opt.spill.memory_bytes = *bytes;
+    opt.spill.tmp_dir = opt.tmp_dir;
+    if (Status st = opt.spill.validate(); !st.ok()) {
+      return Status::invalid_argument("--memory/--tmp-dir: " + st.message());
+    }
+    opt.spill_to_disk = true;
   }
   NEARDUP_RETURN_IF_ERROR((*mode)->resolve(opt));
   return mode;

@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -33,9 +34,11 @@ class SpooledStdin {
   ~SpooledStdin() {
     if (!path_.empty()) std::remove(path_.c_str());
   }
-  Status spool() {
+  // Into `tmp_dir`, or the system's temporary directory when empty.
+  Status spool(const std::string& tmp_dir) {
     std::error_code ec;
-    std::filesystem::path dir = std::filesystem::temp_directory_path(ec);
+    std::filesystem::path dir =
+        tmp_dir.empty() ? std::filesystem::temp_directory_path(ec) : std::filesystem::path(tmp_dir);
     if (ec) dir = "/tmp";
     std::string templ = (dir / "neardup-stdin-XXXXXX").string();
     const int fd = ::mkstemp(templ.data());
@@ -86,6 +89,10 @@ class DedupSink final : public RecordSink {
   DedupSink(Output& out, Output* removed) : out_(out), removed_(removed) {}
   void record(const Document* doc, std::string_view id, std::string_view cluster,
               const std::string* duplicate_of, double similarity) override {
+    if (doc == nullptr) {  // a spilled run (--memory): decisions to disk, for the second pass
+      spool_decision(id, cluster, duplicate_of, similarity);
+      return;
+    }
     if (duplicate_of == nullptr) {
       write_kept(out_, *doc);
       ++kept;
@@ -99,10 +106,39 @@ class DedupSink final : public RecordSink {
   }
   void clustering(NearRun& run) override { run_ = std::move(run); }
   NearRun& run() { return run_; }
+  // The spilled decisions, one per document ("K" id, or "R" id NUL removed-record), or null.
+  SpilledStrings* decisions() { return decisions_ ? &*decisions_ : nullptr; }
+  const Status& decision_status() const { return decision_status_; }
+  void set_spill(const SpillOptions& spill) { spill_ = spill; }
 
   uint64_t kept = 0, dropped = 0;
 
  private:
+  void spool_decision(std::string_view id, std::string_view cluster,
+                      const std::string* duplicate_of, double similarity) {
+    if (!decision_status_.ok()) return;
+    if (!decisions_) {
+      Result<SpilledStrings> d = SpilledStrings::create(spill_);
+      if (!d.ok()) {
+        decision_status_ = d.status();
+        return;
+      }
+      decisions_.emplace(std::move(*d));
+    }
+    decision_.assign(duplicate_of == nullptr ? "K" : "R");
+    decision_.append(id);
+    if (duplicate_of != nullptr) {
+      decision_.push_back('\0');
+      append_removed(line_, id, cluster, *duplicate_of, similarity);
+      decision_.append(line_);
+    }
+    decision_status_ = decisions_->append(decision_);
+  }
+
+  SpillOptions spill_;
+  std::optional<SpilledStrings> decisions_;
+  Status decision_status_;
+  std::string decision_;
   Output& out_;
   Output* removed_;
   std::string line_;
@@ -147,7 +183,8 @@ int cmd_dedup(const std::vector<std::string>& args) {
     for (std::string& input : opt.input.inputs) {
       if (input != "-") continue;
       if (spooled.path().empty()) {
-        if (Status st = spooled.spool(); !st.ok()) {
+        if (Status st = spooled.spool(opt.spill_to_disk ? opt.spill.resolved_dir() : std::string());
+            !st.ok()) {
           print_error(kCommand, st.message());
           return kExitFailure;
         }
@@ -160,8 +197,22 @@ int cmd_dedup(const std::vector<std::string>& args) {
       print_error(kCommand, st.message());
       return kExitUsage;
     }
+    sink.set_spill(opt.spill);
     result = mode->run(kCommand, sink);
+    if (result == kExitOk && !sink.decision_status().ok()) {
+      print_error(kCommand, sink.decision_status().message());
+      result = kExitFailure;
+    }
+    SpilledStrings* decisions = sink.decisions();
+    if (result == kExitOk && decisions != nullptr) {
+      if (Status st = decisions->seal(); !st.ok()) {
+        print_error(kCommand, st.message());
+        result = kExitFailure;
+      }
+    }
     const NearRun& run = sink.run();
+    const uint64_t total = decisions != nullptr ? decisions->size() : run.ids.size();
+    std::string decision;
     if (result == kExitOk) {
       // Second pass: the same inputs give the same documents in the same order.
       BatchReader reader(opt.input.inputs, opt.input.reader);
@@ -173,6 +224,27 @@ int cmd_dedup(const std::vector<std::string>& args) {
           kCommand, reader, silent, documents, pool,
           [&](std::vector<Document>& docs, std::size_t n) -> Status {
             for (std::size_t i = 0; i < n; ++i, ++k) {
+              if (decisions != nullptr) {
+                if (k >= total) {
+                  return Status::invalid_argument(
+                      "the input changed while it was being read twice");
+                }
+                NEARDUP_RETURN_IF_ERROR(decisions->get(k, decision));
+                const std::string_view d(decision);
+                const std::size_t nul = d.find('\0');
+                if (d.substr(1, nul == std::string_view::npos ? d.npos : nul - 1) != docs[i].id) {
+                  return Status::invalid_argument(
+                      "the input changed while it was being read twice");
+                }
+                if (d[0] == 'K') {
+                  write_kept(out, docs[i]);
+                  ++kept;
+                } else {
+                  ++dropped;
+                  if (!removed_path.empty()) removed.write(d.substr(nul + 1));
+                }
+                continue;
+              }
               if (k >= run.ids.size() || docs[i].id != run.ids[k]) {
                 return Status::invalid_argument("the input changed while it was being read twice");
               }
@@ -191,7 +263,7 @@ int cmd_dedup(const std::vector<std::string>& args) {
             }
             return Status();
           });
-      if (result == kExitOk && k != run.ids.size()) {
+      if (result == kExitOk && k != total) {
         print_error(kCommand, "the input changed while it was being read twice");
         result = kExitFailure;
       }

@@ -11,6 +11,7 @@
 #include "cluster_common.h"
 #include "mode.h"
 #include "neardup/advanced/exact_clusterer.h"
+#include "neardup/advanced/spill.h"
 
 namespace neardup::cli {
 namespace {
@@ -64,12 +65,84 @@ int run_exact(std::string_view command, const ClusterOptions& opt, const ExactEm
   return kExitOk;
 }
 
+// The same clustering in bounded memory (--memory): keys to sorted runs, ids to a spilled
+// string table; the records come after the whole input is read.
+int run_exact_spilled(std::string_view command, const ClusterOptions& opt, RecordSink& sink) {
+  const unsigned threads = opt.common.resolved_threads();
+  Result<SpillingExactClusterer> created =
+      SpillingExactClusterer::create({.normalize = opt.normalize.options()}, opt.spill);
+  Result<SpilledStrings> ids = SpilledStrings::create(opt.spill);
+  for (const Status* st : {&created.status(), &ids.status()}) {
+    if (!st->ok()) {
+      print_error(command, st->message());
+      return kExitFailure;
+    }
+  }
+  SpillingExactClusterer& clusterer = *created;
+  std::vector<ExactClusterer::Scratch> scratch(threads);
+  std::vector<PreparedExact> prepared;
+  BatchReader reader(opt.input.inputs, opt.input.reader);
+  Progress progress(std::string(command), !opt.common.quiet);
+  uint64_t documents = 0;
+  WorkPool pool(threads);
+  const int rc = for_each_batch(command, reader, progress, documents, pool,
+                                [&](std::vector<Document>& docs, std::size_t n) -> Status {
+                                  prepared.resize(n);
+                                  pool.parallel_for(n, [&](std::size_t i, unsigned w) {
+                                    clusterer.prepare(docs[i].text, prepared[i], scratch[w]);
+                                  });
+                                  NEARDUP_RETURN_IF_ERROR(clusterer.add_batch(prepared));
+                                  for (std::size_t i = 0; i < n; ++i) {
+                                    NEARDUP_RETURN_IF_ERROR(ids->append(docs[i].id));
+                                  }
+                                  return Status();
+                                });
+  if (rc != kExitOk) return rc;
+  std::string id, first;
+  Status st = ids->seal();
+  if (st.ok()) {
+    st = clusterer.finish([&](uint32_t doc, const Assignment& a) -> Status {
+      NEARDUP_RETURN_IF_ERROR(ids->get(doc, id));
+      if (a.cluster == doc) {
+        sink.record(nullptr, id, id, nullptr, 1.0);
+        return Status();
+      }
+      NEARDUP_RETURN_IF_ERROR(ids->get(a.cluster, first));
+      sink.record(nullptr, id, first, &first, 1.0);
+      return Status();
+    });
+  }
+  if (!st.ok()) {
+    print_error(command, st.message());
+    return kExitFailure;
+  }
+  if (!opt.common.quiet) {
+    NormalizeStats ns;
+    for (const auto& s : scratch) ns.add(s.normalize_stats());
+    const ExactStats& es = clusterer.stats();
+    char buf[256];
+    std::snprintf(buf, sizeof buf,
+                  "mode exact: %llu clusters, %llu duplicates, %llu empty; memory limit %.1f MB; ",
+                  static_cast<unsigned long long>(es.clusters),
+                  static_cast<unsigned long long>(es.duplicates),
+                  static_cast<unsigned long long>(es.empty),
+                  static_cast<double>(opt.spill.memory_bytes) / 1e6);
+    print_run_summary(
+        command,
+        std::string(buf) +
+            spill_summary(clusterer.spill_stats(), ids->bytes_written(), opt.spill.resolved_dir()),
+        reader_summary(reader.stats(), ns), documents, reader.stats().bytes,
+        progress.elapsed_seconds(), threads);
+  }
+  return kExitOk;
+}
+
 class ExactMode final : public ModeHandler {
  public:
   unsigned groups() const override { return kNormalizeGroup; }
   void add_options(po::options_description&) override {}
   bool uses(std::string_view option, const po::variables_map&) const override {
-    return is_normalize_option(option);
+    return is_normalize_option(option) || option == "memory" || option == "tmp-dir";
   }
   Status resolve(const ClusterOptions& shared) override {
     opt_ = shared;
@@ -80,8 +153,10 @@ class ExactMode final : public ModeHandler {
     }
     return Status();
   }
-  bool passes_documents() const override { return true; }
+  // With --memory the records come after the whole input is read (dedup reads it twice).
+  bool passes_documents() const override { return !opt_.spill_to_disk; }
   int run(std::string_view command, RecordSink& sink) override {
+    if (opt_.spill_to_disk) return run_exact_spilled(command, opt_, sink);
     return run_exact(command, opt_, [&sink](const Document& doc, const std::string* first) {
       sink.record(&doc, doc.id, first != nullptr ? *first : doc.id, first, 1.0);
     });

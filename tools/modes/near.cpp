@@ -13,6 +13,7 @@
 #include "mode.h"
 #include "neardup/advanced/cluster.h"
 #include "neardup/advanced/near_dup.h"
+#include "neardup/advanced/spill.h"
 
 namespace neardup::cli {
 namespace {
@@ -114,6 +115,110 @@ int run_near(std::string_view command, const ClusterOptions& opt, const NearDupO
   return kExitOk;
 }
 
+// The same run in bounded memory (--memory): the ids go to a spilled string table, the
+// clusterer to sorted runs on disk, and the records are written in input order as finish()
+// produces them.
+int run_near_spilled(std::string_view command, const ClusterOptions& opt,
+                     const NearDupOptions& near, RecordSink& sink) {
+  const unsigned threads = opt.common.resolved_threads();
+  Result<SpillingNearDupClusterer> created = SpillingNearDupClusterer::create(near, opt.spill);
+  if (!created.ok()) {
+    print_error(command, created.status().message());
+    return kExitUsage;
+  }
+  SpillingNearDupClusterer& clusterer = *created;
+  Result<SpilledStrings> ids = SpilledStrings::create(opt.spill);
+  if (!ids.ok()) {
+    print_error(command, ids.status().message());
+    return kExitFailure;
+  }
+  RepresentativeKeys keys(opt.representative, threads);
+  std::vector<NearDupClusterer::Scratch> scratch(threads);
+  std::vector<PreparedDoc> prepared;
+  BatchReader reader(opt.input.inputs, opt.input.reader);
+  Progress progress(std::string(command), !opt.common.quiet);
+  uint64_t documents = 0;
+  WorkPool pool(threads);
+  const ParallelRunner runner = pool.runner();
+  int rc = for_each_batch(command, reader, progress, documents, pool,
+                          [&](std::vector<Document>& docs, std::size_t n) -> Status {
+                            if (prepared.size() < n) prepared.resize(n);
+                            keys.start_batch(n);
+                            pool.parallel_for(n, [&](std::size_t i, unsigned w) {
+                              clusterer.prepare(docs[i].text, prepared[i], scratch[w]);
+                              keys.read(i, w, docs[i]);
+                            });
+                            NEARDUP_RETURN_IF_ERROR(clusterer.add_batch(
+                                std::span<const PreparedDoc>(prepared.data(), n), runner));
+                            for (std::size_t i = 0; i < n; ++i) {
+                              NEARDUP_RETURN_IF_ERROR(ids->append(docs[i].id));
+                              keys.keep(i, prepared[i].text_bytes);
+                            }
+                            return Status();
+                          });
+  if (rc != kExitOk) return rc;
+  std::vector<PreparedDoc>().swap(prepared);
+  if (Status st = ids->seal(); !st.ok()) {
+    print_error(command, st.message());
+    return kExitFailure;
+  }
+  uint64_t clusters = 0;
+  std::string id, cluster, rep;
+  Status st = clusterer.finish(
+      keys.priorities(),
+      [&](uint32_t doc, const Assignment& a) -> Status {
+        NEARDUP_RETURN_IF_ERROR(ids->get(doc, id));
+        if (a.cluster == doc) {
+          ++clusters;
+          cluster = id;
+        } else {
+          NEARDUP_RETURN_IF_ERROR(ids->get(a.cluster, cluster));
+        }
+        if (a.representative == doc) {
+          sink.record(nullptr, id, cluster, nullptr, a.similarity);
+        } else {
+          if (a.representative == a.cluster) {
+            rep = cluster;
+          } else {
+            NEARDUP_RETURN_IF_ERROR(ids->get(a.representative, rep));
+          }
+          sink.record(nullptr, id, cluster, &rep, a.similarity);
+        }
+        return Status();
+      },
+      runner);
+  if (!st.ok()) {
+    print_error(command, st.message());
+    return kExitFailure;
+  }
+  if (!opt.common.quiet) {
+    NormalizeStats ns;
+    for (const auto& s : scratch) ns.add(s.normalize_stats());
+    const NearDupStats& ns2 = clusterer.stats();
+    const LshParams lsh = near.lsh_params();
+    char buf[512];
+    std::snprintf(buf, sizeof buf,
+                  "mode near (threshold %.2f, %s, %u slots, %u bands x %u rows): %llu clusters, "
+                  "%llu duplicates (%llu exact); %llu candidate pairs verified, %llu linked, "
+                  "%llu rejected; memory limit %.1f MB; ",
+                  near.similarity.threshold, opt.shingle.c_str(), near.similarity.minhash.num_perm,
+                  lsh.bands, lsh.rows, static_cast<unsigned long long>(clusters),
+                  static_cast<unsigned long long>(documents - clusters),
+                  static_cast<unsigned long long>(ns2.exact_duplicates),
+                  static_cast<unsigned long long>(ns2.candidates),
+                  static_cast<unsigned long long>(ns2.verified),
+                  static_cast<unsigned long long>(ns2.rejected),
+                  static_cast<double>(opt.spill.memory_bytes) / 1e6);
+    print_run_summary(
+        command,
+        std::string(buf) +
+            spill_summary(clusterer.spill_stats(), ids->bytes_written(), opt.spill.resolved_dir()),
+        reader_summary(reader.stats(), ns), documents, reader.stats().bytes,
+        progress.elapsed_seconds(), threads);
+  }
+  return kExitOk;
+}
+
 class NearMode final : public ModeHandler {
  public:
   unsigned groups() const override { return kNormalizeGroup | kSimilarityGroup; }
@@ -125,7 +230,7 @@ class NearMode final : public ModeHandler {
   }
   bool uses(std::string_view option, const po::variables_map&) const override {
     return option_in(option, {"seed", "threshold", "shingle", "num-perm", "minhash", "bands",
-                              "rows", "verify", "linkage"}) ||
+                              "rows", "verify", "linkage", "memory", "tmp-dir"}) ||
            is_normalize_option(option);
   }
   Status resolve(const ClusterOptions& shared) override {
@@ -134,9 +239,15 @@ class NearMode final : public ModeHandler {
     Result<NearDupOptions> o = near_options(opt_);
     if (!o.ok()) return o.status();
     near_ = *o;
+    if (opt_.spill_to_disk && near_.linkage != Linkage::kComponents) {
+      return Status::invalid_argument(
+          "--memory needs --linkage components: representative linkage depends on the order "
+          "of insertion and runs in memory only");
+    }
     return Status();
   }
   int run(std::string_view command, RecordSink& sink) override {
+    if (opt_.spill_to_disk) return run_near_spilled(command, opt_, near_, sink);
     NearRun run;
     const int rc = run_near(command, opt_, near_, run);
     if (rc == kExitOk) sink.clustering(run);

@@ -1,0 +1,119 @@
+#include "spill/temp_file.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <utility>
+
+namespace neardup::spill {
+
+Result<TempFile> TempFile::create(const std::string& dir, uint64_t* counter,
+                                  std::size_t buffer_bytes) {
+  std::string path = dir;
+  if (path.empty() || path.back() != '/') path += '/';
+  path += "neardup-spill-XXXXXX";
+  const int fd = ::mkstemp(path.data());
+  if (fd < 0) {
+    return Status::io_error("cannot create a temporary file in " + dir + ": " +
+                            std::strerror(errno));
+  }
+  // Unlinked at once: the file lives as long as the descriptor, and a killed process leaves
+  // nothing behind.
+  (void)::unlink(path.c_str());
+  TempFile f;
+  f.fd_ = fd;
+  f.dir_ = dir;
+  f.counter_ = counter;
+  f.buffer_bytes_ = buffer_bytes < 4096 ? 4096 : buffer_bytes;
+  return f;
+}
+
+TempFile::TempFile(TempFile&& o) noexcept { *this = std::move(o); }
+
+TempFile& TempFile::operator=(TempFile&& o) noexcept {
+  if (this != &o) {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = std::exchange(o.fd_, -1);
+    dir_ = std::move(o.dir_);
+    counter_ = o.counter_;
+    buffer_ = std::move(o.buffer_);
+    buffer_bytes_ = o.buffer_bytes_;
+    used_ = std::exchange(o.used_, 0);
+    size_ = std::exchange(o.size_, 0);
+  }
+  return *this;
+}
+
+TempFile::~TempFile() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+Status TempFile::write_out(const char* p, std::size_t n) {
+  while (n > 0) {
+    const ssize_t w = ::write(fd_, p, n);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      const int e = errno;
+      if (e == ENOSPC || e == EDQUOT || e == EFBIG) {
+        return Status::io_error("the temporary directory " + dir_ +
+                                " is full: " + std::strerror(e) +
+                                " (free space there or choose another with --tmp-dir)");
+      }
+      return Status::io_error("cannot write a temporary file in " + dir_ + ": " + std::strerror(e));
+    }
+    p += w;
+    n -= static_cast<std::size_t>(w);
+    if (counter_ != nullptr) *counter_ += static_cast<uint64_t>(w);
+  }
+  return Status();
+}
+
+Status TempFile::append(const void* data, std::size_t n) {
+  const char* p = static_cast<const char*>(data);
+  size_ += n;
+  if (used_ + n > buffer_bytes_) {
+    NEARDUP_RETURN_IF_ERROR(flush());
+    if (n >= buffer_bytes_) return write_out(p, n);
+  }
+  if (buffer_.size() < buffer_bytes_) buffer_.resize(buffer_bytes_);
+  std::memcpy(buffer_.data() + used_, p, n);
+  used_ += n;
+  return Status();
+}
+
+Status TempFile::flush() {
+  if (used_ == 0) return Status();
+  const std::size_t n = std::exchange(used_, 0);
+  return write_out(buffer_.data(), n);
+}
+
+Status TempFile::read_at(uint64_t offset, void* data, std::size_t n) const {
+  char* p = static_cast<char*>(data);
+  while (n > 0) {
+    const ssize_t r = ::pread(fd_, p, n, static_cast<off_t>(offset));
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      return Status::io_error("cannot read a temporary file in " + dir_ + ": " +
+                              std::strerror(errno));
+    }
+    if (r == 0) return Status::io_error("a temporary file in " + dir_ + " is shorter than written");
+    p += r;
+    n -= static_cast<std::size_t>(r);
+    offset += static_cast<uint64_t>(r);
+  }
+  return Status();
+}
+
+Status TempFile::clear() {
+  used_ = 0;
+  size_ = 0;
+  if (::ftruncate(fd_, 0) != 0 || ::lseek(fd_, 0, SEEK_SET) < 0) {
+    return Status::io_error("cannot truncate a temporary file in " + dir_ + ": " +
+                            std::strerror(errno));
+  }
+  return Status();
+}
+
+}  // namespace neardup::spill

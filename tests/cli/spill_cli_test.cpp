@@ -1,0 +1,133 @@
+// `--memory` / `--tmp-dir` (cluster and dedup, near and exact modes): a run that spills to disk
+// writes byte for byte what the in-memory run writes, whatever the limit and thread count; bad
+// values are usage errors; a full temporary directory is a clear error that leaves the previous
+// output whole and nothing behind.
+#include <gtest/gtest.h>
+#include <sys/mount.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <string>
+
+#include "cli/cli_util.h"
+
+namespace neardup::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+// A synthetic corpus with planted near and exact duplicates (about 3,000 documents).
+fs::path synthetic_corpus(const fs::path& dir) {
+  const fs::path corpus = dir / "synth.jsonl";
+  if (!fs::exists(corpus)) {
+    RunResult r = run_synth("--docs 3000 --mean-words 80 --seed 3 -q -o " + quote(corpus));
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+  }
+  return corpus;
+}
+
+std::size_t entries_in(const fs::path& dir) {
+  std::size_t n = 0;
+  for (const auto& e : fs::directory_iterator(dir)) {
+    (void)e;
+    ++n;
+  }
+  return n;
+}
+
+TEST(SpillCli, ClusterOutputIsIdenticalToTheInMemoryRun) {
+  const fs::path dir = temp_dir("spill_cli_cluster");
+  const fs::path tmp = dir / "tmp";
+  fs::create_directories(tmp);
+  const fs::path synth = synthetic_corpus(dir);
+  const std::string sample = (source_dir() / "datasets/news/sample.jsonl").string();
+  for (const std::string& input : {synth.string(), sample}) {
+    for (const std::string mode :
+         {"--mode near", "--mode near --verify signature --representative longest",
+          "--mode near --shingle char:5 --threshold 0.6", "--mode exact"}) {
+      RunResult mem = run_cli("cluster -q " + mode + " " + quote(input));
+      ASSERT_EQ(mem.exit_code, 0) << mem.err;
+      std::size_t duplicates = 0;
+      for (const Record& r : parse_jsonl(mem.out)) duplicates += r.count("duplicate_of");
+      EXPECT_GT(duplicates, 3u) << mode;
+      for (const std::string limit : {"64K", "1M", "1G"}) {
+        for (const std::string threads : {"1", "2"}) {
+          RunResult spilled = run_cli("cluster " + mode + " --memory " + limit + " --tmp-dir " +
+                                      quote(tmp) + " --threads " + threads + " " + quote(input));
+          ASSERT_EQ(spilled.exit_code, 0) << spilled.err;
+          EXPECT_EQ(spilled.out, mem.out) << mode << " --memory " << limit << " " << input;
+          EXPECT_NE(spilled.err.find("spilled"), std::string::npos) << spilled.err;
+        }
+      }
+    }
+  }
+  // The 64 KiB limit really wrote sorted runs and merged them in passes.
+  RunResult tiny =
+      run_cli("cluster --mode near --memory 64K --tmp-dir " + quote(tmp) + " " + quote(synth));
+  ASSERT_EQ(tiny.exit_code, 0) << tiny.err;
+  EXPECT_EQ(tiny.err.find(" 0 runs"), std::string::npos) << tiny.err;
+  EXPECT_EQ(tiny.err.find("(0 merge passes)"), std::string::npos) << tiny.err;
+  EXPECT_EQ(entries_in(tmp), 0u);  // nothing left behind
+}
+
+TEST(SpillCli, DedupOutputIsIdenticalToTheInMemoryRun) {
+  const fs::path dir = temp_dir("spill_cli_dedup");
+  const fs::path synth = synthetic_corpus(dir);
+  for (const std::string mode : {"--mode near", "--mode exact"}) {
+    const fs::path removed_mem = dir / "removed-mem.jsonl", removed_spill = dir / "removed.jsonl";
+    RunResult mem =
+        run_cli("dedup -q " + mode + " --removed " + quote(removed_mem) + " " + quote(synth));
+    ASSERT_EQ(mem.exit_code, 0) << mem.err;
+    RunResult spilled = run_cli("dedup " + mode + " --memory 100K --removed " +
+                                quote(removed_spill) + " " + quote(synth));
+    ASSERT_EQ(spilled.exit_code, 0) << spilled.err;
+    EXPECT_EQ(spilled.out, mem.out) << mode;
+    EXPECT_EQ(read_file(removed_spill), read_file(removed_mem)) << mode;
+    EXPECT_GT(lines_of(read_file(removed_mem)).size(), 100u);
+    // Standard input (spooled for the second pass) gives the same.
+    RunResult piped = run_cli("dedup -q " + mode + " --memory 100K -", synth.string());
+    ASSERT_EQ(piped.exit_code, 0) << piped.err;
+    EXPECT_EQ(piped.out, mem.out) << mode;
+  }
+}
+
+TEST(SpillCli, BadValuesAreUsageErrors) {
+  const std::string sample = quote(source_dir() / "datasets/news/sample.jsonl");
+  for (const std::string args :
+       {"--memory abc", "--memory -1G", "--memory 0", "--memory 1000", "--mode simhash --memory 1G",
+        "--mode story --memory 1G", "--tmp-dir /tmp", "--memory 1G --tmp-dir /nonexistent/dir",
+        "--mode near --linkage representative --memory 1G"}) {
+    for (const std::string command : {"cluster", "dedup"}) {
+      const std::string mode = args.find("--mode") == std::string::npos ? "--mode near " : "";
+      RunResult r = run_cli(command + " " + mode + args + " " + sample);
+      EXPECT_EQ(r.exit_code, 2) << command << " " << args << ": " << r.err;
+      EXPECT_EQ(lines_of(r.err).size(), 1u) << r.err;
+      EXPECT_TRUE(r.out.empty());
+    }
+  }
+}
+
+// A full --tmp-dir: a 512 KiB tmpfs (needs root; skipped otherwise).
+TEST(SpillCli, FullTmpDirIsAClearErrorAndKeepsThePreviousOutput) {
+  const fs::path dir = temp_dir("spill_cli_full");
+  const fs::path synth = synthetic_corpus(dir);
+  const fs::path tiny = dir / "tiny";
+  fs::create_directories(tiny);
+  if (::geteuid() != 0 || ::mount("tmpfs", tiny.c_str(), "tmpfs", 0, "size=512k") != 0) {
+    GTEST_SKIP() << "needs root to mount a small tmpfs";
+  }
+  const fs::path out = dir / "out.jsonl";
+  write_file(out, "previous\n");
+  RunResult r = run_cli("cluster --mode near --memory 1M --tmp-dir " + quote(tiny) + " -o " +
+                        quote(out) + " " + quote(synth));
+  const std::size_t left = entries_in(tiny);
+  ::umount(tiny.c_str());
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.err.find("is full"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find(tiny.string()), std::string::npos) << r.err;
+  EXPECT_EQ(read_file(out), "previous\n");
+  EXPECT_EQ(left, 0u);
+}
+
+}  // namespace
+}  // namespace neardup::testing
