@@ -1,7 +1,9 @@
 #include "cluster_common.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <limits>
 #include <map>
 
@@ -25,6 +27,54 @@ RepresentativeKeys::RepresentativeKeys(const std::string& representative, unsign
       by_field_(representative.rfind("field:", 0) == 0),
       field_(by_field_ ? representative.substr(6) : std::string()),
       extractors_(by_field_ ? threads : 0) {}
+
+BatchLimits spill_batch_limits(const SpillOptions& spill) {
+  BatchLimits limits;
+  limits.bytes = std::clamp<uint64_t>(spill.memory_bytes / 64, 256 << 10, limits.bytes);
+  return limits;
+}
+
+uint64_t default_memory_limit() {
+  const uint64_t total = available_memory_bytes();
+  return total == 0 ? uint64_t{4} << 30 : total / 2;
+}
+
+std::optional<uint64_t> input_bytes_estimate(const std::vector<std::string>& inputs) {
+  namespace fs = std::filesystem;
+  uint64_t total = 0;
+  const auto add_file = [&total](const fs::path& p, uint64_t size) {
+    const std::string ext = p.extension().string();
+    const bool compressed = ext == ".gz" || ext == ".zst" || ext == ".xz" || ext == ".bz2";
+    total += compressed ? 4 * size : size;
+  };
+  for (const std::string& input : inputs) {
+    if (input == "-") return std::nullopt;
+    std::error_code ec;
+    const fs::file_status st = fs::status(input, ec);
+    if (ec) return std::nullopt;
+    if (fs::is_regular_file(st)) {
+      add_file(input, fs::file_size(input, ec));
+    } else if (fs::is_directory(st)) {
+      for (fs::recursive_directory_iterator it(input, ec), end; !ec && it != end;
+           it.increment(ec)) {
+        if (it->is_regular_file(ec)) add_file(it->path(), it->file_size(ec));
+      }
+    } else {
+      return std::nullopt;  // a pipe, a device: not known, not re-readable
+    }
+  }
+  return total;
+}
+
+std::string format_megabytes(uint64_t bytes) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f MB", static_cast<double>(bytes) / 1e6);
+  return buf;
+}
+
+void print_memory_note(std::string_view command, bool quiet, const std::string& text) {
+  if (!quiet) print_error(command, "note: " + text);
+}
 
 std::string spill_summary(const SpillStats& st, uint64_t id_bytes, const std::string& dir) {
   char buf[320];
@@ -111,6 +161,7 @@ Result<ModeHandler*> resolve_cluster_options(ClusterOptions& opt, ModeChoice& mo
   if (!opt.tmp_dir.empty() && opt.memory.empty()) {
     return Status::invalid_argument("--tmp-dir applies with --memory only");
   }
+  opt.spill.memory_bytes = default_memory_limit();
   if (!opt.memory.empty()) {
     Result<uint64_t> bytes = parse_byte_size(opt.memory);
     if (!bytes.ok()) return Status::invalid_argument("--memory: " + bytes.status().message());
@@ -119,7 +170,7 @@ Result<ModeHandler*> resolve_cluster_options(ClusterOptions& opt, ModeChoice& mo
     if (Status st = opt.spill.validate(); !st.ok()) {
       return Status::invalid_argument("--memory/--tmp-dir: " + st.message());
     }
-    opt.spill_to_disk = true;
+    opt.memory_given = true;
   }
   NEARDUP_RETURN_IF_ERROR((*mode)->resolve(opt));
   return mode;

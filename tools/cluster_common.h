@@ -28,12 +28,32 @@ struct ClusterOptions : SimilarityFlags, StoryFeatureFlags {
   std::string mode = "exact";
   std::string output = "-";
   std::string representative = "first";  // first | longest | field:NAME
-  // --memory / --tmp-dir (near and exact): when --memory is given, the run spills to disk
-  // (advanced/spill.h) and `spill` holds the budget and directory.
+  // --memory / --tmp-dir (near and exact). `spill` holds the limit (given, or
+  // default_memory_limit()) and the directory; memory_given says whether --memory was given.
+  // Near mode runs in memory when the input should fit the limit and spills to disk
+  // (advanced/spill.h) when it would not, or when it passes the limit while it runs; exact
+  // mode spills when --memory is given.
   std::string memory, tmp_dir;
-  bool spill_to_disk = false;
+  bool memory_given = false;
   SpillOptions spill;
 };
+
+// Reader batches of a spilled run: 1/64 of the limit in text (256 KiB to 4 MiB), so that the
+// two batches in flight stay a small part of a small limit.
+BatchLimits spill_batch_limits(const SpillOptions& spill);
+
+// The limit without --memory: half of physical memory (or of the cgroup's limit), 4 GiB when
+// unknown.
+uint64_t default_memory_limit();
+
+// The input's size in bytes when known: regular files, and directories recursively
+// (compressed files count 4x, a typical text ratio). Empty for standard input and other
+// streams.
+std::optional<uint64_t> input_bytes_estimate(const std::vector<std::string>& inputs);
+
+// "note: ..." lines about memory on stderr (unless quiet).
+void print_memory_note(std::string_view command, bool quiet, const std::string& text);
+std::string format_megabytes(uint64_t bytes);
 
 // Registers --mode (the modes of `modes`), --output, --representative, the shared groups those
 // modes read, each mode's own flags, and the input and common groups.

@@ -183,7 +183,7 @@ int cmd_dedup(const std::vector<std::string>& args) {
     for (std::string& input : opt.input.inputs) {
       if (input != "-") continue;
       if (spooled.path().empty()) {
-        if (Status st = spooled.spool(opt.spill_to_disk ? opt.spill.resolved_dir() : std::string());
+        if (Status st = spooled.spool(opt.memory_given ? opt.spill.resolved_dir() : std::string());
             !st.ok()) {
           print_error(kCommand, st.message());
           return kExitFailure;

@@ -33,22 +33,36 @@ int run_exact(std::string_view command, const ClusterOptions& opt, const ExactEm
   Progress progress(std::string(command), !opt.common.quiet);
   uint64_t documents = 0;
   WorkPool pool(threads);
-  const int rc = for_each_batch(command, reader, progress, documents, pool,
-                                [&](std::vector<Document>& docs, std::size_t n) {
-                                  prepared.resize(n);
-                                  pool.parallel_for(n, [&](std::size_t i, unsigned w) {
-                                    clusterer.prepare(docs[i].text, prepared[i], scratch[w]);
-                                  });
-                                  for (std::size_t i = 0; i < n; ++i) {
-                                    const ExactMatch m = clusterer.add(prepared[i]);
-                                    if (m.is_new) {
-                                      first_ids.push_back(docs[i].id);
-                                      emit(docs[i], nullptr);
-                                    } else {
-                                      emit(docs[i], &first_ids[m.ordinal]);
-                                    }
-                                  }
-                                });
+  uint64_t id_bytes = 0;
+  bool over_limit = false;
+  const int rc = for_each_batch(
+      command, reader, progress, documents, pool, [&](std::vector<Document>& docs, std::size_t n) {
+        prepared.resize(n);
+        pool.parallel_for(n, [&](std::size_t i, unsigned w) {
+          clusterer.prepare(docs[i].text, prepared[i], scratch[w]);
+        });
+        for (std::size_t i = 0; i < n; ++i) {
+          const ExactMatch m = clusterer.add(prepared[i]);
+          if (m.is_new) {
+            id_bytes += sizeof(std::string) + docs[i].id.size();
+            first_ids.push_back(docs[i].id);
+            emit(docs[i], nullptr);
+          } else {
+            emit(docs[i], &first_ids[m.ordinal]);
+          }
+        }
+        if (!over_limit && clusterer.memory_bytes() + id_bytes > opt.spill.memory_bytes) {
+          over_limit = true;
+          print_memory_note(command, opt.common.quiet,
+                            "exact mode holds " +
+                                format_megabytes(clusterer.memory_bytes() + id_bytes) +
+                                " for the distinct texts, past the default memory "
+                                "limit of " +
+                                format_megabytes(opt.spill.memory_bytes) +
+                                "; going on in memory (give --memory to spill to "
+                                "disk instead)");
+        }
+      });
   if (rc != kExitOk) return rc;
   if (!opt.common.quiet) {
     NormalizeStats ns;
@@ -81,7 +95,7 @@ int run_exact_spilled(std::string_view command, const ClusterOptions& opt, Recor
   SpillingExactClusterer& clusterer = *created;
   std::vector<ExactClusterer::Scratch> scratch(threads);
   std::vector<PreparedExact> prepared;
-  BatchReader reader(opt.input.inputs, opt.input.reader);
+  BatchReader reader(opt.input.inputs, opt.input.reader, spill_batch_limits(opt.spill));
   Progress progress(std::string(command), !opt.common.quiet);
   uint64_t documents = 0;
   WorkPool pool(threads);
@@ -154,9 +168,9 @@ class ExactMode final : public ModeHandler {
     return Status();
   }
   // With --memory the records come after the whole input is read (dedup reads it twice).
-  bool passes_documents() const override { return !opt_.spill_to_disk; }
+  bool passes_documents() const override { return !opt_.memory_given; }
   int run(std::string_view command, RecordSink& sink) override {
-    if (opt_.spill_to_disk) return run_exact_spilled(command, opt_, sink);
+    if (opt_.memory_given) return run_exact_spilled(command, opt_, sink);
     return run_exact(command, opt_, [&sink](const Document& doc, const std::string* first) {
       sink.record(&doc, doc.id, first != nullptr ? *first : doc.id, first, 1.0);
     });

@@ -46,9 +46,14 @@ Result<NearDupOptions> near_options(const NearModeOptions& opt) {
   return o;
 }
 
-// Clusters all inputs. Prints the summary (unless --quiet). Returns an exit code.
+// run_near's answer when the run passed the memory limit and stopped to start again spilling.
+constexpr int kRestartSpilled = -1;
+
+// Clusters all inputs in memory. Prints the summary (unless --quiet). Returns an exit code, or
+// kRestartSpilled when `stop_at_limit` and the in-memory structures passed opt.spill's limit
+// (without it, such a run says so once and goes on).
 int run_near(std::string_view command, const ClusterOptions& opt, const NearDupOptions& near,
-             NearRun& result) {
+             NearRun& result, bool stop_at_limit) {
   const unsigned threads = opt.common.resolved_threads();
   Result<NearDupClusterer> created = NearDupClusterer::create(near);
   if (!created.ok()) {
@@ -70,8 +75,11 @@ int run_near(std::string_view command, const ClusterOptions& opt, const NearDupO
   const ParallelRunner runner = [&pool](std::size_t n, const ParallelBody& body) {
     pool.parallel_for(n, body);
   };
-  const int rc = for_each_batch(
-      command, reader, progress, documents, pool, [&](std::vector<Document>& docs, std::size_t n) {
+  const uint64_t limit = opt.spill.memory_bytes;
+  uint64_t id_bytes = 0;
+  bool over_limit = false;
+  const Status batches = run_batches(
+      reader, progress, documents, pool, [&](std::vector<Document>& docs, std::size_t n) {
         if (prepared.size() < n) prepared.resize(n);
         keys.start_batch(n);
         pool.parallel_for(n, [&](std::size_t i, unsigned w) {
@@ -81,10 +89,34 @@ int run_near(std::string_view command, const ClusterOptions& opt, const NearDupO
         clusterer.add_batch(std::span<const PreparedDoc>(prepared.data(), n), runner);
         for (std::size_t i = 0; i < n; ++i) {
           result.ids.push_back(docs[i].id);
+          id_bytes += sizeof(std::string) + docs[i].id.size() + 8;  // + the finish() assignment
           keys.keep(i, prepared[i].text_bytes);
         }
+        if (!over_limit && clusterer.memory_bytes() + id_bytes > limit) {
+          over_limit = true;
+          if (stop_at_limit) {
+            return Status::out_of_range("the in-memory structures passed the memory limit");
+          }
+          print_memory_note(command, opt.common.quiet,
+                            "the in-memory structures passed the memory limit of " +
+                                format_megabytes(limit) + " at " + std::to_string(documents + n) +
+                                " documents and cannot spill here (standard input cannot be "
+                                "read twice, or --linkage representative); going on in memory");
+        }
+        return Status();
       });
-  if (rc != kExitOk) return rc;
+  if (over_limit && stop_at_limit) {
+    print_memory_note(command, opt.common.quiet,
+                      "the in-memory structures passed the memory limit of " +
+                          format_megabytes(limit) + " at " + std::to_string(documents) +
+                          " documents: starting again, spilling to " + opt.spill.resolved_dir());
+    result = NearRun();
+    return kRestartSpilled;
+  }
+  if (!batches.ok()) {
+    print_error(command, batches.message());
+    return kExitFailure;
+  }
   result.assignment = clusterer.finish(keys.priorities());
 
   if (!opt.common.quiet) {
@@ -135,7 +167,7 @@ int run_near_spilled(std::string_view command, const ClusterOptions& opt,
   RepresentativeKeys keys(opt.representative, threads);
   std::vector<NearDupClusterer::Scratch> scratch(threads);
   std::vector<PreparedDoc> prepared;
-  BatchReader reader(opt.input.inputs, opt.input.reader);
+  BatchReader reader(opt.input.inputs, opt.input.reader, spill_batch_limits(opt.spill));
   Progress progress(std::string(command), !opt.common.quiet);
   uint64_t documents = 0;
   WorkPool pool(threads);
@@ -239,7 +271,7 @@ class NearMode final : public ModeHandler {
     Result<NearDupOptions> o = near_options(opt_);
     if (!o.ok()) return o.status();
     near_ = *o;
-    if (opt_.spill_to_disk && near_.linkage != Linkage::kComponents) {
+    if (opt_.memory_given && near_.linkage != Linkage::kComponents) {
       return Status::invalid_argument(
           "--memory needs --linkage components: representative linkage depends on the order "
           "of insertion and runs in memory only");
@@ -247,9 +279,19 @@ class NearMode final : public ModeHandler {
     return Status();
   }
   int run(std::string_view command, RecordSink& sink) override {
-    if (opt_.spill_to_disk) return run_near_spilled(command, opt_, near_, sink);
+    // Spill from the start when --memory was given and the input would not fit it (estimated
+    // from its size) or cannot be measured; else run in memory, starting again with spilling
+    // if the run passes the limit (given or default) and the input can be read again.
+    const bool can_spill = near_.linkage == Linkage::kComponents;
+    const std::optional<uint64_t> input_bytes = input_bytes_estimate(opt_.input.inputs);
+    const uint64_t per_byte = near_.verify == VerifyMode::kShingles ? 2 : 1;
+    if (can_spill && opt_.memory_given &&
+        (!input_bytes || *input_bytes * per_byte > opt_.spill.memory_bytes)) {
+      return run_near_spilled(command, opt_, near_, sink);
+    }
     NearRun run;
-    const int rc = run_near(command, opt_, near_, run);
+    const int rc = run_near(command, opt_, near_, run, can_spill && input_bytes.has_value());
+    if (rc == kRestartSpilled) return run_near_spilled(command, opt_, near_, sink);
     if (rc == kExitOk) sink.clustering(run);
     return rc;
   }

@@ -29,6 +29,7 @@ class ExternalSorter {
 
  public:
   static constexpr std::size_t kMinRead = std::size_t{64} << 10;
+  static constexpr std::size_t kMaxRead = std::size_t{4} << 20;
 
   ExternalSorter(std::string dir, std::size_t buffer_bytes, uint64_t* bytes_written,
                  uint64_t* runs_written, uint64_t* merge_passes)
@@ -158,7 +159,9 @@ class ExternalSorter {
     readers_.clear();
     heap_ = {};
     const std::size_t k = end - begin;
-    const std::size_t per = std::max<std::size_t>(merge_bytes / k / sizeof(T), 256);
+    // Reads of more than kMaxRead per run gain little: the rest of the budget stays free.
+    const std::size_t per =
+        std::max<std::size_t>(std::min(merge_bytes / k, kMaxRead) / sizeof(T), 256);
     read_bytes_ = per * k * sizeof(T);
     readers_.resize(k);
     for (std::size_t i = 0; i < k; ++i) {
