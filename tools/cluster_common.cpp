@@ -1,11 +1,13 @@
 #include "cluster_common.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <limits>
 #include <map>
+#include <memory>
 
 namespace neardup::cli {
 
@@ -27,6 +29,35 @@ RepresentativeKeys::RepresentativeKeys(const std::string& representative, unsign
       by_field_(representative.rfind("field:", 0) == 0),
       field_(by_field_ ? representative.substr(6) : std::string()),
       extractors_(by_field_ ? threads : 0) {}
+
+std::function<void(std::string_view, uint64_t, uint64_t)> stage_progress(std::string_view command,
+                                                                         bool quiet) {
+  if (quiet) return {};
+  struct State {
+    std::string command, stage;
+    std::chrono::steady_clock::time_point start, last;
+  };
+  auto state = std::make_shared<State>();
+  state->command = std::string(command);
+  return [state](std::string_view stage, uint64_t done, uint64_t total) {
+    const auto now = std::chrono::steady_clock::now();
+    if (stage != state->stage) {
+      state->stage = std::string(stage);
+      state->start = state->last = now;
+    }
+    const double secs = std::chrono::duration<double>(now - state->start).count();
+    const bool end = done == total;
+    if (end ? secs < 1.0 : now - state->last < std::chrono::seconds(1)) return;
+    state->last = now;
+    char buf[160];
+    std::snprintf(
+        buf, sizeof buf, "%s: %.1f M of %.1f M (%.0f%%), %.1f s%s", state->stage.c_str(),
+        static_cast<double>(done) / 1e6, static_cast<double>(total) / 1e6,
+        total > 0 ? 100.0 * static_cast<double>(done) / static_cast<double>(total) : 100.0, secs,
+        end ? ", done" : "");
+    print_error(state->command, buf);
+  };
+}
 
 BatchLimits spill_batch_limits(const SpillOptions& spill) {
   BatchLimits limits;

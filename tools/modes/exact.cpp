@@ -93,6 +93,7 @@ int run_exact_spilled(std::string_view command, const ClusterOptions& opt, Recor
     }
   }
   SpillingExactClusterer& clusterer = *created;
+  clusterer.set_progress(stage_progress(command, opt.common.quiet));
   std::vector<ExactClusterer::Scratch> scratch(threads);
   std::vector<PreparedExact> prepared;
   BatchReader reader(opt.input.inputs, opt.input.reader, spill_batch_limits(opt.spill));

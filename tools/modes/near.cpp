@@ -159,6 +159,7 @@ int run_near_spilled(std::string_view command, const ClusterOptions& opt,
     return kExitUsage;
   }
   SpillingNearDupClusterer& clusterer = *created;
+  clusterer.set_progress(stage_progress(command, opt.common.quiet));
   Result<SpilledStrings> ids = SpilledStrings::create(opt.spill);
   if (!ids.ok()) {
     print_error(command, ids.status().message());

@@ -86,13 +86,23 @@ Status too_small(uint64_t memory, uint64_t documents, uint64_t per_doc) {
 
 // Merges the exact keys: calls copy(first, doc) for every document whose normalized text
 // appeared first at document `first`.
+constexpr uint64_t kProgressEvery = uint64_t{1} << 20;
+
+void report(const SpillProgress& progress, std::string_view stage, uint64_t done, uint64_t total) {
+  if (progress) progress(stage, done, total);
+}
+
 template <class F>
-Status merge_exact(ExactSorter& sorter, std::size_t budget, F&& copy) {
+Status merge_exact(ExactSorter& sorter, std::size_t budget, const SpillProgress& progress,
+                   F&& copy) {
   NEARDUP_RETURN_IF_ERROR(sorter.finish(budget));
   ExactRecord r{}, prev{};
   bool have = false;
   uint32_t first = 0;
+  uint64_t done = 0;
+  const uint64_t total = sorter.size();
   while (sorter.next(r)) {
+    if (++done % kProgressEvery == 0) report(progress, "exact keys", done, total);
     if (have && r.high == prev.high && r.low == prev.low) {
       copy(first, r.doc);
     } else {
@@ -101,7 +111,9 @@ Status merge_exact(ExactSorter& sorter, std::size_t budget, F&& copy) {
     prev = r;
     have = true;
   }
-  return sorter.status();
+  NEARDUP_RETURN_IF_ERROR(sorter.status());
+  report(progress, "exact keys", total, total);
+  return Status();
 }
 
 }  // namespace
@@ -271,6 +283,7 @@ struct SpillingNearDupClusterer::Impl {
   LshIndex keyer;         // band keys of a PreparedDoc made by hand
   NearDupStats stats;
   SpillStats sstats;
+  SpillProgress progress;
   BandSorter bands;
   ExactSorter exact;
   // Verification data: kShingles: each document's sorted set, located by `entries`
@@ -353,6 +366,9 @@ Result<SpillingNearDupClusterer> SpillingNearDupClusterer::create(NearDupOptions
 
 const NearDupOptions& SpillingNearDupClusterer::options() const noexcept { return impl_->options; }
 uint64_t SpillingNearDupClusterer::documents() const noexcept { return impl_->n; }
+void SpillingNearDupClusterer::set_progress(SpillProgress progress) {
+  impl_->progress = std::move(progress);
+}
 const NearDupStats& SpillingNearDupClusterer::stats() const noexcept { return impl_->stats; }
 const SpillStats& SpillingNearDupClusterer::spill_stats() const noexcept { return impl_->sstats; }
 
@@ -454,11 +470,12 @@ Status SpillingNearDupClusterer::finish(std::span<const double> priority,
   m.canon.resize(n);
   std::iota(m.canon.begin(), m.canon.end(), 0u);
   UnionFind uf(n);
-  NEARDUP_RETURN_IF_ERROR(merge_exact(m.exact, budget, [&](uint32_t first, uint32_t doc) {
-    m.canon[doc] = first;
-    uf.unite(first, doc);
-    ++m.stats.exact_duplicates;
-  }));
+  NEARDUP_RETURN_IF_ERROR(
+      merge_exact(m.exact, budget, m.progress, [&](uint32_t first, uint32_t doc) {
+        m.canon[doc] = first;
+        uf.unite(first, doc);
+        ++m.stats.exact_duplicates;
+      }));
   m.sstats.exact_seconds = seconds_since(t0);
 
   // Candidates: the canonical documents of each bucket, pairwise, verified in parallel in
@@ -501,8 +518,13 @@ Status SpillingNearDupClusterer::finish(std::span<const double> priority,
   std::vector<uint32_t> group;
   BandRecord r{}, prev{};
   bool have = false, more = true;
+  const uint64_t band_total = m.bands.size();
+  uint64_t band_done = 0;
   while (more && st.ok()) {
     more = m.bands.next(r);
+    if (more && ++band_done % kProgressEvery == 0) {
+      report(m.progress, "band keys", band_done, band_total);
+    }
     const bool same = more && have && r.band == prev.band && r.key == prev.key;
     if (!same) {
       // The bucket that ended: every pair of its canonical documents.
@@ -531,6 +553,7 @@ Status SpillingNearDupClusterer::finish(std::span<const double> priority,
     m.broken = st;
     return st;
   }
+  report(m.progress, "band keys", band_total, band_total);
   m.sstats.link_seconds = seconds_since(t0);
 
   // Assignments in document order, in blocks: clusters and representatives serially (union-
@@ -565,6 +588,7 @@ Status SpillingNearDupClusterer::finish(std::span<const double> priority,
         failed[j] = 1;
       }
     });
+    if (begin > 0 && begin % (kBlock * 16) == 0) report(m.progress, "assignments", begin, n);
     for (std::size_t j = 0; j < block.size(); ++j) {
       const auto i = static_cast<uint32_t>(begin + j);
       if (failed[j] != 0) {
@@ -578,6 +602,7 @@ Status SpillingNearDupClusterer::finish(std::span<const double> priority,
       }
     }
   }
+  report(m.progress, "assignments", n, n);
   m.sstats.assign_seconds = seconds_since(t0);
   return Status();
 }
@@ -596,6 +621,7 @@ struct SpillingExactClusterer::Impl {
   SpillOptions spill;
   std::string dir;
   SpillStats sstats;
+  SpillProgress progress;
   ExactStats stats;
   ExactSorter exact;
   uint64_t n = 0;
@@ -622,6 +648,9 @@ void SpillingExactClusterer::prepare(std::string_view text, PreparedExact& out,
 }
 
 uint64_t SpillingExactClusterer::documents() const noexcept { return impl_->n; }
+void SpillingExactClusterer::set_progress(SpillProgress progress) {
+  impl_->progress = std::move(progress);
+}
 const ExactStats& SpillingExactClusterer::stats() const noexcept { return impl_->stats; }
 const SpillStats& SpillingExactClusterer::spill_stats() const noexcept { return impl_->sstats; }
 
@@ -662,7 +691,7 @@ Status SpillingExactClusterer::finish(const AssignmentSink& sink) {
   m.stats.documents = n;
   m.stats.duplicates = 0;
   NEARDUP_RETURN_IF_ERROR(merge_exact(m.exact, merge_budget(m.spill.memory_bytes, uint64_t{n} * 4),
-                                      [&](uint32_t first, uint32_t doc) {
+                                      m.progress, [&](uint32_t first, uint32_t doc) {
                                         canon[doc] = first;
                                         ++m.stats.duplicates;
                                       }));
@@ -673,6 +702,7 @@ Status SpillingExactClusterer::finish(const AssignmentSink& sink) {
     const Assignment a{canon[i], canon[i], 1.0};
     NEARDUP_RETURN_IF_ERROR(sink(i, a));
   }
+  report(m.progress, "assignments", n, n);
   m.sstats.assign_seconds = seconds_since(t0);
   return Status();
 }

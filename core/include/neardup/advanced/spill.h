@@ -50,7 +50,8 @@ struct SpillOptions {
   std::string tmp_dir;                        // empty: $TMPDIR, else /tmp
   uint64_t memory_bytes = uint64_t{1} << 30;  // the budget for buffers and per-document arrays
 
-  // At least 1 MiB, and tmp_dir (when given) an existing, writable directory.
+  // At least 64 KiB (tiny budgets are for tests), and tmp_dir (when given) an existing,
+  // writable directory.
   Status validate() const;
   std::string resolved_dir() const;
 };
@@ -65,6 +66,10 @@ struct SpillStats {
   double link_seconds = 0;     // finish: merging band keys, verifying candidates
   double assign_seconds = 0;   // finish: representatives, similarities, the callback
 };
+
+// Called by finish() on its thread now and then: the stage ("exact keys", "band keys",
+// "assignments"), the units done and the total; done == total once at the end of each stage.
+using SpillProgress = std::function<void(std::string_view stage, uint64_t done, uint64_t total)>;
 
 // Receives each document's assignment in document order; an error stops finish() and is
 // returned by it.
@@ -92,6 +97,7 @@ class SpillingNearDupClusterer {
   Status finish(std::span<const double> priority, const AssignmentSink& sink,
                 const ParallelRunner& run = {});
 
+  void set_progress(SpillProgress progress);
   uint64_t documents() const noexcept;
   const NearDupStats& stats() const noexcept;
   const SpillStats& spill_stats() const noexcept;
@@ -118,6 +124,7 @@ class SpillingExactClusterer {
   // Every document's cluster (= representative: the first copy) in order; similarity 1.
   Status finish(const AssignmentSink& sink);
 
+  void set_progress(SpillProgress progress);
   uint64_t documents() const noexcept;
   const ExactStats& stats() const noexcept;  // complete after finish()
   const SpillStats& spill_stats() const noexcept;
