@@ -177,8 +177,10 @@ Result<std::size_t> BatchReader::fill(std::vector<Document>& docs, bool live) {
       if (next_input_ == inputs_.size()) break;
       // Opening reads the first bytes (to detect the format): hand over what we have first.
       if (live && count > 0 && may_wait(inputs_[next_input_])) break;
-      const std::string& path = inputs_[next_input_++];
-      Result<std::unique_ptr<DocumentReader>> r = DocumentReader::open(path, options_);
+      const std::size_t index = next_input_++;
+      const std::string& path = inputs_[index];
+      Result<std::unique_ptr<DocumentReader>> r =
+          DocumentReader::open(path, index < per_input_.size() ? per_input_[index] : options_);
       if (!r.ok()) return r.status();
       reader_ = std::move(r.value());
     }

@@ -49,6 +49,13 @@ class BatchReader {
   BatchReader(const std::vector<std::string>& inputs, const ReaderOptions& options,
               BatchLimits limits = {})
       : inputs_(inputs), options_(options), limits_(limits) {}
+  // Input i read with per_input[i] (its file range: neardup sketch --shard).
+  BatchReader(const std::vector<std::string>& inputs, std::vector<ReaderOptions> per_input,
+              BatchLimits limits = {})
+      : inputs_(inputs),
+        options_(per_input.empty() ? ReaderOptions() : per_input.front()),
+        per_input_(std::move(per_input)),
+        limits_(limits) {}
 
   // Fills docs[0..count) and returns count (0 at the end of all inputs).
   Result<std::size_t> next(std::vector<Document>& docs);
@@ -68,6 +75,7 @@ class BatchReader {
 
   const std::vector<std::string>& inputs_;
   ReaderOptions options_;
+  std::vector<ReaderOptions> per_input_;
   BatchLimits limits_;
   std::size_t next_input_ = 0;
   std::unique_ptr<DocumentReader> reader_;

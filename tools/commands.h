@@ -12,5 +12,8 @@ int cmd_index(const std::vector<std::string>& args);
 int cmd_dedup(const std::vector<std::string>& args);
 int cmd_pairs(const std::vector<std::string>& args);
 int cmd_idf(const std::vector<std::string>& args);
+int cmd_sketch(const std::vector<std::string>& args);
+int cmd_link(const std::vector<std::string>& args);
+int cmd_apply(const std::vector<std::string>& args);
 
 }  // namespace neardup::cli

@@ -31,6 +31,12 @@ constexpr Command kCommands[] = {
      "score pairs of texts with the story similarity (for eval --pairs)"},
     {"idf", neardup::cli::cmd_idf,
      "build an IDF model (document frequencies) for story clustering of streams"},
+    {"sketch", neardup::cli::cmd_sketch,
+     "stage 1 of a staged cluster/dedup run: sketch one shard of the input to a file"},
+    {"link", neardup::cli::cmd_link,
+     "stage 2: cluster the sketches of every shard; writes the records of cluster"},
+    {"apply", neardup::cli::cmd_apply,
+     "stage 3: the dedup output of one shard, from link's cluster records"},
 };
 
 void print_usage(std::ostream& os) {

@@ -30,6 +30,7 @@
 #include <string_view>
 #include <vector>
 
+#include "neardup/advanced/near_dup.h"
 #include "option_groups.h"
 
 namespace neardup::cli {
@@ -40,13 +41,13 @@ struct NearRun;
 // The mode table: one line per mode, in the order --help lists them: enumerator, name (--mode
 // NAME; tools/modes/NAME.cpp defines make_NAME_mode()), the commands that accept it (kCluster,
 // kDedup, kIndex below), and one line of help.
-#define NEARDUP_CLI_MODES(X)                                                \
-  X(kExact, exact, kCluster | kDedup, "identical text after normalization") \
-  X(kNear, near, kCluster | kDedup | kIndex,                                \
-    "MinHash/LSH near-duplicates (Jaccard of shingle sets >= --threshold)") \
-  X(kSimHash, simhash, kCluster | kDedup | kIndex,                          \
-    "SimHash fingerprints within --max-distance bits")                      \
-  X(kStory, story, kCluster,                                                \
+#define NEARDUP_CLI_MODES(X)                                                          \
+  X(kExact, exact, kCluster | kDedup | kSketch, "identical text after normalization") \
+  X(kNear, near, kCluster | kDedup | kIndex | kSketch,                                \
+    "MinHash/LSH near-duplicates (Jaccard of shingle sets >= --threshold)")           \
+  X(kSimHash, simhash, kCluster | kDedup | kIndex,                                    \
+    "SimHash fingerprints within --max-distance bits")                                \
+  X(kStory, story, kCluster,                                                          \
     "same news story: TF-IDF cosine to a cluster's centroid, in time order (--time-field)")
 
 enum class Mode {
@@ -58,7 +59,8 @@ enum class Mode {
 // The commands that take --mode (bits of ModeInfo::commands).
 inline constexpr unsigned kCluster = 1;
 inline constexpr unsigned kDedup = 2;
-inline constexpr unsigned kIndex = 4;  // index build: near and simhash pick the index kind
+inline constexpr unsigned kIndex = 4;   // index build: near and simhash pick the index kind
+inline constexpr unsigned kSketch = 8;  // sketch: the first stage of a staged run
 
 // The shared option groups a mode reads (bits of ModeHandler::groups); a command registers the
 // groups of the modes it accepts, once each.
@@ -97,6 +99,9 @@ class ModeHandler {
   // Checks its flags and takes the shared ones from `shared`; errors are usage errors. May be
   // called again when the shared options change (dedup replaces stdin by a spooled copy).
   virtual Status resolve(const ClusterOptions& shared) = 0;
+  // The resolved near-duplicate options, for modes that have them (near): what `neardup
+  // sketch` writes into a sketch file.
+  virtual const NearDupOptions* near_dup_options() const { return nullptr; }
   // Whether record() gets each document (doc != null) as it is read, in one pass.
   virtual bool passes_documents() const { return false; }
   // Clusters all inputs, writes the records to `sink`, prints the summary (unless --quiet).

@@ -279,6 +279,7 @@ class NearMode final : public ModeHandler {
     }
     return Status();
   }
+  const NearDupOptions* near_dup_options() const override { return &near_; }
   int run(std::string_view command, RecordSink& sink) override {
     // Spill from the start when --memory was given and the input would not fit it (estimated
     // from its size) or cannot be measured; else run in memory, starting again with spilling

@@ -290,9 +290,7 @@ struct SpillingNearDupClusterer::Impl {
   // ({byte offset, count} per document); kSignature: one row of num_perm 32-bit values each.
   TempFile data, entries;
   uint64_t n = 0;
-  std::vector<std::vector<uint64_t>> sets;  // per document of the batch (reused)
-  std::vector<uint32_t> rows;               // kSignature rows of the batch
-  std::vector<uint64_t> tmp_keys;
+  std::vector<SketchedDoc> sketched;  // per document of the batch (reused)
   std::vector<uint32_t> canon;
   Status broken;
   bool finished = false;
@@ -377,58 +375,80 @@ void SpillingNearDupClusterer::prepare(std::string_view text, PreparedDoc& out,
   impl_->prep.prepare(text, out, scratch);
 }
 
+void SpillingNearDupClusterer::sketch(const PreparedDoc& doc, SketchedDoc& out) const {
+  const Impl& m = *impl_;
+  out.exact_key = doc.exact_key;
+  out.text_bytes = doc.text_bytes;
+  out.band_keys.clear();
+  if (!doc.shingles.empty()) {
+    if (doc.band_keys.size() == m.keyer.params().bands) {
+      out.band_keys.assign(doc.band_keys.begin(), doc.band_keys.end());
+    } else {
+      out.band_keys.resize(m.keyer.params().bands);
+      m.keyer.band_keys(doc.signature, out.band_keys);
+    }
+  }
+  if (m.shingles()) {
+    // Sorted and deduplicated, as the in-memory clusterer sorts a set before it compares.
+    out.set.assign(doc.shingles.begin(), doc.shingles.end());
+    std::sort(out.set.begin(), out.set.end());
+    out.set.erase(std::unique(out.set.begin(), out.set.end()), out.set.end());
+    out.signature32.clear();
+  } else {
+    out.set.clear();
+    out.signature32.resize(m.k());
+    to_signature32(doc.signature, out.signature32);
+  }
+}
+
 Status SpillingNearDupClusterer::add_batch(std::span<const PreparedDoc> docs,
                                            const ParallelRunner& run) {
   Impl& m = *impl_;
   if (!m.broken.ok()) return m.broken;
-  if (m.finished) return Status::invalid_argument("add_batch after finish");
+  const auto t0 = std::chrono::steady_clock::now();
+  if (m.sketched.size() < docs.size()) m.sketched.resize(docs.size());
+  run_parallel(run, docs.size(), [&](std::size_t i, unsigned) { sketch(docs[i], m.sketched[i]); });
+  const double sketch_seconds = seconds_since(t0);
+  Status st = add_sketched(std::span<const SketchedDoc>(m.sketched.data(), docs.size()));
+  m.sstats.add_seconds += sketch_seconds;
+  return st;
+}
+
+Status SpillingNearDupClusterer::add_sketched(std::span<const SketchedDoc> docs) {
+  Impl& m = *impl_;
+  if (!m.broken.ok()) return m.broken;
+  if (m.finished) return Status::invalid_argument("add after finish");
   const auto t0 = std::chrono::steady_clock::now();
   const std::size_t n = docs.size();
   if (m.n + n >= UINT32_MAX) {
     return Status::out_of_range("more than 4294967294 documents in one clustering");
   }
-  const uint32_t k = m.k();
-  // Parallel: each document's verification data (sets sorted and deduplicated, as the
-  // in-memory clusterer sorts them before it compares).
-  if (m.shingles()) {
-    if (m.sets.size() < n) m.sets.resize(n);
-  } else {
-    m.rows.resize(n * k);
-  }
-  run_parallel(run, n, [&](std::size_t i, unsigned) {
-    if (m.shingles()) {
-      std::vector<uint64_t>& s = m.sets[i];
-      s.assign(docs[i].shingles.begin(), docs[i].shingles.end());
-      std::sort(s.begin(), s.end());
-      s.erase(std::unique(s.begin(), s.end()), s.end());
-    } else {
-      to_signature32(docs[i].signature, std::span<uint32_t>(m.rows.data() + i * k, k));
+  const uint32_t bands = m.keyer.params().bands;
+  for (const SketchedDoc& doc : docs) {  // all checked before any is added
+    const bool shape = (doc.band_keys.empty() || doc.band_keys.size() == bands) &&
+                       (m.shingles() ? doc.signature32.empty()
+                                     : doc.set.empty() && doc.signature32.size() == m.k());
+    if (!shape) {
+      return Status::invalid_argument(
+          "a sketched document does not match the clusterer's options (bands, signature "
+          "size or verification mode)");
     }
-  });
-  // Serial, in input order: the records of the sorters and the data file.
+  }
   Status st;
   for (std::size_t i = 0; i < n && st.ok(); ++i) {
-    const PreparedDoc& doc = docs[i];
+    const SketchedDoc& doc = docs[i];
     const auto id = static_cast<uint32_t>(m.n + i);
     st = m.exact.add(ExactRecord{doc.exact_key.high, doc.exact_key.low, id, 0});
-    if (st.ok() && !doc.shingles.empty()) {
-      std::span<const uint64_t> keys = doc.band_keys;
-      if (keys.size() != m.keyer.params().bands) {
-        m.tmp_keys.resize(m.keyer.params().bands);
-        m.keyer.band_keys(doc.signature, m.tmp_keys);
-        keys = m.tmp_keys;
-      }
-      for (uint32_t b = 0; b < keys.size() && st.ok(); ++b) {
-        st = m.bands.add(BandRecord{keys[b], b, id});
-      }
+    for (uint32_t b = 0; b < doc.band_keys.size() && st.ok(); ++b) {
+      st = m.bands.add(BandRecord{doc.band_keys[b], b, id});
     }
     if (!st.ok()) break;
     if (m.shingles()) {
-      const uint64_t entry[2] = {m.data.size(), m.sets[i].size()};
+      const uint64_t entry[2] = {m.data.size(), doc.set.size()};
       st = m.entries.append(entry, sizeof entry);
-      if (st.ok()) st = m.data.append(m.sets[i].data(), m.sets[i].size() * sizeof(uint64_t));
+      if (st.ok()) st = m.data.append(doc.set.data(), doc.set.size() * sizeof(uint64_t));
     } else {
-      st = m.data.append(m.rows.data() + i * k, std::size_t{k} * sizeof(uint32_t));
+      st = m.data.append(doc.signature32.data(), doc.signature32.size() * sizeof(uint32_t));
     }
   }
   if (!st.ok()) {
@@ -455,8 +475,10 @@ Status SpillingNearDupClusterer::finish(std::span<const double> priority,
     m.broken = too_small(m.spill.memory_bytes, n, per_doc);
     return m.broken;
   }
-  std::vector<std::vector<uint64_t>>().swap(m.sets);
-  std::vector<uint32_t>().swap(m.rows);
+  std::vector<SketchedDoc>().swap(m.sketched);
+  // The sorters' buffers go (to disk, when they spilled) before the per-document arrays come.
+  NEARDUP_RETURN_IF_ERROR(m.bands.seal());
+  NEARDUP_RETURN_IF_ERROR(m.exact.seal());
   NEARDUP_RETURN_IF_ERROR(m.data.flush());
   m.data.release_buffer();
   if (m.shingles()) {

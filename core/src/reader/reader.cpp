@@ -1016,6 +1016,14 @@ Result<std::unique_ptr<DocumentReader>> open_reader(const std::string& path,
     }
     if (format == InputFormat::kShards) {
       std::erase_if(*files, [](const FileEntry& f) { return is_hidden(f.rel); });
+    }
+    if (options.file_begin > 0 || options.file_end < files->size()) {
+      const uint64_t end = std::min<uint64_t>(options.file_end, files->size());
+      const uint64_t begin = std::min(options.file_begin, end);
+      files->erase(files->begin() + static_cast<std::ptrdiff_t>(end), files->end());
+      files->erase(files->begin(), files->begin() + static_cast<std::ptrdiff_t>(begin));
+    }
+    if (format == InputFormat::kShards) {
       return std::unique_ptr<DocumentReader>(
           std::make_unique<ShardsReader>(path, std::move(*files), options));
     }
@@ -1027,7 +1035,37 @@ Result<std::unique_ptr<DocumentReader>> open_reader(const std::string& path,
   return std::unique_ptr<DocumentReader>(std::move(*r));
 }
 
+Result<uint64_t> count_files(const std::string& path, const ReaderOptions& options) {
+  NEARDUP_RETURN_IF_ERROR(options.validate());
+  std::error_code ec;
+  const bool is_dir = path != "-" && fs::is_directory(path, ec);
+  const InputFormat format = options.format;
+  const bool dir_format = format == InputFormat::kDirectory || format == InputFormat::kShards;
+  if (!(dir_format || (format == InputFormat::kAuto && is_dir))) return uint64_t{1};
+  if (!is_dir) return Status::io_error(path + ": not a directory");
+  Result<std::vector<FileEntry>> files = list_files(path);
+  if (!files.ok()) return files.status();
+  InputFormat f = format;
+  if (f == InputFormat::kAuto) {
+    Result<InputFormat> detected = directory_format(path, *files);
+    if (!detected.ok()) return detected.status();
+    f = *detected;
+  }
+  if (f == InputFormat::kShards) {
+    std::erase_if(*files, [](const FileEntry& e) { return is_hidden(e.rel); });
+  }
+  return static_cast<uint64_t>(files->size());
+}
+
 }  // namespace
+
+Result<uint64_t> count_input_files(const std::string& path, const ReaderOptions& options) {
+  try {
+    return count_files(path, options);
+  } catch (const std::exception& e) {
+    return Status::io_error(path + ": " + e.what());
+  }
+}
 
 Result<NextOutcome> DocumentReader::try_next(Document& doc) {
   Result<bool> more = next(doc);

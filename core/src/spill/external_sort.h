@@ -50,18 +50,27 @@ class ExternalSorter {
   std::size_t memory_bytes() const noexcept { return buffer_.capacity() * sizeof(T) + read_bytes_; }
   uint64_t size() const noexcept { return total_; }
 
-  // Ends adding; afterwards next() yields the records in order. `merge_bytes` is the budget
-  // of the merge's read buffers.
-  Status finish(std::size_t merge_bytes) {
-    total_ += buffer_.size();
+  // Ends adding: when runs were written, the rest of the buffer becomes the last run and the
+  // buffer is freed; when everything fit, the buffer is sorted and kept. Idempotent.
+  Status seal() {
+    if (sealed_) return Status();
+    sealed_ = true;
     if (runs_.empty()) {  // everything fit: sort in memory, write nothing
+      total_ += buffer_.size();
       std::sort(buffer_.begin(), buffer_.end(), Less());
       in_memory_ = true;
       return Status();
     }
-    total_ -= buffer_.size();
     NEARDUP_RETURN_IF_ERROR(spill());
     std::vector<T>().swap(buffer_);
+    return Status();
+  }
+
+  // After seal() (called here if need be): next() yields the records in order. `merge_bytes`
+  // is the budget of the merge's read buffers.
+  Status finish(std::size_t merge_bytes) {
+    NEARDUP_RETURN_IF_ERROR(seal());
+    if (in_memory_) return Status();
     const std::size_t fan_in = std::max<std::size_t>(2, merge_bytes / kMinRead);
     while (runs_.size() > fan_in) {
       // One merge pass: every group of fan_in runs becomes one run in a new file.
@@ -210,6 +219,7 @@ class ExternalSorter {
   std::size_t pos_ = 0;
   uint64_t total_ = 0;
   bool in_memory_ = false;
+  bool sealed_ = false;
   Status status_;
 };
 

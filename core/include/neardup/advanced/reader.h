@@ -90,9 +90,18 @@ struct ReaderOptions {
   std::string text_field = "text";
   bool skip_bad = false;
   uint64_t max_record_bytes = uint64_t{1} << 31;  // 2 GiB
+  // A directory (kShards, kDirectory) is read from its file number file_begin up to, not
+  // including, file_end, counting its files in the order they are read (count_input_files);
+  // how `neardup sketch --shard I/N` reads its part of a corpus. Other inputs ignore them.
+  uint64_t file_begin = 0;
+  uint64_t file_end = UINT64_MAX;
 
   Status validate() const;
 };
+
+// How many files DocumentReader::open(path, options) reads: those of a directory (after the
+// hidden files of kShards are left out), 1 for a file or "-". Errors as open()'s.
+Result<uint64_t> count_input_files(const std::string& path, const ReaderOptions& options);
 
 struct Document {
   std::string id;

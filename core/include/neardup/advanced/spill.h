@@ -75,6 +75,17 @@ using SpillProgress = std::function<void(std::string_view stage, uint64_t done, 
 // returned by it.
 using AssignmentSink = std::function<Status(uint32_t doc, const Assignment& assignment)>;
 
+// What the spilling near clusterer keeps of a document: the prepared document reduced to its
+// exact key, band keys and verification data. `neardup sketch` writes these to a file and
+// `neardup link` adds them back (add_sketched), so that sketching can run on many machines.
+struct SketchedDoc {
+  Hash128 exact_key;
+  uint64_t text_bytes = 0;
+  std::vector<uint64_t> band_keys;    // one per band; empty when the document has no shingles
+  std::vector<uint64_t> set;          // kShingles: the sorted, distinct shingle hashes
+  std::vector<uint32_t> signature32;  // kSignature: the 32-bit signature
+};
+
 class SpillingNearDupClusterer {
  public:
   using Scratch = NearDupClusterer::Scratch;
@@ -92,6 +103,10 @@ class SpillingNearDupClusterer {
   // Adds docs in input order (their numbers continue from the previous batch). IoError when a
   // temporary file cannot be written; the clusterer is then unusable.
   Status add_batch(std::span<const PreparedDoc> docs, const ParallelRunner& run = {});
+  // A prepared document as add_batch keeps it. Thread-safe.
+  void sketch(const PreparedDoc& doc, SketchedDoc& out) const;
+  // Adds documents already sketched (by a clusterer with the same options), in input order.
+  Status add_sketched(std::span<const SketchedDoc> docs);
   // Clusters everything added and calls `sink` for every document in order. `priority` as in
   // NearDupClusterer::finish (empty, or one value per document). Call once.
   Status finish(std::span<const double> priority, const AssignmentSink& sink,
