@@ -9,6 +9,7 @@
 #include "cluster_common.h"
 #include "commands.h"
 #include "mode.h"
+#include "mpi_cluster.h"
 
 namespace neardup::cli {
 namespace {
@@ -41,6 +42,7 @@ int cmd_cluster(const std::vector<std::string>& args) {
   const int rc = parse_cluster_command(kCommand, args, desc, opt, modes, mode);
   if (rc == kHelpShown) return kExitOk;
   if (rc != kExitOk) return rc;
+  if (mpi_launched()) return cluster_mpi(kCommand, opt, *mode);
 
   Output out;
   if (Status open = out.open(opt.output, opt.input.inputs); !open.ok()) {

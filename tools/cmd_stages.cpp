@@ -25,6 +25,7 @@
 #include "neardup/advanced/exact_clusterer.h"
 #include "neardup/advanced/spill.h"
 #include "neardup/advanced/stages.h"
+#include "stages.h"
 
 namespace neardup::cli {
 namespace {
@@ -143,29 +144,42 @@ int cmd_sketch(const std::vector<std::string>& args) {
   if (Status st = (*mode)->resolve(opt); !st.ok()) return usage_error(kCommand, st);
   Result<Shard> shard = parse_shard(shard_text);
   if (!shard.ok()) return usage_error(kCommand, shard.status());
+  Result<SketchFileInfo> info = sketch_info(opt, **mode, shard->index, shard->count);
+  if (!info.ok()) return usage_error(kCommand, info.status());
+  return write_sketch(kCommand, opt, *info, opt.output);
+}
+
+Result<SketchFileInfo> sketch_info(const ClusterOptions& opt, const ModeHandler& mode,
+                                   uint32_t shard, uint32_t shards) {
   SketchFileInfo info;
-  info.shard = shard->index;
-  info.shards = shard->count;
-  if (const NearDupOptions* near = (*mode)->near_dup_options(); near != nullptr) {
+  info.shard = shard;
+  info.shards = shards;
+  if (const NearDupOptions* near = mode.near_dup_options(); near != nullptr) {
     info.mode = SketchMode::kNear;
     info.near = *near;
     if (near->linkage != Linkage::kComponents) {
-      return usage_error(kCommand,
-                         Status::invalid_argument("sketches support --linkage components only"));
+      return Status::invalid_argument("sketches support --linkage components only");
     }
   } else {
     info.mode = SketchMode::kExact;
     info.near.similarity.pipeline.normalize = opt.normalize.options();
   }
+  return info;
+}
+
+int write_sketch(std::string_view kCommand, const ClusterOptions& opt, const SketchFileInfo& info,
+                 const std::string& path) {
+  const Shard shard_value{info.shard, info.shards};
+  const Shard* shard = &shard_value;
   Result<ShardInputs> part = select_shard(opt.input.inputs, opt.input.reader, *shard);
   if (!part.ok()) return failure(kCommand, part.status());
   for (const std::string& input : part->inputs) {
     if (std::filesystem::path(input).lexically_normal() ==
-        std::filesystem::path(opt.output).lexically_normal()) {
+        std::filesystem::path(path).lexically_normal()) {
       return usage_error(kCommand, Status::invalid_argument("the output is also an input"));
     }
   }
-  Result<SketchWriter> writer = SketchWriter::create(opt.output, info);
+  Result<SketchWriter> writer = SketchWriter::create(path, info);
   if (!writer.ok()) return failure(kCommand, writer.status());
 
   const unsigned threads = opt.common.resolved_threads();
@@ -329,6 +343,17 @@ int cmd_link(const std::vector<std::string>& args) {
   }
   if (Status st = spill.validate(); !st.ok()) return usage_error(kCommand, st);
 
+  return link_sketches(kCommand, sketches,
+                       LinkConfig{output, output_dir, representative, spill, common});
+}
+
+int link_sketches(std::string_view kCommand, const std::vector<std::string>& sketches,
+                  const LinkConfig& config) {
+  const std::string& output = config.output;
+  const std::string& output_dir = config.output_dir;
+  const std::string& representative = config.representative;
+  const SpillOptions& spill = config.spill;
+  const CommonOptions& common = config.common;
   // The sketches, in shard order: all of one run (same mode, options and shard count).
   std::vector<SketchReader> readers;
   for (const std::string& path : sketches) {

@@ -9,6 +9,7 @@ packages=(
   libeigen3-dev
   libstemmer-dev libboost-program-options-dev libgtest-dev libgmock-dev libbenchmark-dev
   zstd gzip xz-utils bzip2
+  libopenmpi-dev openmpi-bin
 )
 if [[ "${1:-}" == "--ci" ]]; then
   packages+=(clang clang-format)

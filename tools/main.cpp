@@ -9,6 +9,7 @@
 
 #include "cli_common.h"
 #include "commands.h"
+#include "mpi_cluster.h"
 
 namespace {
 
@@ -72,6 +73,18 @@ int main(int argc, char** argv) {
   for (const Command& c : kCommands) {
     if (c.name == first) {
       std::vector<std::string> args(argv + 2, argv + argc);
+      // Under mpirun with several ranks only `cluster` cooperates; any other command would run
+      // once per rank and write its output several times over.
+      if (neardup::cli::mpi_launched() && c.name != "cluster") {
+        neardup::cli::print_error(c.name,
+                                  "only `neardup cluster` runs across MPI ranks (for dedup, "
+                                  "use the stages: sketch, link, apply)");
+        return neardup::cli::kExitUsage;
+      }
+      struct MpiSession {
+        MpiSession(int* ac, char*** av) { neardup::cli::mpi_start(ac, av); }
+        ~MpiSession() { neardup::cli::mpi_stop(); }
+      } mpi(&argc, &argv);
       try {
         return c.run(args);
       } catch (const std::bad_alloc&) {
