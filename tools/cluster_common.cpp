@@ -13,14 +13,15 @@ namespace neardup::cli {
 
 std::string reader_summary(const ReaderStats& rs, const NormalizeStats& ns) {
   char buf[256];
-  std::snprintf(buf, sizeof buf,
-                "skipped %llu malformed records, %llu blank lines; kept %llu records with invalid "
-                "JSON strings; repaired %llu documents (%llu invalid UTF-8 sequences); ",
-                static_cast<unsigned long long>(rs.skipped),
-                static_cast<unsigned long long>(rs.blank_lines),
-                static_cast<unsigned long long>(rs.lenient),
-                static_cast<unsigned long long>(ns.documents_repaired),
-                static_cast<unsigned long long>(ns.invalid_sequences));
+  std::snprintf(
+      buf, sizeof buf,
+      "skipped %llu malformed records, %llu blank lines; %llu records with null text; "
+      "kept %llu records with invalid JSON strings; repaired %llu documents (%llu "
+      "invalid UTF-8 sequences); ",
+      static_cast<unsigned long long>(rs.skipped), static_cast<unsigned long long>(rs.blank_lines),
+      static_cast<unsigned long long>(rs.null_text), static_cast<unsigned long long>(rs.lenient),
+      static_cast<unsigned long long>(ns.documents_repaired),
+      static_cast<unsigned long long>(ns.invalid_sequences));
   return buf;
 }
 

@@ -118,7 +118,8 @@ class RepresentativeKeys {
 // 0.4 s, assign 0.2 s; " for the summary line of a spilled run.
 std::string spill_summary(const SpillStats& st, uint64_t id_bytes, const std::string& dir);
 
-// "skipped N malformed records, ...; " for the summary line.
+// "skipped N malformed records, M blank lines; K records with null text; ...; " for the summary
+// line.
 std::string reader_summary(const ReaderStats& rs, const NormalizeStats& ns);
 // Prints a mode's summary line on stderr: "<mode_part><reader_part><docs/s, MB/s>, N threads".
 void print_run_summary(std::string_view command, std::string_view mode_part,

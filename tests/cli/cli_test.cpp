@@ -520,7 +520,9 @@ TEST(CliTest, DedupExactKeepsFirstCopiesUnchangedAndWritesSidecar) {
   EXPECT_EQ(r.out, a + "\n" + c + "\n");
   EXPECT_EQ(read_file(dir / "removed.jsonl"),
             "{\"id\":\"b\",\"cluster\":\"a\",\"duplicate_of\":\"a\",\"similarity\":1}\n");
-  EXPECT_NE(r.err.find("kept 2 of 3 documents, removed 1"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("kept 2 of 3 records, removed 1 duplicates, skipped 0 malformed"),
+            std::string::npos)
+      << r.err;
 }
 
 TEST(CliTest, DedupNearKeepsTheRepresentativeByPolicyAndReadsStdin) {

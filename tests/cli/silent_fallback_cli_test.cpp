@@ -62,5 +62,49 @@ TEST(OptionValuesCliTest, NegativeValuesOfUnsignedFlagsAreUsageErrorsNamingTheFl
   EXPECT_EQ(ok.exit_code, 0) << ok.err;
 }
 
+// Item 7: with --skip-bad a malformed line went neither to the output nor to --removed, and the
+// summary said "kept 3 of 3, removed 0": the summary now counts the skipped records.
+TEST(DedupSummaryCliTest, SkippedMalformedRecordsAreCountedInTheSummary) {
+  const fs::path dir = temp_dir("cli_dedup_skipped");
+  const std::string a = R"({"id":"a","text":"one fish two fish red fish blue fish"})";
+  const std::string b = R"({"id":"b","text":"the quick brown fox jumps over the lazy dog"})";
+  const std::string c = R"({"id":"c","text":"a stitch in time saves nine"})";
+  write_file(dir / "in.jsonl", a + "\n{\"id\": oops\n" + b + "\n" + c + "\n");
+  for (const char* mode : {"exact", "near", "simhash"}) {
+    SCOPED_TRACE(mode);
+    RunResult r = run_cli(std::string("dedup --skip-bad --mode ") + mode + " --removed " +
+                          quote(dir / "removed.jsonl") + " " + quote(dir / "in.jsonl"));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(r.out, a + "\n" + b + "\n" + c + "\n");
+    EXPECT_EQ(read_file(dir / "removed.jsonl"), "");
+    EXPECT_NE(r.err.find("dedup: kept 3 of 4 records, removed 0 duplicates, skipped 1 malformed"),
+              std::string::npos)
+        << r.err;
+  }
+}
+
+// Item 7: `"text": null` stopped the run ("text field is not a string"); it is empty text now,
+// counted in the summary.
+TEST(DedupSummaryCliTest, NullTextIsEmptyTextAndCounted) {
+  const fs::path dir = temp_dir("cli_null_text");
+  const std::string a = R"({"id":"a","text":null,"title":"kept as it was"})";
+  const std::string b = R"({"id":"b","text":"some words of text here"})";
+  write_file(dir / "in.jsonl", a + "\n" + b + "\n");
+  RunResult d = run_cli("dedup " + quote(dir / "in.jsonl"));
+  ASSERT_EQ(d.exit_code, 0) << d.err;
+  EXPECT_EQ(d.out, a + "\n" + b + "\n");
+  EXPECT_NE(d.err.find("kept 2 of 2 records, removed 0 duplicates, skipped 0 malformed, 1 record "
+                       "with null text"),
+            std::string::npos)
+      << d.err;
+  for (const char* mode : {"exact", "near", "simhash", "story"}) {
+    SCOPED_TRACE(mode);
+    RunResult r = run_cli(std::string("cluster --mode ") + mode + " " + quote(dir / "in.jsonl"));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(lines_of(r.out).size(), 2u) << r.out;
+    EXPECT_NE(r.err.find("1 records with null text"), std::string::npos) << r.err;
+  }
+}
+
 }  // namespace
 }  // namespace neardup::testing

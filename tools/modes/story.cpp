@@ -199,9 +199,11 @@ int run_story(std::string_view command, const ClusterOptions& opt, const StoryCo
         static_cast<unsigned long long>(st.without_time));
     const ReaderStats rs = reader.stats();
     char rbuf[160];
-    std::snprintf(rbuf, sizeof rbuf, "skipped %llu malformed records, %llu blank lines; ",
+    std::snprintf(rbuf, sizeof rbuf,
+                  "skipped %llu malformed records, %llu blank lines; %llu records with null text; ",
                   static_cast<unsigned long long>(rs.skipped),
-                  static_cast<unsigned long long>(rs.blank_lines));
+                  static_cast<unsigned long long>(rs.blank_lines),
+                  static_cast<unsigned long long>(rs.null_text));
     print_run_summary(command, buf, rbuf, documents, rs.bytes, progress.elapsed_seconds(), threads);
   }
   return kExitOk;
