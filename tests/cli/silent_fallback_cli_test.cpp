@@ -106,5 +106,59 @@ TEST(DedupSummaryCliTest, NullTextIsEmptyTextAndCounted) {
   }
 }
 
+// Item 8: a typo in --gold-field scored everything 0 with exit 0.
+TEST(EvalCliTest, AGoldFieldThatNoGoldRecordHasIsAnError) {
+  const fs::path dir = temp_dir("cli_eval_gold_field");
+  write_file(dir / "gold.jsonl",
+             "{\"id\":\"a\",\"story\":\"s1\"}\n{\"id\":\"b\",\"story\":\"s1\"}\n");
+  write_file(dir / "pred.jsonl",
+             "{\"id\":\"a\",\"cluster\":\"a\"}\n{\"id\":\"b\",\"cluster\":\"a\"}\n");
+  const std::string files =
+      " --gold " + quote(dir / "gold.jsonl") + " --pred " + quote(dir / "pred.jsonl");
+  expect_usage_error(run_cli("eval --gold-field nope" + files), "'nope' (--gold-field)");
+  RunResult ok = run_cli("eval" + files);
+  EXPECT_EQ(ok.exit_code, 0) << ok.err;
+  EXPECT_NE(ok.out.find("\"bcubed_f1\":1,"), std::string::npos) << ok.out;
+  // The same for the fields of --pairs.
+  write_file(dir / "pairs.jsonl", "{\"similarity\":0.5,\"gold\":1}\n");
+  const std::string pairs = "eval --pairs " + quote(dir / "pairs.jsonl");
+  expect_usage_error(run_cli(pairs + " --gold-field nope"), "'nope' (--gold-field)");
+  expect_usage_error(run_cli(pairs + " --gold-field gold --score-field nope"),
+                     "'nope' (--score-field)");
+  EXPECT_EQ(run_cli(pairs + " --gold-field gold").exit_code, 0);
+}
+
+// Item 8: gold ids missing from the prediction were left out of the scores (35 of 65 missing
+// still read B-cubed F1 0.974); each now counts as a singleton of the prediction.
+TEST(EvalCliTest, GoldIdsMissingFromThePredictionAreScoredAsSingletons) {
+  const fs::path dir = temp_dir("cli_eval_missing");
+  write_file(dir / "gold.jsonl",
+             "{\"id\":\"a\",\"story\":\"s\"}\n{\"id\":\"b\",\"story\":\"s\"}\n"
+             "{\"id\":\"c\",\"story\":\"s\"}\n{\"id\":\"d\",\"story\":\"s\"}\n");
+  // c and d are missing; x is not in the gold.
+  write_file(dir / "pred.jsonl",
+             "{\"id\":\"a\",\"cluster\":\"a\"}\n{\"id\":\"b\",\"cluster\":\"a\"}\n"
+             "{\"id\":\"x\",\"cluster\":\"a\"}\n");
+  RunResult r =
+      run_cli("eval --gold " + quote(dir / "gold.jsonl") + " --pred " + quote(dir / "pred.jsonl"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::vector<Record> out = parse_jsonl(r.out);
+  ASSERT_EQ(out.size(), 1u);
+  const Record& s = out[0];
+  EXPECT_EQ(s.at("documents"), "4");
+  EXPECT_EQ(s.at("pred_clusters"), "3");  // {a,b}, {c}, {d}
+  // B-cubed recall: a and b find 2 of their 4, c and d 1 of 4: (0.5 + 0.5 + 0.25 + 0.25) / 4.
+  EXPECT_EQ(s.at("bcubed_recall"), "0.375");
+  EXPECT_EQ(s.at("bcubed_precision"), "1");
+  EXPECT_EQ(s.at("pairwise_recall"), "0.166667");  // 1 of the 6 gold pairs
+  EXPECT_EQ(s.at("gold_not_in_pred"), "2");
+  EXPECT_EQ(s.at("pred_not_in_gold"), "1");
+  EXPECT_NE(r.err.find("2 gold documents missing from the prediction, scored as singletons"),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("1 predicted document not in the gold, ignored"), std::string::npos)
+      << r.err;
+}
+
 }  // namespace
 }  // namespace neardup::testing
