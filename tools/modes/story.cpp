@@ -56,6 +56,14 @@ Result<StoryConfig> story_config(const StoryCliOptions& opt) {
     }
     Result<double> w = parse_duration(opt.window);
     if (!w.ok()) return Status::invalid_argument("--window: " + w.status().message());
+    // The library reads a bare number as seconds; on the command line `--window 3` more likely
+    // meant days or hours, so a window other than 0 needs its unit.
+    const char last = opt.window.back();
+    if (*w != 0 && ((last >= '0' && last <= '9') || last == '.')) {
+      return Status::invalid_argument("--window " + opt.window + " has no unit: write " +
+                                      opt.window + "s, " + opt.window + "m, " + opt.window +
+                                      "h or " + opt.window + "d (0 = never close a cluster)");
+    }
     c.story.window_seconds = *w;
   }
   c.stream = opt.stream;
@@ -218,9 +226,9 @@ class StoryMode final : public ModeHandler {
          "story: JSONL field with the document's time (unix seconds, ISO 8601 or RFC 2822 as "
          "in RSS: 'Tue, 10 Mar 2014 22:24:50 GMT'); documents are clustered in time order")  //
         ("window", po::value(&opt_.window),
-         "story: close a cluster when its newest report is older than this (e.g. 3d, 12h; 0 = "
-         "never); needs --time-field, with which it defaults to 3d; memory is bounded by the "
-         "window")  //
+         "story: close a cluster when its newest report is older than this: a number with a "
+         "unit, s, m, h, d or w (e.g. 3d, 12h, 90m), or 0 = never; needs --time-field, with "
+         "which it defaults to 3d; memory is bounded by the window")  //
         ("single-pass", po::bool_switch(&opt_.single_pass),
          "story: keep the single-pass assignment (no merging of clusters with close centroids "
          "and no moving of documents to the closest final centroid afterwards)")  //
