@@ -13,6 +13,7 @@ namespace neardup::testing {
 namespace {
 
 namespace fs = std::filesystem;
+using fixtures::numbered_words;
 
 // Exit 2, nothing on stdout, one stderr line holding `needle`.
 void expect_usage_error(const RunResult& r, const std::string& needle) {
@@ -165,6 +166,40 @@ TEST(OptionValuesCliTest, AStoryWindowWithoutAUnitIsAUsageError) {
   for (const char* ok : {"0", "3d", "12h", "90m", "3600s", "2w"}) {
     RunResult r = run_cli(base + "-q --window " + ok + in);
     EXPECT_EQ(r.exit_code, 0) << ok << ": " << r.err;
+  }
+}
+
+// The story corpus of the time-field and representative tests: `time` and `score` in some
+// records only.
+fs::path partly_labelled(const std::string& name) {
+  const fs::path dir = temp_dir(name);
+  write_file(dir / "in.jsonl",
+             "{\"id\":\"a\",\"time\":1,\"score\":3,\"text\":\"" + numbered_words(0, 60) + "\"}\n" +
+                 "{\"id\":\"b\",\"time\":2,\"score\":9,\"text\":\"" + numbered_words(0, 62) +
+                 "\"}\n" + "{\"id\":\"c\",\"text\":\"" + numbered_words(0, 61) + "\"}\n");
+  return dir / "in.jsonl";
+}
+
+// Item 12c: `--time-field nope` reported "65 without a usable time" and exit 0.
+TEST(StoryFieldsCliTest, ATimeFieldThatNoRecordHasIsAUsageError) {
+  const std::string in = quote(partly_labelled("cli_time_field"));
+  for (const char* extra : {"", "--stream "}) {
+    SCOPED_TRACE(extra);
+    RunResult nope =
+        run_cli(std::string("cluster --mode story ") + extra + "--time-field nope " + in);
+    EXPECT_EQ(nope.exit_code, 2) << nope.err;
+    EXPECT_EQ(lines_of(nope.err).size(), 1u) << nope.err;
+    EXPECT_NE(nope.err.find("no record has the field 'nope' (--time-field)"), std::string::npos)
+        << nope.err;
+    // In batch nothing is written; a stream has written its records as they came.
+    if (std::string(extra).empty()) {
+      EXPECT_EQ(nope.out, "");
+    }
+    // A field some records lack: they are counted, the run goes on.
+    RunResult r = run_cli(std::string("cluster --mode story ") + extra + "--time-field time " + in);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(lines_of(r.out).size(), 3u);
+    EXPECT_NE(r.err.find("1 without a usable time"), std::string::npos) << r.err;
   }
 }
 

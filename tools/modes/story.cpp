@@ -10,6 +10,7 @@
 // neardup::parse_time_value (neardup/advanced/story_time.h).
 #include <cmath>
 #include <cstdio>
+#include <numeric>
 #include <optional>
 #include <string>
 #include <vector>
@@ -127,6 +128,7 @@ int run_story(std::string_view command, const ClusterOptions& opt, const StoryCo
   const bool want_title = !config.title_field.empty();
   std::vector<StoryScratch> scratch(threads);
   std::vector<JsonFieldExtractor> extractors(mode.timed || want_title ? threads : 0);
+  std::vector<uint64_t> with_time_field(threads, 0);  // per worker: records holding the field
   std::vector<PreparedStory> prepared;
   std::vector<std::string> ids;  // batch mode only
   BatchReader reader(opt.input.inputs, opt.input.reader);
@@ -148,6 +150,7 @@ int run_story(std::string_view command, const ClusterOptions& opt, const StoryCo
           if (title) in.title = *title;
           if (mode.timed) {
             if (std::optional<std::string> t = extractors[w].get(docs[i].raw, config.time_field)) {
+              ++with_time_field[w];
               in.time = parse_time_value(*t);
             }
           }
@@ -174,6 +177,13 @@ int run_story(std::string_view command, const ClusterOptions& opt, const StoryCo
       // a stream's batches end when a live input has nothing more right now
       config.stream ? BatchFill::kAvailable : BatchFill::kFull);
   if (rc != kExitOk) return rc;
+  // A --time-field that no record has is a typo, not a corpus without times (records that lack
+  // it are counted "without a usable time"). A stream has written its records by now.
+  if (mode.timed && documents > 0 &&
+      std::accumulate(with_time_field.begin(), with_time_field.end(), uint64_t{0}) == 0) {
+    print_error(command, "no record has the field '" + config.time_field + "' (--time-field)");
+    return kExitUsage;
+  }
 
   if (batch) {
     Result<std::vector<Assignment>> assigned = batch->finish();
@@ -224,7 +234,8 @@ class StoryMode final : public ModeHandler {
     desc.add_options()  //
         ("time-field", po::value(&opt_.time_field),
          "story: JSONL field with the document's time (unix seconds, ISO 8601 or RFC 2822 as "
-         "in RSS: 'Tue, 10 Mar 2014 22:24:50 GMT'); documents are clustered in time order")  //
+         "in RSS: 'Tue, 10 Mar 2014 22:24:50 GMT'); documents are clustered in time order; a "
+         "field that no record has is a usage error (with --stream: once the input has ended)")  //
         ("window", po::value(&opt_.window),
          "story: close a cluster when its newest report is older than this: a number with a "
          "unit, s, m, h, d or w (e.g. 3d, 12h, 90m), or 0 = never; needs --time-field, with "
