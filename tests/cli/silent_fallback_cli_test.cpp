@@ -203,5 +203,25 @@ TEST(StoryFieldsCliTest, ATimeFieldThatNoRecordHasIsAUsageError) {
   }
 }
 
+// Item 12d: `--representative field:nope` fell back to the first member without a word.
+TEST(RepresentativeCliTest, ARepresentativeFieldThatNoRecordHasIsAUsageError) {
+  const std::string in = quote(partly_labelled("cli_rep_field"));
+  for (const char* command : {"cluster", "dedup"}) {
+    for (const char* mode : {"near", "simhash"}) {
+      SCOPED_TRACE(std::string(command) + " " + mode);
+      const std::string base = std::string(command) + " --mode " + mode + " --representative ";
+      expect_usage_error(run_cli(base + "field:nope " + in),
+                         "no record has the field 'nope' (--representative field:nope)");
+      // c lacks "score": counted, ranked below any value; b (score 9) represents.
+      RunResult r = run_cli(base + "field:score " + in);
+      ASSERT_EQ(r.exit_code, 0) << r.err;
+      EXPECT_NE(r.err.find("1 record without the field 'score' (ranked last)"), std::string::npos)
+          << r.err;
+    }
+  }
+  RunResult r = run_cli("cluster --mode near --representative field:score " + in);
+  EXPECT_EQ(field_of(lines_of(r.out)[0], "duplicate_of"), "b") << r.out;
+}
+
 }  // namespace
 }  // namespace neardup::testing
