@@ -223,5 +223,24 @@ TEST(RepresentativeCliTest, ARepresentativeFieldThatNoRecordHasIsAUsageError) {
   EXPECT_EQ(field_of(lines_of(r.out)[0], "duplicate_of"), "b") << r.out;
 }
 
+// Item 12e: `neardup pairs` on a file without text1/text2 scored every pair 0, exit 0.
+TEST(PairsCliTest, TextFieldsThatNoRecordHasAreAUsageError) {
+  const fs::path dir = temp_dir("cli_pairs_fields");
+  write_file(dir / "none.jsonl", "{\"a\":\"one text\",\"b\":\"another text\"}\n");
+  expect_usage_error(run_cli("pairs " + quote(dir / "none.jsonl")),
+                     "no record has the field 'text1' (--field1) nor 'text2' (--field2)");
+  write_file(dir / "half.jsonl", "{\"text1\":\"one text\",\"b\":\"another text\"}\n");
+  RunResult half = run_cli("pairs " + quote(dir / "half.jsonl"));
+  expect_usage_error(half, "no record has the field 'text2' (--field2)");
+  EXPECT_EQ(half.err.find("text1"), std::string::npos) << half.err;
+  // Some records lacking a field are counted, as before.
+  write_file(dir / "some.jsonl",
+             "{\"text1\":\"one text\",\"text2\":\"one text\"}\n{\"text1\":\"one text\"}\n");
+  RunResult some = run_cli("pairs " + quote(dir / "some.jsonl"));
+  EXPECT_EQ(some.exit_code, 0) << some.err;
+  EXPECT_EQ(lines_of(some.out).size(), 2u);
+  EXPECT_NE(some.err.find("1 missing a text field"), std::string::npos) << some.err;
+}
+
 }  // namespace
 }  // namespace neardup::testing
