@@ -12,6 +12,8 @@
 #include <iostream>
 #include <optional>
 
+#include "unsigned_options.h"
+
 namespace neardup::cli {
 
 void print_error(std::string_view command, std::string_view message) {
@@ -43,7 +45,10 @@ int parse_command_line(std::string_view command, const std::vector<std::string>&
   bool help = false;
   all.add_options()("help,h", po::bool_switch(&help), "show this help and exit");
   try {
-    po::store(po::command_line_parser(args).options(all).positional(pos).run(), vm);
+    const po::parsed_options parsed =
+        po::command_line_parser(args).options(all).positional(pos).run();
+    reject_negative_unsigned(parsed);  // `--num-perm -5` would be read as 2^32 - 5
+    po::store(parsed, vm);
     po::notify(vm);
   } catch (const po::error& e) {
     print_error(command,

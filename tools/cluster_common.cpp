@@ -13,14 +13,15 @@ namespace neardup::cli {
 
 std::string reader_summary(const ReaderStats& rs, const NormalizeStats& ns) {
   char buf[256];
-  std::snprintf(buf, sizeof buf,
-                "skipped %llu malformed records, %llu blank lines; kept %llu records with invalid "
-                "JSON strings; repaired %llu documents (%llu invalid UTF-8 sequences); ",
-                static_cast<unsigned long long>(rs.skipped),
-                static_cast<unsigned long long>(rs.blank_lines),
-                static_cast<unsigned long long>(rs.lenient),
-                static_cast<unsigned long long>(ns.documents_repaired),
-                static_cast<unsigned long long>(ns.invalid_sequences));
+  std::snprintf(
+      buf, sizeof buf,
+      "skipped %llu malformed records, %llu blank lines; %llu records with null text; "
+      "kept %llu records with invalid JSON strings; repaired %llu documents (%llu "
+      "invalid UTF-8 sequences); ",
+      static_cast<unsigned long long>(rs.skipped), static_cast<unsigned long long>(rs.blank_lines),
+      static_cast<unsigned long long>(rs.null_text), static_cast<unsigned long long>(rs.lenient),
+      static_cast<unsigned long long>(ns.documents_repaired),
+      static_cast<unsigned long long>(ns.invalid_sequences));
   return buf;
 }
 
@@ -121,12 +122,25 @@ std::string spill_summary(const SpillStats& st, uint64_t id_bytes, const std::st
 
 void RepresentativeKeys::keep(std::size_t i, uint64_t text_bytes) {
   if (by_length_) priority_.push_back(static_cast<double>(text_bytes));
-  if (by_field_) field_values_.push_back(std::move(batch_values_[i]));
+  if (by_field_) {
+    if (!batch_values_[i]) ++missing_;
+    field_values_.push_back(std::move(batch_values_[i]));
+  }
 }
 
-std::vector<double> RepresentativeKeys::priorities() {
+Result<std::vector<double>> RepresentativeKeys::priorities() {
+  if (by_field_ && !field_values_.empty() && missing_ == field_values_.size()) {
+    return Status::invalid_argument("no record has the field '" + field_ +
+                                    "' (--representative field:" + field_ + ")");
+  }
   if (by_field_) priority_ = field_priority(field_values_);
   return std::move(priority_);
+}
+
+std::string RepresentativeKeys::summary() const {
+  if (missing_ == 0) return std::string();
+  return std::to_string(missing_) + (missing_ == 1 ? " record" : " records") +
+         " without the field '" + field_ + "' (ranked last); ";
 }
 
 void print_run_summary(std::string_view command, std::string_view mode_part,
@@ -143,7 +157,8 @@ void add_cluster_options(po::options_description& desc, ClusterOptions& opt, Mod
   desc.add_options()  //
       ("representative", po::value(&opt.representative)->default_value("first"),
        "which member represents a cluster: first, longest, or field:NAME (the largest value "
-       "of a JSONL field; numbers compare as numbers); exact and story modes: first only");
+       "of a JSONL field; numbers compare as numbers; records without it rank last, and a "
+       "field that no record has is an error); exact and story modes: first only");
   const unsigned groups = modes.groups();
   if ((groups & kSimilarityGroup) != 0) {
     modes.add_group(desc, [&opt](po::options_description& d) {

@@ -90,7 +90,8 @@ struct NearRun {
 //   RepresentativeKeys keys(opt.representative, threads);
 //   per batch: keys.start_batch(n); parallel: keys.read(i, w, docs[i]);
 //              in input order: keys.keep(i, text_bytes);
-//   clusterer.finish(keys.priorities());
+//   Result<std::vector<double>> priority = keys.priorities();  // error: no record has the field
+//   clusterer.finish(*priority);
 class RepresentativeKeys {
  public:
   RepresentativeKeys(const std::string& representative, unsigned threads);
@@ -103,8 +104,12 @@ class RepresentativeKeys {
   }
   // Document i of the batch, in input order.
   void keep(std::size_t i, uint64_t text_bytes);
-  // The priorities of every document kept (empty for "first"), for assign_representatives.
-  std::vector<double> priorities();
+  // The priorities of every document kept (empty for "first"), for assign_representatives. For
+  // "field:NAME", an invalid_argument error naming the field when no document has it (a typo
+  // would silently mean "first"); documents without it rank last.
+  Result<std::vector<double>> priorities();
+  // "N records without the field 'NAME' (ranked last); " for the summary, or "" when none lacks it.
+  std::string summary() const;
 
  private:
   bool by_length_ = false, by_field_ = false;
@@ -112,13 +117,15 @@ class RepresentativeKeys {
   std::vector<JsonFieldExtractor> extractors_;
   std::vector<std::optional<std::string>> batch_values_, field_values_;
   std::vector<double> priority_;
+  uint64_t missing_ = 0;  // documents without the field
 };
 
 // "spilled 12.3 MB to /tmp in 4 runs (0 merge passes); stages: add 1.2 s, exact 0.1 s, link
 // 0.4 s, assign 0.2 s; " for the summary line of a spilled run.
 std::string spill_summary(const SpillStats& st, uint64_t id_bytes, const std::string& dir);
 
-// "skipped N malformed records, ...; " for the summary line.
+// "skipped N malformed records, M blank lines; K records with null text; ...; " for the summary
+// line.
 std::string reader_summary(const ReaderStats& rs, const NormalizeStats& ns);
 // Prints a mode's summary line on stderr: "<mode_part><reader_part><docs/s, MB/s>, N threads".
 void print_run_summary(std::string_view command, std::string_view mode_part,

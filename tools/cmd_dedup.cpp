@@ -1,6 +1,8 @@
 // neardup dedup: write the input records unchanged, minus the duplicates, keeping one document
 // per cluster (the representative chosen by --representative), in input order; optionally a
-// sidecar JSONL of what was removed and why.
+// sidecar JSONL of what was removed and why. The summary accounts for every record read: "kept K
+// of N records, removed D duplicates, skipped S malformed" (K + D + S = N; a record skipped under
+// --skip-bad goes to neither file), plus the records with null text when there are any.
 //
 // Exact mode streams (the first copy is kept). Near and simhash modes read the input twice:
 // once to cluster, once to copy the kept records, so memory stays at the clustering's per-document
@@ -105,6 +107,7 @@ class DedupSink final : public RecordSink {
     }
   }
   void clustering(NearRun& run) override { run_ = std::move(run); }
+  void read_stats(const ReaderStats& stats) override { read = stats; }
   NearRun& run() { return run_; }
   // The spilled decisions, one per document ("K" id, or "R" id NUL removed-record), or null.
   SpilledStrings* decisions() { return decisions_ ? &*decisions_ : nullptr; }
@@ -112,6 +115,7 @@ class DedupSink final : public RecordSink {
   void set_spill(const SpillOptions& spill) { spill_ = spill; }
 
   uint64_t kept = 0, dropped = 0;
+  ReaderStats read;  // what was read (and skipped), for the summary
 
  private:
   void spool_decision(std::string_view id, std::string_view cluster,
@@ -144,6 +148,23 @@ class DedupSink final : public RecordSink {
   std::string line_;
   NearRun run_;
 };
+
+// "kept 3 of 4 records, removed 0 duplicates, skipped 1 malformed": every record read is kept,
+// removed or skipped, so the figures add up; null texts and skipped files when there are any.
+std::string dedup_summary(uint64_t kept, uint64_t dropped, const ReaderStats& read) {
+  std::string s = "kept " + std::to_string(kept) + " of " +
+                  std::to_string(kept + dropped + read.skipped) + " records, removed " +
+                  std::to_string(dropped) + " duplicates, skipped " + std::to_string(read.skipped) +
+                  " malformed";
+  if (read.null_text > 0) {
+    s += ", " + std::to_string(read.null_text) + (read.null_text == 1 ? " record" : " records") +
+         " with null text (read as empty)";
+  }
+  if (read.skipped_files > 0) {
+    s += ", skipped " + std::to_string(read.skipped_files) + " files that are not text";
+  }
+  return s;
+}
 
 }  // namespace
 
@@ -267,6 +288,7 @@ int cmd_dedup(const std::vector<std::string>& args) {
         print_error(kCommand, "the input changed while it was being read twice");
         result = kExitFailure;
       }
+      sink.read = reader.stats();
     }
   }
   if (result != kExitOk) {  // both files stay as they were
@@ -282,10 +304,7 @@ int cmd_dedup(const std::vector<std::string>& args) {
       return kExitFailure;
     }
   }
-  if (!opt.common.quiet) {
-    print_error(kCommand, "kept " + std::to_string(kept) + " of " + std::to_string(kept + dropped) +
-                              " documents, removed " + std::to_string(dropped));
-  }
+  if (!opt.common.quiet) print_error(kCommand, dedup_summary(kept, dropped, sink.read));
   return kExitOk;
 }
 

@@ -1,6 +1,8 @@
 // neardup eval: score a predicted clustering against gold labels, or a similarity score against
 // graded/binary gold judgements on pairs. Prints one JSON object on stdout and a readable
-// summary on stderr.
+// summary on stderr. Every gold document is scored: one the prediction leaves out counts as a
+// singleton cluster of the prediction (reported on stderr); predicted ids not in the gold are
+// reported and ignored. A label, score or gold field that no record has is a usage error.
 #include <cmath>
 #include <cstdio>
 #include <string>
@@ -64,6 +66,13 @@ int run_clustering(const EvalOptions& opt) {
     print_error(kCommand, st.message());
     return kExitFailure;
   }
+  // A --gold-field that no record has is a typo, not a gold standard without labels: every
+  // score would be 0.
+  if (gold_of.empty() && gold_missing_label > 0) {
+    print_error(kCommand, "no record of " + opt.gold + " has the field '" + opt.gold_field +
+                              "' (--gold-field)");
+    return kExitUsage;
+  }
   std::vector<uint32_t> gold, pred;
   uint64_t pred_records = 0, pred_not_in_gold = 0;
   std::unordered_map<std::string, uint8_t> seen;
@@ -91,7 +100,14 @@ int run_clustering(const EvalOptions& opt) {
     print_error(kCommand, st.message());
     return kExitFailure;
   }
+  // A gold document the prediction leaves out is a cluster of its own there: leaving it out of
+  // the scores would reward a prediction for dropping the documents it got wrong.
   const uint64_t gold_not_in_pred = gold_of.size() - seen.size();
+  for (const auto& [id, label] : gold_of) {
+    if (seen.contains(id)) continue;
+    gold.push_back(label);
+    pred.push_back(intern(labels, "missing:" + id));
+  }
   const ClusteringScores s = score_clustering(gold, pred);
   std::string json =
       "{\"documents\":" + std::to_string(s.documents) +
@@ -107,6 +123,17 @@ int run_clustering(const EvalOptions& opt) {
       ",\"gold_without_label\":" + std::to_string(gold_missing_label) + "}\n";
   std::fwrite(json.data(), 1, json.size(), stdout);
   if (!opt.quiet) {
+    if (gold_not_in_pred > 0) {
+      print_error(kCommand,
+                  std::to_string(gold_not_in_pred) +
+                      " gold documents missing from the prediction, scored as singletons");
+    }
+    if (pred_not_in_gold > 0) {
+      print_error(kCommand,
+                  std::to_string(pred_not_in_gold) +
+                      (pred_not_in_gold == 1 ? " predicted document" : " predicted documents") +
+                      " not in the gold, ignored");
+    }
     char buf[512];
     std::snprintf(buf, sizeof buf,
                   "%zu documents (%llu gold ids missing from pred, %llu pred ids not in gold); "
@@ -123,10 +150,12 @@ int run_clustering(const EvalOptions& opt) {
 
 int run_pairs(const EvalOptions& opt) {
   std::vector<double> score, gold;
-  uint64_t missing = 0;
+  uint64_t missing = 0, with_score = 0, with_gold = 0;
   bool binary = true;
   Status st = for_each_jsonl_record(
       opt.pairs, {opt.score_field, opt.gold_field}, [&](uint64_t line, FieldValues v) -> Status {
+        if (v[0]) ++with_score;
+        if (v[1]) ++with_gold;
         if (!v[0] || !v[1]) {
           ++missing;
           return Status();
@@ -150,6 +179,16 @@ int run_pairs(const EvalOptions& opt) {
   if (!st.ok()) {
     print_error(kCommand, st.message());
     return kExitFailure;
+  }
+  // A field that no pair has is a typo: the correlations would be computed over nothing.
+  if (missing > 0 && (with_score == 0 || with_gold == 0)) {
+    const std::string score_field = "'" + opt.score_field + "' (--score-field)";
+    const std::string gold_field = "'" + opt.gold_field + "' (--gold-field)";
+    print_error(kCommand, "no record of " + opt.pairs + " has the field " +
+                              (with_score == 0 && with_gold == 0
+                                   ? score_field + " nor " + gold_field
+                                   : (with_score == 0 ? score_field : gold_field)));
+    return kExitUsage;
   }
   const double r = pearson(score, gold), rho = spearman(score, gold);
   std::optional<double> auc;

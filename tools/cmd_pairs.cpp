@@ -1,6 +1,7 @@
 // neardup pairs: score pairs of texts with the story similarity. Reads JSONL records holding two
 // texts (fields --field1/--field2, default text1/text2) and writes each record back unchanged
-// with a "similarity" field added, ready for `neardup eval --pairs`.
+// with a "similarity" field added, ready for `neardup eval --pairs`. A record that lacks a text
+// field scores against empty text and is counted; a field that no record has is a usage error.
 #include <cmath>
 #include <cstdio>
 #include <string>
@@ -64,12 +65,14 @@ int cmd_pairs(const std::vector<std::string>& args) {
   // Pass 1: features of both sides and the raw records (pair files are small).
   std::vector<std::vector<StoryTerm>> left, right;
   std::vector<std::string> records;
-  uint64_t missing = 0;
+  uint64_t missing = 0, with1 = 0, with2 = 0;
   std::vector<StoryTerm> a, b;
   Status st = for_each_jsonl_record(inputs[0], {opt.field1, opt.field2, kWholeRecord},
                                     [&](uint64_t line, FieldValues v) {
                                       (void)line;
                                       if (!v[0] || !v[1]) ++missing;
+                                      if (v[0]) ++with1;
+                                      if (v[1]) ++with2;
                                       featurizer->extract(v[0] ? *v[0] : std::string(), {}, a);
                                       featurizer->extract(v[1] ? *v[1] : std::string(), {}, b);
                                       df.add(a);
@@ -82,6 +85,15 @@ int cmd_pairs(const std::vector<std::string>& args) {
   if (!st.ok()) {
     print_error(kCommand, st.message());
     return kExitFailure;
+  }
+  // A text field that no record has is a typo (or the wrong file): every pair would score 0.
+  if (!left.empty() && (with1 == 0 || with2 == 0)) {
+    const std::string f1 = "'" + opt.field1 + "' (--field1)",
+                      f2 = "'" + opt.field2 + "' (--field2)";
+    print_error(kCommand,
+                inputs[0] + ": no record has the field " +
+                    (with1 == 0 && with2 == 0 ? f1 + " nor " + f2 : (with1 == 0 ? f1 : f2)));
+    return kExitUsage;
   }
   Output out;
   if (Status s = out.open(opt.output, inputs); !s.ok()) {

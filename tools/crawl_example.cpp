@@ -4,10 +4,13 @@
 //   {"id":"u1","verdict":"new"}
 //   {"id":"u2","verdict":"near-duplicate","of":"u1","similarity":0.914}
 //
-// Streams JSONL pages ({"id": ..., "text": ...}; any input neardup/advanced/reader.h reads), asks
-// add_if_new() for each page, and prints the verdict. With --index FILE, the index is loaded
-// from FILE if it exists (its saved options win over the command line) and saved back to FILE
-// at the end (and every --save-every pages), so the next run remembers this run's pages.
+// Streams pages, as `url<TAB>text` lines or as JSONL ({"id": ..., "text": ...}), told apart by
+// the input's name (.tsv, .jsonl) or else by its first byte ('{' is JSONL); compressed input is
+// read as neardup/advanced/reader.h reads it. Asks add_if_new() for each page and prints the
+// verdict. A line without a tab (in a tab-separated input) is an error naming file and line. With
+// --index FILE, the index is loaded from FILE if it exists (its saved options win over the command
+// line) and saved back to FILE at the end (and every --save-every pages), so the next run remembers
+// this run's pages.
 // --backend picks the index kind of a new index (MinHash + LSH or SimHash fingerprints); a loaded
 // index keeps the backend it was created with (Deduplicator::load reads it from the file).
 // Exit codes: 0 success, 1 runtime failure (I/O, corrupt input or index), 2 usage error.
@@ -27,7 +30,8 @@ namespace {
 
 constexpr const char* kUsage =
     "usage: neardup-crawl [options] [FILE|-]...\n"
-    "Reads pages (JSONL with \"id\" and \"text\"; '-' or no FILE = stdin) and prints one JSON\n"
+    "Reads pages (url<TAB>text lines, or JSONL with \"id\" and \"text\": a '{' first tells\n"
+    "JSONL; '-' or no FILE = stdin) and prints one JSON\n"
     "verdict per page: {\"id\":..,\"verdict\":\"new\"} or\n"
     "{\"id\":..,\"verdict\":\"near-duplicate\",\"of\":..,\"similarity\":..}.\n"
     "\n"
@@ -112,7 +116,7 @@ struct Args {
 
 int main(int argc, char** argv) {
   Args a;
-  a.reader.format = neardup::InputFormat::kJsonl;
+  a.reader.format = neardup::InputFormat::kAuto;  // JSONL, TSV (.tsv) or lines, by name or content
   bool threshold_given = false, max_distance_given = false;
   for (int i = 1; i < argc; ++i) {
     const std::string_view arg = argv[i];
@@ -195,10 +199,23 @@ int main(int argc, char** argv) {
   for (const std::string& input : a.inputs) {
     auto reader = neardup::DocumentReader::open(input, a.reader);
     if (!reader.ok()) return runtime_error(reader.status());
+    // Not JSONL (no '{' first) and not named .tsv: the reader gives whole lines; a page is
+    // url<TAB>text.
+    const bool split_lines = (*reader)->format() == neardup::InputFormat::kLines;
     while (true) {
       neardup::Result<bool> more = (*reader)->next(doc);
       if (!more.ok()) return runtime_error(more.status());
       if (!*more) break;
+      if (split_lines) {
+        const std::size_t tab = doc.text.find('\t');
+        if (tab == std::string::npos) {
+          return runtime_error(neardup::Status::parse_error(
+              doc.source + ":" + std::to_string(doc.line) +
+              ": no tab in the line (expected url<TAB>text, or JSONL)"));
+        }
+        doc.id.assign(doc.text, 0, tab);
+        doc.text.erase(0, tab + 1);
+      }
       neardup::Result<neardup::DedupVerdict> v = dedup.add_if_new(doc.id, doc.text);
       if (!v.ok()) return runtime_error(v.status().with_context(doc.source));
       line.clear();

@@ -82,6 +82,9 @@ class RecordSink {
   virtual void clustering(NearRun& run);
   // Called after each batch of a live stream (story --stream): hand the records on now.
   virtual void flush() {}
+  // The reader's totals (malformed records skipped, null texts, ...) once a mode that passes
+  // documents (exact) has read its input: its caller does not see that reading.
+  virtual void read_stats(const ReaderStats&) {}
 };
 
 // One mode: its own flags, which shared options it reads, and its run.

@@ -26,6 +26,8 @@
 
 #include <boost/program_options.hpp>
 
+#include "unsigned_options.h"
+
 namespace po = boost::program_options;
 
 namespace {
@@ -1000,7 +1002,9 @@ int main(int argc, char** argv) {
   // clang-format on
   po::variables_map vm;
   try {
-    po::store(po::command_line_parser(argc, argv).options(desc).run(), vm);
+    const po::parsed_options parsed = po::command_line_parser(argc, argv).options(desc).run();
+    neardup::cli::reject_negative_unsigned(parsed);  // `--docs -5` would be read as 2^64 - 5
+    po::store(parsed, vm);
     if (vm.count("help") != 0) {
       std::cout << desc << "\n";
       return kExitOk;

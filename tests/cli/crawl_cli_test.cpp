@@ -105,6 +105,41 @@ TEST(CrawlCliTest, SimHashBackendIsChosenAtCreationAndReadFromTheFileAfterwards)
   EXPECT_NE(r.err.find("simhash index 2 -> 3 pages"), std::string::npos) << r.err;
 }
 
+// Issue 15, item 9: the README promises `url<TAB>text` lines; only JSONL was read (a TSV line
+// was a malformed JSON record). Both are read now, told apart by the input's first byte.
+TEST(CrawlCliTest, ReadsUrlTabTextLinesAsWellAsJsonl) {
+  const fs::path dir = temp_dir("crawl_tsv");
+  const std::string a = random_text(9, 150), c = random_text(10, 150);
+  const std::string tsv = "https://example.com/a\t" + a + "\nhttps://example.com/b\t" +
+                          last_word_edited(a) + "\r\nhttps://example.com/c\t" + c + "\n";
+  write_file(dir / "pages", tsv);  // no extension: the content decides
+  const std::vector<std::string> want = {
+      R"({"id":"https://example.com/a","verdict":"new"})",
+      R"({"id":"https://example.com/b","verdict":"near-duplicate","of":"https://example.com/a")",
+      R"({"id":"https://example.com/c","verdict":"new"})"};
+  for (const bool from_stdin : {false, true}) {
+    SCOPED_TRACE(from_stdin ? "stdin" : "file");
+    const RunResult r = from_stdin ? run_cli("-", (dir / "pages").string())
+                                   : run_cli("'" + (dir / "pages").string() + "'");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const std::vector<std::string> out = lines_of(r.out);
+    ASSERT_EQ(out.size(), 3u) << r.out;
+    EXPECT_EQ(out[0], want[0]);
+    EXPECT_EQ(out[1].rfind(want[1], 0), 0u) << out[1];
+    EXPECT_EQ(out[2], want[2]);
+  }
+  // A line without a tab is a malformed record naming its line.
+  write_file(dir / "bad.tsv", "https://example.com/a\t" + a + "\njust some text\n");
+  const RunResult bad = run_cli("'" + (dir / "bad.tsv").string() + "'");
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_NE(bad.err.find("bad.tsv:2"), std::string::npos) << bad.err;
+  write_file(dir / "bad", "https://example.com/a\t" + a + "\njust some text\n");
+  const RunResult bad2 = run_cli("'" + (dir / "bad").string() + "'");
+  EXPECT_EQ(bad2.exit_code, 1);
+  EXPECT_NE(bad2.err.find("bad:2: "), std::string::npos) << bad2.err;
+  EXPECT_NE(bad2.err.find("no tab"), std::string::npos) << bad2.err;
+}
+
 TEST(CrawlCliTest, UsageErrorsExitTwoAndHelpExitsZero) {
   EXPECT_EQ(run_cli("--no-such-flag").exit_code, 2);
   EXPECT_EQ(run_cli("--threshold 1.5 -", "/dev/null").exit_code, 2);

@@ -157,7 +157,9 @@ TEST(StoryCliTest, OtherUsageErrorsExitTwoWithOneLine) {
        {"--window 3d",  // needs --time-field
         "--time-field time --window 3x", "--time-field time --window abc",
         "--time-field time --window -1d", "--time-field time --window 3dd",
-        "--time-field time --window 'inf'", "--language klingon", "--representative longest"}) {
+        "--time-field time --window 'inf'",
+        "--time-field time --window 3600",  // a bare number: no unit (issue 15, item 12b)
+        "--language klingon", "--representative longest"}) {
     RunResult r = run_cli("cluster --mode story " + std::string(flags) + " " + quote(in));
     EXPECT_EQ(r.exit_code, 2) << flags << ": " << r.err;
     EXPECT_TRUE(r.out.empty()) << flags;
@@ -167,10 +169,17 @@ TEST(StoryCliTest, OtherUsageErrorsExitTwoWithOneLine) {
             std::string::npos);
   EXPECT_NE(run_cli("cluster --mode story --time-field t --window 3x " + quote(in)).err.find("3x"),
             std::string::npos);
-  // Every documented unit is accepted.
-  for (const char* window : {"3d", "12h", "90m", "90min", "3600s", "3600", "1w", "0.5d", "0"}) {
+  // Every documented unit is accepted, and 0 (never) needs none. The reports get times: a
+  // --time-field that no record has is a usage error (issue 15, item 12c).
+  std::string timed;
+  for (std::size_t i = 0; i < kReports.size(); ++i) {
+    timed += "{\"id\":" + json_string(kReports[i].id) + ",\"time\":" + std::to_string(i) +
+             ",\"text\":" + json_string(kReports[i].text) + "}\n";
+  }
+  write_file(in.parent_path() / "timed.jsonl", timed);
+  for (const char* window : {"3d", "12h", "90m", "90min", "3600s", "1w", "0.5d", "0"}) {
     RunResult r = run_cli("cluster --quiet --mode story --time-field time --window " +
-                          std::string(window) + " " + quote(in));
+                          std::string(window) + " " + quote(in.parent_path() / "timed.jsonl"));
     EXPECT_EQ(r.exit_code, 0) << window << ": " << r.err;
     EXPECT_EQ(lines_of(r.out).size(), kReports.size()) << window;
   }

@@ -312,12 +312,36 @@ TEST(ReaderTest, JsonlMissingTextFieldIsMalformed) {
 TEST(ReaderTest, JsonlTextThatIsNotAStringIsMalformed) {
   auto dir = temp_dir("reader_jsonl_textnotstr");
   for (const char* line :
-       {R"({"text":1})", R"({"text":null})", R"({"text":["a"]})", R"({"text":{"a":"b"}})"}) {
+       {R"({"text":1})", R"({"text":true})", R"({"text":["a"]})", R"({"text":{"a":"b"}})"}) {
     write_file(dir / "d.jsonl", std::string(line) + "\n");
     ReadResult r = read_all(dir / "d.jsonl", jsonl());
     EXPECT_EQ(r.status.code(), StatusCode::kParseError) << line;
     EXPECT_NE(r.status.message().find("is not a string"), std::string::npos) << r.status.message();
   }
+}
+
+// Issue 15, item 7: `"text": null` stopped the run; it is empty text, counted in null_text, on
+// the simdjson path and on the lenient one (taken for the invalid UTF-8 byte of record c).
+TEST(ReaderTest, JsonlNullTextIsEmptyTextAndCounted) {
+  auto dir = temp_dir("reader_jsonl_nulltext");
+  write_file(dir / "d.jsonl",
+             "{\"id\":\"a\",\"text\":null}\n"
+             "{\"id\":\"b\",\"text\":\"words\"}\n"
+             "{\"id\":\"c\",\"note\":\"\xFF\",\"text\" : null }\n"
+             "{\"id\":\"d\",\"text\":nul}\n");
+  ReaderOptions o = jsonl();
+  o.skip_bad = true;
+  ReadResult r = read_all(dir / "d.jsonl", o);
+  ASSERT_TRUE(r.status.ok()) << r.status.to_string();
+  ASSERT_EQ(r.docs.size(), 3u);
+  EXPECT_EQ(r.docs[0].id, "a");
+  EXPECT_EQ(r.docs[0].text, "");
+  EXPECT_EQ(r.docs[1].text, "words");
+  EXPECT_EQ(r.docs[2].id, "c");
+  EXPECT_EQ(r.docs[2].text, "");
+  EXPECT_EQ(r.stats.null_text, 2u);
+  EXPECT_EQ(r.stats.lenient, 1u);
+  EXPECT_EQ(r.stats.skipped, 1u);  // `nul` is not JSON
 }
 
 TEST(ReaderTest, JsonlTrailingContentAfterTheObjectIsMalformed) {

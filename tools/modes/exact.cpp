@@ -18,10 +18,11 @@ namespace {
 
 // Calls emit(doc, first) for every document in input order, where `first` is the id of the
 // first document with the same normalized text, or null if this is the first. Prints the
-// summary (unless --quiet). Returns an exit code.
+// summary (unless --quiet); `read` gets the reader's totals. Returns an exit code.
 using ExactEmit = std::function<void(const Document& doc, const std::string* first)>;
 
-int run_exact(std::string_view command, const ClusterOptions& opt, const ExactEmit& emit) {
+int run_exact(std::string_view command, const ClusterOptions& opt, const ExactEmit& emit,
+              ReaderStats& read) {
   const unsigned threads = opt.common.resolved_threads();
   // Records stream out batch by batch: an exact cluster's id is known when its first member
   // is read, so memory holds only one id per distinct text (and no per-document assignment).
@@ -64,6 +65,7 @@ int run_exact(std::string_view command, const ClusterOptions& opt, const ExactEm
         }
       });
   if (rc != kExitOk) return rc;
+  read = reader.stats();
   if (!opt.common.quiet) {
     NormalizeStats ns;
     for (const auto& s : scratch) ns.add(s.normalize_stats());
@@ -172,9 +174,15 @@ class ExactMode final : public ModeHandler {
   bool passes_documents() const override { return !opt_.memory_given; }
   int run(std::string_view command, RecordSink& sink) override {
     if (opt_.memory_given) return run_exact_spilled(command, opt_, sink);
-    return run_exact(command, opt_, [&sink](const Document& doc, const std::string* first) {
-      sink.record(&doc, doc.id, first != nullptr ? *first : doc.id, first, 1.0);
-    });
+    ReaderStats read;
+    const int rc = run_exact(
+        command, opt_,
+        [&sink](const Document& doc, const std::string* first) {
+          sink.record(&doc, doc.id, first != nullptr ? *first : doc.id, first, 1.0);
+        },
+        read);
+    if (rc == kExitOk) sink.read_stats(read);
+    return rc;
   }
 
  private:

@@ -117,7 +117,12 @@ int run_near(std::string_view command, const ClusterOptions& opt, const NearDupO
     print_error(command, batches.message());
     return kExitFailure;
   }
-  result.assignment = clusterer.finish(keys.priorities());
+  Result<std::vector<double>> priority = keys.priorities();
+  if (!priority.ok()) {
+    print_error(command, priority.status().message());
+    return kExitUsage;
+  }
+  result.assignment = clusterer.finish(*priority);
 
   if (!opt.common.quiet) {
     uint64_t clusters = 0;
@@ -141,7 +146,7 @@ int run_near(std::string_view command, const ClusterOptions& opt, const NearDupO
                   static_cast<unsigned long long>(st.verified),
                   static_cast<unsigned long long>(st.rejected),
                   static_cast<double>(clusterer.memory_bytes()) / 1e6);
-    print_run_summary(command, buf, reader_summary(reader.stats(), ns), documents,
+    print_run_summary(command, buf, reader_summary(reader.stats(), ns) + keys.summary(), documents,
                       reader.stats().bytes, progress.elapsed_seconds(), threads);
   }
   return kExitOk;
@@ -195,10 +200,15 @@ int run_near_spilled(std::string_view command, const ClusterOptions& opt,
     print_error(command, st.message());
     return kExitFailure;
   }
+  Result<std::vector<double>> priority = keys.priorities();
+  if (!priority.ok()) {
+    print_error(command, priority.status().message());
+    return kExitUsage;
+  }
   uint64_t clusters = 0;
   std::string id, cluster, rep;
   Status st = clusterer.finish(
-      keys.priorities(),
+      *priority,
       [&](uint32_t doc, const Assignment& a) -> Status {
         NEARDUP_RETURN_IF_ERROR(ids->get(doc, id));
         if (a.cluster == doc) {
@@ -246,7 +256,7 @@ int run_near_spilled(std::string_view command, const ClusterOptions& opt,
         command,
         std::string(buf) +
             spill_summary(clusterer.spill_stats(), ids->bytes_written(), opt.spill.resolved_dir()),
-        reader_summary(reader.stats(), ns), documents, reader.stats().bytes,
+        reader_summary(reader.stats(), ns) + keys.summary(), documents, reader.stats().bytes,
         progress.elapsed_seconds(), threads);
   }
   return kExitOk;

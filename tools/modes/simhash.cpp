@@ -105,7 +105,12 @@ int run_simhash(std::string_view command, const SimHashModeOptions& opt, NearRun
                                   return Status();
                                 });
   if (rc != kExitOk) return rc;
-  Result<std::vector<Assignment>> assigned = clusterer.finish(keys.priorities(), threads);
+  Result<std::vector<double>> priority = keys.priorities();
+  if (!priority.ok()) {
+    print_error(command, priority.status().message());
+    return kExitUsage;
+  }
+  Result<std::vector<Assignment>> assigned = clusterer.finish(*priority, threads);
   if (!assigned.ok()) {
     print_error(command, assigned.status().message());
     return kExitFailure;
@@ -133,7 +138,7 @@ int run_simhash(std::string_view command, const SimHashModeOptions& opt, NearRun
                   static_cast<unsigned long long>(st.empty),
                   static_cast<unsigned long long>(st.pairs), verify_note.c_str(),
                   static_cast<double>(clusterer.index_memory_bytes()) / 1e6);
-    print_run_summary(command, buf, reader_summary(reader.stats(), ns), documents,
+    print_run_summary(command, buf, reader_summary(reader.stats(), ns) + keys.summary(), documents,
                       reader.stats().bytes, progress.elapsed_seconds(), threads);
   }
   return kExitOk;

@@ -10,6 +10,7 @@
 // neardup::parse_time_value (neardup/advanced/story_time.h).
 #include <cmath>
 #include <cstdio>
+#include <numeric>
 #include <optional>
 #include <string>
 #include <vector>
@@ -56,6 +57,14 @@ Result<StoryConfig> story_config(const StoryCliOptions& opt) {
     }
     Result<double> w = parse_duration(opt.window);
     if (!w.ok()) return Status::invalid_argument("--window: " + w.status().message());
+    // The library reads a bare number as seconds; on the command line `--window 3` more likely
+    // meant days or hours, so a window other than 0 needs its unit.
+    const char last = opt.window.back();
+    if (*w != 0 && ((last >= '0' && last <= '9') || last == '.')) {
+      return Status::invalid_argument("--window " + opt.window + " has no unit: write " +
+                                      opt.window + "s, " + opt.window + "m, " + opt.window +
+                                      "h or " + opt.window + "d (0 = never close a cluster)");
+    }
     c.story.window_seconds = *w;
   }
   c.stream = opt.stream;
@@ -119,6 +128,7 @@ int run_story(std::string_view command, const ClusterOptions& opt, const StoryCo
   const bool want_title = !config.title_field.empty();
   std::vector<StoryScratch> scratch(threads);
   std::vector<JsonFieldExtractor> extractors(mode.timed || want_title ? threads : 0);
+  std::vector<uint64_t> with_time_field(threads, 0);  // per worker: records holding the field
   std::vector<PreparedStory> prepared;
   std::vector<std::string> ids;  // batch mode only
   BatchReader reader(opt.input.inputs, opt.input.reader);
@@ -140,6 +150,7 @@ int run_story(std::string_view command, const ClusterOptions& opt, const StoryCo
           if (title) in.title = *title;
           if (mode.timed) {
             if (std::optional<std::string> t = extractors[w].get(docs[i].raw, config.time_field)) {
+              ++with_time_field[w];
               in.time = parse_time_value(*t);
             }
           }
@@ -166,6 +177,13 @@ int run_story(std::string_view command, const ClusterOptions& opt, const StoryCo
       // a stream's batches end when a live input has nothing more right now
       config.stream ? BatchFill::kAvailable : BatchFill::kFull);
   if (rc != kExitOk) return rc;
+  // A --time-field that no record has is a typo, not a corpus without times (records that lack
+  // it are counted "without a usable time"). A stream has written its records by now.
+  if (mode.timed && documents > 0 &&
+      std::accumulate(with_time_field.begin(), with_time_field.end(), uint64_t{0}) == 0) {
+    print_error(command, "no record has the field '" + config.time_field + "' (--time-field)");
+    return kExitUsage;
+  }
 
   if (batch) {
     Result<std::vector<Assignment>> assigned = batch->finish();
@@ -199,9 +217,11 @@ int run_story(std::string_view command, const ClusterOptions& opt, const StoryCo
         static_cast<unsigned long long>(st.without_time));
     const ReaderStats rs = reader.stats();
     char rbuf[160];
-    std::snprintf(rbuf, sizeof rbuf, "skipped %llu malformed records, %llu blank lines; ",
+    std::snprintf(rbuf, sizeof rbuf,
+                  "skipped %llu malformed records, %llu blank lines; %llu records with null text; ",
                   static_cast<unsigned long long>(rs.skipped),
-                  static_cast<unsigned long long>(rs.blank_lines));
+                  static_cast<unsigned long long>(rs.blank_lines),
+                  static_cast<unsigned long long>(rs.null_text));
     print_run_summary(command, buf, rbuf, documents, rs.bytes, progress.elapsed_seconds(), threads);
   }
   return kExitOk;
@@ -214,11 +234,12 @@ class StoryMode final : public ModeHandler {
     desc.add_options()  //
         ("time-field", po::value(&opt_.time_field),
          "story: JSONL field with the document's time (unix seconds, ISO 8601 or RFC 2822 as "
-         "in RSS: 'Tue, 10 Mar 2014 22:24:50 GMT'); documents are clustered in time order")  //
+         "in RSS: 'Tue, 10 Mar 2014 22:24:50 GMT'); documents are clustered in time order; a "
+         "field that no record has is a usage error (with --stream: once the input has ended)")  //
         ("window", po::value(&opt_.window),
-         "story: close a cluster when its newest report is older than this (e.g. 3d, 12h; 0 = "
-         "never); needs --time-field, with which it defaults to 3d; memory is bounded by the "
-         "window")  //
+         "story: close a cluster when its newest report is older than this: a number with a "
+         "unit, s, m, h, d or w (e.g. 3d, 12h, 90m), or 0 = never; needs --time-field, with "
+         "which it defaults to 3d; memory is bounded by the window")  //
         ("single-pass", po::bool_switch(&opt_.single_pass),
          "story: keep the single-pass assignment (no merging of clusters with close centroids "
          "and no moving of documents to the closest final centroid afterwards)")  //

@@ -513,12 +513,14 @@ class StreamReader final : public DocumentReader {
       doc.source.assign(path_);
       doc.line = line_no_;
       ++stats_.records;
+      if (null_text_) ++stats_.null_text;
       return NextOutcome::kDocument;
     }
   }
 
   Outcome parse_jsonl(std::string_view line, Document& doc) {
     bool has_id = false;
+    null_text_ = false;
     if (line.size() <= kSimdjsonMaxLine) {
       Outcome o = parse_simdjson(line, doc, has_id);
       if (o == Outcome::kOk) {
@@ -534,6 +536,7 @@ class StreamReader final : public DocumentReader {
       return Outcome::kMalformed;
     }
     if (!lenient_.has_text) return missing_text();
+    null_text_ = lenient_.text_null;
     doc.text.swap(lenient_text_);
     if (lenient_.has_id) {
       doc.id.swap(lenient_id_);
@@ -666,8 +669,17 @@ class StreamReader final : public DocumentReader {
       if (!has_text && key == options_.text_field) {
         std::string_view s;
         e = field.value().get_string().get(s);
-        if (e == simdjson::INCORRECT_TYPE) return wrong_type(field.value(), true);
-        if (e != simdjson::SUCCESS) return simdjson_failure(e);
+        if (e == simdjson::INCORRECT_TYPE) {
+          // null is empty text (counted); any other type is a malformed record.
+          bool null = false;
+          if (field.value().is_null().get(null) != simdjson::SUCCESS || !null) {
+            return wrong_type(field.value(), true);
+          }
+          s = {};
+          null_text_ = true;
+        } else if (e != simdjson::SUCCESS) {
+          return simdjson_failure(e);
+        }
         doc.text.assign(s);
         has_text = true;
       } else if (!has_id && key == options_.id_field) {
@@ -728,6 +740,7 @@ class StreamReader final : public DocumentReader {
   std::string key_scratch_;
   ReaderStats stats_;
   uint64_t line_no_ = 0;
+  bool null_text_ = false;  // the JSONL record just parsed has "text": null
   std::string err_;
   Status sticky_;
 };

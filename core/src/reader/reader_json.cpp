@@ -61,12 +61,16 @@ class Parser {
         if (p_ == end_) return fail("expected a value");
         const std::string_view key = *out.key_scratch;
         if (!out.has_text && key == text_field) {
-          if (*p_ != '"') {
+          out.text->clear();
+          if (*p_ == 'n') {  // null is empty text
+            if (!parse_literal("null")) return false;
+            out.text_null = true;
+          } else if (*p_ != '"') {
             error_ = field_not_string_message(text_field);
             return false;
+          } else if (!parse_string(out.text)) {
+            return false;
           }
-          out.text->clear();
-          if (!parse_string(out.text)) return false;
           out.has_text = true;
         } else if (!out.has_id && key == id_field) {
           if (*p_ == '"') {
@@ -344,6 +348,7 @@ bool lenient_parse_record(std::string_view line, std::string_view id_field,
                           std::string_view text_field, JsonRecordOut& out) {
   out.has_id = false;
   out.has_text = false;
+  out.text_null = false;
   Parser parser(line, out.error);
   return parser.parse_record(id_field, text_field, out);
 }

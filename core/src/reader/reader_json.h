@@ -27,13 +27,15 @@ struct JsonRecordOut {
   std::string* key_scratch = nullptr;
   bool has_id = false;
   bool has_text = false;
+  bool text_null = false;  // the text field is null (text is then empty)
   // On failure: what went wrong, e.g. "malformed JSON: expected ':' at byte 17".
   std::string error;
 };
 
 // Parses `line` as one JSON object. Returns false (with out.error set) when the line is not a
-// well-formed JSON object or the text/id fields have the wrong type. A missing field is not a
-// failure here: the caller checks has_text / has_id.
+// well-formed JSON object or the text/id fields have the wrong type (a null text is not: it
+// reads as empty, with text_null set). A missing field is not a failure here: the caller checks
+// has_text / has_id.
 bool lenient_parse_record(std::string_view line, std::string_view id_field,
                           std::string_view text_field, JsonRecordOut& out);
 

@@ -17,7 +17,8 @@
 //   kJsonl   one JSON object per line; the text is `text_field` (default "text"), the id is
 //            `id_field` (default "id", a string or a number); a missing id becomes the 1-based
 //            line number. Blank lines are skipped (counted in blank_lines). A line that is not a
-//            JSON object, or lacks a string text field, is a malformed record. A record that is
+//            JSON object, or lacks a string text field, is a malformed record; a null text is
+//            empty text (counted in null_text), not an error. A record that is
 //            valid JSON except for invalid UTF-8 bytes, raw control characters in strings or a
 //            lone \u surrogate is kept (counted in lenient): the bytes pass through as read, a
 //            lone surrogate becomes U+FFFD.
@@ -119,6 +120,7 @@ struct ReaderStats {
   uint64_t bytes = 0;          // decompressed bytes consumed
   uint64_t files = 0;          // files opened
   uint64_t skipped_files = 0;  // files skipped under skip_bad because they are not text
+  uint64_t null_text = 0;      // JSONL records whose text is null, read as empty text
 
   void add(const ReaderStats& o) noexcept {
     records += o.records;
@@ -128,6 +130,7 @@ struct ReaderStats {
     lenient += o.lenient;
     bytes += o.bytes;
     files += o.files;
+    null_text += o.null_text;
   }
 };
 
