@@ -108,6 +108,23 @@ void print_memory_note(std::string_view command, bool quiet, const std::string& 
   if (!quiet) print_error(command, "note: " + text);
 }
 
+// "kept 3 of 4 records, removed 0 duplicates, skipped 1 malformed": every record read is kept,
+// removed or skipped, so the figures add up; null texts and skipped files when there are any.
+std::string dedup_summary(uint64_t kept, uint64_t dropped, const ReaderStats& read) {
+  std::string s = "kept " + std::to_string(kept) + " of " +
+                  std::to_string(kept + dropped + read.skipped) + " records, removed " +
+                  std::to_string(dropped) + " duplicates, skipped " + std::to_string(read.skipped) +
+                  " malformed";
+  if (read.null_text > 0) {
+    s += ", " + std::to_string(read.null_text) + (read.null_text == 1 ? " record" : " records") +
+         " with null text (read as empty)";
+  }
+  if (read.skipped_files > 0) {
+    s += ", skipped " + std::to_string(read.skipped_files) + " files that are not text";
+  }
+  return s;
+}
+
 std::string spill_summary(const SpillStats& st, uint64_t id_bytes, const std::string& dir) {
   char buf[320];
   std::snprintf(buf, sizeof buf,

@@ -120,6 +120,10 @@ class RepresentativeKeys {
   uint64_t missing_ = 0;  // documents without the field
 };
 
+// "kept 3 of 4 records, removed 0 duplicates, skipped 1 malformed" (dedup and apply): every
+// record read is kept, removed or skipped; null texts and skipped files when there are any.
+std::string dedup_summary(uint64_t kept, uint64_t dropped, const ReaderStats& read);
+
 // "spilled 12.3 MB to /tmp in 4 runs (0 merge passes); stages: add 1.2 s, exact 0.1 s, link
 // 0.4 s, assign 0.2 s; " for the summary line of a spilled run.
 std::string spill_summary(const SpillStats& st, uint64_t id_bytes, const std::string& dir);

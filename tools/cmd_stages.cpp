@@ -627,9 +627,8 @@ int cmd_apply(const std::vector<std::string>& args) {
   }
   if (!common.quiet) {
     print_error(kCommand, "shard " + std::to_string(shard->index) + "/" +
-                              std::to_string(shard->count) + ": kept " + std::to_string(kept) +
-                              " of " + std::to_string(kept + dropped) + " documents, removed " +
-                              std::to_string(dropped));
+                              std::to_string(shard->count) + ": " +
+                              dedup_summary(kept, dropped, reader.stats()));
   }
   return kExitOk;
 }
