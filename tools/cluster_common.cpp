@@ -1,5 +1,7 @@
 #include "cluster_common.h"
 
+#include "run_stats.h"
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -22,6 +24,16 @@ std::string reader_summary(const ReaderStats& rs, const NormalizeStats& ns) {
       static_cast<unsigned long long>(rs.null_text), static_cast<unsigned long long>(rs.lenient),
       static_cast<unsigned long long>(ns.documents_repaired),
       static_cast<unsigned long long>(ns.invalid_sequences));
+  RunStats& stats = RunStats::get();
+  stats.set("records", rs.records);
+  stats.set("skipped_malformed", rs.skipped);
+  stats.set("blank_lines", rs.blank_lines);
+  stats.set("null_text", rs.null_text);
+  stats.set("lenient_json", rs.lenient);
+  stats.set("files", rs.files);
+  stats.set("skipped_files", rs.skipped_files);
+  stats.set("documents_repaired", ns.documents_repaired);
+  stats.set("invalid_utf8_sequences", ns.invalid_sequences);
   return buf;
 }
 
@@ -64,6 +76,15 @@ BatchLimits spill_batch_limits(const SpillOptions& spill) {
   BatchLimits limits;
   limits.bytes = std::clamp<uint64_t>(spill.memory_bytes / 64, 256 << 10, limits.bytes);
   return limits;
+}
+
+Status check_stats_path(const ClusterOptions& opt) {
+  if (opt.stats.empty()) return Status();
+  if (opt.stats == "-") return Status::invalid_argument("--stats needs a file, not -");
+  Output probe;  // creates (and discards) its temporary file beside the target
+  Status st = probe.open(opt.stats, opt.input.inputs);
+  probe.discard();
+  return st;
 }
 
 uint64_t default_memory_limit() {
@@ -126,6 +147,15 @@ std::string dedup_summary(uint64_t kept, uint64_t dropped, const ReaderStats& re
 }
 
 std::string spill_summary(const SpillStats& st, uint64_t id_bytes, const std::string& dir) {
+  RunStats& stats = RunStats::get();
+  stats.set("spilled", true);
+  stats.set("spilled_bytes", st.bytes_written + id_bytes);
+  stats.set("sorted_runs", st.runs);
+  stats.set("merge_passes", st.merge_passes);
+  stats.set("add_seconds", st.add_seconds);
+  stats.set("exact_keys_seconds", st.exact_seconds);
+  stats.set("link_seconds", st.link_seconds);
+  stats.set("assign_seconds", st.assign_seconds);
   char buf[320];
   std::snprintf(buf, sizeof buf,
                 "spilled %.1f MB to %s in %llu runs (%llu merge passes); stages: add %.2f s, "
@@ -163,15 +193,28 @@ std::string RepresentativeKeys::summary() const {
 void print_run_summary(std::string_view command, std::string_view mode_part,
                        std::string_view reader_part, uint64_t documents, uint64_t bytes,
                        double seconds, unsigned threads) {
-  print_error(command, std::string(mode_part) + std::string(reader_part) +
+  const std::string line = std::string(mode_part) + std::string(reader_part) +
                            format_rate_summary(documents, bytes, seconds) + ", " +
-                           std::to_string(threads) + " threads");
+                           std::to_string(threads) + " threads";
+  RunStats& stats = RunStats::get();
+  stats.set("command", command);
+  stats.set("documents", documents);
+  stats.set("input_bytes", bytes);
+  stats.set("seconds", seconds);
+  stats.set("docs_per_second", seconds > 0 ? static_cast<double>(documents) / seconds : 0.0);
+  stats.set("mb_per_second", seconds > 0 ? static_cast<double>(bytes) / 1e6 / seconds : 0.0);
+  stats.set("threads", uint64_t{threads});
+  stats.set("summary", line);
+  if (!stats.quiet()) print_error(command, line);
 }
 
 void add_cluster_options(po::options_description& desc, ClusterOptions& opt, ModeChoice& modes) {
   modes.add_mode_option(desc, opt.mode, "exact");
   add_output_option(desc, opt.output);
   desc.add_options()  //
+      ("stats", po::value(&opt.stats),
+       "also write the run's summary as one JSON object to this file (counts, skipped and "
+       "repaired records, clusters, timings, bytes spilled, peak memory)")  //
       ("representative", po::value(&opt.representative)->default_value("first"),
        "which member represents a cluster: first, longest, or field:NAME (the largest value "
        "of a JSONL field; numbers compare as numbers; records without it rank last, and a "
@@ -254,6 +297,7 @@ int parse_cluster_command(std::string_view command, const std::vector<std::strin
     return kExitUsage;
   }
   mode = *chosen;
+  RunStats::get().set_quiet(opt.common.quiet);
   return kExitOk;
 }
 

@@ -36,6 +36,7 @@ struct ClusterOptions : SimilarityFlags, StoryFeatureFlags {
   // mode spills when --memory is given.
   std::string memory, tmp_dir;
   bool memory_given = false;
+  std::string stats;  // --stats FILE: the run summary as JSON (run_stats.h)
   SpillOptions spill;
 };
 
@@ -48,6 +49,10 @@ std::function<void(std::string_view, uint64_t, uint64_t)> stage_progress(std::st
 // Reader batches of a spilled run: 1/64 of the limit in text (256 KiB to 4 MiB), so that the
 // two batches in flight stay a small part of a small limit.
 BatchLimits spill_batch_limits(const SpillOptions& spill);
+
+// Checks before the run that --stats (when given) can be written there and is not an input:
+// InvalidArgument (a usage error) or IoError.
+Status check_stats_path(const ClusterOptions& opt);
 
 // The limit without --memory: half of physical memory (or of the cgroup's limit), 4 GiB when
 // unknown.

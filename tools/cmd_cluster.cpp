@@ -10,6 +10,7 @@
 #include "commands.h"
 #include "mode.h"
 #include "mpi_cluster.h"
+#include "run_stats.h"
 
 namespace neardup::cli {
 namespace {
@@ -44,6 +45,10 @@ int cmd_cluster(const std::vector<std::string>& args) {
   if (rc != kExitOk) return rc;
   if (mpi_launched()) return cluster_mpi(kCommand, opt, *mode);
 
+  if (Status st = check_stats_path(opt); !st.ok()) {
+    print_error(kCommand, "--stats: " + st.message());
+    return st.code() == StatusCode::kInvalidArgument ? kExitUsage : kExitFailure;
+  }
   Output out;
   if (Status open = out.open(opt.output, opt.input.inputs); !open.ok()) {
     print_error(kCommand, open.message());
@@ -59,6 +64,12 @@ int cmd_cluster(const std::vector<std::string>& args) {
   if (Status closed = out.close(); !closed.ok()) {
     print_error(kCommand, closed.message());
     return kExitFailure;
+  }
+  if (!opt.stats.empty()) {
+    if (Status st = RunStats::get().write(opt.stats, opt.input.inputs); !st.ok()) {
+      print_error(kCommand, st.message());
+      return kExitFailure;
+    }
   }
   return result;
 }

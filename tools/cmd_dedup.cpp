@@ -21,6 +21,7 @@
 #include "cluster_common.h"
 #include "commands.h"
 #include "mode.h"
+#include "run_stats.h"
 
 namespace neardup::cli {
 namespace {
@@ -164,6 +165,10 @@ int cmd_dedup(const std::vector<std::string>& args) {
   if (rc == kHelpShown) return kExitOk;
   if (rc != kExitOk) return rc;
 
+  if (Status st = check_stats_path(opt); !st.ok()) {
+    print_error(kCommand, "--stats: " + st.message());
+    return st.code() == StatusCode::kInvalidArgument ? kExitUsage : kExitFailure;
+  }
   Output out, removed;
   if (Status st = out.open(opt.output, opt.input.inputs); !st.ok()) {
     print_error(kCommand, st.message());
@@ -288,6 +293,18 @@ int cmd_dedup(const std::vector<std::string>& args) {
     }
   }
   if (!opt.common.quiet) print_error(kCommand, dedup_summary(kept, dropped, sink.read));
+  if (!opt.stats.empty()) {
+    RunStats& stats = RunStats::get();
+    stats.set("command", kCommand);
+    stats.set("kept", kept);
+    stats.set("removed", dropped);
+    std::vector<std::string> inputs = opt.input.inputs;
+    if (!removed_path.empty()) inputs.push_back(removed_path);
+    if (Status st = stats.write(opt.stats, inputs); !st.ok()) {
+      print_error(kCommand, st.message());
+      return kExitFailure;
+    }
+  }
   return kExitOk;
 }
 

@@ -12,6 +12,7 @@
 #include "mode.h"
 #include "neardup/advanced/exact_clusterer.h"
 #include "neardup/advanced/spill.h"
+#include "run_stats.h"
 
 namespace neardup::cli {
 namespace {
@@ -66,7 +67,7 @@ int run_exact(std::string_view command, const ClusterOptions& opt, const ExactEm
       });
   if (rc != kExitOk) return rc;
   read = reader.stats();
-  if (!opt.common.quiet) {
+  {  // the summary: printed unless --quiet, recorded for --stats either way
     NormalizeStats ns;
     for (const auto& s : scratch) ns.add(s.normalize_stats());
     const ExactStats& st = clusterer.stats();
@@ -75,6 +76,11 @@ int run_exact(std::string_view command, const ClusterOptions& opt, const ExactEm
                   static_cast<unsigned long long>(st.clusters),
                   static_cast<unsigned long long>(st.duplicates),
                   static_cast<unsigned long long>(st.empty));
+    RunStats& stats = RunStats::get();
+    stats.set("mode", std::string_view("exact"));
+    stats.set("clusters", st.clusters);
+    stats.set("duplicates", st.duplicates);
+    stats.set("empty", st.empty);
     print_run_summary(command, buf, reader_summary(reader.stats(), ns), documents,
                       reader.stats().bytes, progress.elapsed_seconds(), threads);
   }
@@ -133,7 +139,7 @@ int run_exact_spilled(std::string_view command, const ClusterOptions& opt, Recor
     print_error(command, st.message());
     return kExitFailure;
   }
-  if (!opt.common.quiet) {
+  {  // the summary: printed unless --quiet, recorded for --stats either way
     NormalizeStats ns;
     for (const auto& s : scratch) ns.add(s.normalize_stats());
     const ExactStats& es = clusterer.stats();
@@ -144,6 +150,12 @@ int run_exact_spilled(std::string_view command, const ClusterOptions& opt, Recor
                   static_cast<unsigned long long>(es.duplicates),
                   static_cast<unsigned long long>(es.empty),
                   static_cast<double>(opt.spill.memory_bytes) / 1e6);
+    RunStats& stats = RunStats::get();
+    stats.set("mode", std::string_view("exact"));
+    stats.set("clusters", es.clusters);
+    stats.set("duplicates", es.duplicates);
+    stats.set("empty", es.empty);
+    stats.set("memory_limit_bytes", opt.spill.memory_bytes);
     print_run_summary(
         command,
         std::string(buf) +

@@ -14,6 +14,7 @@
 #include "neardup/advanced/cluster.h"
 #include "neardup/advanced/near_dup.h"
 #include "neardup/advanced/spill.h"
+#include "run_stats.h"
 
 namespace neardup::cli {
 namespace {
@@ -124,7 +125,7 @@ int run_near(std::string_view command, const ClusterOptions& opt, const NearDupO
   }
   result.assignment = clusterer.finish(*priority);
 
-  if (!opt.common.quiet) {
+  {  // the summary: printed unless --quiet, recorded for --stats either way
     uint64_t clusters = 0;
     for (std::size_t i = 0; i < result.assignment.size(); ++i) {
       if (result.assignment[i].cluster == i) ++clusters;
@@ -146,6 +147,15 @@ int run_near(std::string_view command, const ClusterOptions& opt, const NearDupO
                   static_cast<unsigned long long>(st.verified),
                   static_cast<unsigned long long>(st.rejected),
                   static_cast<double>(clusterer.memory_bytes()) / 1e6);
+    RunStats& stats = RunStats::get();
+    stats.set("mode", std::string_view("near"));
+    stats.set("clusters", clusters);
+    stats.set("duplicates", documents - clusters);
+    stats.set("exact_duplicates", st.exact_duplicates);
+    stats.set("candidate_pairs", st.candidates);
+    stats.set("verified_pairs", st.verified);
+    stats.set("rejected_pairs", st.rejected);
+    stats.set("index_bytes", uint64_t{clusterer.memory_bytes()});
     print_run_summary(command, buf, reader_summary(reader.stats(), ns) + keys.summary(), documents,
                       reader.stats().bytes, progress.elapsed_seconds(), threads);
   }
@@ -234,7 +244,7 @@ int run_near_spilled(std::string_view command, const ClusterOptions& opt,
     print_error(command, st.message());
     return kExitFailure;
   }
-  if (!opt.common.quiet) {
+  {  // the summary: printed unless --quiet, recorded for --stats either way
     NormalizeStats ns;
     for (const auto& s : scratch) ns.add(s.normalize_stats());
     const NearDupStats& ns2 = clusterer.stats();
@@ -252,6 +262,15 @@ int run_near_spilled(std::string_view command, const ClusterOptions& opt,
                   static_cast<unsigned long long>(ns2.verified),
                   static_cast<unsigned long long>(ns2.rejected),
                   static_cast<double>(opt.spill.memory_bytes) / 1e6);
+    RunStats& stats = RunStats::get();
+    stats.set("mode", std::string_view("near"));
+    stats.set("clusters", clusters);
+    stats.set("duplicates", documents - clusters);
+    stats.set("exact_duplicates", ns2.exact_duplicates);
+    stats.set("candidate_pairs", ns2.candidates);
+    stats.set("verified_pairs", ns2.verified);
+    stats.set("rejected_pairs", ns2.rejected);
+    stats.set("memory_limit_bytes", opt.spill.memory_bytes);
     print_run_summary(
         command,
         std::string(buf) +

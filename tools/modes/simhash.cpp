@@ -12,6 +12,7 @@
 #include "jsonl_fields.h"
 #include "mode.h"
 #include "neardup/advanced/simhash_clusterer.h"
+#include "run_stats.h"
 
 namespace neardup::cli {
 namespace {
@@ -117,7 +118,7 @@ int run_simhash(std::string_view command, const SimHashModeOptions& opt, NearRun
   }
   result.assignment = std::move(*assigned);
 
-  if (!opt.common.quiet) {
+  {  // the summary: printed unless --quiet, recorded for --stats either way
     const SimHashStats& st = clusterer.stats();
     NormalizeStats ns;
     for (const auto& s : scratch) ns.add(s.normalize_stats());
@@ -138,6 +139,13 @@ int run_simhash(std::string_view command, const SimHashModeOptions& opt, NearRun
                   static_cast<unsigned long long>(st.empty),
                   static_cast<unsigned long long>(st.pairs), verify_note.c_str(),
                   static_cast<double>(clusterer.index_memory_bytes()) / 1e6);
+    RunStats& stats = RunStats::get();
+    stats.set("mode", std::string_view("simhash"));
+    stats.set("clusters", st.clusters);
+    stats.set("duplicates", st.documents - st.clusters);
+    stats.set("exact_duplicates", st.exact_duplicates);
+    stats.set("empty", st.empty);
+    stats.set("pairs_within_distance", st.pairs);
     print_run_summary(command, buf, reader_summary(reader.stats(), ns) + keys.summary(), documents,
                       reader.stats().bytes, progress.elapsed_seconds(), threads);
   }

@@ -20,6 +20,7 @@
 #include "mode.h"
 #include "neardup/advanced/story_stream.h"
 #include "neardup/advanced/story_time.h"
+#include "run_stats.h"
 
 namespace neardup::cli {
 namespace {
@@ -197,7 +198,7 @@ int run_story(std::string_view command, const ClusterOptions& opt, const StoryCo
     }
   }
 
-  if (!opt.common.quiet) {
+  {  // the summary: printed unless --quiet, recorded for --stats either way
     const StoryStats& st = stream ? stream->stats() : batch->stats();
     char buf[512];
     const std::string threshold =
@@ -222,6 +223,16 @@ int run_story(std::string_view command, const ClusterOptions& opt, const StoryCo
                   static_cast<unsigned long long>(rs.skipped),
                   static_cast<unsigned long long>(rs.blank_lines),
                   static_cast<unsigned long long>(rs.null_text));
+    RunStats& stats = RunStats::get();
+    stats.set("mode", std::string_view("story"));
+    stats.set("clusters", st.clusters);
+    stats.set("with_title", st.with_title);
+    stats.set("without_features", st.without_features);
+    stats.set("without_time", st.without_time);
+    stats.set("records", rs.records);
+    stats.set("skipped_malformed", rs.skipped);
+    stats.set("blank_lines", rs.blank_lines);
+    stats.set("null_text", rs.null_text);
     print_run_summary(command, buf, rbuf, documents, rs.bytes, progress.elapsed_seconds(), threads);
   }
   return kExitOk;
