@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "run_stats.h"
 #include "stages.h"
 
 #ifdef NEARDUP_HAVE_MPI
@@ -146,6 +147,16 @@ int cluster_mpi(std::string_view command, ClusterOptions& opt, ModeHandler& mode
     config.spill = opt.spill;
     config.common = opt.common;
     rc = link_sketches(command, sketches, config);
+    RunStats& stats = RunStats::get();
+    stats.set("command", command);
+    stats.set("mpi_ranks", static_cast<uint64_t>(size));
+    stats.set("bytes_exchanged", static_cast<uint64_t>(received));
+    if (rc == kExitOk && !opt.stats.empty()) {
+      if (Status st = stats.write(opt.stats, opt.input.inputs); !st.ok()) {
+        print_error(command, st.message());
+        rc = kExitFailure;
+      }
+    }
     if (rc == kExitOk && !opt.common.quiet) {
       char line[160];
       std::snprintf(line, sizeof line,

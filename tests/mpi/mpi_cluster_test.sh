@@ -19,6 +19,12 @@ for mode in near exact; do
     $mpirun -np "$np" "$neardup" cluster -q --threads 1 --mode "$mode" --memory 1M \
       --tmp-dir "$work" "$work/corpus" -o "$work/out.jsonl" || fail "$mode, $np ranks: exit $?"
     cmp "$work/ref.jsonl" "$work/out.jsonl" || fail "$mode, $np ranks: output differs"
+    if [ "$np" -gt 1 ]; then
+      $mpirun -np "$np" "$neardup" cluster -q --mode "$mode" --stats "$work/stats.json" \
+        "$work/corpus" -o "$work/out.jsonl" || fail "$mode, $np ranks, --stats: exit $?"
+      grep -q "\"mpi_ranks\":$np," "$work/stats.json" || fail "--stats lacks mpi_ranks"
+      grep -q '"bytes_exchanged":[1-9]' "$work/stats.json" || fail "--stats lacks bytes_exchanged"
+    fi
     echo "ok: $mode, $np ranks, identical output"
   done
 done
