@@ -78,6 +78,23 @@ BatchLimits spill_batch_limits(const SpillOptions& spill) {
   return limits;
 }
 
+Status SpilledIdResolver::resolve(uint32_t doc, const Assignment& a) {
+  NEARDUP_RETURN_IF_ERROR(ids_.get(doc, id_));
+  if (a.cluster == doc) {
+    ++clusters_;
+    cluster_ = id_;
+  } else {
+    NEARDUP_RETURN_IF_ERROR(ids_.get(a.cluster, cluster_));
+  }
+  has_rep_ = a.representative != doc;
+  if (!has_rep_) return Status();
+  if (a.representative == a.cluster) {
+    rep_ = cluster_;
+    return Status();
+  }
+  return ids_.get(a.representative, rep_);
+}
+
 Status check_stats_path(const ClusterOptions& opt) {
   if (opt.stats.empty()) return Status();
   if (opt.stats == "-") return Status::invalid_argument("--stats needs a file, not -");

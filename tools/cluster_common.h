@@ -125,6 +125,25 @@ class RepresentativeKeys {
   uint64_t missing_ = 0;  // documents without the field
 };
 
+// The ids of a spilled run's records: resolve(doc, assignment), in document order, sets the
+// document's id, its cluster's id and its representative's id (null when it represents its
+// cluster) from the spilled id table; counts the clusters.
+class SpilledIdResolver {
+ public:
+  explicit SpilledIdResolver(const SpilledStrings& ids) : ids_(ids) {}
+  Status resolve(uint32_t doc, const Assignment& a);
+  const std::string& id() const noexcept { return id_; }
+  const std::string& cluster() const noexcept { return cluster_; }
+  const std::string* representative() const noexcept { return has_rep_ ? &rep_ : nullptr; }
+  uint64_t clusters() const noexcept { return clusters_; }
+
+ private:
+  const SpilledStrings& ids_;
+  std::string id_, cluster_, rep_;
+  bool has_rep_ = false;
+  uint64_t clusters_ = 0;
+};
+
 // "kept 3 of 4 records, removed 0 duplicates, skipped 1 malformed" (dedup and apply): every
 // record read is kept, removed or skipped; null texts and skipped files when there are any.
 std::string dedup_summary(uint64_t kept, uint64_t dropped, const ReaderStats& read);

@@ -465,26 +465,11 @@ int link_sketches(std::string_view kCommand, const std::vector<std::string>& ske
   }
   progress.finish();
   if (Status st = ids->seal(); !st.ok()) return fail(st);
-  std::string line, id, cluster, rep;
-  uint64_t clusters = 0;
+  std::string line;
+  SpilledIdResolver names(*ids);
   const AssignmentSink sink = [&](uint32_t doc, const Assignment& a) -> Status {
-    NEARDUP_RETURN_IF_ERROR(ids->get(doc, id));
-    if (a.cluster == doc) {
-      ++clusters;
-      cluster = id;
-    } else {
-      NEARDUP_RETURN_IF_ERROR(ids->get(a.cluster, cluster));
-    }
-    if (a.representative == doc) {
-      append_record(line, id, cluster, nullptr, a.similarity);
-    } else {
-      if (a.representative == a.cluster) {
-        rep = cluster;
-      } else {
-        NEARDUP_RETURN_IF_ERROR(ids->get(a.representative, rep));
-      }
-      append_record(line, id, cluster, &rep, a.similarity);
-    }
+    NEARDUP_RETURN_IF_ERROR(names.resolve(doc, a));
+    append_record(line, names.id(), names.cluster(), names.representative(), a.similarity);
     out.write(line);
     return Status();
   };
@@ -494,8 +479,8 @@ int link_sketches(std::string_view kCommand, const std::vector<std::string>& ske
   if (!common.quiet) {
     const SpillStats& ss = near ? near_clusterer->spill_stats() : exact_clusterer->spill_stats();
     print_error(kCommand, std::to_string(first.shards) + " sketches, " + std::to_string(documents) +
-                              " documents, " + std::to_string(clusters) + " clusters, " +
-                              std::to_string(documents - clusters) + " duplicates; " +
+                              " documents, " + std::to_string(names.clusters()) + " clusters, " +
+                              std::to_string(documents - names.clusters()) + " duplicates; " +
                               spill_summary(ss, ids->bytes_written(), spill.resolved_dir()) +
                               format_rate_summary(documents, 0, progress.elapsed_seconds()));
   }

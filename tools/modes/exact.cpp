@@ -121,17 +121,12 @@ int run_exact_spilled(std::string_view command, const ClusterOptions& opt, Recor
                                   return Status();
                                 });
   if (rc != kExitOk) return rc;
-  std::string id, first;
   Status st = ids->seal();
+  SpilledIdResolver names(*ids);
   if (st.ok()) {
     st = clusterer.finish([&](uint32_t doc, const Assignment& a) -> Status {
-      NEARDUP_RETURN_IF_ERROR(ids->get(doc, id));
-      if (a.cluster == doc) {
-        sink.record(nullptr, id, id, nullptr, 1.0);
-        return Status();
-      }
-      NEARDUP_RETURN_IF_ERROR(ids->get(a.cluster, first));
-      sink.record(nullptr, id, first, &first, 1.0);
+      NEARDUP_RETURN_IF_ERROR(names.resolve(doc, a));
+      sink.record(nullptr, names.id(), names.cluster(), names.representative(), 1.0);
       return Status();
     });
   }

@@ -215,31 +215,16 @@ int run_near_spilled(std::string_view command, const ClusterOptions& opt,
     print_error(command, priority.status().message());
     return kExitUsage;
   }
-  uint64_t clusters = 0;
-  std::string id, cluster, rep;
+  SpilledIdResolver names(*ids);
   Status st = clusterer.finish(
       *priority,
       [&](uint32_t doc, const Assignment& a) -> Status {
-        NEARDUP_RETURN_IF_ERROR(ids->get(doc, id));
-        if (a.cluster == doc) {
-          ++clusters;
-          cluster = id;
-        } else {
-          NEARDUP_RETURN_IF_ERROR(ids->get(a.cluster, cluster));
-        }
-        if (a.representative == doc) {
-          sink.record(nullptr, id, cluster, nullptr, a.similarity);
-        } else {
-          if (a.representative == a.cluster) {
-            rep = cluster;
-          } else {
-            NEARDUP_RETURN_IF_ERROR(ids->get(a.representative, rep));
-          }
-          sink.record(nullptr, id, cluster, &rep, a.similarity);
-        }
+        NEARDUP_RETURN_IF_ERROR(names.resolve(doc, a));
+        sink.record(nullptr, names.id(), names.cluster(), names.representative(), a.similarity);
         return Status();
       },
       runner);
+  const uint64_t clusters = names.clusters();
   if (!st.ok()) {
     print_error(command, st.message());
     return kExitFailure;

@@ -209,16 +209,7 @@ class MinHashKind {
   // The options section: the pipeline; MinHash scheme, num_perm, seed; threshold; bands/rows
   // as given and as used.
   void put_options(std::string& out) const {
-    const SimilarityOptions& o = options_.similarity;
-    put_pipeline(out, o.pipeline);
-    put_u32(out, static_cast<uint32_t>(o.minhash.scheme));
-    put_u32(out, o.minhash.num_perm);
-    put_u64(out, o.minhash.seed);
-    put_u64(out, std::bit_cast<uint64_t>(o.threshold));
-    put_u32(out, o.bands);
-    put_u32(out, o.rows);
-    put_u32(out, lsh_.bands);
-    put_u32(out, lsh_.rows);
+    put_similarity_options(out, options_.similarity, lsh_);
   }
 
   void put_sketches(std::string& out, const DocTable& d, std::size_t count) const {
@@ -256,18 +247,9 @@ class MinHashKind {
     const uint64_t seed = header.field64;
     Stored stored;
     SimilarityOptions& o = stored.options.similarity;
-    const std::optional<PipelineOptions> pipeline = get_pipeline(p);
-    const uint32_t scheme = get_u32(p + 24);
-    if (!pipeline || scheme > 1) {
-      return corrupt("invalid options (unknown shingle kind, scheme or flag)");
-    }
-    o.pipeline = *pipeline;
-    o.minhash.scheme = static_cast<MinHashScheme>(scheme);
-    o.minhash.num_perm = get_u32(p + 28);
-    o.minhash.seed = get_u64(p + 32);
-    o.threshold = std::bit_cast<double>(get_u64(p + 40));
-    o.bands = get_u32(p + 48);
-    o.rows = get_u32(p + 52);
+    const std::optional<SimilarityOptions> read = get_similarity_options(p);
+    if (!read) return corrupt("invalid options (unknown shingle kind, scheme or flag)");
+    o = *read;
     if (Status st = o.validate(); !st.ok()) return corrupt("invalid options: " + st.message());
     if (o.minhash.num_perm != num_perm || o.minhash.seed != seed) {
       return corrupt("inconsistent header: num_perm/seed differ from the stored options");

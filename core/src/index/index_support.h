@@ -4,6 +4,7 @@
 #pragma once
 
 #include <algorithm>
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -14,6 +15,7 @@
 #include "index/scratch_pool.h"
 #include "neardup/advanced/normalize.h"
 #include "neardup/advanced/shingle.h"
+#include "neardup/advanced/similarity.h"
 #include "neardup/advanced/tokenize.h"
 
 namespace neardup::detail {
@@ -66,6 +68,40 @@ inline std::optional<PipelineOptions> get_pipeline(const char* p) {
   o.shingle.seed = get_u64(p + 8);
   o.normalize = normalize_from_bits(norm);
   o.tokenize = tokenize_from_bits(tok);
+  return o;
+}
+
+// The similarity options as the MinHash index and the sketch files store them, 64 bytes: the
+// pipeline (24); the MinHash scheme and num_perm (u32 each) and seed (u64); the threshold (f64);
+// bands and rows as given (u32 each, 0 = derived); bands and rows as used, `lsh` (u32 each).
+inline constexpr std::size_t kSimilarityOptionsBytes = 64;
+inline void put_similarity_options(std::string& out, const SimilarityOptions& o,
+                                   const LshParams& lsh) {
+  put_pipeline(out, o.pipeline);
+  put_u32(out, static_cast<uint32_t>(o.minhash.scheme));
+  put_u32(out, o.minhash.num_perm);
+  put_u64(out, o.minhash.seed);
+  put_u64(out, std::bit_cast<uint64_t>(o.threshold));
+  put_u32(out, o.bands);
+  put_u32(out, o.rows);
+  put_u32(out, lsh.bands);
+  put_u32(out, lsh.rows);
+}
+// The options put_similarity_options wrote at `p` (the LSH shape used is get_u32(p + 56) and
+// get_u32(p + 60)), or nullopt for an unknown shingle kind, flag or MinHash scheme. Not
+// validated: the caller checks them against its header.
+inline std::optional<SimilarityOptions> get_similarity_options(const char* p) {
+  const std::optional<PipelineOptions> pipeline = get_pipeline(p);
+  const uint32_t scheme = get_u32(p + 24);
+  if (!pipeline || scheme > 1) return std::nullopt;
+  SimilarityOptions o;
+  o.pipeline = *pipeline;
+  o.minhash.scheme = static_cast<MinHashScheme>(scheme);
+  o.minhash.num_perm = get_u32(p + 28);
+  o.minhash.seed = get_u64(p + 32);
+  o.threshold = std::bit_cast<double>(get_u64(p + 40));
+  o.bands = get_u32(p + 48);
+  o.rows = get_u32(p + 52);
   return o;
 }
 

@@ -22,17 +22,17 @@ namespace {
 // Records are read straight into vectors of u64/u32: the file is little-endian, as the machine.
 static_assert(std::endian::native == std::endian::little, "sketch files assume little-endian");
 
-using detail::get_pipeline;
+using detail::get_similarity_options;
 using detail::get_u32;
 using detail::get_u64;
-using detail::put_pipeline;
+using detail::put_similarity_options;
 using detail::put_u32;
 using detail::put_u64;
 
 constexpr std::string_view kMagic = "NDUPSKCH";
 constexpr uint32_t kVersion = 1;
 constexpr std::size_t kHeaderBytes = 64;
-constexpr std::size_t kOptionsBytes = 64;
+constexpr std::size_t kOptionsBytes = detail::kSimilarityOptionsBytes;
 constexpr std::size_t kRecordHead = 40;
 constexpr uint32_t kMaxBands = 4096;
 constexpr uint64_t kMaxIdBytes = uint64_t{1} << 30;
@@ -41,18 +41,7 @@ constexpr uint64_t kMaxDataWords = uint64_t{1} << 31;
 std::string errno_text() { return std::strerror(errno); }
 
 void put_options(std::string& out, const SketchFileInfo& info) {
-  const SimilarityOptions& o = info.near.similarity;
-  put_pipeline(out, o.pipeline);  // 24 bytes
-  put_u32(out, static_cast<uint32_t>(o.minhash.scheme));
-  put_u32(out, o.minhash.num_perm);
-  put_u64(out, o.minhash.seed);
-  put_u64(out, std::bit_cast<uint64_t>(o.threshold));
-  put_u32(out, o.bands);
-  put_u32(out, o.rows);
-  const LshParams lsh = o.lsh_params();
-  put_u32(out, lsh.bands);
-  put_u32(out, lsh.rows);
-  out.resize(kOptionsBytes, '\0');
+  put_similarity_options(out, info.near.similarity, info.near.similarity.lsh_params());
 }
 
 }  // namespace
@@ -303,18 +292,10 @@ Result<SketchReader> SketchReader::open(const std::string& path) {
   XXH3_64bits_reset(m->state);
   char o[kOptionsBytes];
   NEARDUP_RETURN_IF_ERROR(m->read(o, kOptionsBytes));
-  const std::optional<PipelineOptions> pipeline = get_pipeline(o);
-  if (!pipeline) return m->corrupt("unknown text pipeline options");
+  const std::optional<SimilarityOptions> read = get_similarity_options(o);
+  if (!read) return m->corrupt("unknown text pipeline options or MinHash scheme");
   SimilarityOptions& s = m->info.near.similarity;
-  s.pipeline = *pipeline;
-  const uint32_t scheme = get_u32(o + 24);
-  if (scheme > 1) return m->corrupt("unknown MinHash scheme");
-  s.minhash.scheme = static_cast<MinHashScheme>(scheme);
-  s.minhash.num_perm = get_u32(o + 28);
-  s.minhash.seed = get_u64(o + 32);
-  s.threshold = std::bit_cast<double>(get_u64(o + 40));
-  s.bands = get_u32(o + 48);
-  s.rows = get_u32(o + 52);
+  s = *read;
   if (m->info.mode == SketchMode::kNear) {
     if (!s.validate().ok()) return m->corrupt("invalid similarity options");
     const LshParams lsh = s.lsh_params();
