@@ -85,6 +85,7 @@ int run_simhash(std::string_view command, const SimHashModeOptions& opt, NearRun
   std::vector<SimHashClusterer::Scratch> scratch(threads);
   std::vector<PreparedSimHash> prepared;
   BatchReader reader(opt.input.inputs, opt.input.reader);
+  reader.check_ids(id_check_options(opt, command));
   Progress progress(std::string(command), !opt.common.quiet);
   uint64_t documents = 0;
   result.ids.clear();
@@ -138,8 +139,9 @@ int run_simhash(std::string_view command, const SimHashModeOptions& opt, NearRun
                   static_cast<unsigned long long>(st.empty),
                   static_cast<unsigned long long>(st.pairs), verify_note.c_str(),
                   static_cast<double>(clusterer.index_memory_bytes()) / 1e6);
-    print_run_summary(command, buf, reader_summary(reader.stats(), ns) + keys.summary(), documents,
-                      reader.stats().bytes, progress.elapsed_seconds(), threads);
+    print_run_summary(command, buf,
+                      reader_summary(reader.stats(), ns) + reader.id_summary() + keys.summary(),
+                      documents, reader.stats().bytes, progress.elapsed_seconds(), threads);
   }
   return kExitOk;
 }
