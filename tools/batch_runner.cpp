@@ -146,6 +146,7 @@ Status run_batches(BatchReader& reader, Progress& progress, uint64_t& documents,
     progress.update(documents, reader.stats().bytes, reader.done_fraction());
   }
   progress.finish();
+  if (reader.ids()) reader.ids()->warn();
   return Status();
 }
 
@@ -174,7 +175,16 @@ Result<std::size_t> BatchReader::fill(std::vector<Document>& docs, bool live) {
   uint64_t bytes = 0;
   while (count < limits_.docs && bytes < limits_.bytes) {
     if (!reader_) {
-      if (next_input_ == inputs_.size()) break;
+      if (next_input_ == inputs_.size()) {
+        if (ids_ && !ids_finished_) {
+          ids_finished_ = true;
+          if (Status st = ids_->finish(done_); !st.ok()) {
+            usage_error_ = st.code() == StatusCode::kNotFound;
+            return st;
+          }
+        }
+        break;
+      }
       // Opening reads the first bytes (to detect the format): hand over what we have first.
       if (live && count > 0 && may_wait(inputs_[next_input_])) break;
       const std::size_t index = next_input_++;
@@ -200,6 +210,7 @@ Result<std::size_t> BatchReader::fill(std::vector<Document>& docs, bool live) {
       finish_reader();
       continue;
     }
+    if (ids_) NEARDUP_RETURN_IF_ERROR(ids_->add(docs[count]));
     bytes += docs[count].text.size();
     ++count;
   }
@@ -216,6 +227,17 @@ ReaderStats BatchReader::stats() const {
   ReaderStats t = done_;
   if (reader_) t.add(reader_->stats());
   return t;
+}
+
+std::string BatchReader::id_summary() const {
+  std::string s;
+  const uint64_t missing = stats().missing_id;
+  if (missing > 0) {
+    s += std::to_string(missing) + (missing == 1 ? " record" : " records") +
+         " without an id (given FILE:LINE); ";
+  }
+  if (ids_) s += ids_->summary();
+  return s;
 }
 
 double BatchReader::done_fraction() const {

@@ -22,6 +22,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -29,6 +30,7 @@
 #include <vector>
 
 #include "cli_common.h"
+#include "id_check.h"
 #include "neardup/advanced/near_dup.h"
 #include "neardup/advanced/reader.h"
 
@@ -69,6 +71,16 @@ class BatchReader {
   // Fraction of the input done, or -1 when unknown (several inputs, stdin).
   double done_fraction() const;
 
+  // Runs an IdCheck over the ids of the documents read, in input order, and IdCheck::finish at
+  // the end of all input; their errors are next()'s. Call before the first next().
+  void check_ids(const IdCheckOptions& options) { ids_.emplace(options); }
+  // The check (empty without check_ids) and whether next()'s error is a usage error (an
+  // --id-field that no record has): the command's exit code is kExitUsage then.
+  const std::optional<IdCheck>& ids() const noexcept { return ids_; }
+  bool usage_error() const noexcept { return usage_error_; }
+  // Summary pieces: "N records without an id (given FILE:LINE); " and the IdCheck's.
+  std::string id_summary() const;
+
  private:
   Result<std::size_t> fill(std::vector<Document>& docs, bool live);
   void finish_reader();
@@ -80,6 +92,9 @@ class BatchReader {
   std::size_t next_input_ = 0;
   std::unique_ptr<DocumentReader> reader_;
   ReaderStats done_;
+  std::optional<IdCheck> ids_;
+  bool ids_finished_ = false;
+  bool usage_error_ = false;
 };
 
 // The threads of a run: the calling thread plus threads-1 workers, shared by reading (one
@@ -162,7 +177,7 @@ int for_each_batch(std::string_view command, BatchReader& reader, Progress& prog
   }
   if (st.ok()) return kExitOk;
   print_error(command, st.message());
-  return kExitFailure;
+  return reader.usage_error() ? kExitUsage : kExitFailure;
 }
 
 }  // namespace neardup::cli

@@ -225,8 +225,23 @@ void append_json_string(std::string& out, std::string_view s) {
     const auto c = static_cast<unsigned char>(s[i]);
     if (c >= 0x80) {
       const std::size_t len = utf8_sequence_length(s, i);
-      if (len == 0) {
-        out.append("\xEF\xBF\xBD");  // U+FFFD
+      if (len == 0 && c == 0xED && i + 2 < s.size() &&
+          (static_cast<unsigned char>(s[i + 1]) & 0xE0) == 0xA0 &&
+          (static_cast<unsigned char>(s[i + 2]) & 0xC0) == 0x80) {
+        // A lone surrogate (generalized UTF-8, as the reader keeps "\ud800" in an id): its
+        // JSON escape, as it was written.
+        const unsigned cp = 0xD000u | ((static_cast<unsigned char>(s[i + 1]) & 0x3Fu) << 6) |
+                            (static_cast<unsigned char>(s[i + 2]) & 0x3Fu);
+        out.append("\\u");
+        for (int shift = 12; shift >= 0; shift -= 4) out.push_back(kHex[(cp >> shift) & 15]);
+        i += 3;
+      } else if (len == 0) {
+        // A byte that is not UTF-8: \udcXX (PEP 383's "surrogateescape"), so that distinct ids
+        // stay distinct and the bytes can be had back (Python: json.loads(line)["id"].encode(
+        // "utf-8", "surrogateescape")).
+        out.append("\\udc");
+        out.push_back(kHex[c >> 4]);
+        out.push_back(kHex[c & 15]);
         ++i;
       } else {
         out.append(s.substr(i, len));

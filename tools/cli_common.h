@@ -67,8 +67,10 @@ class Output {
   std::string buffer_;
 };
 
-// Appends s as a JSON string literal (with quotes). Invalid UTF-8 becomes U+FFFD so the output
-// is always valid JSON.
+// Appends s as a JSON string literal (with quotes). Valid UTF-8 passes as is; a byte that is not
+// UTF-8 becomes the escape \udcXX (XX its value: PEP 383's "surrogateescape") and a lone
+// surrogate in generalized UTF-8 (how the reader keeps "\ud800" in an id) its own escape, so
+// that distinct strings stay distinct, reversibly, and the output is JSON text.
 void append_json_string(std::string& out, std::string_view s);
 
 // A progress line on stderr, at most once a second, after the first two seconds:

@@ -13,6 +13,25 @@
 
 namespace neardup::cli {
 
+IdCheckOptions id_check_options(const ClusterOptions& opt, std::string_view command,
+                                uint64_t max_table_bytes) {
+  IdCheckOptions o;
+  o.command = std::string(command);
+  o.on_duplicate = opt.on_duplicate;
+  o.id_field_given = opt.id_field_given;
+  o.id_field = opt.input.reader.id_field;
+  o.max_table_bytes = max_table_bytes;
+  return o;
+}
+
+uint64_t id_table_share(const ClusterOptions& opt) {
+  if (opt.on_duplicate == OnDuplicateId::kKeep) return 0;
+  // Never below the spilling clusterers' smallest budget (SpillOptions::validate: 64 KiB).
+  constexpr uint64_t kMinimum = uint64_t{64} << 10;
+  const uint64_t limit = opt.spill.memory_bytes;
+  return limit <= kMinimum ? 0 : std::min(limit / 8, limit - kMinimum);
+}
+
 std::string reader_summary(const ReaderStats& rs, const NormalizeStats& ns) {
   char buf[256];
   std::snprintf(
@@ -235,7 +254,11 @@ void add_cluster_options(po::options_description& desc, ClusterOptions& opt, Mod
       ("representative", po::value(&opt.representative)->default_value("first"),
        "which member represents a cluster: first, longest, or field:NAME (the largest value "
        "of a JSONL field; numbers compare as numbers; records without it rank last, and a "
-       "field that no record has is an error); exact and story modes: first only");
+       "field that no record has is an error); exact and story modes: first only")  //
+      ("on-duplicate-id", po::value(&opt.on_duplicate_id)->default_value("warn"),
+       "an id that occurs twice: error (exit 1 naming it), warn (one line on stderr with the "
+       "count and the first; the output is unchanged) or keep (silent). Costs a table of "
+       "64-bit id hashes, 11-22 bytes a document; with --memory its share is 1/8 of the limit");
   const unsigned groups = modes.groups();
   if ((groups & kSimilarityGroup) != 0) {
     modes.add_group(desc, [&opt](po::options_description& d) {
@@ -275,6 +298,10 @@ Result<ModeHandler*> resolve_cluster_options(ClusterOptions& opt, ModeChoice& mo
     return Status::invalid_argument("no input given (name files, a directory, or - for stdin)");
   }
   NEARDUP_RETURN_IF_ERROR(opt.input.resolve());
+  Result<OnDuplicateId> on_duplicate = parse_on_duplicate_id(opt.on_duplicate_id);
+  if (!on_duplicate.ok()) return on_duplicate.status();
+  opt.on_duplicate = *on_duplicate;
+  opt.id_field_given = vm.count("id-field") > 0 && !vm["id-field"].defaulted();
   const bool field = opt.representative.rfind("field:", 0) == 0;
   if (opt.representative != "first" && opt.representative != "longest" &&
       !(field && opt.representative.size() > 6)) {

@@ -12,6 +12,7 @@
 
 #include "batch_runner.h"
 #include "cli_common.h"
+#include "id_check.h"
 #include "jsonl_fields.h"
 #include "mode.h"
 #include "neardup/advanced/near_dup.h"
@@ -29,6 +30,9 @@ struct ClusterOptions : SimilarityFlags, StoryFeatureFlags {
   std::string mode = "exact";
   std::string output = "-";
   std::string representative = "first";  // first | longest | field:NAME
+  std::string on_duplicate_id = "warn";  // --on-duplicate-id: error | warn | keep
+  OnDuplicateId on_duplicate = OnDuplicateId::kWarn;
+  bool id_field_given = false;  // --id-field on the command line
   // --memory / --tmp-dir (near and exact). `spill` holds the limit (given, or
   // default_memory_limit()) and the directory; memory_given says whether --memory was given.
   // Near mode runs in memory when the input should fit the limit and spills to disk
@@ -39,6 +43,14 @@ struct ClusterOptions : SimilarityFlags, StoryFeatureFlags {
   std::string stats;  // --stats FILE: the run summary as JSON (run_stats.h)
   SpillOptions spill;
 };
+
+// The id checks of a run (id_check.h): --on-duplicate-id, and --id-field when given. A spilled
+// run passes the share of --memory its id table may take (max_table_bytes).
+IdCheckOptions id_check_options(const ClusterOptions& opt, std::string_view command,
+                                uint64_t max_table_bytes = UINT64_MAX);
+// The part of --memory a spilled run leaves to the id table: 1/8, less when the rest would fall
+// below the spilling clusterers' 64 KiB minimum (nothing under keep).
+uint64_t id_table_share(const ClusterOptions& opt);
 
 // SpillOptions::progress for the command: on stderr (unless quiet), at most one line a second
 // while a stage runs ("cluster: band keys: 12.6 M of 70.0 M (18%), 4 s"), and a closing line

@@ -54,7 +54,8 @@ void add_input_options(po::options_description& desc, InputOptions& opts) {
        "directory of record files) (auto: by file name, then by content; a directory of "
        "JSONL/TSV files is read as shards)")  //
       ("id-field", po::value(&opts.reader.id_field)->default_value("id"),
-       "JSONL field holding the document id (missing -> line number)")  //
+       "JSONL field holding the document id; a record without it gets FILE:LINE (counted in "
+       "the summary); given, a field that no record has is a usage error")  //
       ("text-field", po::value(&opts.reader.text_field)->default_value("text"),
        "JSONL field holding the document text")  //
       ("skip-bad", po::bool_switch(&opts.reader.skip_bad),

@@ -216,14 +216,19 @@ TEST(ReaderTest, JsonlIdOfAnotherTypeOrBadNumberIsMalformed) {
   }
 }
 
-TEST(ReaderTest, JsonlMissingIdBecomesOneBasedLineNumber) {
+// Issue 15 item 6b: a missing id was the bare line number, which a real id "3" could share.
+TEST(ReaderTest, JsonlMissingIdBecomesFileAndOneBasedLineNumber) {
   auto dir = temp_dir("reader_jsonl_noid");
-  write_file(dir / "d.jsonl", "{\"text\":\"a\"}\n\n{\"text\":\"b\"}\n");
+  write_file(dir / "d.jsonl",
+             "{\"text\":\"a\"}\n\n{\"text\":\"b\"}\n{\"id\":\"3\",\"text\":\"c\"}\n");
   ReadResult r = read_all(dir / "d.jsonl");
   ASSERT_TRUE(r.status.ok()) << r.status.to_string();
-  ASSERT_EQ(r.docs.size(), 2u);
-  EXPECT_EQ(r.docs[0].id, "1");
-  EXPECT_EQ(r.docs[1].id, "3");  // the blank line still counts
+  ASSERT_EQ(r.docs.size(), 3u);
+  const std::string file = (dir / "d.jsonl").string();
+  EXPECT_EQ(r.docs[0].id, file + ":1");
+  EXPECT_EQ(r.docs[1].id, file + ":3");  // the blank line still counts
+  EXPECT_EQ(r.docs[2].id, "3");
+  EXPECT_EQ(r.stats.missing_id, 2u);
   EXPECT_EQ(r.docs[1].line, 3u);
 }
 

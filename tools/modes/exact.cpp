@@ -32,6 +32,7 @@ int run_exact(std::string_view command, const ClusterOptions& opt, const ExactEm
   std::vector<PreparedExact> prepared;
   std::vector<std::string> first_ids;  // cluster number -> id of its first document
   BatchReader reader(opt.input.inputs, opt.input.reader);
+  reader.check_ids(id_check_options(opt, command));
   Progress progress(std::string(command), !opt.common.quiet);
   uint64_t documents = 0;
   WorkPool pool(threads);
@@ -53,7 +54,8 @@ int run_exact(std::string_view command, const ClusterOptions& opt, const ExactEm
             emit(docs[i], &first_ids[m.ordinal]);
           }
         }
-        if (!over_limit && clusterer.memory_bytes() + id_bytes > opt.spill.memory_bytes) {
+        const uint64_t table = reader.ids() ? reader.ids()->memory_bytes() : 0;
+        if (!over_limit && clusterer.memory_bytes() + id_bytes + table > opt.spill.memory_bytes) {
           over_limit = true;
           print_memory_note(command, opt.common.quiet,
                             "exact mode holds " +
@@ -81,8 +83,8 @@ int run_exact(std::string_view command, const ClusterOptions& opt, const ExactEm
     stats.set("clusters", st.clusters);
     stats.set("duplicates", st.duplicates);
     stats.set("empty", st.empty);
-    print_run_summary(command, buf, reader_summary(reader.stats(), ns), documents,
-                      reader.stats().bytes, progress.elapsed_seconds(), threads);
+    print_run_summary(command, buf, reader_summary(reader.stats(), ns) + reader.id_summary(),
+                      documents, reader.stats().bytes, progress.elapsed_seconds(), threads);
   }
   return kExitOk;
 }
@@ -91,8 +93,11 @@ int run_exact(std::string_view command, const ClusterOptions& opt, const ExactEm
 // string table; the records come after the whole input is read.
 int run_exact_spilled(std::string_view command, const ClusterOptions& opt, RecordSink& sink) {
   const unsigned threads = opt.common.resolved_threads();
+  // The id table (--on-duplicate-id) takes its share of the limit; the clusterer the rest.
+  SpillOptions spill = opt.spill;
+  spill.memory_bytes -= id_table_share(opt);
   Result<SpillingExactClusterer> created =
-      SpillingExactClusterer::create({.normalize = opt.normalize.options()}, opt.spill);
+      SpillingExactClusterer::create({.normalize = opt.normalize.options()}, spill);
   Result<SpilledStrings> ids = SpilledStrings::create(opt.spill);
   for (const Status* st : {&created.status(), &ids.status()}) {
     if (!st->ok()) {
@@ -105,6 +110,7 @@ int run_exact_spilled(std::string_view command, const ClusterOptions& opt, Recor
   std::vector<ExactClusterer::Scratch> scratch(threads);
   std::vector<PreparedExact> prepared;
   BatchReader reader(opt.input.inputs, opt.input.reader, spill_batch_limits(opt.spill));
+  reader.check_ids(id_check_options(opt, command, id_table_share(opt)));
   Progress progress(std::string(command), !opt.common.quiet);
   uint64_t documents = 0;
   WorkPool pool(threads);
@@ -155,7 +161,7 @@ int run_exact_spilled(std::string_view command, const ClusterOptions& opt, Recor
         command,
         std::string(buf) +
             spill_summary(clusterer.spill_stats(), ids->bytes_written(), opt.spill.resolved_dir()),
-        reader_summary(reader.stats(), ns), documents, reader.stats().bytes,
+        reader_summary(reader.stats(), ns) + reader.id_summary(), documents, reader.stats().bytes,
         progress.elapsed_seconds(), threads);
   }
   return kExitOk;

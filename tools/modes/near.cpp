@@ -66,6 +66,7 @@ int run_near(std::string_view command, const ClusterOptions& opt, const NearDupO
   std::vector<NearDupClusterer::Scratch> scratch(threads);
   std::vector<PreparedDoc> prepared;
   BatchReader reader(opt.input.inputs, opt.input.reader);
+  reader.check_ids(id_check_options(opt, command));
   Progress progress(std::string(command), !opt.common.quiet);
   uint64_t documents = 0;
   result.ids.clear();
@@ -78,6 +79,10 @@ int run_near(std::string_view command, const ClusterOptions& opt, const NearDupO
   };
   const uint64_t limit = opt.spill.memory_bytes;
   uint64_t id_bytes = 0;
+  // The duplicate-id table counts in the limit (read while the next batch is being read).
+  const auto reader_id_bytes = [&reader] {
+    return reader.ids() ? reader.ids()->memory_bytes() : 0;
+  };
   bool over_limit = false;
   const Status batches = run_batches(
       reader, progress, documents, pool, [&](std::vector<Document>& docs, std::size_t n) {
@@ -93,7 +98,7 @@ int run_near(std::string_view command, const ClusterOptions& opt, const NearDupO
           id_bytes += sizeof(std::string) + docs[i].id.size() + 8;  // + the finish() assignment
           keys.keep(i, prepared[i].text_bytes);
         }
-        if (!over_limit && clusterer.memory_bytes() + id_bytes > limit) {
+        if (!over_limit && clusterer.memory_bytes() + id_bytes + reader_id_bytes() > limit) {
           over_limit = true;
           if (stop_at_limit) {
             return Status::out_of_range("the in-memory structures passed the memory limit");
@@ -116,7 +121,7 @@ int run_near(std::string_view command, const ClusterOptions& opt, const NearDupO
   }
   if (!batches.ok()) {
     print_error(command, batches.message());
-    return kExitFailure;
+    return reader.usage_error() ? kExitUsage : kExitFailure;
   }
   Result<std::vector<double>> priority = keys.priorities();
   if (!priority.ok()) {
@@ -156,8 +161,9 @@ int run_near(std::string_view command, const ClusterOptions& opt, const NearDupO
     stats.set("verified_pairs", st.verified);
     stats.set("rejected_pairs", st.rejected);
     stats.set("index_bytes", uint64_t{clusterer.memory_bytes()});
-    print_run_summary(command, buf, reader_summary(reader.stats(), ns) + keys.summary(), documents,
-                      reader.stats().bytes, progress.elapsed_seconds(), threads);
+    print_run_summary(command, buf,
+                      reader_summary(reader.stats(), ns) + reader.id_summary() + keys.summary(),
+                      documents, reader.stats().bytes, progress.elapsed_seconds(), threads);
   }
   return kExitOk;
 }
@@ -168,7 +174,10 @@ int run_near(std::string_view command, const ClusterOptions& opt, const NearDupO
 int run_near_spilled(std::string_view command, const ClusterOptions& opt,
                      const NearDupOptions& near, RecordSink& sink) {
   const unsigned threads = opt.common.resolved_threads();
-  Result<SpillingNearDupClusterer> created = SpillingNearDupClusterer::create(near, opt.spill);
+  // The id table (--on-duplicate-id) takes its share of the limit; the clusterer the rest.
+  SpillOptions spill = opt.spill;
+  spill.memory_bytes -= id_table_share(opt);
+  Result<SpillingNearDupClusterer> created = SpillingNearDupClusterer::create(near, spill);
   if (!created.ok()) {
     print_error(command, created.status().message());
     return kExitUsage;
@@ -184,6 +193,7 @@ int run_near_spilled(std::string_view command, const ClusterOptions& opt,
   std::vector<NearDupClusterer::Scratch> scratch(threads);
   std::vector<PreparedDoc> prepared;
   BatchReader reader(opt.input.inputs, opt.input.reader, spill_batch_limits(opt.spill));
+  reader.check_ids(id_check_options(opt, command, id_table_share(opt)));
   Progress progress(std::string(command), !opt.common.quiet);
   uint64_t documents = 0;
   WorkPool pool(threads);
@@ -260,8 +270,8 @@ int run_near_spilled(std::string_view command, const ClusterOptions& opt,
         command,
         std::string(buf) +
             spill_summary(clusterer.spill_stats(), ids->bytes_written(), opt.spill.resolved_dir()),
-        reader_summary(reader.stats(), ns) + keys.summary(), documents, reader.stats().bytes,
-        progress.elapsed_seconds(), threads);
+        reader_summary(reader.stats(), ns) + reader.id_summary() + keys.summary(), documents,
+        reader.stats().bytes, progress.elapsed_seconds(), threads);
   }
   return kExitOk;
 }

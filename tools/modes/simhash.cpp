@@ -86,6 +86,7 @@ int run_simhash(std::string_view command, const SimHashModeOptions& opt, NearRun
   std::vector<SimHashClusterer::Scratch> scratch(threads);
   std::vector<PreparedSimHash> prepared;
   BatchReader reader(opt.input.inputs, opt.input.reader);
+  reader.check_ids(id_check_options(opt, command));
   Progress progress(std::string(command), !opt.common.quiet);
   uint64_t documents = 0;
   result.ids.clear();
@@ -146,8 +147,9 @@ int run_simhash(std::string_view command, const SimHashModeOptions& opt, NearRun
     stats.set("exact_duplicates", st.exact_duplicates);
     stats.set("empty", st.empty);
     stats.set("pairs_within_distance", st.pairs);
-    print_run_summary(command, buf, reader_summary(reader.stats(), ns) + keys.summary(), documents,
-                      reader.stats().bytes, progress.elapsed_seconds(), threads);
+    print_run_summary(command, buf,
+                      reader_summary(reader.stats(), ns) + reader.id_summary() + keys.summary(),
+                      documents, reader.stats().bytes, progress.elapsed_seconds(), threads);
   }
   return kExitOk;
 }

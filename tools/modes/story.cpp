@@ -133,6 +133,7 @@ int run_story(std::string_view command, const ClusterOptions& opt, const StoryCo
   std::vector<PreparedStory> prepared;
   std::vector<std::string> ids;  // batch mode only
   BatchReader reader(opt.input.inputs, opt.input.reader);
+  reader.check_ids(id_check_options(opt, command));
   Progress progress(std::string(command), !opt.common.quiet);
   uint64_t documents = 0;
   WorkPool pool(threads);
@@ -233,7 +234,8 @@ int run_story(std::string_view command, const ClusterOptions& opt, const StoryCo
     stats.set("skipped_malformed", rs.skipped);
     stats.set("blank_lines", rs.blank_lines);
     stats.set("null_text", rs.null_text);
-    print_run_summary(command, buf, rbuf, documents, rs.bytes, progress.elapsed_seconds(), threads);
+    print_run_summary(command, buf, rbuf + reader.id_summary(), documents, rs.bytes,
+                      progress.elapsed_seconds(), threads);
   }
   return kExitOk;
 }

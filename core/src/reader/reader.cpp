@@ -524,7 +524,7 @@ class StreamReader final : public DocumentReader {
     if (line.size() <= kSimdjsonMaxLine) {
       Outcome o = parse_simdjson(line, doc, has_id);
       if (o == Outcome::kOk) {
-        if (!has_id) assign_line_id(doc.id);
+        if (!has_id) assign_missing_id(doc.id);
         return o;
       }
       if (o != Outcome::kRetryLenient) return o;
@@ -541,7 +541,7 @@ class StreamReader final : public DocumentReader {
     if (lenient_.has_id) {
       doc.id.swap(lenient_id_);
     } else {
-      assign_line_id(doc.id);
+      assign_missing_id(doc.id);
     }
     if (line.size() <= kSimdjsonMaxLine) ++stats_.lenient;
     return Outcome::kOk;
@@ -717,7 +717,19 @@ class StreamReader final : public DocumentReader {
     return Outcome::kOk;
   }
 
-  // The id of a record that has none: its line number, after id_prefix_ and ':' if set.
+  // The id of a JSONL record without the id field: "<file>:<line>", the file being id_prefix_
+  // (a shard's relative path) or else the path as opened ("-" for stdin), so that it cannot
+  // be taken for the bare numbers and names of real ids. Counted in ReaderStats::missing_id.
+  void assign_missing_id(std::string& id) {
+    ++stats_.missing_id;
+    id.assign(id_prefix_.empty() ? path_ : id_prefix_);
+    id += ':';
+    char buf[24];
+    auto res = std::to_chars(buf, buf + sizeof(buf), line_no_);
+    id.append(buf, static_cast<std::size_t>(res.ptr - buf));
+  }
+
+  // The id of a line of the lines format: its line number, after id_prefix_ and ':' if set.
   void assign_line_id(std::string& id) const {
     id.assign(id_prefix_);
     if (!id_prefix_.empty()) id += ':';

@@ -75,7 +75,12 @@ class Parser {
         } else if (!out.has_id && key == id_field) {
           if (*p_ == '"') {
             out.id->clear();
-            if (!parse_string(out.id)) return false;
+            // An id keeps a lone surrogate (as generalized UTF-8), so "b\ud800", "b\ufffd"
+            // and "b\xff" stay three ids; a text turns it into U+FFFD.
+            keep_lone_surrogates_ = true;
+            const bool parsed = parse_string(out.id);
+            keep_lone_surrogates_ = false;
+            if (!parsed) return false;
           } else if (*p_ == '-' || is_digit(*p_)) {
             const char* start = p_;
             if (!parse_number()) return false;
@@ -221,8 +226,12 @@ class Parser {
             lo = -1;
           }
         }
-        cp = lo < 0 ? 0xFFFD : 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-      } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
+        if (lo >= 0) {
+          cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+        } else if (!keep_lone_surrogates_) {
+          cp = 0xFFFD;
+        }
+      } else if (cp >= 0xDC00 && cp <= 0xDFFF && !keep_lone_surrogates_) {
         cp = 0xFFFD;  // a lone low surrogate
       }
       if (dst != nullptr) append_utf8(*dst, static_cast<uint32_t>(cp));
@@ -326,6 +335,7 @@ class Parser {
   const char* p_;
   const char* end_;
   std::string& error_;
+  bool keep_lone_surrogates_ = false;  // while parsing an id: see parse_record
 };
 
 }  // namespace

@@ -15,13 +15,18 @@
 //
 // Formats (InputFormat):
 //   kJsonl   one JSON object per line; the text is `text_field` (default "text"), the id is
-//            `id_field` (default "id", a string or a number); a missing id becomes the 1-based
-//            line number. Blank lines are skipped (counted in blank_lines). A line that is not a
-//            JSON object, or lacks a string text field, is a malformed record; a null text is
-//            empty text (counted in null_text), not an error. A record that is
-//            valid JSON except for invalid UTF-8 bytes, raw control characters in strings or a
-//            lone \u surrogate is kept (counted in lenient): the bytes pass through as read, a
-//            lone surrogate becomes U+FFFD.
+//            `id_field` (default "id", a string or a number); a record without it gets the id
+//            "<file>:<line>" (the path as opened, "-" for stdin; the 1-based line), counted in
+//            ReaderStats::missing_id, so that it is not mistaken for a real id such as "3"
+//            (a caller can tell a field no record has, e.g. a typo, by missing_id == records).
+//            An id is returned as read: invalid UTF-8 bytes pass through, and a lone \u
+//            surrogate escape becomes its 3-byte generalized UTF-8 form (ED A0 80 for \ud800),
+//            so that distinct ids stay distinct. Blank lines are skipped (counted in blank_lines).
+//            A line that is not a JSON object, or lacks a string text field, is a malformed record;
+//            a null text is empty text (counted in null_text), not an error. A record that is valid
+//            JSON except for invalid UTF-8 bytes, raw control characters in strings or a lone \u
+//            surrogate is kept (counted in lenient): the bytes pass through as read, a lone
+//            surrogate becomes U+FFFD.
 //   kTsv     `id<TAB>text` per line; the text may contain further tabs. A line without a tab
 //            is a malformed record.
 //   kLines   one document per line; the id is the 1-based line number. Blank lines (empty or
@@ -121,6 +126,7 @@ struct ReaderStats {
   uint64_t files = 0;          // files opened
   uint64_t skipped_files = 0;  // files skipped under skip_bad because they are not text
   uint64_t null_text = 0;      // JSONL records whose text is null, read as empty text
+  uint64_t missing_id = 0;     // JSONL records without id_field, given "<file>:<line>"
 
   void add(const ReaderStats& o) noexcept {
     records += o.records;
@@ -131,6 +137,7 @@ struct ReaderStats {
     bytes += o.bytes;
     files += o.files;
     null_text += o.null_text;
+    missing_id += o.missing_id;
   }
 };
 
