@@ -71,6 +71,7 @@ Status TempFile::write_out(const char* p, std::size_t n) {
 }
 
 Status TempFile::append(const void* data, std::size_t n) {
+  if (n == 0) return Status();  // (data may be null: an empty vector's)
   const char* p = static_cast<const char*>(data);
   size_ += n;
   if (used_ + n > buffer_bytes_) {
