@@ -33,7 +33,7 @@ uint64_t id_table_share(const ClusterOptions& opt) {
 }
 
 std::string reader_summary(const ReaderStats& rs, const NormalizeStats& ns) {
-  char buf[256];
+  char buf[320];
   std::snprintf(
       buf, sizeof buf,
       "skipped %llu malformed records, %llu blank lines; %llu records with null text; "
@@ -53,6 +53,11 @@ std::string reader_summary(const ReaderStats& rs, const NormalizeStats& ns) {
   stats.set("skipped_files", rs.skipped_files);
   stats.set("documents_repaired", ns.documents_repaired);
   stats.set("invalid_utf8_sequences", ns.invalid_sequences);
+  // A corpus of shards: how many files were read (and skipped as not text), first.
+  if (rs.files > 1 || rs.skipped_files > 0) {
+    return "read " + std::to_string(rs.files) + " files (" + std::to_string(rs.skipped_files) +
+           " skipped as not text); " + buf;
+  }
   return buf;
 }
 

@@ -62,3 +62,29 @@ TEST(StatsCli, ClusterAndDedupWriteTheSummaryAsJson) {
 
 }  // namespace
 }  // namespace neardup::testing
+
+namespace neardup::testing {
+namespace {
+
+// A corpus of shards: the summary says how many files were read (issue 15: "the summary counts
+// shards"), and --stats has the same figure.
+TEST(StatsCli, SummaryCountsShards) {
+  const std::filesystem::path dir = temp_dir("stats_cli_shards");
+  const std::filesystem::path corpus = dir / "corpus";
+  std::filesystem::create_directories(corpus);
+  for (int i = 0; i < 3; ++i) {
+    write_file(corpus / ("part-" + std::to_string(i) + ".jsonl"),
+               "{\"id\":\"d" + std::to_string(i) + "\",\"text\":\"some words here\"}\n");
+  }
+  write_file(corpus / "_SUCCESS", "");
+  const std::filesystem::path stats = dir / "stats.json";
+  RunResult r = run_cli("cluster --stats " + quote(stats) + " " + quote(corpus));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("read 3 files (0 skipped as not text)"), std::string::npos) << r.err;
+  Record s;
+  ASSERT_TRUE(parse_record(read_file(stats), s));
+  EXPECT_EQ(s["files"], "3");
+}
+
+}  // namespace
+}  // namespace neardup::testing
