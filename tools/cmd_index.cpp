@@ -45,7 +45,8 @@ struct IndexCliOptions : SimilarityFlags {
   NormalizeFlags normalize;
   std::string index_path;
   std::string output = "-";
-  bool add_new = false;       // query --add
+  bool add_new = false;                    // query --add
+  std::string on_existing_id = "replace";  // build, add: replace | refuse | keep
   std::string mode = "near";  // the index kind, a mode of the mode table: near or simhash
 };
 
@@ -91,6 +92,8 @@ class CliIndex {
   virtual Result<std::vector<IndexMatch>> query_best(std::size_t slot) const = 0;
   virtual Result<AddIfNewResult> add_if_new(std::string_view id, std::size_t slot) = 0;
   virtual std::size_t size() const = 0;
+  virtual bool contains(std::string_view id) const = 0;
+  virtual Result<std::size_t> remove(std::string_view id) = 0;
   virtual std::size_t memory_bytes() const = 0;
   virtual Status save(const std::string& path) const = 0;
   // "threshold 0.80, 128 slots, 14 bands x 9 rows" for the summary.
@@ -124,6 +127,8 @@ class MinHashCliIndex final : public CliIndex {
     return index_.add_if_new_signature(id, slot(i));
   }
   std::size_t size() const override { return index_.size(); }
+  bool contains(std::string_view id) const override { return index_.contains(id); }
+  Result<std::size_t> remove(std::string_view id) override { return index_.remove(id); }
   std::size_t memory_bytes() const override { return index_.memory_bytes(); }
   Status save(const std::string& path) const override { return index_.save(path); }
   std::string describe() const override {
@@ -166,6 +171,8 @@ class SimHashCliIndex final : public CliIndex {
     return index_.add_if_new_fingerprint(id, fps_[i]);
   }
   std::size_t size() const override { return index_.size(); }
+  bool contains(std::string_view id) const override { return index_.contains(id); }
+  Result<std::size_t> remove(std::string_view id) override { return index_.remove(id); }
   std::size_t memory_bytes() const override { return index_.memory_bytes(); }
   Status save(const std::string& path) const override { return index_.save(path); }
   std::string describe() const override {
@@ -244,33 +251,45 @@ int run(Action action, Mode mode, const std::string& command, const IndexCliOpti
   BatchReader batches(opt.input.inputs, opt.input.reader, kIndexBatch);
   Progress progress(command, !opt.common.quiet);
   std::string line;
-  uint64_t documents = 0, matched = 0;
+  uint64_t documents = 0, matched = 0, replaced = 0, added = 0;
   WorkPool pool(threads);
   const ParallelRunner runner = pool.runner();
-  Status failure =
-      run_batches(batches, progress, documents, pool,
-                  [&](std::vector<Document>& docs, std::size_t n) -> Status {
-                    NEARDUP_RETURN_IF_ERROR(index.sketch(docs, n, runner));
-                    for (std::size_t i = 0; i < n; ++i) {
-                      if (action != Action::kQuery) {
-                        NEARDUP_RETURN_IF_ERROR(index.add(docs[i].id, i));
-                        continue;
-                      }
-                      if (opt.add_new) {
-                        Result<AddIfNewResult> r = index.add_if_new(docs[i].id, i);
-                        if (!r.ok()) return r.status();
-                        matched += r->added ? 0u : 1u;
-                        append_query_record(line, docs[i].id, r->added ? nullptr : &r->match);
-                      } else {
-                        Result<std::vector<IndexMatch>> r = index.query_best(i);
-                        if (!r.ok()) return r.status();
-                        matched += r->empty() ? 0u : 1u;
-                        append_query_record(line, docs[i].id, r->empty() ? nullptr : &r->front());
-                      }
-                      out.write(line);
-                    }
-                    return Status();
-                  });
+  Status failure = run_batches(
+      batches, progress, documents, pool,
+      [&](std::vector<Document>& docs, std::size_t n) -> Status {
+        NEARDUP_RETURN_IF_ERROR(index.sketch(docs, n, runner));
+        for (std::size_t i = 0; i < n; ++i) {
+          if (action != Action::kQuery) {
+            if (opt.on_existing_id != "keep" && index.contains(docs[i].id)) {
+              if (opt.on_existing_id == "refuse") {
+                return Status::invalid_argument("id '" + docs[i].id + "' (" + docs[i].source + ":" +
+                                                std::to_string(docs[i].line) +
+                                                ") is already in the index; nothing was saved "
+                                                "(--on-existing-id replace replaces it)");
+              }
+              Result<std::size_t> gone = index.remove(docs[i].id);
+              if (!gone.ok()) return gone.status();
+              replaced += *gone;
+            }
+            NEARDUP_RETURN_IF_ERROR(index.add(docs[i].id, i));
+            ++added;
+            continue;
+          }
+          if (opt.add_new) {
+            Result<AddIfNewResult> r = index.add_if_new(docs[i].id, i);
+            if (!r.ok()) return r.status();
+            matched += r->added ? 0u : 1u;
+            append_query_record(line, docs[i].id, r->added ? nullptr : &r->match);
+          } else {
+            Result<std::vector<IndexMatch>> r = index.query_best(i);
+            if (!r.ok()) return r.status();
+            matched += r->empty() ? 0u : 1u;
+            append_query_record(line, docs[i].id, r->empty() ? nullptr : &r->front());
+          }
+          out.write(line);
+        }
+        return Status();
+      });
   if (action == Action::kQuery) {
     if (!failure.ok()) {
       out.discard();
@@ -298,16 +317,19 @@ int run(Action action, Mode mode, const std::string& command, const IndexCliOpti
             : 0;
     const std::size_t total = index.size();
     char buf[512];
-    std::snprintf(buf, sizeof buf,
-                  "%llu documents read, %llu added, %llu near-duplicates of indexed documents; "
-                  "index %s: %zu documents (%s), "
-                  "%.1f MB on disk (%.0f bytes/doc), %.1f MB in memory; ",
-                  static_cast<unsigned long long>(documents),
-                  static_cast<unsigned long long>(total - before),
-                  static_cast<unsigned long long>(matched), opt.index_path.c_str(), total,
-                  index.describe().c_str(), static_cast<double>(ec ? 0 : file_bytes) / 1e6,
-                  total == 0 ? 0.0 : static_cast<double>(file_bytes) / static_cast<double>(total),
-                  static_cast<double>(index.memory_bytes()) / 1e6);
+    std::snprintf(
+        buf, sizeof buf,
+        "%llu documents read, %llu added (%llu replacing a document with their id), "
+        "%llu near-duplicates of indexed documents; "
+        "index %s: %zu documents (%s), "
+        "%.1f MB on disk (%.0f bytes/doc), %.1f MB in memory; ",
+        static_cast<unsigned long long>(documents),
+        static_cast<unsigned long long>(action == Action::kQuery ? total - before : added),
+        static_cast<unsigned long long>(replaced), static_cast<unsigned long long>(matched),
+        opt.index_path.c_str(), total, index.describe().c_str(),
+        static_cast<double>(ec ? 0 : file_bytes) / 1e6,
+        total == 0 ? 0.0 : static_cast<double>(file_bytes) / static_cast<double>(total),
+        static_cast<double>(index.memory_bytes()) / 1e6);
     print_error(command, std::string(buf) +
                              format_rate_summary(documents, batches.stats().bytes,
                                                  progress.elapsed_seconds()) +
@@ -372,6 +394,12 @@ int cmd_index(const std::vector<std::string>& args) {
     modes.add_group(
         desc, [&opt](po::options_description& d) { add_normalize_options(d, opt.normalize); });
   }
+  if (action != Action::kQuery) {
+    desc.add_options()  //
+        ("on-existing-id", po::value(&opt.on_existing_id)->default_value("replace"),
+         "a document whose id is already in the index: replace (the old document goes), "
+         "refuse (error, the index file stays as it was) or keep (both stay under the id)");
+  }
   if (action == Action::kQuery) {
     desc.add_options()  //
         ("add", po::bool_switch(&opt.add_new),
@@ -396,6 +424,12 @@ int cmd_index(const std::vector<std::string>& args) {
   if (rc != kExitOk) return rc;
   if (opt.index_path.empty()) {
     print_error(command, "needs --index FILE");
+    return kExitUsage;
+  }
+  if (opt.on_existing_id != "replace" && opt.on_existing_id != "refuse" &&
+      opt.on_existing_id != "keep") {
+    print_error(command,
+                "unknown --on-existing-id '" + opt.on_existing_id + "' (replace, refuse, keep)");
     return kExitUsage;
   }
   Mode mode = Mode::kNear;

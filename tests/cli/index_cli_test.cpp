@@ -117,3 +117,41 @@ TEST(IndexCliTest, HelpShowsEveryDefault) {
 
 }  // namespace
 }  // namespace neardup::testing
+
+namespace neardup::testing {
+namespace {
+
+// Issue 15 item 6d: `index add` of ids already in the index replaces them by default (the
+// index does not grow), refuses them with --on-existing-id refuse (exit 1, the file unchanged),
+// and keeps both only when asked.
+TEST(IndexCliExistingIds, AddingTheSameFileTwiceReplacesRefusesOrKeeps) {
+  const std::filesystem::path dir = temp_dir("index_existing_ids");
+  const std::string sample = quote(source_dir() / "datasets/news/sample.jsonl");
+  const std::string index = quote(dir / "i.idx");
+  ASSERT_EQ(run_cli("index build -q --index " + index + " " + sample).exit_code, 0);
+  RunResult before = run_cli("index query -q --index " + index + " " + sample);
+  ASSERT_EQ(before.exit_code, 0) << before.err;
+
+  RunResult again = run_cli("index add --index " + index + " " + sample);
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_NE(again.err.find("65 added (65 replacing a document with their id)"), std::string::npos)
+      << again.err;
+  EXPECT_NE(again.err.find(": 65 documents"), std::string::npos) << again.err;
+  RunResult after = run_cli("index query -q --index " + index + " " + sample);
+  EXPECT_EQ(after.out, before.out);  // the same answers
+
+  const std::string bytes = read_file(dir / "i.idx");
+  RunResult refused = run_cli("index add --on-existing-id refuse --index " + index + " " + sample);
+  EXPECT_EQ(refused.exit_code, 1) << refused.err;
+  EXPECT_NE(refused.err.find("is already in the index"), std::string::npos) << refused.err;
+  EXPECT_EQ(read_file(dir / "i.idx"), bytes);
+
+  RunResult kept = run_cli("index add --on-existing-id keep --index " + index + " " + sample);
+  ASSERT_EQ(kept.exit_code, 0) << kept.err;
+  EXPECT_NE(kept.err.find(": 130 documents"), std::string::npos) << kept.err;
+  EXPECT_EQ(run_cli("index add --on-existing-id never --index " + index + " " + sample).exit_code,
+            2);
+}
+
+}  // namespace
+}  // namespace neardup::testing
