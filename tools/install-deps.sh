@@ -13,6 +13,10 @@ packages=(
 )
 if [[ "${1:-}" == "--ci" ]]; then
   packages+=(clang clang-format)
+  # The sanitizer runtimes and libFuzzer of the default Clang (fuzz/): only a Recommends of
+  # clang, which --no-install-recommends below leaves out. Debian 12's Clang is 14.
+  clang_major=$(apt-cache depends clang 2>/dev/null | sed -n 's/.*Depends: clang-\([0-9]*\)$/\1/p' | head -1)
+  packages+=("libclang-rt-${clang_major:-14}-dev")
 fi
 
 missing=()

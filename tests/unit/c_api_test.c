@@ -242,6 +242,12 @@ int main(int argc, char** argv) {
   const char* path = argv[1];
   CHECK(strlen(neardup_version()) > 0);
   CHECK(strcmp(neardup_status_name(NEARDUP_CORRUPT_DATA), "corrupt data") == 0);
+  /* Any int is a valid neardup_status in C (and from FFI): values outside the enum are
+   * "unknown", without reading them as a C++ enum, whose out-of-range load is undefined behaviour
+   * (found by fuzz/fuzz_c_api.cpp; input in fuzz/corpus/c_api/crash-status-name-out-of-range). */
+  CHECK(strcmp(neardup_status_name((neardup_status)-60), "unknown") == 0);
+  CHECK(strcmp(neardup_status_name((neardup_status)100), "unknown") == 0);
+  CHECK(strcmp(neardup_status_name((neardup_status)9), "unknown") == 0);
   test_options_init_sets_struct_size();
   test_old_caller_options_take_defaults();
   test_bad_struct_size_rejected();

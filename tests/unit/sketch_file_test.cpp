@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "support/fixtures.h"
@@ -113,6 +114,42 @@ TEST(SketchFile, RoundTripsAndRefusesEveryDamagedPayloadByte) {
       read_all(bad_path, st);
       EXPECT_EQ(st.code(), StatusCode::kCorruptData) << len << ": " << st.message();
     }
+  }
+}
+
+// A record whose lengths (id bytes, shingle-set words) exceed what is left of the payload is
+// refused before anything is allocated for it. Found by fuzz/fuzz_sketch_reader.cpp: a 1 KiB file
+// whose record claimed 2^31 shingle words made the reader allocate 16 GiB (input in
+// fuzz/corpus/sketch_reader/crash-record-length-past-payload). The lengths used here are small
+// enough that the reader before the fix allocated them and failed later, with another message.
+TEST(SketchFile, RecordLengthsPastThePayloadAreRefusedBeforeAllocating) {
+  const auto dir = fixtures::temp_dir("sketch_file_lengths");
+  SketchFileInfo info;
+  info.near.verify = VerifyMode::kShingles;
+  const std::vector<SketchRecord> records = sample_records(info);
+  const std::string path = (dir / "s.nds").string();
+  {
+    Result<SketchWriter> w = SketchWriter::create(path, info);
+    ASSERT_TRUE(w.ok()) << w.status().message();
+    for (const auto& r : records) ASSERT_TRUE(w->add(r).ok());
+    ASSERT_TRUE(w->close().ok());
+  }
+  const std::string good = fixtures::read_file(path);
+  constexpr std::size_t kFirstRecord = 64 + 64;  // header, options
+  // (offset in the record head, value): the id's length, then the shingle set's word count.
+  for (const auto& [offset, value] :
+       {std::pair<std::size_t, uint32_t>{0, 1u << 26}, {36, 1u << 23}}) {
+    std::string bytes = good;
+    for (int i = 0; i < 4; ++i) {
+      bytes[kFirstRecord + offset + static_cast<std::size_t>(i)] =
+          static_cast<char>((value >> (8 * i)) & 0xFF);
+    }
+    const std::string bad = (dir / "bad.nds").string();
+    fixtures::write_file(bad, bytes);
+    Status st;
+    read_all(bad, st);
+    EXPECT_EQ(st.code(), StatusCode::kCorruptData) << offset;
+    EXPECT_NE(st.message().find("record 1 claims"), std::string::npos) << st.message();
   }
 }
 

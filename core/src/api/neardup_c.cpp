@@ -222,9 +222,14 @@ extern "C" {
 const char* neardup_version(void) { return NEARDUP_VERSION_STRING; }
 
 const char* neardup_status_name(neardup_status status) {
+  // A C or FFI caller may pass any int. Reading an out-of-range value as the C++ enum is
+  // undefined behaviour, so its bytes are read as the int they are.
+  static_assert(sizeof(neardup_status) == sizeof(int));
+  int code = 0;
+  std::memcpy(&code, &status, sizeof code);
+  if (code < NEARDUP_OK || code > NEARDUP_INTERNAL) return "unknown";
   // status_code_name returns views of string literals, so .data() is NUL-terminated.
-  if (status < NEARDUP_OK || status > NEARDUP_INTERNAL) return "unknown";
-  return neardup::status_code_name(static_cast<neardup::StatusCode>(status)).data();
+  return neardup::status_code_name(static_cast<neardup::StatusCode>(code)).data();
 }
 
 const char* neardup_last_error(void) { return last_error.c_str(); }

@@ -334,6 +334,17 @@ Result<bool> SketchReader::next(SketchRecord& out) {
             : nbands != 0 || ndata != 0)) {
     return m.corrupt("record " + std::to_string(m.seen + 1) + " has impossible lengths");
   }
+  // The lengths must fit in what is left of the payload before anything is sized by them: a
+  // damaged length would otherwise allocate up to 16 GiB for a record of a few bytes.
+  const uint64_t body = uint64_t{id_bytes} + uint64_t{nbands} * 8 +
+                        uint64_t{ndata} * (near && shingles ? 8
+                                           : near           ? 4
+                                                            : 0);
+  if (body > m.payload - m.consumed) {
+    return m.corrupt("record " + std::to_string(m.seen + 1) + " claims " + std::to_string(body) +
+                     " bytes, more than the " + std::to_string(m.payload - m.consumed) +
+                     " left in the payload");
+  }
   out.empty = flags == 1;
   out.doc.exact_key.high = get_u64(h + 8);
   out.doc.exact_key.low = get_u64(h + 16);
