@@ -47,6 +47,41 @@ Result<NearDupOptions> near_options(const NearModeOptions& opt) {
   return o;
 }
 
+// The summary line of a near run, in memory or spilled (whose pair counts mean: verified,
+// linked, rejected), with `tail` after the pair counts; its figures are recorded for --stats.
+void print_near_summary(std::string_view command, const ClusterOptions& opt,
+                        const NearDupOptions& near, const NearDupStats& st, uint64_t clusters,
+                        uint64_t documents, bool spilled, const std::string& tail,
+                        const std::string& reader_part, uint64_t bytes, double seconds,
+                        unsigned threads) {
+  const LshParams lsh = near.lsh_params();
+  char buf[512];
+  std::snprintf(buf, sizeof buf,
+                spilled ? "mode near (threshold %.2f, %s, %u slots, %u bands x %u rows): %llu "
+                          "clusters, %llu duplicates (%llu exact); %llu candidate pairs "
+                          "verified, %llu linked, %llu rejected; "
+                        : "mode near (threshold %.2f, %s, %u slots, %u bands x %u rows): %llu "
+                          "clusters, %llu duplicates (%llu exact); %llu candidate pairs, %llu "
+                          "verified, %llu rejected; ",
+                near.similarity.threshold, opt.shingle.c_str(), near.similarity.minhash.num_perm,
+                lsh.bands, lsh.rows, static_cast<unsigned long long>(clusters),
+                static_cast<unsigned long long>(documents - clusters),
+                static_cast<unsigned long long>(st.exact_duplicates),
+                static_cast<unsigned long long>(st.candidates),
+                static_cast<unsigned long long>(st.verified),
+                static_cast<unsigned long long>(st.rejected));
+  RunStats& stats = RunStats::get();
+  stats.set("mode", std::string_view("near"));
+  stats.set("clusters", clusters);
+  stats.set("duplicates", documents - clusters);
+  stats.set("exact_duplicates", st.exact_duplicates);
+  stats.set("candidate_pairs", st.candidates);
+  stats.set("verified_pairs", st.verified);
+  stats.set("rejected_pairs", st.rejected);
+  print_run_summary(command, std::string(buf) + tail, reader_part, documents, bytes, seconds,
+                    threads);
+}
+
 // run_near's answer when the run passed the memory limit and stopped to start again spilling.
 constexpr int kRestartSpilled = -1;
 
@@ -130,41 +165,19 @@ int run_near(std::string_view command, const ClusterOptions& opt, const NearDupO
   }
   result.assignment = clusterer.finish(*priority);
 
-  {  // the summary: printed unless --quiet, recorded for --stats either way
-    uint64_t clusters = 0;
-    for (std::size_t i = 0; i < result.assignment.size(); ++i) {
-      if (result.assignment[i].cluster == i) ++clusters;
-    }
-    NormalizeStats ns;
-    for (const auto& s : scratch) ns.add(s.normalize_stats());
-    const NearDupStats& st = clusterer.stats();
-    const LshParams lsh = clusterer.lsh_params();
-    char buf[512];
-    std::snprintf(buf, sizeof buf,
-                  "mode near (threshold %.2f, %s, %u slots, %u bands x %u rows): %llu clusters, "
-                  "%llu duplicates (%llu exact); %llu candidate pairs, %llu verified, %llu "
-                  "rejected; index %.1f MB; ",
-                  near.similarity.threshold, opt.shingle.c_str(), near.similarity.minhash.num_perm,
-                  lsh.bands, lsh.rows, static_cast<unsigned long long>(clusters),
-                  static_cast<unsigned long long>(documents - clusters),
-                  static_cast<unsigned long long>(st.exact_duplicates),
-                  static_cast<unsigned long long>(st.candidates),
-                  static_cast<unsigned long long>(st.verified),
-                  static_cast<unsigned long long>(st.rejected),
-                  static_cast<double>(clusterer.memory_bytes()) / 1e6);
-    RunStats& stats = RunStats::get();
-    stats.set("mode", std::string_view("near"));
-    stats.set("clusters", clusters);
-    stats.set("duplicates", documents - clusters);
-    stats.set("exact_duplicates", st.exact_duplicates);
-    stats.set("candidate_pairs", st.candidates);
-    stats.set("verified_pairs", st.verified);
-    stats.set("rejected_pairs", st.rejected);
-    stats.set("index_bytes", uint64_t{clusterer.memory_bytes()});
-    print_run_summary(command, buf,
-                      reader_summary(reader.stats(), ns) + reader.id_summary() + keys.summary(),
-                      documents, reader.stats().bytes, progress.elapsed_seconds(), threads);
+  uint64_t clusters = 0;
+  for (std::size_t i = 0; i < result.assignment.size(); ++i) {
+    if (result.assignment[i].cluster == i) ++clusters;
   }
+  NormalizeStats ns;
+  for (const auto& s : scratch) ns.add(s.normalize_stats());
+  char tail[64];
+  std::snprintf(tail, sizeof tail, "index %.1f MB; ",
+                static_cast<double>(clusterer.memory_bytes()) / 1e6);
+  RunStats::get().set("index_bytes", uint64_t{clusterer.memory_bytes()});
+  print_near_summary(command, opt, near, clusterer.stats(), clusters, documents, false, tail,
+                     reader_summary(reader.stats(), ns) + reader.id_summary() + keys.summary(),
+                     reader.stats().bytes, progress.elapsed_seconds(), threads);
   return kExitOk;
 }
 
@@ -239,40 +252,18 @@ int run_near_spilled(std::string_view command, const ClusterOptions& opt,
     print_error(command, st.message());
     return kExitFailure;
   }
-  {  // the summary: printed unless --quiet, recorded for --stats either way
-    NormalizeStats ns;
-    for (const auto& s : scratch) ns.add(s.normalize_stats());
-    const NearDupStats& ns2 = clusterer.stats();
-    const LshParams lsh = near.lsh_params();
-    char buf[512];
-    std::snprintf(buf, sizeof buf,
-                  "mode near (threshold %.2f, %s, %u slots, %u bands x %u rows): %llu clusters, "
-                  "%llu duplicates (%llu exact); %llu candidate pairs verified, %llu linked, "
-                  "%llu rejected; memory limit %.1f MB; ",
-                  near.similarity.threshold, opt.shingle.c_str(), near.similarity.minhash.num_perm,
-                  lsh.bands, lsh.rows, static_cast<unsigned long long>(clusters),
-                  static_cast<unsigned long long>(documents - clusters),
-                  static_cast<unsigned long long>(ns2.exact_duplicates),
-                  static_cast<unsigned long long>(ns2.candidates),
-                  static_cast<unsigned long long>(ns2.verified),
-                  static_cast<unsigned long long>(ns2.rejected),
-                  static_cast<double>(opt.spill.memory_bytes) / 1e6);
-    RunStats& stats = RunStats::get();
-    stats.set("mode", std::string_view("near"));
-    stats.set("clusters", clusters);
-    stats.set("duplicates", documents - clusters);
-    stats.set("exact_duplicates", ns2.exact_duplicates);
-    stats.set("candidate_pairs", ns2.candidates);
-    stats.set("verified_pairs", ns2.verified);
-    stats.set("rejected_pairs", ns2.rejected);
-    stats.set("memory_limit_bytes", opt.spill.memory_bytes);
-    print_run_summary(
-        command,
-        std::string(buf) +
-            spill_summary(clusterer.spill_stats(), ids->bytes_written(), opt.spill.resolved_dir()),
-        reader_summary(reader.stats(), ns) + reader.id_summary() + keys.summary(), documents,
-        reader.stats().bytes, progress.elapsed_seconds(), threads);
-  }
+  NormalizeStats ns;
+  for (const auto& s : scratch) ns.add(s.normalize_stats());
+  char tail[64];
+  std::snprintf(tail, sizeof tail, "memory limit %.1f MB; ",
+                static_cast<double>(opt.spill.memory_bytes) / 1e6);
+  RunStats::get().set("memory_limit_bytes", opt.spill.memory_bytes);
+  print_near_summary(
+      command, opt, near, clusterer.stats(), clusters, documents, true,
+      std::string(tail) +
+          spill_summary(clusterer.spill_stats(), ids->bytes_written(), opt.spill.resolved_dir()),
+      reader_summary(reader.stats(), ns) + reader.id_summary() + keys.summary(),
+      reader.stats().bytes, progress.elapsed_seconds(), threads);
   return kExitOk;
 }
 
