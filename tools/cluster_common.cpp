@@ -45,6 +45,7 @@ std::string reader_summary(const ReaderStats& rs, const NormalizeStats& ns) {
       static_cast<unsigned long long>(ns.invalid_sequences));
   RunStats& stats = RunStats::get();
   stats.set("records", rs.records);
+  stats.set("records_without_id", rs.missing_id);
   stats.set("skipped_malformed", rs.skipped);
   stats.set("blank_lines", rs.blank_lines);
   stats.set("null_text", rs.null_text);

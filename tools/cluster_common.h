@@ -29,6 +29,7 @@ struct ClusterOptions : SimilarityFlags, StoryFeatureFlags {
   NormalizeFlags normalize;
   std::string mode = "exact";
   std::string output = "-";
+  std::string output_dir;                // cluster under mpirun: one output file per rank's shard
   std::string representative = "first";  // first | longest | field:NAME
   std::string on_duplicate_id = "warn";  // --on-duplicate-id: error | warn | keep
   OnDuplicateId on_duplicate = OnDuplicateId::kWarn;

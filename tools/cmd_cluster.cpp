@@ -39,11 +39,25 @@ int cmd_cluster(const std::vector<std::string>& args) {
   ClusterOptions opt;
   ModeChoice modes(kCluster);
   po::options_description desc("options");
+  desc.add_options()  //
+      ("output-dir", po::value(&opt.output_dir),
+       "with mpirun: instead of --output, one file per rank's shard of the input, "
+       "DIR/part-00000.jsonl, ... (their concatenation in order is the --output file)");
   ModeHandler* mode = nullptr;
   const int rc = parse_cluster_command(kCommand, args, desc, opt, modes, mode);
   if (rc == kHelpShown) return kExitOk;
   if (rc != kExitOk) return rc;
+  if (!opt.output_dir.empty() && opt.output != "-") {
+    print_error(kCommand, "give --output or --output-dir, not both");
+    return kExitUsage;
+  }
   if (mpi_launched()) return cluster_mpi(kCommand, opt, *mode);
+  if (!opt.output_dir.empty()) {
+    print_error(kCommand,
+                "--output-dir splits the output by MPI rank (mpirun -np N neardup cluster ...); "
+                "in one process use --output");
+    return kExitUsage;
+  }
 
   if (Status st = check_stats_path(opt); !st.ok()) {
     print_error(kCommand, "--stats: " + st.message());

@@ -169,19 +169,27 @@ Result<SketchFileInfo> sketch_info(const ClusterOptions& opt, const ModeHandler&
 
 int write_sketch(std::string_view kCommand, const ClusterOptions& opt, const SketchFileInfo& info,
                  const std::string& path) {
-  const Shard shard_value{info.shard, info.shards};
-  const Shard* shard = &shard_value;
-  Result<ShardInputs> part = select_shard(opt.input.inputs, opt.input.reader, *shard);
-  if (!part.ok()) return failure(kCommand, part.status());
-  for (const std::string& input : part->inputs) {
-    if (std::filesystem::path(input).lexically_normal() ==
-        std::filesystem::path(path).lexically_normal()) {
+  for (const std::string& input : opt.input.inputs) {
+    if (input != "-" && std::filesystem::path(input).lexically_normal() ==
+                            std::filesystem::path(path).lexically_normal()) {
       return usage_error(kCommand, Status::invalid_argument("the output is also an input"));
     }
   }
   Result<SketchWriter> writer = SketchWriter::create(path, info);
   if (!writer.ok()) return failure(kCommand, writer.status());
+  const int result = sketch_shard(
+      kCommand, opt, info, [&](const SketchRecord& r) { return writer->add(r); },
+      [&]() { return "sketch " + format_megabytes(writer->bytes()); });
+  if (result != kExitOk) return result;  // the writer removes its temporary file
+  if (Status st = writer->close(); !st.ok()) return failure(kCommand, st);
+  return kExitOk;
+}
 
+int sketch_shard(std::string_view kCommand, const ClusterOptions& opt, const SketchFileInfo& info,
+                 const SketchSink& sink, const std::function<std::string()>& describe) {
+  const Shard shard{info.shard, info.shards};
+  Result<ShardInputs> part = select_shard(opt.input.inputs, opt.input.reader, shard);
+  if (!part.ok()) return failure(kCommand, part.status());
   const unsigned threads = opt.common.resolved_threads();
   BatchReader reader(part->inputs, part->options);
   Progress progress(std::string(kCommand), !opt.common.quiet);
@@ -207,7 +215,7 @@ int write_sketch(std::string_view kCommand, const ClusterOptions& opt, const Ske
                                 records[i].empty = false;
                               });
                               for (std::size_t i = 0; i < n; ++i) {
-                                NEARDUP_RETURN_IF_ERROR(writer->add(records[i]));
+                                NEARDUP_RETURN_IF_ERROR(sink(records[i]));
                               }
                               return Status();
                             });
@@ -227,20 +235,18 @@ int write_sketch(std::string_view kCommand, const ClusterOptions& opt, const Ske
                                 records[i].doc.text_bytes = docs[i].text.size();
                               });
                               for (std::size_t i = 0; i < n; ++i) {
-                                NEARDUP_RETURN_IF_ERROR(writer->add(records[i]));
+                                NEARDUP_RETURN_IF_ERROR(sink(records[i]));
                               }
                               return Status();
                             });
     for (const auto& s : scratch) ns.add(s.normalize_stats());
   }
-  if (result != kExitOk) return result;  // the writer removes its temporary file
-  if (Status st = writer->close(); !st.ok()) return failure(kCommand, st);
-  if (!opt.common.quiet) {
+  if (result != kExitOk) return result;
+  {  // recorded for --stats; printed unless quiet (RunStats)
     char buf[256];
-    std::snprintf(buf, sizeof buf, "shard %u/%u: %llu of %llu files, sketch %s; ", info.shard,
-                  info.shards, static_cast<unsigned long long>(part->files),
-                  static_cast<unsigned long long>(part->total_files),
-                  format_megabytes(writer->bytes()).c_str());
+    std::snprintf(buf, sizeof buf, "shard %u/%u: %llu of %llu files, %s; ", info.shard, info.shards,
+                  static_cast<unsigned long long>(part->files),
+                  static_cast<unsigned long long>(part->total_files), describe().c_str());
     print_run_summary(kCommand, buf, reader_summary(reader.stats(), ns), documents,
                       reader.stats().bytes, progress.elapsed_seconds(), threads);
   }

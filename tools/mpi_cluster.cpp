@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "mpi_link.h"
 #include "run_stats.h"
 #include "stages.h"
 
@@ -42,7 +43,6 @@ int cluster_mpi(std::string_view command, ClusterOptions&, ModeHandler&) {
 
 namespace {
 bool g_started = false;
-constexpr std::size_t kChunk = std::size_t{4} << 20;
 }  // namespace
 
 void mpi_start(int* argc, char*** argv) {
@@ -81,91 +81,33 @@ int cluster_mpi(std::string_view command, ClusterOptions& opt, ModeHandler& mode
     if (rank == 0) print_error(command, usage.message());
     return kExitUsage;
   }
-  const std::string dir = opt.spill.resolved_dir();
-  const std::string stem =
-      dir + "/neardup-mpi-" + std::to_string(::getpid()) + "-" + std::to_string(rank);
-  const std::string local = stem + ".nds";
-  // 1. Every rank sketches its shard.
-  ClusterOptions quiet_opt = opt;
-  quiet_opt.common.quiet = opt.common.quiet || rank != 0;
-  const int sketched = write_sketch(who, quiet_opt, *info, local);
-  // 2. Go only if every rank succeeded (a failed rank printed its error).
-  int ok = sketched == kExitOk ? 1 : 0, all_ok = 0;
-  MPI_Allreduce(&ok, &all_ok, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
-  if (all_ok == 0) {
-    std::remove(local.c_str());
-    if (rank == 0 && sketched == kExitOk) print_error(command, "another rank failed");
-    return kExitFailure;
-  }
-  // 3. The sketches travel to rank 0 in rank order.
-  if (rank != 0) {
-    std::ifstream in(local, std::ios::binary);
-    std::vector<char> buf(kChunk);
-    in.seekg(0, std::ios::end);
-    const auto bytes = static_cast<unsigned long long>(in.tellg());
-    in.seekg(0);
-    MPI_Send(&bytes, 1, MPI_UNSIGNED_LONG_LONG, 0, 0, MPI_COMM_WORLD);
-    for (unsigned long long sent = 0; sent < bytes;) {
-      const auto n = static_cast<std::size_t>(std::min<unsigned long long>(kChunk, bytes - sent));
-      in.read(buf.data(), static_cast<std::streamsize>(n));
-      // A failed read sends zeros: rank 0's checksum check names the damaged sketch.
-      if (!in) std::fill(buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(n), 0);
-      MPI_Send(buf.data(), static_cast<int>(n), MPI_BYTE, 0, 1, MPI_COMM_WORLD);
-      sent += n;
-    }
-    std::remove(local.c_str());
-    return kExitOk;
-  }
-  std::vector<std::string> sketches{local};
-  unsigned long long received = 0;
-  std::vector<char> buf(kChunk);
-  bool write_failed = false;
-  for (int r = 1; r < size; ++r) {
-    unsigned long long bytes = 0;
-    MPI_Recv(&bytes, 1, MPI_UNSIGNED_LONG_LONG, r, 0, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
-    const std::string path =
-        dir + "/neardup-mpi-" + std::to_string(::getpid()) + "-from-" + std::to_string(r) + ".nds";
-    std::FILE* f = std::fopen(path.c_str(), "wb");
-    if (f == nullptr) write_failed = true;
-    for (unsigned long long got = 0; got < bytes;) {
-      const auto n = static_cast<std::size_t>(std::min<unsigned long long>(kChunk, bytes - got));
-      MPI_Recv(buf.data(), static_cast<int>(n), MPI_BYTE, r, 1, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
-      if (f != nullptr && std::fwrite(buf.data(), 1, n, f) != n) write_failed = true;
-      got += n;
-    }
-    if (f != nullptr && std::fclose(f) != 0) write_failed = true;
-    received += bytes;
-    sketches.push_back(path);
-  }
-  int rc = kExitFailure;
-  if (write_failed) {
-    print_error(command, "cannot write the received sketches to " + dir);
-  } else {
-    LinkConfig config;
-    config.output = opt.output;
-    config.representative = opt.representative;
-    config.spill = opt.spill;
-    config.common = opt.common;
-    rc = link_sketches(command, sketches, config);
-    RunStats& stats = RunStats::get();
-    stats.set("command", command);
-    stats.set("mpi_ranks", static_cast<uint64_t>(size));
-    stats.set("bytes_exchanged", static_cast<uint64_t>(received));
-    if (rc == kExitOk && !opt.stats.empty()) {
-      if (Status st = stats.write(opt.stats, opt.input.inputs); !st.ok()) {
-        print_error(command, st.message());
-        rc = kExitFailure;
-      }
-    }
-    if (rc == kExitOk && !opt.common.quiet) {
-      char line[160];
-      std::snprintf(line, sizeof line,
-                    "MPI: %d ranks; received %.1f MB of sketches from ranks 1-%d", size,
-                    static_cast<double>(received) / 1e6, size - 1);
-      print_error(command, line);
+  // Every rank sketches its shard, then the ranks link them together (mpi_link.h): keys and
+  // pairs are partitioned across the ranks; nothing is gathered in one place but the output.
+  LinkConfig config;
+  config.output = opt.output;
+  config.output_dir = opt.output_dir;
+  config.representative = opt.representative;
+  config.spill = opt.spill;
+  config.common = opt.common;
+  uint64_t exchanged = 0;
+  int rc = link_mpi(command, opt, *info, config, exchanged);
+  if (rank != 0) return rc;
+  RunStats& stats = RunStats::get();
+  stats.set("command", command);
+  stats.set("mpi_ranks", static_cast<uint64_t>(size));
+  stats.set("bytes_exchanged", exchanged);
+  if (rc == kExitOk && !opt.stats.empty()) {
+    if (Status st = stats.write(opt.stats, opt.input.inputs); !st.ok()) {
+      print_error(command, st.message());
+      rc = kExitFailure;
     }
   }
-  for (const std::string& s : sketches) std::remove(s.c_str());
+  if (rc == kExitOk && !opt.common.quiet) {
+    char line[160];
+    std::snprintf(line, sizeof line, "MPI: %d ranks exchanged %.1f MB", size,
+                  static_cast<double>(exchanged) / 1e6);
+    print_error(command, line);
+  }
   return rc;
 }
 

@@ -42,6 +42,23 @@ void RunStats::set(std::string_view key, std::string_view value) {
   put(key, std::move(v));
 }
 
+std::optional<uint64_t> RunStats::count(std::string_view key) const {
+  for (const auto& [k, v] : fields_) {
+    if (k != key) continue;
+    if (v.empty() || v.size() > 20 || v.find_first_not_of("0123456789") != std::string::npos) {
+      return std::nullopt;
+    }
+    return std::stoull(v);
+  }
+  return std::nullopt;
+}
+
+uint64_t RunStats::peak_rss_bytes() {
+  struct rusage ru {};
+  if (::getrusage(RUSAGE_SELF, &ru) != 0) return 0;
+  return static_cast<uint64_t>(ru.ru_maxrss) * 1024;
+}
+
 std::string RunStats::json() const {
   std::string out = "{";
   for (const auto& [k, v] : fields_) {
@@ -50,10 +67,9 @@ std::string RunStats::json() const {
     out += ':';
     out += v;
   }
-  struct rusage ru {};
-  if (::getrusage(RUSAGE_SELF, &ru) == 0) {
+  if (const uint64_t rss = peak_rss_bytes(); rss > 0) {
     if (out.size() > 1) out += ',';
-    out += "\"peak_rss_bytes\":" + std::to_string(static_cast<uint64_t>(ru.ru_maxrss) * 1024);
+    out += "\"peak_rss_bytes\":" + std::to_string(rss);
   }
   out += "}\n";
   return out;

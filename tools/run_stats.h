@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -30,6 +31,11 @@ class RunStats {
   void set(std::string_view key, double value);
   void set(std::string_view key, std::string_view value);
   void set(std::string_view key, bool value) { put(key, value ? "true" : "false"); }
+
+  // The value of an integer field; nullopt when it is absent or not an integer.
+  std::optional<uint64_t> count(std::string_view key) const;
+  // This process's peak resident set size in bytes (getrusage; 0 when unknown).
+  static uint64_t peak_rss_bytes();
 
   // The object, with "peak_rss_bytes" (getrusage) added.
   std::string json() const;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -23,6 +24,11 @@ Result<SketchFileInfo> sketch_info(const ClusterOptions& opt, const ModeHandler&
 // quiet) the summary; returns an exit code.
 int write_sketch(std::string_view command, const ClusterOptions& opt, const SketchFileInfo& info,
                  const std::string& path);
+// The same, handing each record in input order to `sink` instead of a file (an error from it
+// stops the run); `describe` gives the summary's words on where they went.
+using SketchSink = std::function<Status(const SketchRecord&)>;
+int sketch_shard(std::string_view command, const ClusterOptions& opt, const SketchFileInfo& info,
+                 const SketchSink& sink, const std::function<std::string()>& describe);
 
 struct LinkConfig {
   std::string output = "-";  // one output, or

@@ -1,7 +1,11 @@
 #!/bin/sh
-# `mpirun -np N neardup cluster` writes byte for byte what one process writes, for N = 1..4 and
-# both modes that run under MPI; a rank that fails makes the whole run fail without output; other
-# commands refuse to run once per rank. Run by ctest when neardup is built with MPI.
+# `mpirun -np N neardup cluster` (the link partitioned across the ranks: tools/mpi_link.h) writes
+# byte for byte what one process writes: N = 1..4, near and exact modes, representatives first
+# and longest, exact and signature verification, --output-dir parts, ranks with no documents,
+# and a bucket of hundreds of near-copies (linked in several capped rounds); duplicate ids are
+# found across ranks; a rank that fails or runs out of --memory makes the whole run fail
+# without output; other commands refuse to run once per rank. Run by ctest when neardup is
+# built with MPI.
 #   mpi_cluster_test.sh NEARDUP NEARDUP_SYNTH WORKDIR
 set -eu
 neardup=$1 synth=$2 work=$3
@@ -28,6 +32,67 @@ for mode in near exact; do
     echo "ok: $mode, $np ranks, identical output"
   done
 done
+# Other settings, and --output-dir: part files whose concatenation is the one-process output.
+for opts in "--representative longest" "--verify signature" "--threshold 0.5 --representative longest"; do
+  "$neardup" cluster -q --mode near $opts "$work/corpus" -o "$work/ref.jsonl"
+  for np in 2 3; do
+    $mpirun -np "$np" "$neardup" cluster -q --mode near $opts "$work/corpus" -o "$work/out.jsonl" \
+      || fail "$opts, $np ranks: exit $?"
+    cmp "$work/ref.jsonl" "$work/out.jsonl" || fail "$opts, $np ranks: output differs"
+  done
+  echo "ok: near $opts, identical output"
+done
+"$neardup" cluster -q --mode near "$work/corpus" -o "$work/ref.jsonl"
+$mpirun -np 3 "$neardup" cluster -q --mode near "$work/corpus" --output-dir "$work/parts" \
+  || fail "--output-dir: exit $?"
+[ "$(ls "$work/parts" | tr '\n' ' ')" = "part-00000.jsonl part-00001.jsonl part-00002.jsonl " ] \
+  || fail "--output-dir: not one part per rank"
+cat "$work/parts"/part-*.jsonl | cmp - "$work/ref.jsonl" || fail "--output-dir: parts differ"
+echo "ok: --output-dir parts"
+# More ranks than files: ranks without documents take part in every exchange.
+mkdir -p "$work/two"
+cp "$work/corpus/part-00.jsonl" "$work/corpus/part-01.jsonl" "$work/two/"
+"$neardup" cluster -q --mode near "$work/two" -o "$work/ref.jsonl"
+$mpirun -np 4 "$neardup" cluster -q --mode near "$work/two" -o "$work/out.jsonl" \
+  || fail "empty ranks: exit $?"
+cmp "$work/ref.jsonl" "$work/out.jsonl" || fail "empty ranks: output differs"
+echo "ok: ranks without documents"
+# One bucket of 800 near-copies spread over the ranks: more candidate pairs than one round
+# takes (2^18), so the pairs are verified in rounds that see the earlier rounds' unions.
+mkdir -p "$work/big"
+awk 'BEGIN { for (i = 0; i < 800; i++) printf "{\"id\":\"t%d\",\"text\":\"the quarterly report of the regional water board lists the reservoir levels the rainfall totals and the repairs planned for the coming months across the valley item %d\"}\n", i, i }' \
+  > "$work/big/a.jsonl"
+split -l 200 -d --additional-suffix=.jsonl "$work/big/a.jsonl" "$work/big/p-" && rm "$work/big/a.jsonl"
+"$neardup" cluster -q --mode near --threshold 0.6 "$work/big" -o "$work/ref.jsonl"
+$mpirun -np 3 "$neardup" cluster --mode near --threshold 0.6 "$work/big" -o "$work/out.jsonl" \
+  2> "$work/err" || fail "big bucket: exit $?"
+cmp "$work/ref.jsonl" "$work/out.jsonl" || fail "big bucket: output differs"
+[ "$(grep -c duplicate_of "$work/ref.jsonl")" -gt 700 ] || fail "big bucket: too few duplicates"
+candidates=$(sed -n 's/.*; \([0-9]*\) candidate pairs verified.*/\1/p' "$work/err")
+[ "${candidates:-0}" -gt 262144 ] || fail "big bucket: $candidates pairs, not several rounds"
+echo "ok: a bucket of 800 near-copies"
+# Duplicate ids across ranks: warned (output unchanged), or an error without output.
+cp "$work/corpus/part-00.jsonl" "$work/corpus/part-07.jsonl"
+$mpirun -np 3 "$neardup" cluster --mode exact "$work/corpus" -o "$work/out.jsonl" 2> "$work/err" \
+  || fail "duplicate ids, warn: exit $?"
+grep -q "warning: 400 duplicate ids, the first" "$work/err" || fail "no duplicate-id warning"
+printf 'previous\n' > "$work/out.jsonl"
+if $mpirun -np 3 "$neardup" cluster -q --mode exact --on-duplicate-id error "$work/corpus" \
+    -o "$work/out.jsonl" 2> "$work/err"; then
+  fail "duplicate ids with --on-duplicate-id error did not fail"
+fi
+grep -q "400 duplicate ids, the first" "$work/err" || fail "the error does not name the duplicates"
+[ "$(cat "$work/out.jsonl")" = previous ] || fail "duplicate ids: the previous output was not kept"
+echo "ok: duplicate ids across ranks"
+rm "$work/corpus/part-07.jsonl"
+# A memory limit too small for a rank's share: a clear error, no output.
+if $mpirun -np 2 "$neardup" cluster -q --mode near --memory 64K "$work/corpus" \
+    -o "$work/out.jsonl" 2> "$work/err"; then
+  fail "a rank over --memory did not fail"
+fi
+grep -q "run more ranks or raise --memory" "$work/err" || fail "no clear --memory error"
+[ "$(cat "$work/out.jsonl")" = previous ] || fail "--memory: the previous output was not kept"
+echo "ok: a rank over --memory fails clearly"
 # A damaged shard on one rank: every rank stops, exit 1, the previous output stays.
 printf 'previous\n' > "$work/out.jsonl"
 head -c 2000 "$work/corpus/part-02.jsonl.gz" > "$work/corpus/part-02.jsonl.gz.tmp"
