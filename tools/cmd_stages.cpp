@@ -52,46 +52,6 @@ Result<Shard> parse_shard(const std::string& text) {
   return Shard{static_cast<uint32_t>(*i), static_cast<uint32_t>(*n)};
 }
 
-// The inputs of one shard, with the file range of each input directory.
-struct ShardInputs {
-  std::vector<std::string> inputs;
-  std::vector<ReaderOptions> options;
-  uint64_t files = 0, total_files = 0;
-};
-
-Result<ShardInputs> select_shard(const std::vector<std::string>& inputs,
-                                 const ReaderOptions& reader, Shard shard) {
-  std::vector<uint64_t> counts;
-  uint64_t total = 0;
-  for (const std::string& input : inputs) {
-    if (input == "-" && shard.count > 1) {
-      return Status::invalid_argument("standard input cannot be cut into shards");
-    }
-    Result<uint64_t> n = count_input_files(input, reader);
-    if (!n.ok()) return n.status();
-    counts.push_back(*n);
-    total += *n;
-  }
-  const uint64_t begin = total * shard.index / shard.count;
-  const uint64_t end = total * (shard.index + 1) / shard.count;
-  ShardInputs out;
-  out.total_files = total;
-  uint64_t at = 0;
-  for (std::size_t i = 0; i < inputs.size(); ++i) {
-    const uint64_t lo = std::max(begin, at), hi = std::min(end, at + counts[i]);
-    if (lo < hi) {
-      ReaderOptions o = reader;
-      o.file_begin = lo - at;
-      o.file_end = hi - at;
-      out.inputs.push_back(inputs[i]);
-      out.options.push_back(o);
-      out.files += hi - lo;
-    }
-    at += counts[i];
-  }
-  return out;
-}
-
 int usage_error(std::string_view command, const Status& st) {
   print_error(command, st.message());
   return kExitUsage;
@@ -102,6 +62,86 @@ int failure(std::string_view command, const Status& st) {
 }
 
 }  // namespace
+
+Result<ShardPlan> plan_shard(const std::vector<std::string>& inputs, const ReaderOptions& reader,
+                             uint32_t index, uint32_t count) {
+  ShardPlan out;
+  // Byte ranges when every input is a plain file: shard i takes the records that start in the
+  // i-th of `count` equal parts of the inputs' bytes, taken one after another.
+  bool bytes = !inputs.empty();
+  std::vector<uint64_t> sizes;
+  for (const std::string& input : inputs) {
+    if (input == "-" && count > 1) {
+      return Status::invalid_argument("standard input cannot be cut into shards");
+    }
+    std::error_code ec;
+    if (!bytes || input == "-" || !std::filesystem::is_regular_file(input, ec)) {
+      bytes = false;
+      continue;
+    }
+    Result<bool> plain = splittable_file(input);
+    if (!plain.ok()) return plain.status();
+    bytes = *plain;
+    if (bytes) sizes.push_back(std::filesystem::file_size(input, ec));
+    if (ec) return Status::io_error(input + ": " + ec.message());
+  }
+  out.total_files = inputs.size();
+  if (bytes) {
+    out.byte_ranges = true;
+    uint64_t total = 0;
+    for (uint64_t size : sizes) total += size;
+    // total / count * i + (total % count) * i / count: no overflow for any corpus size.
+    const auto cut = [&](uint64_t i) {
+      return total / count * i + total % count * i / count;
+    };
+    const uint64_t begin = cut(index), end = cut(uint64_t{index} + 1);
+    uint64_t at = 0;
+    for (std::size_t i = 0; i < inputs.size(); ++i) {
+      const uint64_t lo = std::max(begin, at), hi = std::min(end, at + sizes[i]);
+      if (lo < hi) {
+        ReaderOptions o = reader;
+        if (lo > at || hi < at + sizes[i]) {
+          o.byte_begin = lo - at;
+          o.byte_end = hi - at;
+        }
+        out.inputs.push_back(inputs[i]);
+        out.options.push_back(o);
+        out.input_index.push_back(i);
+        ++out.files;
+      }
+      at += sizes[i];
+    }
+    return out;
+  }
+  // Otherwise ranges of files: shard i reads the i-th of `count` parts of the input's files
+  // (each input file, and each file of an input directory, counted in reading order).
+  std::vector<uint64_t> counts;
+  uint64_t total = 0;
+  for (const std::string& input : inputs) {
+    Result<uint64_t> n = count_input_files(input, reader);
+    if (!n.ok()) return n.status();
+    counts.push_back(*n);
+    total += *n;
+  }
+  out.total_files = total;
+  const uint64_t begin = total * index / count;
+  const uint64_t end = total * (uint64_t{index} + 1) / count;
+  uint64_t at = 0;
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    const uint64_t lo = std::max(begin, at), hi = std::min(end, at + counts[i]);
+    if (lo < hi) {
+      ReaderOptions o = reader;
+      o.file_begin = lo - at;
+      o.file_end = hi - at;
+      out.inputs.push_back(inputs[i]);
+      out.options.push_back(o);
+      out.input_index.push_back(i);
+      out.files += hi - lo;
+    }
+    at += counts[i];
+  }
+  return out;
+}
 
 // ------------------------------------------------------------------------------------------------
 
@@ -186,9 +226,11 @@ int write_sketch(std::string_view kCommand, const ClusterOptions& opt, const Ske
 }
 
 int sketch_shard(std::string_view kCommand, const ClusterOptions& opt, const SketchFileInfo& info,
-                 const SketchSink& sink, const std::function<std::string()>& describe) {
-  const Shard shard{info.shard, info.shards};
-  Result<ShardInputs> part = select_shard(opt.input.inputs, opt.input.reader, shard);
+                 const SketchSink& sink, const std::function<std::string()>& describe,
+                 const ShardPlan* plan) {
+  Result<ShardPlan> part =
+      plan != nullptr ? Result<ShardPlan>(*plan)
+                      : plan_shard(opt.input.inputs, opt.input.reader, info.shard, info.shards);
   if (!part.ok()) return failure(kCommand, part.status());
   const unsigned threads = opt.common.resolved_threads();
   BatchReader reader(part->inputs, part->options);
@@ -244,7 +286,8 @@ int sketch_shard(std::string_view kCommand, const ClusterOptions& opt, const Ske
   if (result != kExitOk) return result;
   {  // recorded for --stats; printed unless quiet (RunStats)
     char buf[256];
-    std::snprintf(buf, sizeof buf, "shard %u/%u: %llu of %llu files, %s; ", info.shard, info.shards,
+    std::snprintf(buf, sizeof buf, "shard %u/%u: %s%llu of %llu files, %s; ", info.shard,
+                  info.shards, part->byte_ranges ? "byte ranges of " : "",
                   static_cast<unsigned long long>(part->files),
                   static_cast<unsigned long long>(part->total_files), describe().c_str());
     print_run_summary(kCommand, buf, reader_summary(reader.stats(), ns), documents,
@@ -528,7 +571,7 @@ int cmd_apply(const std::vector<std::string>& args) {
   if (Status st = input.resolve(); !st.ok()) return usage_error(kCommand, st);
   Result<Shard> shard = parse_shard(shard_text);
   if (!shard.ok()) return usage_error(kCommand, shard.status());
-  Result<ShardInputs> part = select_shard(input.inputs, input.reader, *shard);
+  Result<ShardPlan> part = plan_shard(input.inputs, input.reader, shard->index, shard->count);
   if (!part.ok()) return failure(kCommand, part.status());
   std::FILE* clusters = std::fopen(clusters_path.c_str(), "rb");
   if (clusters == nullptr) {

@@ -28,6 +28,7 @@
 #include "neardup/advanced/hash.h"
 #include "neardup/advanced/minhash.h"
 #include "neardup/advanced/near_dup.h"
+#include "neardup/advanced/reader.h"
 #include "neardup/advanced/spill.h"
 #include "neardup/advanced/stages.h"
 #include "run_stats.h"
@@ -621,6 +622,38 @@ int link_mpi(std::string_view command, const ClusterOptions& opt, const SketchFi
     if (st.ok()) s.ids.emplace(std::move(*ids));
     if (st.ok()) st = s.data.open(dir);
   }
+  // The shard's inputs. Byte ranges of a file: every rank counts the lines of its ranges and
+  // learns the lines before its own from the ranks before it (MPI_Exscan), so that made-up ids
+  // "FILE:LINE" are those of a whole read without reading the bytes before the range.
+  Result<ShardPlan> plan = plan_shard(inputs, opt.input.reader, info.shard, info.shards);
+  if (st.ok() && !plan.ok()) st = plan.status();
+  {
+    std::vector<unsigned long long> lines(inputs.size(), 0), before(inputs.size(), 0);
+    const bool ranged = st.ok() && plan->byte_ranges;
+    if (ranged) {
+      for (std::size_t k = 0; k < plan->inputs.size() && st.ok(); ++k) {
+        const ReaderOptions& o = plan->options[k];
+        if (!o.has_byte_range()) continue;
+        Result<RecordRange> r = locate_records(plan->inputs[k], o.byte_begin, o.byte_end, true);
+        if (!r.ok()) {
+          st = r.status();
+        } else {
+          lines[plan->input_index[k]] = r->lines;
+        }
+      }
+    }
+    MPI_Exscan(lines.data(), before.data(), static_cast<int>(lines.size()), MPI_UNSIGNED_LONG_LONG,
+               MPI_SUM, MPI_COMM_WORLD);
+    if (c.rank == 0) std::fill(before.begin(), before.end(), 0ULL);
+    if (ranged && st.ok()) {
+      for (std::size_t k = 0; k < plan->inputs.size(); ++k) {
+        ReaderOptions& o = plan->options[k];
+        if (o.has_byte_range()) o.lines_before = before[plan->input_index[k]];
+      }
+    }
+  }
+  if (!all_ok(st.ok())) return finish_failed(st);
+
   // RAM per document of the shard while sketching: band keys, exact key, data offset, canon.
   const uint64_t per_doc = uint64_t{s.bands} * 8 + 48 + (longest ? 8 : 0) + (check_ids ? 16 : 0);
   int sketched = kExitFailure;
@@ -674,7 +707,7 @@ int link_mpi(std::string_view command, const ClusterOptions& opt, const SketchFi
           ++s.n;
           return Status();
         },
-        [&]() { return "verification data " + format_megabytes(s.data.size()); });
+        [&]() { return "verification data " + format_megabytes(s.data.size()); }, &*plan);
     if (sketched == kExitOk) st = s.data.flush();
     if (st.ok() && sketched == kExitOk) st = s.ids->seal();
   }

@@ -124,6 +124,49 @@ TEST(StagesCli, SeveralInputsAndLongestRepresentative) {
   EXPECT_EQ(link.out, cluster.out);
 }
 
+// Plain files are cut into byte ranges at record boundaries: three files (one without ids)
+// sketched as 1, 4 and 9 shards; link, the --output-dir parts and apply give what one run gives,
+// made-up ids "FILE:LINE" included (each shard counts the lines before its range).
+TEST(StagesCli, PlainFilesAreCutIntoByteRanges) {
+  const Corpus c = make_corpus("stages_bytes");
+  const std::string inputs = quote(c.corpus / "part-04.jsonl") + " " +
+                             quote(c.corpus / "part-05.jsonl") + " " +
+                             quote(c.corpus / "part-06.jsonl");
+  RunResult cluster = run_cli("cluster -q --mode near " + inputs);
+  ASSERT_EQ(cluster.exit_code, 0) << cluster.err;
+  EXPECT_NE(cluster.out.find("part-05.jsonl:"), std::string::npos);
+  RunResult dedup = run_cli("dedup -q --mode near " + inputs);
+  ASSERT_EQ(dedup.exit_code, 0) << dedup.err;
+  for (int shards : {1, 4, 9}) {
+    std::string list;
+    for (int i = 0; i < shards; ++i) {
+      const fs::path out = c.dir / ("b" + std::to_string(i) + ".nds");
+      RunResult r = run_cli("sketch --mode near --shard " + std::to_string(i) + "/" +
+                            std::to_string(shards) + " -o " + quote(out) + " " + inputs);
+      ASSERT_EQ(r.exit_code, 0) << r.err;
+      if (shards > 1) {
+        EXPECT_NE(r.err.find("byte ranges of"), std::string::npos) << r.err;
+      }
+      list += " " + quote(out);
+    }
+    RunResult link = run_cli("link -q" + list);
+    ASSERT_EQ(link.exit_code, 0) << link.err;
+    EXPECT_EQ(link.out, cluster.out) << shards;
+    const fs::path parts = c.dir / ("bparts" + std::to_string(shards));
+    ASSERT_EQ(run_cli("link -q --output-dir " + quote(parts) + list).exit_code, 0);
+    std::string kept;
+    for (int i = 0; i < shards; ++i) {
+      char name[32];
+      std::snprintf(name, sizeof name, "part-%05d.jsonl", i);
+      RunResult apply = run_cli("apply -q --clusters " + quote(parts / name) + " --shard " +
+                                std::to_string(i) + "/" + std::to_string(shards) + " " + inputs);
+      ASSERT_EQ(apply.exit_code, 0) << apply.err;
+      kept += apply.out;
+    }
+    EXPECT_EQ(kept, dedup.out) << shards;
+  }
+}
+
 TEST(StagesCli, MistakesAreErrors) {
   const Corpus c = make_corpus("stages_errors");
   std::vector<std::string> files;

@@ -49,6 +49,17 @@ $mpirun -np 3 "$neardup" cluster -q --mode near "$work/corpus" --output-dir "$wo
   || fail "--output-dir: not one part per rank"
 cat "$work/parts"/part-*.jsonl | cmp - "$work/ref.jsonl" || fail "--output-dir: parts differ"
 echo "ok: --output-dir parts"
+# One file cut into byte ranges at record boundaries (records without an id get ids
+# "FILE:LINE" with the whole file's line numbers: counted across the ranks).
+sed 's/^{"id":"[^"]*",/{/' "$work/all.jsonl" | awk 'NR % 3 == 0 { print "" } { print }' > "$work/one.jsonl"
+"$neardup" cluster -q --mode near "$work/one.jsonl" -o "$work/ref.jsonl"
+grep -q '"one.jsonl:[0-9]*"\|jsonl:[0-9]' "$work/ref.jsonl" || fail "made-up ids expected"
+for np in 2 3 4; do
+  $mpirun -np "$np" "$neardup" cluster -q --mode near "$work/one.jsonl" -o "$work/out.jsonl" \
+    || fail "one file, $np ranks: exit $?"
+  cmp "$work/ref.jsonl" "$work/out.jsonl" || fail "one file, $np ranks: output differs"
+done
+echo "ok: one file in byte ranges"
 # More ranks than files: ranks without documents take part in every exchange.
 mkdir -p "$work/two"
 cp "$work/corpus/part-00.jsonl" "$work/corpus/part-01.jsonl" "$work/two/"

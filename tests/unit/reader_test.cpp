@@ -1291,5 +1291,131 @@ TEST(ReaderFormatsTest, MixedDirectoryAsksForAFormatAndFormatsParse) {
   EXPECT_EQ(input_format_name(InputFormat::kShards), "shards");
 }
 
+// ---- byte ranges of one file (ReaderOptions::byte_begin/byte_end, locate_records) ----
+
+struct ReadDoc {
+  std::string id, text, raw;
+  uint64_t line;
+  bool operator==(const ReadDoc&) const = default;
+};
+
+std::vector<ReadDoc> read_all(const std::string& path, const ReaderOptions& options) {
+  std::vector<ReadDoc> out;
+  auto r = DocumentReader::open(path, options);
+  EXPECT_TRUE(r.ok()) << r.status().message();
+  if (!r.ok()) return out;
+  Document d;
+  for (;;) {
+    Result<bool> more = (*r)->next(d);
+    EXPECT_TRUE(more.ok()) << more.status().message();
+    if (!more.ok() || !*more) break;
+    out.push_back({d.id, d.text, d.raw, d.line});
+  }
+  return out;
+}
+
+// A JSONL file with what makes cutting hard: records with and without ids (made-up ids carry
+// line numbers), blank lines, CRLF, a long record, a BOM, and an unterminated last line.
+std::string awkward_jsonl() {
+  std::string s = "\xEF\xBB\xBF";
+  for (int i = 0; i < 60; ++i) {
+    if (i % 7 == 3) s += "\n";
+    if (i % 5 == 0) {
+      s += "{\"text\":\"record without id " + std::to_string(i) + "\"}\n";
+    } else if (i % 11 == 0) {
+      s +=
+          "{\"id\":\"r" + std::to_string(i) + "\",\"text\":\"" + std::string(3000, 'x') + "\"}\r\n";
+    } else {
+      s += "{\"id\":\"r" + std::to_string(i) + "\",\"text\":\"words of record " +
+           std::to_string(i) + "\"}\n";
+    }
+  }
+  s += "{\"id\":\"last\",\"text\":\"no newline after me\"}";
+  return s;
+}
+
+TEST(ReaderByteRange, ConsecutiveRangesReadEveryRecordOnceWithTheWholeReadsLineNumbers) {
+  const auto dir = temp_dir("byte_range");
+  const std::string path = (dir / "c.jsonl").string();
+  const std::string data = awkward_jsonl();
+  write_file(path, data);
+  const std::vector<ReadDoc> whole = read_all(path, ReaderOptions{});
+  ASSERT_EQ(whole.size(), 61u);
+  const uint64_t size = data.size();
+  // Every number of ranges from 1 to 9, and cuts at every byte of a window in the middle (a
+  // cut on a newline, just after one, inside a record).
+  std::vector<std::vector<uint64_t>> cuts;
+  for (uint64_t n = 1; n <= 9; ++n) {
+    std::vector<uint64_t> c;
+    for (uint64_t i = 0; i <= n; ++i) c.push_back(size * i / n);
+    cuts.push_back(c);
+  }
+  for (uint64_t at = 1500; at < 1700; ++at) cuts.push_back({0, at, size});
+  for (const auto& c : cuts) {
+    for (const bool known_lines : {false, true}) {
+      std::vector<ReadDoc> pieces;
+      uint64_t lines = 0;
+      for (std::size_t i = 0; i + 1 < c.size(); ++i) {
+        ReaderOptions o;
+        o.byte_begin = c[i];
+        o.byte_end = c[i + 1];
+        if (known_lines) o.lines_before = lines;
+        for (const ReadDoc& d : read_all(path, o)) pieces.push_back(d);
+        Result<RecordRange> range = locate_records(path, c[i], c[i + 1], true);
+        ASSERT_TRUE(range.ok()) << range.status().message();
+        lines += range->lines;
+      }
+      ASSERT_EQ(pieces, whole) << "cuts " << c.size() - 1 << " at " << c[1]
+                               << (known_lines ? " (lines given)" : " (lines counted)");
+      // The line counts of consecutive ranges add up to the file's lines (60 records, 9 blank
+      // lines, the last line).
+      EXPECT_EQ(lines, 70u);
+    }
+  }
+}
+
+TEST(ReaderByteRange, RangesOfALinesFileAndEmptyRanges) {
+  const auto dir = temp_dir("byte_range_lines");
+  const std::string path = (dir / "c.txt").string();
+  write_file(path, "alpha beta\ngamma delta\n\nepsilon zeta\n");
+  ReaderOptions all;
+  all.format = InputFormat::kLines;
+  const std::vector<ReadDoc> whole = read_all(path, all);
+  ASSERT_EQ(whole.size(), 3u);
+  ReaderOptions a = all, b = all;
+  a.byte_end = 13;  // inside "gamma delta": that record starts before 13, so it is a's
+  b.byte_begin = 13;
+  std::vector<ReadDoc> pieces = read_all(path, a);
+  ASSERT_EQ(pieces.size(), 2u);
+  for (const ReadDoc& d : read_all(path, b)) pieces.push_back(d);
+  EXPECT_EQ(pieces, whole);
+  EXPECT_EQ(pieces[2].id, whole[2].id);  // made-up ids carry the whole file's line numbers
+  ReaderOptions none = all;
+  none.byte_begin = 100;  // past the end: nothing
+  EXPECT_TRUE(read_all(path, none).empty());
+}
+
+TEST(ReaderByteRange, CompressedFilesDirectoriesAndStdinRefuseARange) {
+  const auto dir = temp_dir("byte_range_refused");
+  write_file(dir / "c.jsonl.gz", gzip("{\"id\":\"a\",\"text\":\"x\"}\n"));
+  std::filesystem::create_directories(dir / "d");
+  write_file(dir / "d" / "c.jsonl", "{\"id\":\"a\",\"text\":\"x\"}\n");
+  ReaderOptions o;
+  o.byte_begin = 1;
+  for (const std::string& path :
+       {(dir / "c.jsonl.gz").string(), (dir / "d").string(), std::string("-")}) {
+    auto r = DocumentReader::open(path, o);
+    ASSERT_FALSE(r.ok()) << path;
+    EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument) << r.status().message();
+  }
+  Result<bool> gz = splittable_file((dir / "c.jsonl.gz").string());
+  ASSERT_TRUE(gz.ok());
+  EXPECT_FALSE(*gz);
+  Result<bool> plain = splittable_file((dir / "d" / "c.jsonl").string());
+  ASSERT_TRUE(plain.ok());
+  EXPECT_TRUE(*plain);
+  EXPECT_FALSE(splittable_file((dir / "missing").string()).ok());
+}
+
 }  // namespace
 }  // namespace neardup

@@ -520,6 +520,12 @@ Result<std::unique_ptr<ByteSource>> open_impl(const std::string& path) {
 
 }  // namespace
 
+namespace detail {
+bool has_compression_magic(std::string_view head) noexcept {
+  return is_gzip_magic(head) || is_zstd_magic(head) || is_xz_magic(head) || is_bzip2_magic(head);
+}
+}  // namespace detail
+
 Result<std::unique_ptr<ByteSource>> ByteSource::open(const std::string& path) {
   try {
     return open_impl(path);

@@ -24,6 +24,7 @@
 #include <utility>
 #include <vector>
 
+#include "reader/byte_range.h"
 #include "reader/reader_json.h"
 
 namespace neardup {
@@ -230,6 +231,8 @@ class LineSplitter {
   }
 
   uint64_t consumed() const noexcept { return consumed_; }
+  // The stream starts inside a file (a byte range): no byte-order mark to skip.
+  void mid_file() noexcept { bom_done_ = true; }
   // Bytes readable from p (which points into the current buffer), padding included.
   std::size_t readable_from(const char* p) const noexcept {
     return static_cast<std::size_t>(buf_.get() + cap_ + kPad - p);
@@ -406,6 +409,11 @@ class StreamReader final : public DocumentReader {
   // Prefixes the ids this reader makes up (records without an id, line formats): "PREFIX:LINE"
   // instead of the bare line number. Used for the shards of a directory.
   void set_id_prefix(std::string prefix) { id_prefix_ = std::move(prefix); }
+  // A byte range that starts after `lines` lines of its file.
+  void start_after_lines(uint64_t lines, bool mid_file) {
+    line_no_ = lines;
+    if (mid_file) splitter_.mid_file();
+  }
 
   Result<bool> next(Document& doc) override {
     Result<NextOutcome> got = guarded_next(doc, true);
@@ -1020,6 +1028,35 @@ Result<InputFormat> directory_format(const std::string& path, const std::vector<
   return record != nullptr ? InputFormat::kShards : InputFormat::kDirectory;
 }
 
+// A byte range of one file (ReaderOptions::byte_begin/byte_end): the format is told by the
+// file's name or its first record (as for the whole file), then only the records that start in
+// the range are read, numbered from the file's start.
+Result<std::unique_ptr<DocumentReader>> open_range(const std::string& path, InputFormat format,
+                                                   const ReaderOptions& options) {
+  if (path == "-") return Status::invalid_argument("standard input cannot be read by byte ranges");
+  if (format == InputFormat::kAuto) format = format_from_name(path);
+  if (format == InputFormat::kAuto) {
+    Result<std::unique_ptr<StreamReader>> whole = open_stream(path, format, options, std::string());
+    if (!whole.ok()) return whole.status();
+    format = (*whole)->format();
+  }
+  Result<RecordRange> range = locate_records(path, options.byte_begin, options.byte_end, false);
+  if (!range.ok()) return range.status();
+  uint64_t lines = options.lines_before;
+  if (lines == ReaderOptions::kLinesUnknown) {
+    Result<uint64_t> counted = detail::count_newlines(path, 0, range->start);
+    if (!counted.ok()) return counted.status();
+    lines = *counted;
+  }
+  Result<std::unique_ptr<ByteSource>> src =
+      detail::open_range_source(path, range->start, range->stop);
+  if (!src.ok()) return src.status();
+  auto reader = std::make_unique<StreamReader>(path, format, options, std::move(*src));
+  NEARDUP_RETURN_IF_ERROR(reader->init());
+  reader->start_after_lines(lines, range->start > 0);
+  return std::unique_ptr<DocumentReader>(std::move(reader));
+}
+
 Result<std::unique_ptr<DocumentReader>> open_reader(const std::string& path,
                                                     const ReaderOptions& options) {
   NEARDUP_RETURN_IF_ERROR(options.validate());
@@ -1032,6 +1069,11 @@ Result<std::unique_ptr<DocumentReader>> open_reader(const std::string& path,
   const bool dir_format = format == InputFormat::kDirectory || format == InputFormat::kShards;
   if (dir_format || (format == InputFormat::kAuto && is_dir)) {
     if (!is_dir) return Status::io_error(path + ": not a directory");
+    if (options.has_byte_range()) {
+      return Status::invalid_argument(path +
+                                      ": a directory cannot be read by byte ranges (its files "
+                                      "can: file_begin and file_end)");
+    }
     Result<std::vector<FileEntry>> files = list_files(path);
     if (!files.ok()) return files.status();
     if (format == InputFormat::kAuto) {
@@ -1055,6 +1097,7 @@ Result<std::unique_ptr<DocumentReader>> open_reader(const std::string& path,
     return std::unique_ptr<DocumentReader>(
         std::make_unique<DirectoryReader>(path, std::move(*files), options));
   }
+  if (options.has_byte_range()) return open_range(path, format, options);
   Result<std::unique_ptr<StreamReader>> r = open_stream(path, format, options, std::string());
   if (!r.ok()) return r.status();
   return std::unique_ptr<DocumentReader>(std::move(*r));

@@ -101,9 +101,40 @@ struct ReaderOptions {
   // how `neardup sketch --shard I/N` reads its part of a corpus. Other inputs ignore them.
   uint64_t file_begin = 0;
   uint64_t file_end = UINT64_MAX;
+  // A byte range of one file (how `--shard I/N` cuts a file too large for one job): a regular,
+  // uncompressed file in a line format (JSONL, TSV, lines) is read from the first record that
+  // starts at or after byte_begin up to the last one that starts before byte_end, so that
+  // consecutive ranges read every record exactly once. Line numbers (in errors, Document::line
+  // and the ids "FILE:LINE" made up for records without one) count from the start of the file,
+  // as in a whole read: lines_before is the number of lines before the range's first record
+  // when the caller knows it (from locate_records() of the earlier ranges), else the reader
+  // counts them, reading the bytes before the range. Standard input, directories and compressed
+  // files refuse a range (InvalidArgument).
+  uint64_t byte_begin = 0;
+  uint64_t byte_end = UINT64_MAX;
+  static constexpr uint64_t kLinesUnknown = UINT64_MAX;
+  uint64_t lines_before = kLinesUnknown;
 
+  bool has_byte_range() const noexcept {
+    return byte_begin > 0 || byte_end != UINT64_MAX || lines_before != kLinesUnknown;
+  }
   Status validate() const;
 };
+
+// The records of a regular, uncompressed file that start at a byte in [begin, end): they fill
+// the bytes [start, stop) of the file; `lines` counts them (the '\n' in the range, plus an
+// unterminated last line) when asked for. Errors: the file cannot be read, or is compressed.
+struct RecordRange {
+  uint64_t start = 0;
+  uint64_t stop = 0;
+  uint64_t lines = 0;
+};
+Result<RecordRange> locate_records(const std::string& path, uint64_t begin, uint64_t end,
+                                   bool count_lines);
+
+// Whether `path` can be read by byte ranges: a regular file (not a directory, not standard
+// input) whose data is not compressed. Errors: it cannot be opened.
+Result<bool> splittable_file(const std::string& path);
 
 // How many files DocumentReader::open(path, options) reads: those of a directory (after the
 // hidden files of kShards are left out), 1 for a file or "-". Errors as open()'s.
