@@ -25,6 +25,7 @@
 #include "neardup/advanced/exact_clusterer.h"
 #include "neardup/advanced/spill.h"
 #include "neardup/advanced/stages.h"
+#include "run_stats.h"
 #include "stages.h"
 
 namespace neardup::cli {
@@ -50,6 +51,40 @@ Result<Shard> parse_shard(const std::string& text) {
   const auto i = number(text.substr(0, slash)), n = number(text.substr(slash + 1));
   if (!i || !n || *n == 0 || *i >= *n) return bad();
   return Shard{static_cast<uint32_t>(*i), static_cast<uint32_t>(*n)};
+}
+
+void add_stats_option(po::options_description& desc, std::string& path) {
+  desc.add_options()("stats", po::value(&path),
+                     "also write the run's summary as one JSON object to this file (counts, "
+                     "timings, bytes spilled, peak memory)");
+}
+
+int usage_error(std::string_view command, const Status& st);
+
+// --stats: refused up front when it is "-" or one of the inputs.
+int check_stats(std::string_view command, const std::string& path,
+                const std::vector<std::string>& inputs) {
+  if (path.empty()) return kExitOk;
+  if (path == "-") return usage_error(command, Status::invalid_argument("--stats needs a file"));
+  for (const std::string& input : inputs) {
+    if (std::filesystem::path(input).lexically_normal() ==
+        std::filesystem::path(path).lexically_normal()) {
+      return usage_error(command, Status::invalid_argument("--stats is also an input"));
+    }
+  }
+  return kExitOk;
+}
+
+// Writes --stats after a successful run; returns the command's exit code.
+int finish_stats(std::string_view command, int rc, const std::string& path,
+                 const std::vector<std::string>& inputs) {
+  if (rc != kExitOk || path.empty()) return rc;
+  RunStats::get().set("command", command);
+  if (Status st = RunStats::get().write(path, inputs); !st.ok()) {
+    print_error(command, "--stats: " + st.message());
+    return kExitFailure;
+  }
+  return kExitOk;
 }
 
 int usage_error(std::string_view command, const Status& st) {
@@ -91,9 +126,7 @@ Result<ShardPlan> plan_shard(const std::vector<std::string>& inputs, const Reade
     uint64_t total = 0;
     for (uint64_t size : sizes) total += size;
     // total / count * i + (total % count) * i / count: no overflow for any corpus size.
-    const auto cut = [&](uint64_t i) {
-      return total / count * i + total % count * i / count;
-    };
+    const auto cut = [&](uint64_t i) { return total / count * i + total % count * i / count; };
     const uint64_t begin = cut(index), end = cut(uint64_t{index} + 1);
     uint64_t at = 0;
     for (std::size_t i = 0; i < inputs.size(); ++i) {
@@ -148,14 +181,17 @@ Result<ShardPlan> plan_shard(const std::vector<std::string>& inputs, const Reade
 int cmd_sketch(const std::vector<std::string>& args) {
   constexpr std::string_view kCommand = "sketch";
   ClusterOptions opt;
-  std::string shard_text = "0/1";
+  std::string shard_text = "0/1", stats_path;
   ModeChoice modes(kSketch);
   po::options_description desc("options");
   modes.add_mode_option(desc, opt.mode, "near");
   desc.add_options()                                                               //
       ("output,o", po::value(&opt.output), "the sketch file to write (required)")  //
       ("shard", po::value(&shard_text)->default_value("0/1"),
-       "I/N: sketch the I-th of N contiguous parts of the input's files (0-based)");
+       "I/N: sketch the I-th of N contiguous parts of the input (0-based): byte ranges, cut "
+       "at record boundaries, when every input is a plain file; else parts of the list of "
+       "files (those of input directories counted one by one)");
+  add_stats_option(desc, stats_path);
   modes.add_group(desc, [&opt](po::options_description& d) {
     add_similarity_options(d, opt, SimilarityUse::kCluster);
   });
@@ -186,7 +222,10 @@ int cmd_sketch(const std::vector<std::string>& args) {
   if (!shard.ok()) return usage_error(kCommand, shard.status());
   Result<SketchFileInfo> info = sketch_info(opt, **mode, shard->index, shard->count);
   if (!info.ok()) return usage_error(kCommand, info.status());
-  return write_sketch(kCommand, opt, *info, opt.output);
+  if (int st = check_stats(kCommand, stats_path, opt.input.inputs); st != kExitOk) return st;
+  RunStats::get().set_quiet(opt.common.quiet);
+  return finish_stats(kCommand, write_sketch(kCommand, opt, *info, opt.output), stats_path,
+                      opt.input.inputs);
 }
 
 Result<SketchFileInfo> sketch_info(const ClusterOptions& opt, const ModeHandler& mode,
@@ -352,7 +391,8 @@ class LinkOutput {
 int cmd_link(const std::vector<std::string>& args) {
   constexpr std::string_view kCommand = "link";
   std::vector<std::string> sketches;
-  std::string output = "-", output_dir, memory, tmp_dir, representative = "first";
+  std::string output = "-", output_dir, memory, tmp_dir, representative = "first", stats_path;
+  std::string on_duplicate_id = "warn";
   CommonOptions common;
   po::options_description desc("options");
   desc.add_options()  //
@@ -364,8 +404,13 @@ int cmd_link(const std::vector<std::string>& args) {
        "which member represents a cluster: first or longest")  //
       ("memory", po::value(&memory),
        "bound the memory (e.g. 2G; default half of physical memory): sorted runs go to "
-       "--tmp-dir")  //
-      ("tmp-dir", po::value(&tmp_dir), "where the temporary files go (default $TMPDIR or /tmp)");
+       "--tmp-dir")                                                                               //
+      ("tmp-dir", po::value(&tmp_dir), "where the temporary files go (default $TMPDIR or /tmp)")  //
+      ("on-duplicate-id", po::value(&on_duplicate_id)->default_value("warn"),
+       "an id that occurs twice in the sketches: error (exit 1 naming it), warn (one line on "
+       "stderr with the count and the first) or keep (silent); a table of 64-bit id hashes "
+       "within 1/8 of --memory");
+  add_stats_option(desc, stats_path);
   add_common_options(desc, common, /*with_seed=*/false);
   po::variables_map vm;
   const int rc = parse_command_line(
@@ -391,9 +436,13 @@ int cmd_link(const std::vector<std::string>& args) {
     spill.memory_bytes = *bytes;
   }
   if (Status st = spill.validate(); !st.ok()) return usage_error(kCommand, st);
-
-  return link_sketches(kCommand, sketches,
-                       LinkConfig{output, output_dir, representative, spill, common});
+  Result<OnDuplicateId> on_duplicate = parse_on_duplicate_id(on_duplicate_id);
+  if (!on_duplicate.ok()) return usage_error(kCommand, on_duplicate.status());
+  if (int st = check_stats(kCommand, stats_path, sketches); st != kExitOk) return st;
+  RunStats::get().set_quiet(common.quiet);
+  LinkConfig config{output, output_dir, representative, spill, common};
+  config.on_duplicate = *on_duplicate;
+  return finish_stats(kCommand, link_sketches(kCommand, sketches, config), stats_path, sketches);
 }
 
 int link_sketches(std::string_view kCommand, const std::vector<std::string>& sketches,
@@ -475,6 +524,15 @@ int link_sketches(std::string_view kCommand, const std::vector<std::string>& ske
   std::vector<PreparedExact> exact_docs;
   Progress progress(std::string(kCommand), !common.quiet);
   uint64_t documents = 0;
+  // Ids that occur twice across the sketches (--on-duplicate-id), as `neardup cluster` finds
+  // them; errors name the sketch file and the record's number in input order.
+  std::optional<IdCheck> id_check;
+  if (config.on_duplicate != OnDuplicateId::kKeep) {
+    id_check.emplace(IdCheckOptions{.command = std::string(kCommand),
+                                    .on_duplicate = config.on_duplicate,
+                                    .max_table_bytes = spill.memory_bytes / 8});
+  }
+  Document id_doc;
   const auto fail = [&](const Status& st) {
     out.discard();
     return failure(kCommand, st);
@@ -506,6 +564,12 @@ int link_sketches(std::string_view kCommand, const std::vector<std::string>& ske
       }
       for (std::size_t i = 0; i < n; ++i) {
         if (Status st = ids->append(batch[i].id); !st.ok()) return fail(st);
+        if (id_check) {
+          id_doc.id = batch[i].id;
+          id_doc.source = sketches[k];
+          id_doc.line = documents + i + 1;  // the record's number in input order
+          if (Status st = id_check->add(id_doc); !st.ok()) return fail(st);
+        }
         if (longest) priority.push_back(static_cast<double>(batch[i].doc.text_bytes));
       }
       documents += n;
@@ -513,6 +577,7 @@ int link_sketches(std::string_view kCommand, const std::vector<std::string>& ske
     }
   }
   progress.finish();
+  if (id_check) id_check->warn();
   if (Status st = ids->seal(); !st.ok()) return fail(st);
   std::string line;
   SpilledIdResolver names(*ids);
@@ -525,13 +590,31 @@ int link_sketches(std::string_view kCommand, const std::vector<std::string>& ske
   Status st = near ? near_clusterer->finish(priority, sink, runner) : exact_clusterer->finish(sink);
   if (!st.ok()) return fail(st);
   if (Status closed = out.close(); !closed.ok()) return failure(kCommand, closed);
-  if (!common.quiet) {
+  {  // recorded for --stats; printed unless quiet
     const SpillStats& ss = near ? near_clusterer->spill_stats() : exact_clusterer->spill_stats();
-    print_error(kCommand, std::to_string(first.shards) + " sketches, " + std::to_string(documents) +
-                              " documents, " + std::to_string(names.clusters()) + " clusters, " +
-                              std::to_string(documents - names.clusters()) + " duplicates; " +
-                              spill_summary(ss, ids->bytes_written(), spill.resolved_dir()) +
-                              format_rate_summary(documents, 0, progress.elapsed_seconds()));
+    const std::string summary = std::to_string(first.shards) + " sketches, " +
+                             std::to_string(documents) + " documents, " +
+                             std::to_string(names.clusters()) + " clusters, " +
+                             std::to_string(documents - names.clusters()) + " duplicates; " +
+                             (id_check ? id_check->summary() : std::string()) +
+                             spill_summary(ss, ids->bytes_written(), spill.resolved_dir()) +
+                             format_rate_summary(documents, 0, progress.elapsed_seconds());
+    RunStats& stats = RunStats::get();
+    stats.set("sketches", uint64_t{first.shards});
+    stats.set("documents", documents);
+    stats.set("clusters", names.clusters());
+    stats.set("duplicates", documents - names.clusters());
+    if (id_check) stats.set("duplicate_ids", id_check->duplicates());
+    if (near) {
+      const NearDupStats& ns = near_clusterer->stats();
+      stats.set("exact_duplicates", ns.exact_duplicates);
+      stats.set("candidates", ns.candidates);
+      stats.set("verified", ns.verified);
+      stats.set("rejected", ns.rejected);
+    }
+    stats.set("seconds", progress.elapsed_seconds());
+    stats.set("summary", summary);
+    if (!common.quiet) print_error(kCommand, summary);
   }
   return kExitOk;
 }
@@ -542,7 +625,7 @@ int cmd_apply(const std::vector<std::string>& args) {
   constexpr std::string_view kCommand = "apply";
   InputOptions input;
   CommonOptions common;
-  std::string clusters_path, output = "-", removed_path, shard_text = "0/1";
+  std::string clusters_path, output = "-", removed_path, shard_text = "0/1", stats_path;
   po::options_description desc("options");
   desc.add_options()  //
       ("clusters", po::value(&clusters_path),
@@ -554,6 +637,7 @@ int cmd_apply(const std::vector<std::string>& args) {
        "the kept records, unchanged (default stdout)")  //
       ("removed", po::value(&removed_path),
        "also write the cluster record of every removed document to this file");
+  add_stats_option(desc, stats_path);
   add_input_options(desc, input);
   add_common_options(desc, common, /*with_seed=*/false);
   po::variables_map vm;
@@ -568,6 +652,8 @@ int cmd_apply(const std::vector<std::string>& args) {
   }
   if (input.inputs.empty())
     return usage_error(kCommand, Status::invalid_argument("no input given"));
+  if (int st = check_stats(kCommand, stats_path, input.inputs); st != kExitOk) return st;
+  RunStats::get().set_quiet(common.quiet);
   if (Status st = input.resolve(); !st.ok()) return usage_error(kCommand, st);
   Result<Shard> shard = parse_shard(shard_text);
   if (!shard.ok()) return usage_error(kCommand, shard.status());
@@ -659,12 +745,18 @@ int cmd_apply(const std::vector<std::string>& args) {
   if (!removed_path.empty()) {
     if (Status st = removed.close(); !st.ok()) return failure(kCommand, st);
   }
+  RunStats& stats = RunStats::get();
+  stats.set("documents", documents);
+  stats.set("kept", kept);
+  stats.set("removed", dropped);
+  stats.set("input_bytes", reader.stats().bytes);
+  stats.set("seconds", progress.elapsed_seconds());
   if (!common.quiet) {
     print_error(kCommand, "shard " + std::to_string(shard->index) + "/" +
                               std::to_string(shard->count) + ": " +
                               dedup_summary(kept, dropped, reader.stats()));
   }
-  return kExitOk;
+  return finish_stats(kCommand, kExitOk, stats_path, input.inputs);
 }
 
 }  // namespace neardup::cli

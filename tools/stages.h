@@ -55,6 +55,7 @@ struct LinkConfig {
   std::string representative = "first";
   SpillOptions spill;
   CommonOptions common;
+  OnDuplicateId on_duplicate = OnDuplicateId::kWarn;  // link: ids that occur twice
 };
 // Clusters the sketch files (every shard of one run, any order) and writes the cluster records.
 // Prints errors and (unless quiet) the summary; returns an exit code.

@@ -167,6 +167,56 @@ TEST(StagesCli, PlainFilesAreCutIntoByteRanges) {
   }
 }
 
+// --stats on every stage, and ids that occur twice across the sketches: link warns (the output
+// is unchanged), refuses with --on-duplicate-id error, or stays silent with keep.
+TEST(StagesCli, StatsOfEveryStageAndDuplicateIdsAcrossSketches) {
+  const Corpus c = make_corpus("stages_stats");
+  const fs::path a = c.dir / "a.nds", b = c.dir / "b.nds", stats = c.dir / "stats.json";
+  const std::string file = quote(c.corpus / "part-00.jsonl");
+  RunResult r =
+      run_cli("sketch -q --mode near --stats " + quote(stats) + " -o " + quote(a) + " " + file);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::string json = read_file(stats);
+  EXPECT_NE(json.find("\"command\":\"sketch\""), std::string::npos) << json;
+  EXPECT_NE(json.find("\"documents\":625,"), std::string::npos) << json;
+  EXPECT_NE(json.find("\"peak_rss_bytes\":"), std::string::npos) << json;
+  // The same file as shard 1/2 of a two-file run: every id of shard 0 again.
+  ASSERT_EQ(run_cli("sketch -q --mode near --shard 0/2 -o " + quote(a) + " " + file + " " + file)
+                .exit_code,
+            0);
+  ASSERT_EQ(run_cli("sketch -q --mode near --shard 1/2 -o " + quote(b) + " " + file + " " + file)
+                .exit_code,
+            0);
+  const std::string both = quote(a) + " " + quote(b);
+  RunResult warned = run_cli("link --stats " + quote(stats) + " " + both);
+  ASSERT_EQ(warned.exit_code, 0) << warned.err;
+  EXPECT_NE(warned.err.find("warning: 625 duplicate ids, the first"), std::string::npos)
+      << warned.err;
+  json = read_file(stats);
+  EXPECT_NE(json.find("\"command\":\"link\""), std::string::npos) << json;
+  EXPECT_NE(json.find("\"documents\":1250,"), std::string::npos) << json;
+  EXPECT_NE(json.find("\"duplicate_ids\":625,"), std::string::npos) << json;
+  RunResult kept = run_cli("link -q --on-duplicate-id keep " + both);
+  ASSERT_EQ(kept.exit_code, 0) << kept.err;
+  EXPECT_EQ(kept.err, "");
+  EXPECT_EQ(kept.out, warned.out);
+  RunResult refused = run_cli("link -q --on-duplicate-id error " + both);
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_NE(refused.err.find("duplicate id"), std::string::npos) << refused.err;
+  EXPECT_EQ(refused.out, "");
+  // apply --stats: kept and removed.
+  const fs::path clusters = c.dir / "clusters.jsonl";
+  ASSERT_EQ(run_cli("link -q --on-duplicate-id keep -o " + quote(clusters) + " " + both).exit_code,
+            0);
+  RunResult applied = run_cli("apply -q --stats " + quote(stats) + " --clusters " +
+                              quote(clusters) + " --shard 0/2 " + file + " " + file);
+  ASSERT_EQ(applied.exit_code, 0) << applied.err;
+  json = read_file(stats);
+  EXPECT_NE(json.find("\"command\":\"apply\""), std::string::npos) << json;
+  EXPECT_NE(json.find("\"kept\":"), std::string::npos) << json;
+  EXPECT_EQ(run_cli("link --stats - " + both).exit_code, 2);
+}
+
 TEST(StagesCli, MistakesAreErrors) {
   const Corpus c = make_corpus("stages_errors");
   std::vector<std::string> files;
