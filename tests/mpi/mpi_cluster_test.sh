@@ -6,9 +6,9 @@
 # found across ranks; a rank that fails or runs out of --memory makes the whole run fail
 # without output; other commands refuse to run once per rank. Run by ctest when neardup is
 # built with MPI.
-#   mpi_cluster_test.sh NEARDUP NEARDUP_SYNTH WORKDIR
+#   mpi_cluster_test.sh NEARDUP NEARDUP_SYNTH WORKDIR [BUNDLED_SAMPLE]
 set -eu
-neardup=$1 synth=$2 work=$3
+neardup=$1 synth=$2 work=$3 sample=${4:-}
 rm -rf "$work" && mkdir -p "$work/corpus"
 mpirun="mpirun --allow-run-as-root --oversubscribe"
 export OMPI_MCA_btl_vader_single_copy_mechanism=none  # containers without ptrace rights
@@ -60,6 +60,19 @@ for np in 2 3 4; do
   cmp "$work/ref.jsonl" "$work/out.jsonl" || fail "one file, $np ranks: output differs"
 done
 echo "ok: one file in byte ranges"
+# The bundled sample (real news text in several languages), one file in byte ranges.
+if [ -n "$sample" ]; then
+  for opts in "--mode near --threshold 0.5" "--mode exact"; do
+    "$neardup" cluster -q $opts "$sample" -o "$work/ref.jsonl"
+    $mpirun -np 3 "$neardup" cluster -q $opts "$sample" -o "$work/out.jsonl" \
+      || fail "bundled sample, $opts: exit $?"
+    cmp "$work/ref.jsonl" "$work/out.jsonl" || fail "bundled sample, $opts: output differs"
+    case "$opts" in *near*)
+      [ "$(grep -c duplicate_of "$work/ref.jsonl")" -gt 0 ] || fail "bundled sample: no duplicates";;
+    esac
+  done
+  echo "ok: the bundled sample"
+fi
 # More ranks than files: ranks without documents take part in every exchange.
 mkdir -p "$work/two"
 cp "$work/corpus/part-00.jsonl" "$work/corpus/part-01.jsonl" "$work/two/"
