@@ -66,8 +66,9 @@ TEST(SimHashCliTest, WideFingerprintsAndTfIdfWeightsGroupTheSameCopies) {
 
 TEST(SimHashCliTest, ShingleVerificationRejectsPairsBelowTheThresholdAndReportsJaccard) {
   const fs::path in = write_corpus("simhash_cli_verify");
+  // Verification compares the features' sets (--shingle): word 5-shingles here.
   RunResult loose = run_cli(
-      "cluster --quiet --mode simhash --max-distance 8 --verify shingles "
+      "cluster --quiet --mode simhash --shingle word:5 --max-distance 8 --verify shingles "
       "--threshold 0.9 " +
       quote(in));
   ASSERT_EQ(loose.exit_code, 0) << loose.err;
@@ -75,7 +76,7 @@ TEST(SimHashCliTest, ShingleVerificationRejectsPairsBelowTheThresholdAndReportsJ
   EXPECT_EQ(lines_of(loose.out)[1],
             R"({"id":"b","cluster":"a","duplicate_of":"a","similarity":0.9751})");
   RunResult strict = run_cli(
-      "cluster --mode simhash --max-distance 8 --verify shingles "
+      "cluster --mode simhash --shingle word:5 --max-distance 8 --verify shingles "
       "--threshold 0.99 " +
       quote(in));
   ASSERT_EQ(strict.exit_code, 0) << strict.err;
