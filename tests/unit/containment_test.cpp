@@ -177,6 +177,37 @@ TEST(ContainmentTest, CandidateRecallMeetsItsStatedTarget) {
   EXPECT_GE(c.stats().pairs, static_cast<uint64_t>(found));
 }
 
+TEST(ContainmentTest, ResultDoesNotDependOnTheThreadCount) {
+  std::mt19937_64 rng(3);
+  std::vector<std::string> texts;
+  for (int i = 0; i < 60; ++i) {
+    const std::string article = random_text(rng, 50 + i);
+    texts.push_back(article);
+    texts.push_back(random_text(rng, 20 * (i % 7) + 1) + " " + with_edits(article, i % 3) + " " +
+                    random_text(rng, 30));
+    if (i % 5 == 0) texts.push_back(article);
+  }
+  ContainmentClusterer one = make({.threshold = 0.85});
+  ContainmentClusterer three = make({.threshold = 0.85});
+  ContainmentResult a = run(one, texts);
+  ContainmentClusterer::Scratch scratch;
+  PreparedContainment doc;
+  for (const std::string& t : texts) {
+    three.prepare(t, doc, scratch);
+    ASSERT_TRUE(three.add(doc).ok());
+  }
+  ContainmentResult b = testing::expect_ok(three.finish(ContainmentKeep::kContainer, 3));
+  EXPECT_EQ(a.contained_in, b.contained_in);
+  EXPECT_EQ(a.containment, b.containment);
+  for (std::size_t i = 0; i < texts.size(); ++i) {
+    EXPECT_EQ(a.assignment[i].representative, b.assignment[i].representative) << i;
+    EXPECT_EQ(a.assignment[i].cluster, b.assignment[i].cluster) << i;
+  }
+  EXPECT_EQ(one.stats().pairs, three.stats().pairs);
+  EXPECT_EQ(one.stats().candidates, three.stats().candidates);
+  EXPECT_GE(one.stats().contained, 60u);  // every article is in its page
+}
+
 TEST(ContainmentTest, OptionsAreValidated) {
   EXPECT_TRUE(ContainmentOptions{}.validate().ok());
   EXPECT_FALSE(ContainmentOptions{.threshold = 0}.validate().ok());

@@ -90,7 +90,7 @@ int run_containment(std::string_view command, const ContainmentModeOptions& opt,
                                   return Status();
                                 });
   if (rc != kExitOk) return rc;
-  Result<ContainmentResult> found = clusterer.finish(keep);
+  Result<ContainmentResult> found = clusterer.finish(keep, threads);
   if (!found.ok()) {
     print_error(command, found.status().message());
     return kExitFailure;

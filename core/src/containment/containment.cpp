@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "neardup/advanced/minhash.h"
+#include "neardup/advanced/parallel.h"
 
 namespace neardup {
 namespace {
@@ -126,10 +127,10 @@ struct ContainmentClusterer::Impl {
     return signatures.data() + static_cast<std::size_t>(i) * options.num_perm;
   }
 
-  void find_pairs();
+  void find_pairs(unsigned threads);
 };
 
-void ContainmentClusterer::Impl::find_pairs() {
+void ContainmentClusterer::Impl::find_pairs(unsigned threads) {
   const auto n = static_cast<uint32_t>(size());
   const double t = options.threshold;
   const uint32_t num_perm = options.num_perm;
@@ -168,9 +169,16 @@ void ContainmentClusterer::Impl::find_pairs() {
     }
   }
 
-  std::vector<uint32_t> stamp(n, UINT32_MAX);  // last query that met each document
+  // Each worker collects its candidates and verified pairs; the pairs are sorted at the end, so
+  // the result does not depend on the thread count.
+  const unsigned workers = std::max(1u, threads);
+  struct Worker {
+    std::vector<uint32_t> candidates;
+    std::vector<Edge> edges;
+    uint64_t checked = 0;
+  };
+  std::vector<Worker> work(workers);
   std::vector<std::pair<uint64_t, uint32_t>> table;
-  uint32_t query_no = 0;
   for (std::size_t p = 0; p < parts; ++p) {
     for (uint32_t r = 1; r <= kMaxRows; ++r) {
       const std::vector<Query>& queries = probes[p][r];
@@ -187,25 +195,34 @@ void ContainmentClusterer::Impl::find_pairs() {
         }
       }
       std::sort(table.begin(), table.end());
-      for (const Query& q : queries) {
+      parallel_for(queries.size(), workers, [&](std::size_t qi, unsigned w) {
+        const Query& q = queries[qi];
+        Worker& wk = work[w];
         const uint32_t a = q.doc;
         const double need = t * static_cast<double>(set_size(a));
-        ++query_no;
+        wk.candidates.clear();
         for (uint32_t band = 0; band < q.bands; ++band) {
           const uint64_t key = band_key(sig(a), band, r);
           auto it = std::lower_bound(table.begin(), table.end(), std::make_pair(key, uint32_t{0}));
           for (; it != table.end() && it->first == key; ++it) {
             const uint32_t b = it->second;
-            if (b == a || stamp[b] == query_no) continue;
-            stamp[b] = query_no;
-            if (static_cast<double>(set_size(b)) < need) continue;
-            ++stats.candidates;
-            const double c = containment(set(a), set(b));
-            if (c >= t) edges.push_back(Edge{a, b, c});
+            if (b != a && static_cast<double>(set_size(b)) >= need) wk.candidates.push_back(b);
           }
         }
-      }
+        std::sort(wk.candidates.begin(), wk.candidates.end());
+        wk.candidates.erase(std::unique(wk.candidates.begin(), wk.candidates.end()),
+                            wk.candidates.end());
+        for (const uint32_t b : wk.candidates) {
+          ++wk.checked;
+          const double c = containment(set(a), set(b));
+          if (c >= t) wk.edges.push_back(Edge{a, b, c});
+        }
+      });
     }
+  }
+  for (Worker& wk : work) {
+    stats.candidates += wk.checked;
+    edges.insert(edges.end(), wk.edges.begin(), wk.edges.end());
   }
   std::sort(edges.begin(), edges.end(),
             [](const Edge& x, const Edge& y) { return x.a != y.a ? x.a < y.a : x.b < y.b; });
@@ -285,9 +302,9 @@ double ContainmentClusterer::containment(std::span<const uint64_t> a,
   return static_cast<double>(inter) / static_cast<double>(a.size());
 }
 
-Result<ContainmentResult> ContainmentClusterer::finish(ContainmentKeep keep) {
+Result<ContainmentResult> ContainmentClusterer::finish(ContainmentKeep keep, unsigned threads) {
   Impl& s = *impl_;
-  if (!s.found) s.find_pairs();
+  if (!s.found) s.find_pairs(threads);
   const auto n = static_cast<uint32_t>(s.size());
   // Container order: larger set first, then input order. Reverse order for kContained.
   const auto above_container = [&](uint32_t x, uint32_t y) {  // x ranks above y

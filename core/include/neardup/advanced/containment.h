@@ -42,11 +42,12 @@
 // the larger (1 for the representative).
 //
 // Thread safety: prepare() concurrently, each thread with its own Scratch; add() and finish()
-// single-threaded. Cost: prepare O(text + shingles x num_perm); memory per document 8 B per
-// distinct shingle + 4 B per slot (32-bit signature) + ~24 B; finish builds one partition's band
-// table at a time (16 B per document and band) and verifies each candidate pair by a merge of
-// the two sorted sets, O(|A| + |B|). Very different sizes (a 100-word article in a 10,000-word
-// page) need low Jaccard thresholds, r = 1 and many candidates: that is the cost of recall.
+// single-threaded (finish runs its own threads). Cost: prepare O(text + shingles x num_perm);
+// memory per document 8 B per distinct shingle + 4 B per slot (32-bit signature) + ~24 B; finish
+// builds one partition's band table at a time (16 B per document and band) and verifies each
+// candidate pair by a merge of the two sorted sets, O(|A| + |B|). Very different sizes (a 100-word
+// article in a 10,000-word page) need low Jaccard thresholds, r = 1 and many candidates: that is
+// the cost of recall.
 #pragma once
 
 #include <cstdint>
@@ -124,9 +125,11 @@ class ContainmentClusterer {
   void prepare(std::string_view text, PreparedContainment& out, Scratch& scratch) const;
   // Appends the document (numbered in call order). Errors: more than 2^32 - 2 documents.
   Status add(const PreparedContainment& doc);
-  // Finds every contained pair and the clustering under `keep`. May be called again (with the
+  // Finds every contained pair (verifying candidates on up to `threads` threads; the result does
+  // not depend on the count) and the clustering under `keep`. May be called again (with the
   // other policy); the contained pairs are found once.
-  Result<ContainmentResult> finish(ContainmentKeep keep = ContainmentKeep::kContainer);
+  Result<ContainmentResult> finish(ContainmentKeep keep = ContainmentKeep::kContainer,
+                                   unsigned threads = 1);
 
   const ContainmentOptions& options() const noexcept;
   const ContainmentStats& stats() const noexcept;
