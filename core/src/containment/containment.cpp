@@ -179,6 +179,7 @@ void ContainmentClusterer::Impl::find_pairs(unsigned threads) {
   };
   std::vector<Worker> work(workers);
   std::vector<std::pair<uint64_t, uint32_t>> table;
+  std::vector<uint32_t> head;
   for (std::size_t p = 0; p < parts; ++p) {
     for (uint32_t r = 1; r <= kMaxRows; ++r) {
       const std::vector<Query>& queries = probes[p][r];
@@ -195,6 +196,27 @@ void ContainmentClusterer::Impl::find_pairs(unsigned threads) {
         }
       }
       std::sort(table.begin(), table.end());
+      // An open-addressing index over the distinct keys: slot -> first table entry with the key
+      // (equal keys are contiguous after the sort), so a probe costs one or two cache misses
+      // instead of a binary search over the whole table.
+      std::size_t cap = 16;
+      while (cap < 2 * table.size()) cap *= 2;
+      const std::size_t mask = cap - 1;
+      head.assign(cap, UINT32_MAX);
+      for (std::size_t e = 0; e < table.size(); ++e) {
+        if (e != 0 && table[e].first == table[e - 1].first) continue;
+        std::size_t h = static_cast<std::size_t>(table[e].first) & mask;
+        while (head[h] != UINT32_MAX) h = (h + 1) & mask;
+        head[h] = static_cast<uint32_t>(e);
+      }
+      const auto find = [&](uint64_t key) -> std::size_t {  // table.size() when absent
+        std::size_t h = static_cast<std::size_t>(key) & mask;
+        while (head[h] != UINT32_MAX) {
+          if (table[head[h]].first == key) return head[h];
+          h = (h + 1) & mask;
+        }
+        return table.size();
+      };
       parallel_for(queries.size(), workers, [&](std::size_t qi, unsigned w) {
         const Query& q = queries[qi];
         Worker& wk = work[w];
@@ -203,9 +225,8 @@ void ContainmentClusterer::Impl::find_pairs(unsigned threads) {
         wk.candidates.clear();
         for (uint32_t band = 0; band < q.bands; ++band) {
           const uint64_t key = band_key(sig(a), band, r);
-          auto it = std::lower_bound(table.begin(), table.end(), std::make_pair(key, uint32_t{0}));
-          for (; it != table.end() && it->first == key; ++it) {
-            const uint32_t b = it->second;
+          for (std::size_t e = find(key); e < table.size() && table[e].first == key; ++e) {
+            const uint32_t b = table[e].second;
             if (b != a && static_cast<double>(set_size(b)) >= need) wk.candidates.push_back(b);
           }
         }
