@@ -121,12 +121,15 @@ void add_similarity_options(po::options_description& desc, SimilarityFlags& f, S
   // (simhash fingerprints unigrams, bench/results/near17.md), in `index build` it is fixed.
   po::typed_value<std::string>* shingle = po::value(&f.shingle);
   po::typed_value<uint32_t>* max_distance = po::value(&f.max_distance);
+  po::typed_value<uint32_t>* bits = po::value(&f.simhash_bits);
   if (cluster) {
     shingle->notifier([&f](const std::string&) { f.shingle_given = true; });
     max_distance->notifier([&f](uint32_t) { f.max_distance_given = true; });
+    bits->notifier([&f](uint32_t) { f.bits_given = true; });
   } else {
     shingle->default_value("word:5");
     max_distance->default_value(3);
+    bits->default_value(64);
   }
   desc.add_options()  //
       ("threshold", threshold,
@@ -156,12 +159,13 @@ void add_similarity_options(po::options_description& desc, SimilarityFlags& f, S
          "--threshold)");
   }
   desc.add_options()  //
-      ("bits", po::value(&f.simhash_bits)->default_value(64),
-       "simhash: fingerprint width, 64 or 128")  //
+      ("bits", bits,
+       cluster ? "simhash: fingerprint width, 64 or 128 (default 128)"
+               : "simhash: fingerprint width, 64 or 128")  //
       ("max-distance", max_distance,
        cluster ? "simhash: near-duplicates differ in at most this many fingerprint bits (below "
-                 "--bits; default 6, Manku et al. use 3 of 64 for 5-shingles); similarity = 1 "
-                 "- distance/bits"
+                 "--bits; default 12 of 128 bits, 6 of 64; Manku et al. use 3 of 64 for "
+                 "5-shingles); similarity = 1 - distance/bits"
                : "simhash: near-duplicates differ in at most this many fingerprint bits (below "
                  "--bits; Manku et al. use 3 of 64); similarity = 1 - distance/bits");
 }
