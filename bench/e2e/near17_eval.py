@@ -28,7 +28,22 @@ def read_jsonl(path):
         return [json.loads(line) for line in f if line.strip()]
 
 
+def dup_jaccard(docs_path, pred_path):
+    """--dup-jaccard DOCS PRED: for an unlabelled corpus, how many documents the output marks
+    as duplicates and how many of them have word-5 Jaccard < 0.5 / < 0.3 with their
+    representative (different documents put together)."""
+    text = {d["id"]: d["text"] for d in read_jsonl(docs_path)}
+    js = [len(a & b) / len(a | b) for a, b in
+          ((shingles(text[p["id"]]), shingles(text[p["duplicate_of"]]))
+           for p in read_jsonl(pred_path) if "duplicate_of" in p)]
+    print(json.dumps({"duplicates": len(js), "j_below_0.5": sum(j < 0.5 for j in js),
+                      "j_below_0.3": sum(j < 0.3 for j in js)}))
+
+
 def main():
+    if sys.argv[1:2] == ["--dup-jaccard"]:
+        dup_jaccard(sys.argv[2], sys.argv[3])
+        return
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
     template = "--template" in sys.argv
     truth_path, pred_path = args
