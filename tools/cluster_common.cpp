@@ -368,4 +368,13 @@ void append_record(std::string& line, std::string_view id, std::string_view clus
   line += "}\n";
 }
 
+void append_contained_in(std::string& line, std::string_view container, double containment) {
+  line.resize(line.size() - 2);  // "}\n"
+  line += ",\"contained_in\":";
+  append_json_string(line, container);
+  char buf[32];
+  std::snprintf(buf, sizeof buf, ",\"containment\":%.4g}\n", containment);
+  line += buf;
+}
+
 }  // namespace neardup::cli

@@ -99,6 +99,10 @@ int parse_cluster_command(std::string_view command, const std::vector<std::strin
 struct NearRun {
   std::vector<std::string> ids;
   std::vector<NearDupAssignment> assignment;
+  // Containment mode: each document's best container (kNotContained: none) and its
+  // containment; empty for the other modes.
+  std::vector<uint32_t> contained_in;
+  std::vector<double> containment;
 };
 
 // The priority of each document for --representative, gathered batch by batch: "longest" ranks
@@ -177,5 +181,7 @@ void print_run_summary(std::string_view command, std::string_view mode_part,
 // is given. Overwrites `line`.
 void append_record(std::string& line, std::string_view id, std::string_view cluster,
                    const std::string* duplicate_of, double similarity);
+// Adds "contained_in" and "containment" to a record append_record wrote.
+void append_contained_in(std::string& line, std::string_view container, double containment);
 
 }  // namespace neardup::cli

@@ -1,7 +1,8 @@
 // neardup cluster: group documents and write one JSON line per input document, in input order:
 //   {"id": "...", "cluster": "<id of the cluster's first document>"}
 // plus "duplicate_of" (the cluster's representative) and "similarity" for every document that is
-// not its cluster's representative. Every mode of the mode table (mode.h) is accepted.
+// not its cluster's representative, and in containment mode "contained_in" and "containment"
+// for every document contained in another. Every mode of the mode table (mode.h) is accepted.
 #include <string>
 #include <vector>
 
@@ -27,6 +28,18 @@ class RecordWriter final : public RecordSink {
     out_.write(line_);
   }
   void flush() override { out_.flush(); }
+  void clustering(NearRun& run) override {
+    if (run.contained_in.empty()) return RecordSink::clustering(run);
+    for (std::size_t i = 0; i < run.assignment.size(); ++i) {  // containment mode
+      const NearDupAssignment& a = run.assignment[i];
+      append_record(line_, run.ids[i], run.ids[a.cluster],
+                    a.representative == i ? nullptr : &run.ids[a.representative], a.similarity);
+      if (run.contained_in[i] != UINT32_MAX) {
+        append_contained_in(line_, run.ids[run.contained_in[i]], run.containment[i]);
+      }
+      out_.write(line_);
+    }
+  }
 
  private:
   Output& out_;

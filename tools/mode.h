@@ -47,6 +47,8 @@ struct NearRun;
     "MinHash/LSH near-duplicates (Jaccard of shingle sets >= --threshold)")           \
   X(kSimHash, simhash, kCluster | kDedup | kIndex,                                    \
     "SimHash fingerprints within --max-distance bits")                                \
+  X(kContainment, containment, kCluster | kDedup,                                     \
+    "documents contained in another (|A & B| / |A| >= --threshold of A's shingles)")  \
   X(kStory, story, kCluster,                                                          \
     "same news story: TF-IDF cosine to a cluster's centroid, in time order (--time-field)")
 

@@ -71,7 +71,7 @@ NormalizeOptions NormalizeFlags::options() const {
   o.case_fold = !no_case_fold;
   o.remove_invisible = !keep_invisible;
   o.unify_punctuation = !no_unify_punctuation;
-  o.decode_html_entities = decode_html;
+  o.decode_html_entities = !no_decode_html;
   o.strip_punctuation = strip_punctuation;
   o.fold_whitespace = !no_fold_whitespace;
   return o;
@@ -86,7 +86,15 @@ void add_normalize_options(po::options_description& desc, NormalizeFlags& f) {
       ("no-unify-punctuation", po::bool_switch(&f.no_unify_punctuation),
        "keep curly quotes, dash variants and Unicode spaces as they are (default: unify)")  //
       ("decode-html", po::bool_switch(&f.decode_html),
-       "decode HTML entities such as &amp; and &#8217; (default: off)")  //
+       "decode HTML entities such as &amp;, &quot; and &#8217; (the default since 0.2; "
+       "accepted for old command lines)")  //
+      ("no-decode-html", po::bool_switch(&f.no_decode_html)->notifier([&f](bool no) {
+        // Notified after --decode-html (variables are notified in name order).
+        if (no && f.decode_html) {
+          throw po::error("--decode-html and --no-decode-html contradict each other");
+        }
+      }),
+       "keep HTML entities as they are (the default before 0.2)")  //
       ("strip-punctuation", po::bool_switch(&f.strip_punctuation),
        "turn punctuation and symbols into spaces (default: off)")  //
       ("no-fold-whitespace", po::bool_switch(&f.no_fold_whitespace),
@@ -109,16 +117,34 @@ void add_similarity_options(po::options_description& desc, SimilarityFlags& f, S
   po::typed_value<std::string>* threshold = po::value(&f.threshold_text);
   if (!cluster) threshold->default_value("0.8");
   threshold->notifier([&f](const std::string&) { f.threshold_given = true; });
+  // --shingle and --max-distance: in the clustering commands the default depends on the mode
+  // (simhash fingerprints unigrams, bench/results/near17.md), in `index build` it is fixed.
+  po::typed_value<std::string>* shingle = po::value(&f.shingle);
+  po::typed_value<uint32_t>* max_distance = po::value(&f.max_distance);
+  po::typed_value<uint32_t>* bits = po::value(&f.simhash_bits);
+  if (cluster) {
+    shingle->notifier([&f](const std::string&) { f.shingle_given = true; });
+    max_distance->notifier([&f](uint32_t) { f.max_distance_given = true; });
+    bits->notifier([&f](uint32_t) { f.bits_given = true; });
+  } else {
+    shingle->default_value("word:5");
+    max_distance->default_value(3);
+    bits->default_value(64);
+  }
   desc.add_options()  //
       ("threshold", threshold,
        cluster ? "near: Jaccard similarity at which documents are near-duplicates (default 0.8); "
                  "simhash, with --verify shingles: the shingle Jaccard a pair needs (default "
-                 "0.8); story: similarity to a cluster's centroid needed to join it, or auto "
-                 "(default: calibrated to each document's length)"
+                 "0.8); containment: the share of a document's shingles another must hold to "
+                 "contain it (default 0.9); story: similarity to a cluster's centroid needed "
+                 "to join it, or auto (default: calibrated to each document's length)"
                : "near: estimated Jaccard similarity at which a document matches")  //
-      ("shingle", po::value(&f.shingle)->default_value("word:5"),
-       "near, simhash: shingles, word:K (K words) or char:K (K characters)")           //
-      ("num-perm", po::value(&f.num_perm)->default_value(128), "near: MinHash slots")  //
+      ("shingle", shingle,
+       cluster ? "near, simhash, containment: shingles, word:K (K words) or char:K (K "
+                 "characters) (default: word:5; simhash: word:1)"
+               : "near, simhash: shingles, word:K (K words) or char:K (K characters)")  //
+      ("num-perm", po::value(&f.num_perm)->default_value(128),
+       "near, containment: MinHash slots")  //
       ("minhash", po::value(&f.minhash)->default_value("oph"),
        "near: oph (one-permutation + densification) or perm (k hash functions)")  //
       ("bands", po::value(&f.bands)->default_value(0),
@@ -129,14 +155,19 @@ void add_similarity_options(po::options_description& desc, SimilarityFlags& f, S
         ("verify", po::value(&f.verify),
          "near: check candidates by exact Jaccard of shingle sets (shingles, the default) or by "
          "the 32-bit signature estimate (signature: less memory); simhash: none (the default) "
-         "or shingles (keep only pairs with Jaccard >= --threshold)");
+         "or shingles (keep only pairs whose sets of --shingle features have Jaccard >= "
+         "--threshold)");
   }
   desc.add_options()  //
-      ("bits", po::value(&f.simhash_bits)->default_value(64),
-       "simhash: fingerprint width, 64 or 128")  //
-      ("max-distance", po::value(&f.max_distance)->default_value(3),
-       "simhash: near-duplicates differ in at most this many fingerprint bits (below --bits; "
-       "Manku et al. use 3 of 64); similarity = 1 - distance/bits");
+      ("bits", bits,
+       cluster ? "simhash: fingerprint width, 64 or 128 (default 128)"
+               : "simhash: fingerprint width, 64 or 128")  //
+      ("max-distance", max_distance,
+       cluster ? "simhash: near-duplicates differ in at most this many fingerprint bits (below "
+                 "--bits; default 12 of 128 bits, 6 of 64; Manku et al. use 3 of 64 for "
+                 "5-shingles); similarity = 1 - distance/bits"
+               : "simhash: near-duplicates differ in at most this many fingerprint bits (below "
+                 "--bits; Manku et al. use 3 of 64); similarity = 1 - distance/bits");
 }
 
 Status parse_threshold(SimilarityFlags& f) {

@@ -5,7 +5,7 @@
 //                                                              no --seed, it is in the file)
 //   output          --output/-o                                cluster, dedup, index query, pairs
 //   input           --format, --id-field, --text-field, ...    every command reading documents
-//   normalization   --no-nfkc, --decode-html, ...              exact, near, simhash, index build
+//   normalization   --no-nfkc, --no-decode-html, ...            exact, near, simhash, index build
 //   similarity      --threshold, --shingle, --num-perm,        near, simhash, story (threshold),
 //                   --minhash, --bands, --rows, --verify,      index build
 //                   --bits, --max-distance
@@ -64,7 +64,8 @@ void add_input_options(po::options_description& desc, InputOptions& opts);
 // Normalization switches (--no-nfkc, --decode-html, ...), applied on top of the defaults.
 struct NormalizeFlags {
   bool no_nfkc = false, no_case_fold = false, keep_invisible = false, no_unify_punctuation = false;
-  bool decode_html = false, strip_punctuation = false, no_fold_whitespace = false;
+  bool decode_html = false, no_decode_html = false;  // entities are decoded unless no_decode_html
+  bool strip_punctuation = false, no_fold_whitespace = false;
   NormalizeOptions options() const;
 };
 void add_normalize_options(po::options_description& desc, NormalizeFlags& flags);
@@ -82,6 +83,9 @@ struct SimilarityFlags {
   std::string verify;  // "" = the mode's default (near: shingles, simhash: none)
   uint32_t simhash_bits = 64;
   uint32_t max_distance = 3;
+  // In the clustering commands --shingle, --bits and --max-distance default by mode (simhash:
+  // word:1, 128 bits, 12 apart; near and containment: word:5): whether they were given.
+  bool shingle_given = false, max_distance_given = false, bits_given = false;
 };
 // kCluster: the clustering commands (with --verify); kIndex: `index build` (no verification).
 enum class SimilarityUse { kCluster, kIndex };

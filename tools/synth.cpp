@@ -546,6 +546,8 @@ struct Options {
   uint64_t seed = 1;
   uint32_t dup_ppm = 200000;
   uint32_t exact_ppm = 50000;
+  uint32_t entity_ppm = 0;  // near copies written with HTML entities
+  uint32_t embed_ppm = 0;   // pages that hold a copy of an earlier article between other text
   uint32_t mean_words = 300;
   uint32_t vocab = 50000;
   std::string output = "-";
@@ -857,6 +859,11 @@ class Generator {
         const auto [inter, uni] = compare_.intersect_union(a, shingles_);
         write_truth(*truth, doc_no, src.doc_no, "near", ec.str(), format_ratio(inter, uni));
       }
+    } else if (can_copy && roll < opt_.exact_ppm + opt_.dup_ppm + opt_.entity_ppm) {
+      emit_entity_copy(doc_no, out, text_begin, truth);
+    } else if (can_copy &&
+               roll < opt_.exact_ppm + opt_.dup_ppm + opt_.entity_ppm + opt_.embed_ppm) {
+      emit_embedded(doc_no, out, text_begin, truth);
     } else {
       // An original: render it and maybe keep it as a future source.
       Doc* target = &scratch_doc_;
@@ -876,8 +883,89 @@ class Generator {
     out.append("\"}\n");
   }
 
+  // A near copy (light edits) as a crawler's text extraction leaves it when it skips entity
+  // decoding: some words in &quot; / &#8220; &#8221; quotes, &nbsp; after some sentences. The
+  // truth is measured on the decoded text (the same tokens as the plain copy).
+  void emit_entity_copy(uint64_t doc_no, ByteBuffer& out, std::size_t text_begin,
+                        std::string* truth) {
+    PoolEntry& src = pool_[rng_.below(static_cast<uint32_t>(pool_.size()))];
+    const uint32_t u = rng_.below(1001);
+    const EditCounts ec = make_near(src.doc, u * u / 4000, scratch_doc_);
+    entity_plain_.clear();
+    renderer_.render(scratch_doc_, entity_plain_, /*json=*/true);
+    const std::string_view plain = entity_plain_.view();
+    uint32_t entities = 0;
+    for (std::size_t i = 0; i < plain.size();) {
+      const bool word_start =
+          (i == 0 || plain[i - 1] == ' ') && is_word_char(static_cast<unsigned char>(plain[i]));
+      if (word_start && rng_.below(12) == 0) {  // a quoted word
+        std::size_t j = i;
+        while (j < plain.size() && is_word_char(static_cast<unsigned char>(plain[j]))) ++j;
+        const bool curly = rng_.below(2) == 0;
+        out.append(curly ? "&#8220;" : "&quot;");
+        out.append(plain.substr(i, j - i));
+        out.append(curly ? "&#8221;" : "&quot;");
+        entities += 2;
+        i = j;
+        continue;
+      }
+      if (plain[i] == '.' && i + 1 < plain.size() && plain[i + 1] == ' ' && rng_.below(3) == 0) {
+        out.append(".&nbsp; ");
+        ++entities;
+        i += 2;
+        continue;
+      }
+      out.append(plain.substr(i, 1));
+      ++i;
+    }
+    ++stats_.near;
+    if (truth != nullptr) {
+      const auto& a = source_shingles(src);
+      shingle_hashes(plain, tokens_, shingles_);
+      const auto [inter, uni] = compare_.intersect_union(a, shingles_);
+      std::string edits = ec.str();
+      edits += ",ent:" + std::to_string(entities);
+      write_truth(*truth, doc_no, src.doc_no, "entity", edits, format_ratio(inter, uni));
+    }
+    (void)text_begin;
+  }
+
+  // A page that holds a copy of an earlier article (exact or lightly edited) between one to
+  // three paragraphs-worth of other text before and after (sidebars, other stories, comments):
+  // low Jaccard with the article, containment of the article close to 1.
+  void emit_embedded(uint64_t doc_no, ByteBuffer& out, std::size_t text_begin, std::string* truth) {
+    PoolEntry& src = pool_[rng_.below(static_cast<uint32_t>(pool_.size()))];
+    make_original(filler_doc_);
+    renderer_.render(filler_doc_, out, /*json=*/true);
+    out.append("\\n\\n");
+    EditCounts ec;
+    if (rng_.below(2) == 0) {
+      renderer_.render(src.doc, out, /*json=*/true);
+    } else {
+      const uint32_t u = rng_.below(1001);
+      ec = make_near(src.doc, u * u / 10000, scratch_doc_);
+      renderer_.render(scratch_doc_, out, /*json=*/true);
+    }
+    if (rng_.below(3) != 0) {
+      make_original(filler_doc_);
+      out.append("\\n\\n");
+      renderer_.render(filler_doc_, out, /*json=*/true);
+    }
+    ++stats_.near;
+    if (truth != nullptr) {
+      const auto& a = source_shingles(src);
+      shingle_hashes(out.view(text_begin), tokens_, shingles_);
+      const auto [inter, uni] = compare_.intersect_union(a, shingles_);
+      std::string edits = ec.str();
+      edits += edits.empty() ? "embed" : ",embed";
+      write_truth(*truth, doc_no, src.doc_no, "embed", edits, format_ratio(inter, uni),
+                  format_ratio(inter, a.size()));
+    }
+  }
+
   static void write_truth(std::string& t, uint64_t doc_no, uint64_t src_no, const char* kind,
-                          const std::string& edits, const std::string& jaccard) {
+                          const std::string& edits, const std::string& jaccard,
+                          const std::string& containment = std::string()) {
     t += "{\"id\":\"";
     append_id(t, doc_no);
     t += "\",\"source\":\"";
@@ -888,6 +976,10 @@ class Generator {
     t += edits;
     t += "\",\"jaccard_w5\":";
     t += jaccard;
+    if (!containment.empty()) {
+      t += ",\"containment_w5\":";
+      t += containment;
+    }
     t += "}\n";
   }
 
@@ -898,6 +990,8 @@ class Generator {
   std::size_t pool_capacity_ = 4096;
   std::vector<PoolEntry> pool_;
   Doc scratch_doc_;
+  Doc filler_doc_;
+  ByteBuffer entity_plain_;
   std::vector<uint32_t> order_;
   ByteBuffer out_;
   ByteBuffer source_text_;
@@ -975,7 +1069,7 @@ int main(int argc, char** argv) {
       "Exit codes: 0 success, 1 I/O failure, 2 usage error.\n\n"
       "Options");
   std::string bytes_str;
-  double dup_rate = 0.2, exact_rate = 0.05;
+  double dup_rate = 0.2, exact_rate = 0.05, entity_rate = 0, embed_rate = 0;
   // clang-format off
   desc.add_options()
     ("help,h", "print this help and exit")
@@ -990,6 +1084,13 @@ int main(int argc, char** argv) {
      "fraction of documents that are planted near duplicates of an earlier document")
     ("exact-rate", po::value<double>(&exact_rate)->default_value(0.05, "0.05"),
      "fraction of documents that are byte-identical copies of an earlier document")
+    ("entity-rate", po::value<double>(&entity_rate)->default_value(0, "0"),
+     "fraction of documents that are lightly edited near copies written with HTML entities "
+     "(&quot;, &#8220; &#8221;, &nbsp;); truth kind \"entity\", Jaccard of the decoded text")
+    ("embed-rate", po::value<double>(&embed_rate)->default_value(0, "0"),
+     "fraction of documents that are pages holding a copy of an earlier article between other "
+     "text; truth kind \"embed\" with containment_w5 (the article's share of shingles in the "
+     "page)")
     ("mean-words", po::value<uint32_t>(&opt.mean_words)->default_value(300),
      "mean document length in words (log-normal, sigma 0.6)")
     ("vocab", po::value<uint32_t>(&opt.vocab)->default_value(50000),
@@ -1022,8 +1123,11 @@ int main(int argc, char** argv) {
     }
     opt.dup_ppm = parse_rate(dup_rate, "--dup-rate");
     opt.exact_ppm = parse_rate(exact_rate, "--exact-rate");
-    if (opt.dup_ppm + opt.exact_ppm > 1000000)
-      throw UsageError("--dup-rate + --exact-rate must be at most 1");
+    opt.entity_ppm = parse_rate(entity_rate, "--entity-rate");
+    opt.embed_ppm = parse_rate(embed_rate, "--embed-rate");
+    if (opt.dup_ppm + opt.exact_ppm + opt.entity_ppm + opt.embed_ppm > 1000000)
+      throw UsageError(
+          "--dup-rate + --exact-rate + --entity-rate + --embed-rate must be at most 1");
     if (opt.mean_words < 1 || opt.mean_words > 1000000)
       throw UsageError("--mean-words must be in 1..1000000");
     if (opt.vocab < 100 || opt.vocab > 10000000)

@@ -124,16 +124,18 @@ TEST(ModeOptionsCliTest, ModeTheCommandDoesNotTakeIsAUsageError) {
   const std::string in = quote(corpus("mode_opts_cmd"));
   // Known modes a command does not take: the message lists the ones it does.
   expect_usage_error("dedup", "--mode story " + in,
-                     "--mode story is not available here (available: exact, near, simhash)");
+                     "--mode story is not available here (available: exact, near, simhash, "
+                     "containment)");
   expect_usage_error("index build", "--index x.ndx --mode exact " + in,
                      "--mode exact is not available here (available: near, simhash)");
   expect_usage_error("index build", "--index x.ndx --mode story " + in,
                      "--mode story is not available here (available: near, simhash)");
   // Unknown modes.
   expect_usage_error("cluster", "--mode nonsense " + in,
-                     "unknown --mode 'nonsense' (available: exact, near, simhash, story)");
+                     "unknown --mode 'nonsense' (available: exact, near, simhash, containment, "
+                     "story)");
   expect_usage_error("dedup", "--mode Near " + in,
-                     "unknown --mode 'Near' (available: exact, near, simhash)");
+                     "unknown --mode 'Near' (available: exact, near, simhash, containment)");
   expect_usage_error("index build", "--index x.ndx --mode minhash " + in,
                      "unknown --mode 'minhash' (available: near, simhash)");
   // Commands without modes do not take --mode at all.
@@ -168,9 +170,10 @@ TEST(ModeOptionsCliTest, HelpListsOnlyOptionsTheCommandCanUse) {
   // cluster: every mode of the table, with its one-line help, and every mode's own flags.
   RunResult cluster = run_cli("cluster --help");
   ASSERT_EQ(cluster.exit_code, 0);
-  for (const char* s : {"exact: ", "near: ", "simhash: ", "story: ", "--linkage arg (=components)",
-                        "--simhash-weights arg (=tf)", "--time-field", "--stream",
-                        "--language arg (=auto)", "--seed arg (=1)"}) {
+  for (const char* s :
+       {"exact: ", "near: ", "simhash: ", "story: ", "--linkage arg (=components)",
+        "--simhash-weights arg (=tfidf)", "--time-field", "--stream",
+        "containment: ", "--keep arg (=container)", "--language arg (=auto)", "--seed arg (=1)"}) {
     EXPECT_NE(cluster.out.find(s), std::string::npos) << s;
   }
   // index build: each flag of both index kinds with its default, no clustering-only flag.

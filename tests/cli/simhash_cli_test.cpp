@@ -27,7 +27,7 @@ fs::path write_corpus(const std::string& name) {
 
 TEST(SimHashCliTest, GroupsNearCopiesAndReportsOneMinusDistanceOverBits) {
   const fs::path in = write_corpus("simhash_cli_basic");
-  RunResult r = run_cli("cluster --mode simhash --max-distance 6 " + quote(in));
+  RunResult r = run_cli("cluster --mode simhash --bits 64 --max-distance 6 " + quote(in));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto lines = lines_of(r.out);
   ASSERT_EQ(lines.size(), 5u);
@@ -66,16 +66,17 @@ TEST(SimHashCliTest, WideFingerprintsAndTfIdfWeightsGroupTheSameCopies) {
 
 TEST(SimHashCliTest, ShingleVerificationRejectsPairsBelowTheThresholdAndReportsJaccard) {
   const fs::path in = write_corpus("simhash_cli_verify");
+  // Verification compares the features' sets (--shingle): word 5-shingles here.
   RunResult loose = run_cli(
-      "cluster --quiet --mode simhash --max-distance 8 --verify shingles "
-      "--threshold 0.9 " +
+      "cluster --quiet --mode simhash --shingle word:5 --bits 64 --max-distance 8 --verify "
+      "shingles --threshold 0.9 " +
       quote(in));
   ASSERT_EQ(loose.exit_code, 0) << loose.err;
   // The exact Jaccard of b and a: 391 common of 401 distinct shingles.
   EXPECT_EQ(lines_of(loose.out)[1],
             R"({"id":"b","cluster":"a","duplicate_of":"a","similarity":0.9751})");
   RunResult strict = run_cli(
-      "cluster --mode simhash --max-distance 8 --verify shingles "
+      "cluster --mode simhash --shingle word:5 --bits 64 --max-distance 8 --verify shingles "
       "--threshold 0.99 " +
       quote(in));
   ASSERT_EQ(strict.exit_code, 0) << strict.err;
@@ -105,8 +106,9 @@ TEST(SimHashCliTest, RepresentativePolicyPicksTheLongestMember) {
 TEST(SimHashCliTest, RejectsBadParametersAsUsageErrors) {
   const fs::path in = write_corpus("simhash_cli_bad");
   for (const char* flags :
-       {"--bits 32", "--max-distance 64", "--simhash-weights idf", "--verify signature",
-        "--linkage representative", "--shingle x:1", "--threshold 2 --verify shingles"}) {
+       {"--bits 32", "--bits 64 --max-distance 64", "--max-distance 128", "--simhash-weights idf",
+        "--verify signature", "--linkage representative", "--shingle x:1",
+        "--threshold 2 --verify shingles"}) {
     RunResult r = run_cli("cluster --mode simhash " + std::string(flags) + " " + quote(in));
     EXPECT_EQ(r.exit_code, 2) << flags << ": " << r.err;
     EXPECT_EQ(lines_of(r.err).size(), 1u) << flags << ": " << r.err;

@@ -878,3 +878,35 @@ TEST(DeduplicatorSimHashConcurrencyTest, AddIfNewFromManyThreadsAddsEachPageOnce
 
 }  // namespace
 }  // namespace neardup
+
+namespace neardup {
+namespace {
+
+TEST(DeduplicatorContainmentTest, FindContainedNamesTheContainerOfAnEmbeddedArticle) {
+  std::mt19937_64 rng(99);
+  const std::string article = fixtures::random_text(rng, 120);
+  const std::string page =
+      fixtures::random_text(rng, 500) + " " + article + " " + fixtures::random_text(rng, 700);
+  const std::string other = fixtures::random_text(rng, 200);
+  const std::vector<std::string_view> pages{article, other, page, article};
+  Result<std::vector<ContainedPage>> found = find_contained(pages, {.threshold = 0.9});
+  ASSERT_TRUE(found.ok()) << found.status().to_string();
+  ASSERT_EQ(found->size(), 2u);
+  EXPECT_EQ((*found)[0].document, 0u);
+  EXPECT_EQ((*found)[0].container, 2u);
+  EXPECT_DOUBLE_EQ((*found)[0].containment, 1.0);
+  EXPECT_EQ((*found)[1].document, 3u);  // the copy: in the page too (larger than the article)
+  EXPECT_EQ((*found)[1].container, 2u);
+  // A page that holds only a third of the article is not a container at 0.9.
+  const std::string third = article.substr(0, article.size() / 3);
+  Result<std::vector<ContainedPage>> none =
+      find_contained({article, fixtures::random_text(rng, 300) + " " + third}, {});
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->empty());
+  EXPECT_FALSE(find_contained(pages, {.threshold = 0}).ok());
+  EXPECT_FALSE(find_contained(pages, {.shingle_k = 0}).ok());
+  EXPECT_TRUE(find_contained({}, {})->empty());
+}
+
+}  // namespace
+}  // namespace neardup

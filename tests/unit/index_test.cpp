@@ -33,9 +33,13 @@ using fixtures::random_text;
 
 NearDupIndex make_index(IndexOptions o = {}) { return testing::expect_ok(NearDupIndex::create(o)); }
 
-// The tiny index used by the golden and corrupt-file tests: two documents, 128 slots.
+// The tiny index used by the golden and corrupt-file tests: two documents, 128 slots, with HTML
+// entities kept as they are (the default before 0.2): the golden header pins that a file with
+// the old default is written, byte for byte, as before.
 NearDupIndex tiny_index() {
-  NearDupIndex index = make_index();
+  IndexOptions o;
+  o.similarity.pipeline.normalize.decode_html_entities = false;
+  NearDupIndex index = make_index(o);
   EXPECT_TRUE(index.add("a", "the quick brown fox jumps over the lazy dog").ok());
   EXPECT_TRUE(index.add("b", "lorem ipsum dolor sit amet consectetur adipiscing elit").ok());
   return index;
@@ -182,7 +186,7 @@ TEST(IndexTest, SaveLoadRoundTripGivesSameResultsAndIdenticalBytes) {
   IndexOptions o;
   o.similarity.threshold = 0.7;
   o.similarity.pipeline.shingle = {.kind = ShingleKind::kChar, .k = 7, .seed = 9};
-  o.similarity.pipeline.normalize.decode_html_entities = true;
+  o.similarity.pipeline.normalize.decode_html_entities = false;  // not the default
   o.similarity.minhash.num_perm = 64;
   o.similarity.minhash.seed = 42;
   NearDupIndex index = make_index(o);
@@ -201,7 +205,7 @@ TEST(IndexTest, SaveLoadRoundTripGivesSameResultsAndIdenticalBytes) {
   EXPECT_EQ(loaded->options().similarity.threshold, 0.7);
   EXPECT_EQ(loaded->options().similarity.pipeline.shingle.kind, ShingleKind::kChar);
   EXPECT_EQ(loaded->options().similarity.pipeline.shingle.k, 7u);
-  EXPECT_TRUE(loaded->options().similarity.pipeline.normalize.decode_html_entities);
+  EXPECT_FALSE(loaded->options().similarity.pipeline.normalize.decode_html_entities);
   EXPECT_EQ(loaded->lsh_params().bands, index.lsh_params().bands);
   for (int i = 0; i < 2500; i += 97) {
     const std::string q = near_copy(texts[static_cast<std::size_t>(i)]);
@@ -255,6 +259,36 @@ TEST(IndexTest, GoldenHeaderOfTinyIndex) {
             "9804000000000000"    // 1176 payload bytes
             "83636c31ee27cacc");  // XXH3-64 of the payload
   EXPECT_EQ(bytes.size(), 64u + 1176u);
+}
+
+// An index saved with entities kept (the default before 0.2) keeps them after loading: a page
+// is normalized as it was when the index was built, so re-fetched pages still match. A new
+// index decodes them: a copy with encoded quotes matches the plain page.
+TEST(IndexTest, OldDefaultFileStillKeepsEntitiesAndNewIndexesDecodeThem) {
+  const std::string plain =
+      "the minister said \"we will not raise taxes\" and the markets rose sharply on the news, "
+      "while analysts said the outlook for the year remained uncertain at best";
+  const std::string encoded =
+      "the minister said &quot;we will not raise taxes&quot; and the markets rose sharply on "
+      "the news, while analysts said the outlook for the year remained uncertain at best";
+  Result<NearDupIndex> old = NearDupIndex::deserialize(tiny_index().serialize(), "old.ndx");
+  ASSERT_TRUE(old.ok()) << old.status().to_string();
+  EXPECT_FALSE(old->options().similarity.pipeline.normalize.decode_html_entities);
+  ASSERT_TRUE(old->add("plain", plain).ok());
+  Result<std::vector<IndexMatch>> in_old = old->query(encoded);
+  ASSERT_TRUE(in_old.ok());
+  for (const IndexMatch& m : *in_old) EXPECT_LT(m.similarity, 1.0);  // "quot" is a word there
+
+  NearDupIndex fresh = make_index();
+  EXPECT_TRUE(fresh.options().similarity.pipeline.normalize.decode_html_entities);
+  ASSERT_TRUE(fresh.add("plain", plain).ok());
+  Result<std::vector<IndexMatch>> in_new = fresh.query(encoded);
+  ASSERT_TRUE(in_new.ok());
+  ASSERT_EQ(in_new->size(), 1u);
+  EXPECT_EQ(in_new->front().similarity, 1.0);
+  Result<NearDupIndex> reloaded = NearDupIndex::deserialize(fresh.serialize(), "new.ndx");
+  ASSERT_TRUE(reloaded.ok());
+  EXPECT_TRUE(reloaded->options().similarity.pipeline.normalize.decode_html_entities);
 }
 
 TEST(IndexTest, TruncatedFileIsRejectedAtEveryLength) {

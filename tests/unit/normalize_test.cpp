@@ -380,7 +380,17 @@ TEST(NormalizeTest, HtmlEntitiesAreDecodedWhenOn) {
 }
 
 TEST(NormalizeTest, HtmlEntitiesAreUntouchedWhenOff) {
-  EXPECT_EQ(norm("Tom &amp; Jerry &#65; &eacute;"), "tom &amp; jerry &#65; &eacute;");
+  NormalizeOptions o;
+  o.decode_html_entities = false;
+  EXPECT_EQ(norm("Tom &amp; Jerry &#65; &eacute;", o), "tom &amp; jerry &#65; &eacute;");
+}
+
+TEST(NormalizeTest, HtmlEntitiesAreDecodedByDefault) {
+  EXPECT_TRUE(NormalizeOptions{}.decode_html_entities);
+  // An entity-encoded copy and the plain text normalize to the same bytes.
+  EXPECT_EQ(norm("He said &quot;it&#8217;s done&quot; &amp; left"),
+            norm("He said \"it\u2019s done\" & left"));
+  EXPECT_EQ(norm("Tom &amp; Jerry &#65;"), "tom & jerry a");
 }
 
 TEST(NormalizeTest, MalformedOrUnknownHtmlEntitiesAreLeftAsText) {

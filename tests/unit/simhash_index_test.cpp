@@ -118,7 +118,7 @@ TEST(SimHashIndexTest, FingerprintCallsCheckTheWidth) {
 TEST(SimHashIndexTest, FingerprintAndTextPathsGiveTheSameFileAndOptionsRoundTrip) {
   SimHashIndexOptions o;
   o.pipeline.normalize.strip_punctuation = true;
-  o.pipeline.normalize.decode_html_entities = true;
+  o.pipeline.normalize.decode_html_entities = false;  // not the default
   o.pipeline.tokenize.canonical_numbers = true;
   o.pipeline.shingle.kind = ShingleKind::kChar;
   o.pipeline.shingle.k = 6;
@@ -142,7 +142,7 @@ TEST(SimHashIndexTest, FingerprintAndTextPathsGiveTheSameFileAndOptionsRoundTrip
   ASSERT_TRUE(back.ok()) << back.status().to_string();
   const SimHashIndexOptions& b = back->options();
   EXPECT_TRUE(b.pipeline.normalize.strip_punctuation);
-  EXPECT_TRUE(b.pipeline.normalize.decode_html_entities);
+  EXPECT_FALSE(b.pipeline.normalize.decode_html_entities);
   EXPECT_TRUE(b.pipeline.tokenize.canonical_numbers);
   EXPECT_EQ(b.pipeline.shingle.kind, ShingleKind::kChar);
   EXPECT_EQ(b.pipeline.shingle.k, 6u);

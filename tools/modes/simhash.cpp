@@ -6,6 +6,7 @@
 // Output: the same as near mode (NearRun).
 #include <cstdio>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "cluster_common.h"
@@ -17,8 +18,17 @@
 namespace neardup::cli {
 namespace {
 
+// The defaults of --mode simhash, chosen by measurement (bench/results/near17.md): word
+// unigrams as features (an edit moves one feature, not five), TF-IDF weights over the input
+// (a page template's words are in every page and weigh nothing), 128 bits, 12 apart (6 of
+// 64 bits recalls as much but merges twice as many short templated notices in Reuters).
+constexpr std::string_view kSimHashShingle = "word:1";
+constexpr uint32_t kSimHashBits = 128;
+// --max-distance without a value: 12 of 128 bits, 6 of 64 (the same angle).
+constexpr uint32_t default_max_distance(uint32_t bits) { return bits == 128 ? 12 : 6; }
+
 struct SimHashModeOptions : ClusterOptions {
-  std::string simhash_weights = "tf";
+  std::string simhash_weights = "tfidf";
 };
 
 // The library options from the flags, with the flags' names in the error messages.
@@ -46,9 +56,11 @@ Result<SimHashClustererOptions> simhash_config(const SimHashModeOptions& opt) {
     c.weights = SimHashWeights::kTf;
   } else if (opt.simhash_weights == "tfidf") {
     c.weights = SimHashWeights::kTfIdf;
+  } else if (opt.simhash_weights == "logtf") {
+    c.weights = SimHashWeights::kLogTf;
   } else {
     return Status::invalid_argument("unknown --simhash-weights '" + opt.simhash_weights +
-                                    "' (tf, tfidf)");
+                                    "' (tf, logtf, tfidf)");
   }
   if (opt.verify.empty() || opt.verify == "none") {
     c.verify = SimHashVerify::kNone;
@@ -159,9 +171,9 @@ class SimHashMode final : public ModeHandler {
   unsigned groups() const override { return kNormalizeGroup | kSimilarityGroup; }
   void add_options(po::options_description& desc) override {
     desc.add_options()  //
-        ("simhash-weights", po::value(&opt_.simhash_weights)->default_value("tf"),
-         "simhash: shingle weights, tf (counts) or tfidf (counts x inverse document frequency "
-         "over the input)");
+        ("simhash-weights", po::value(&opt_.simhash_weights)->default_value("tfidf"),
+         "simhash: shingle weights, tf (counts), logtf (1 + ln count) or tfidf (counts x "
+         "inverse document frequency over the input)");
   }
   bool uses(std::string_view option, const po::variables_map& vm) const override {
     if (option_in(option,
@@ -176,6 +188,9 @@ class SimHashMode final : public ModeHandler {
   }
   Status resolve(const ClusterOptions& shared) override {
     static_cast<ClusterOptions&>(opt_) = shared;
+    if (!opt_.shingle_given) opt_.shingle = std::string(kSimHashShingle);
+    if (!opt_.bits_given) opt_.simhash_bits = kSimHashBits;
+    if (!opt_.max_distance_given) opt_.max_distance = default_max_distance(opt_.simhash_bits);
     NEARDUP_RETURN_IF_ERROR(parse_threshold(opt_));
     Result<SimHashClustererOptions> c = simhash_config(opt_);
     return c.ok() ? Status() : c.status();

@@ -175,4 +175,38 @@ class NEARDUP_API Deduplicator {
   std::unique_ptr<Backend> backend_;
 };
 
+// Containment in a batch of pages: which page is (nearly) contained in another, e.g. an article
+// embedded whole in a page with sidebars and comments, whose Jaccard similarity with the page
+// is low. Page i is contained in page j when at least `threshold` of i's shingles (as in
+// DeduplicatorOptions: `shingle_k` words or code points of the normalized text) are in j.
+//
+//   std::vector<std::string_view> pages = {article, page_with_article, other};
+//   auto found = neardup::find_contained(pages, {.threshold = 0.9});
+//   // found->at(0): {.document = 0, .container = 1, .containment = 1.0}
+//
+// Candidates come from a partitioned MinHash LSH index (LSH Ensemble, advanced/containment.h:
+// each contained pair is a candidate with probability >= 0.99 when num_perm slots allow it)
+// and every candidate is verified exactly, so a reported pair always reaches the threshold.
+// For each contained page the result names its best container among the pages ranked above it
+// (more shingles, or as many and earlier): highest containment, then the higher rank; identical
+// pages are contained in the first. Ordered by `document`. Cost: 8 bytes per distinct shingle
+// and 4 per slot for each page while it runs; pages of very different sizes cost more
+// candidates. Thread safety: a pure function.
+struct ContainmentSearchOptions {
+  double threshold = 0.9;  // in (0, 1]
+  uint32_t shingle_k = 5;  // 1..64
+  bool char_shingles = false;
+  uint32_t num_perm = 128;  // 1..1024
+  uint64_t seed = 1;
+  // invalid_argument / out_of_range naming the offending field; ok otherwise.
+  NEARDUP_API Status validate() const;
+};
+struct ContainedPage {
+  std::size_t document = 0;   // index into the pages given
+  std::size_t container = 0;  // the page that contains it
+  double containment = 0;     // |document ∩ container| / |document| over shingles
+};
+NEARDUP_API Result<std::vector<ContainedPage>> find_contained(
+    const std::vector<std::string_view>& pages, const ContainmentSearchOptions& options = {});
+
 }  // namespace neardup

@@ -4,6 +4,7 @@
 #include <utility>
 #include <variant>
 
+#include "neardup/advanced/containment.h"
 #include "neardup/advanced/index.h"
 #include "neardup/advanced/open_index.h"
 #include "neardup/advanced/simhash_index.h"
@@ -244,5 +245,46 @@ std::size_t Deduplicator::size() const { return backend_->size(); }
 void Deduplicator::reserve(std::size_t documents) { backend_->reserve(documents); }
 DedupStats Deduplicator::stats() const { return backend_->stats(); }
 const DeduplicatorOptions& Deduplicator::options() const noexcept { return backend_->options(); }
+
+namespace {
+ContainmentOptions containment_options(const ContainmentSearchOptions& o) {
+  ContainmentOptions c;
+  c.pipeline.shingle.kind = o.char_shingles ? ShingleKind::kChar : ShingleKind::kWord;
+  c.pipeline.shingle.k = o.shingle_k;
+  c.pipeline.shingle.seed = o.seed;
+  c.threshold = o.threshold;
+  c.num_perm = o.num_perm;
+  c.seed = o.seed;
+  return c;
+}
+}  // namespace
+
+Status ContainmentSearchOptions::validate() const {
+  if (shingle_k == 0 || shingle_k > 64) {
+    return Status::out_of_range("shingle_k must be 1..64, got " + std::to_string(shingle_k));
+  }
+  return containment_options(*this).validate();
+}
+
+Result<std::vector<ContainedPage>> find_contained(const std::vector<std::string_view>& pages,
+                                                  const ContainmentSearchOptions& options) {
+  NEARDUP_RETURN_IF_ERROR(options.validate());
+  Result<ContainmentClusterer> created = ContainmentClusterer::create(containment_options(options));
+  if (!created.ok()) return created.status();
+  ContainmentClusterer::Scratch scratch;
+  PreparedContainment doc;
+  for (const std::string_view page : pages) {
+    created->prepare(page, doc, scratch);
+    NEARDUP_RETURN_IF_ERROR(created->add(doc));
+  }
+  Result<ContainmentResult> r = created->finish(ContainmentKeep::kContainer);
+  if (!r.ok()) return r.status();
+  std::vector<ContainedPage> out;
+  for (std::size_t i = 0; i < r->contained_in.size(); ++i) {
+    if (r->contained_in[i] == kNotContained) continue;
+    out.push_back({i, r->contained_in[i], r->containment[i]});
+  }
+  return out;
+}
 
 }  // namespace neardup

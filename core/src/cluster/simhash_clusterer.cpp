@@ -1,6 +1,7 @@
 #include "neardup/advanced/simhash_clusterer.h"
 
 #include <algorithm>
+#include <cmath>
 #include <utility>
 
 #include "neardup/advanced/near_dup.h"  // jaccard_sorted
@@ -8,6 +9,26 @@
 #include "neardup/advanced/story.h"  // DocumentFrequencies
 
 namespace neardup {
+namespace {
+
+// 1 + ln(c) for c = 1..64 as literals, so that log-tf fingerprints do not depend on the C
+// library's log(); counts above 64 (rare) extend the last entry with log().
+constexpr float kLogTf[64] = {
+    1.0f,      1.693147f, 2.098612f, 2.386294f, 2.609438f, 2.791759f, 2.94591f,  3.079442f,
+    3.197225f, 3.302585f, 3.397895f, 3.484907f, 3.564949f, 3.639057f, 3.70805f,  3.772589f,
+    3.833213f, 3.890372f, 3.944439f, 3.995732f, 4.044522f, 4.091042f, 4.135494f, 4.178054f,
+    4.218876f, 4.258097f, 4.295837f, 4.332205f, 4.367296f, 4.401197f, 4.433987f, 4.465736f,
+    4.496508f, 4.526361f, 4.555348f, 4.583519f, 4.610918f, 4.637586f, 4.663562f, 4.688879f,
+    4.713572f, 4.73767f,  4.7612f,   4.78419f,  4.806662f, 4.828641f, 4.850148f, 4.871201f,
+    4.89182f,  4.912023f, 4.931826f, 4.951244f, 4.970292f, 4.988984f, 5.007333f, 5.025352f,
+    5.043051f, 5.060443f, 5.077537f, 5.094345f, 5.110874f, 5.127134f, 5.143135f, 5.158883f};
+
+float log_tf(std::size_t count) {
+  if (count <= 64) return kLogTf[count - 1];
+  return kLogTf[63] + std::log(static_cast<float>(count) / 64.0f);
+}
+
+}  // namespace
 
 Status SimHashClustererOptions::validate() const {
   NEARDUP_RETURN_IF_ERROR(pipeline.validate());
@@ -16,7 +37,8 @@ Status SimHashClustererOptions::validate() const {
   index.bits = simhash.bits;
   index.max_distance = max_distance;
   NEARDUP_RETURN_IF_ERROR(index.validate());
-  if (weights != SimHashWeights::kTf && weights != SimHashWeights::kTfIdf) {
+  if (weights != SimHashWeights::kTf && weights != SimHashWeights::kTfIdf &&
+      weights != SimHashWeights::kLogTf) {
     return Status::invalid_argument("SimHashClustererOptions: unknown weights");
   }
   if (verify != SimHashVerify::kNone && verify != SimHashVerify::kShingles) {
@@ -45,7 +67,25 @@ void SimHashClusterer::prepare(std::string_view text, PreparedSimHash& out,
   out.exact_key = exact_key(scratch.shingler_->last_normalized());
   out.empty = shingles.empty();
   out.text_bytes = text.size();
-  if (!tfidf) hasher_.fingerprint(shingles, {}, std::span<uint64_t>(out.fingerprint, words_));
+  if (options_.weights == SimHashWeights::kTf) {
+    hasher_.fingerprint(shingles, {}, std::span<uint64_t>(out.fingerprint, words_));
+  } else if (options_.weights == SimHashWeights::kLogTf) {
+    std::vector<uint64_t>& f = scratch.features_;
+    std::vector<float>& w = scratch.weights_;
+    f.assign(shingles.begin(), shingles.end());
+    std::sort(f.begin(), f.end());
+    w.clear();
+    std::size_t m = 0;
+    for (std::size_t a = 0; a < f.size();) {
+      std::size_t b = a + 1;
+      while (b < f.size() && f[b] == f[a]) ++b;
+      f[m++] = f[a];
+      w.push_back(log_tf(b - a));
+      a = b;
+    }
+    f.resize(m);
+    hasher_.fingerprint(f, w, std::span<uint64_t>(out.fingerprint, words_));
+  }
   out.features.clear();
   out.counts.clear();
   if (keep_sets) {

@@ -162,8 +162,13 @@ struct StoryFeaturizer::Impl {
   std::string pair;
 
   explicit Impl(const StoryFeatureOptions& o)
-      : options(o), folded_normalizer(NormalizeOptions{}), cased_normalizer([] {
+      // Story features keep entities as they are (their tuned thresholds predate the
+      // decode-by-default of the near-duplicate modes).
+      : options(o),
+        folded_normalizer(NormalizeOptions{.decode_html_entities = false}),
+        cased_normalizer([] {
           NormalizeOptions n;
+          n.decode_html_entities = false;
           n.case_fold = false;
           return n;
         }()) {}

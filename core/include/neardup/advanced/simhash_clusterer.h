@@ -42,7 +42,9 @@
 
 namespace neardup {
 
-enum class SimHashWeights : uint8_t { kTf = 0, kTfIdf = 1 };
+// kTf: shingle counts; kTfIdf: counts x IDF over the input (fingerprints at finish);
+// kLogTf: 1 + ln(count), which damps a phrase repeated many times (a page's boilerplate).
+enum class SimHashWeights : uint8_t { kTf = 0, kTfIdf = 1, kLogTf = 2 };
 enum class SimHashVerify : uint8_t { kNone = 0, kShingles = 1 };
 
 struct SimHashClustererOptions {
@@ -90,6 +92,8 @@ class SimHashClusterer {
    private:
     friend class SimHashClusterer;
     std::unique_ptr<ShingleHasher> shingler_;
+    std::vector<uint64_t> features_;  // kLogTf: sorted distinct shingles
+    std::vector<float> weights_;      // kLogTf: their weights
   };
 
   static Result<SimHashClusterer> create(SimHashClustererOptions options);

@@ -1,0 +1,135 @@
+// End-to-end tests of `--mode containment` in `neardup cluster` and `neardup dedup` (an article
+// embedded in a larger page), and of HTML entity decoding, on by default, through the CLI.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "cli/cli_util.h"
+
+namespace neardup::testing {
+namespace {
+
+namespace fs = std::filesystem;
+using fixtures::random_text;
+
+// art: a 150-word article; other: unrelated; page: 400 words, the article, 500 words;
+// copy: the article again; blank: empty text.
+fs::path write_corpus(const std::string& name) {
+  const fs::path dir = temp_dir(name);
+  const std::string art = random_text(uint64_t{31}, 150);
+  const std::string page =
+      random_text(uint64_t{32}, 400) + " " + art + " " + random_text(uint64_t{33}, 500);
+  write_file(dir / "in.tsv", "art\t" + art + "\nother\t" + random_text(uint64_t{34}, 300) +
+                                 "\npage\t" + page + "\ncopy\t" + art + "\nblank\t\n");
+  return dir / "in.tsv";
+}
+
+std::vector<std::string> ids_of(const std::string& tsv) {
+  std::vector<std::string> ids;
+  for (const std::string& line : lines_of(tsv)) ids.push_back(line.substr(0, line.find('\t')));
+  return ids;
+}
+
+TEST(ContainmentCliTest, ClusterReportsWhichDocumentContainsWhich) {
+  const fs::path in = write_corpus("containment_cli_cluster");
+  RunResult r = run_cli("cluster --mode containment --threshold 0.9 " + quote(in));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  // Golden: the page contains the article and its copy; the page is kept (--keep container).
+  EXPECT_EQ(r.out, R"({"id":"art","cluster":"art","duplicate_of":"page","similarity":1,)"
+                   R"("contained_in":"page","containment":1})"
+                   "\n"
+                   R"({"id":"other","cluster":"other"})"
+                   "\n"
+                   R"({"id":"page","cluster":"art"})"
+                   "\n"
+                   R"({"id":"copy","cluster":"art","duplicate_of":"page","similarity":1,)"
+                   R"("contained_in":"page","containment":1})"
+                   "\n"
+                   R"({"id":"blank","cluster":"blank"})"
+                   "\n");
+  EXPECT_NE(r.err.find("mode containment (threshold 0.90, word:5, 128 slots"), std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("2 contained in another, 3 kept, 1 empty"), std::string::npos) << r.err;
+  // The same for any thread count.
+  RunResult two = run_cli("cluster -q --threads 2 --mode containment --threshold 0.9 " + quote(in));
+  EXPECT_EQ(two.out, r.out);
+  // Keep the contained: the article is kept and the page and the copy point to it; who
+  // contains whom does not change.
+  RunResult k = run_cli("cluster -q --mode containment --keep contained " + quote(in));
+  ASSERT_EQ(k.exit_code, 0) << k.err;
+  const auto lines = lines_of(k.out);
+  ASSERT_EQ(lines.size(), 5u);
+  EXPECT_EQ(lines[0], R"({"id":"art","cluster":"art","contained_in":"page","containment":1})");
+  EXPECT_EQ(lines[2], R"({"id":"page","cluster":"art","duplicate_of":"art","similarity":1})");
+}
+
+TEST(ContainmentCliTest, DedupDropsTheContainedOrTheContainerByPolicy) {
+  const fs::path in = write_corpus("containment_cli_dedup");
+  RunResult r = run_cli("dedup --mode containment " + quote(in));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(ids_of(r.out), (std::vector<std::string>{"other", "page", "blank"}));
+  EXPECT_NE(r.err.find("kept 3 of 5 records, removed 2"), std::string::npos) << r.err;
+  RunResult k = run_cli("dedup -q --mode containment --keep contained " + quote(in));
+  ASSERT_EQ(k.exit_code, 0) << k.err;
+  EXPECT_EQ(ids_of(k.out), (std::vector<std::string>{"art", "other", "blank"}));
+  // From standard input too (spooled for the second pass).
+  RunResult piped = run_cli("dedup -q --mode containment -", in.string());
+  EXPECT_EQ(piped.out, r.out);
+}
+
+TEST(ContainmentCliTest, BadFlagsAreUsageErrors) {
+  const fs::path in = write_corpus("containment_cli_usage");
+  for (const char* flags :
+       {"--keep both", "--threshold 1.5", "--threshold 0", "--num-perm 0", "--partitions 0",
+        "--lsh-recall 1", "--representative longest", "--verify shingles", "--bands 4 --rows 4",
+        "--max-distance 3", "--linkage representative"}) {
+    RunResult r = run_cli("cluster --mode containment " + std::string(flags) + " " + quote(in));
+    EXPECT_EQ(r.exit_code, 2) << flags << ": " << r.err;
+    EXPECT_FALSE(r.err.empty()) << flags;
+  }
+  // Containment has no persistent index and no staged run.
+  RunResult idx = run_cli("index build --mode containment --index " +
+                          quote(temp_dir("containment_cli_usage") / "x.ndx") + " " + quote(in));
+  EXPECT_EQ(idx.exit_code, 2) << idx.err;
+  // --keep belongs to containment only.
+  RunResult near = run_cli("cluster --mode near --keep contained " + quote(in));
+  EXPECT_EQ(near.exit_code, 2) << near.err;
+  EXPECT_NE(near.err.find("--keep does not apply to --mode near"), std::string::npos) << near.err;
+}
+
+// Entity-encoded quotes no longer break shingles: decoded by default (--decode-html, the old
+// switch, still accepted), kept as they are with --no-decode-html; both at once is an error.
+TEST(ContainmentCliTest, HtmlEntitiesAreDecodedByDefault) {
+  const fs::path dir = temp_dir("entities_cli");
+  write_file(
+      dir / "in.jsonl",
+      R"({"id":"plain","text":"He said \"it's done\" & left the room at noon today"})"
+      "\n"
+      R"({"id":"html","text":"He said &quot;it&#39;s done&quot; &amp; left the room at noon today"})"
+      "\n");
+  const std::string in = quote(dir / "in.jsonl");
+  RunResult both = run_cli("cluster --decode-html --no-decode-html " + in);
+  EXPECT_EQ(both.exit_code, 2) << both.err;
+  EXPECT_NE(both.err.find("contradict"), std::string::npos) << both.err;
+  RunResult old = run_cli("cluster -q --decode-html " + in);  // the old switch: still accepted
+  EXPECT_EQ(old.exit_code, 0) << old.err;
+  for (const char* mode : {"exact", "near", "simhash"}) {
+    RunResult r = run_cli("cluster -q --mode " + std::string(mode) + " " + in);
+    ASSERT_EQ(r.exit_code, 0) << mode << ": " << r.err;
+    EXPECT_EQ(lines_of(r.out)[1],
+              R"({"id":"html","cluster":"plain","duplicate_of":"plain","similarity":1})")
+        << mode;
+    if (std::string(mode) == "simhash") continue;  // unigram fingerprints may still be close
+    for (const char* off : {"--no-decode-html"}) {
+      RunResult kept = run_cli("cluster -q --mode " + std::string(mode) + " " + off + " " + in);
+      ASSERT_EQ(kept.exit_code, 0) << mode << " " << off << ": " << kept.err;
+      EXPECT_EQ(lines_of(kept.out)[1].rfind(R"({"id":"html","cluster":"html")", 0), 0u)
+          << mode << " " << off << ": " << kept.out;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace neardup::testing
