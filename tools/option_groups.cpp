@@ -164,7 +164,7 @@ void add_similarity_options(po::options_description& desc, SimilarityFlags& f, S
                : "simhash: fingerprint width, 64 or 128")  //
       ("max-distance", max_distance,
        cluster ? "simhash: near-duplicates differ in at most this many fingerprint bits (below "
-                 "--bits; default 12 of 128 bits, 6 of 64; Manku et al. use 3 of 64 for "
+                 "--bits; default 13 of 128 bits, 6 of 64; Manku et al. use 3 of 64 for "
                  "5-shingles); similarity = 1 - distance/bits"
                : "simhash: near-duplicates differ in at most this many fingerprint bits (below "
                  "--bits; Manku et al. use 3 of 64); similarity = 1 - distance/bits");

@@ -84,7 +84,7 @@ struct SimilarityFlags {
   uint32_t simhash_bits = 64;
   uint32_t max_distance = 3;
   // In the clustering commands --shingle, --bits and --max-distance default by mode (simhash:
-  // word:1, 128 bits, 12 apart; near and containment: word:5): whether they were given.
+  // word:1, 128 bits, 13 apart; near and containment: word:5): whether they were given.
   bool shingle_given = false, max_distance_given = false, bits_given = false;
 };
 // kCluster: the clustering commands (with --verify); kIndex: `index build` (no verification).
