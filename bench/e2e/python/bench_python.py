@@ -148,6 +148,19 @@ def child(method, args):
         result["candidates"] = sum(len(c) - 1 for c in cands)
         if method == "synth-ds":
             result["cands"] = [sorted(c) for c in cands]
+    elif method == "cmp-cli":
+        # Alternates neardup.cluster on the list in memory with the CLI on the same texts as
+        # JSONL, `reps` times each, and reports the fastest of each (the machine is shared).
+        py, cl = [], []
+        for _ in range(args.reps):
+            s = time.perf_counter()
+            neardup.cluster(texts, mode="near", threshold=0.8, threads=args.threads)
+            py.append(time.perf_counter() - s)
+            cl.append(time_cli(args.cli, args.jsonl, args.threads))
+        result["python_s"] = min(py)
+        result["cli_s"] = min(cl)
+        result["python_all"] = py
+        result["cli_all"] = cl
     elif method == "per-call":
         d = neardup.Deduplicator(threshold=0.8)
         pages = texts[: args.per_call_docs]
@@ -184,14 +197,22 @@ def child(method, args):
 
 def run_child(method, args, extra=()):
     cmd = [sys.executable, os.path.abspath(__file__), "--child", method, *extra]
-    for k in ("texts_file", "synth_corpus", "datasketch"):
+    for k in ("texts_file", "synth_corpus", "datasketch", "cli", "jsonl"):
         if getattr(args, k):
             cmd += ["--" + k.replace("_", "-"), getattr(args, k)]
-    cmd += ["--per-call-docs", str(args.per_call_docs)]
+    cmd += ["--per-call-docs", str(args.per_call_docs), "--threads", str(args.threads),
+            "--reps", str(args.reps)]
     p = subprocess.run(cmd, capture_output=True, text=True, env=os.environ)
     if p.returncode != 0:
         sys.exit(f"{method} failed:\n{p.stderr}")
     return json.loads(p.stdout.strip().splitlines()[-1])
+
+
+def row(name, r, ref=None):
+    dps = r["documents"] / r["seconds"]
+    ratio = f"{ref['seconds'] / r['seconds']:.2f}x" if ref else "1.00x"
+    return (f"| {name} | {r['seconds']:.1f} | {dps:,.0f} | "
+            f"{r['extra_peak_bytes'] / 1e6:.0f} | {ratio} |")
 
 
 def time_cli(cli, path, threads):
@@ -219,6 +240,10 @@ def main():
     ap.add_argument("--texts-file")
     ap.add_argument("--synth-corpus")
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--jsonl")
+    ap.add_argument("--reps", type=int, default=3, help="runs of each side of the CLI comparison")
+    ap.add_argument("--sections", default="datasketch,cli,recall,per-call",
+                    help="comma-separated subset of datasketch,cli,recall,per-call")
     args = ap.parse_args()
     if args.child:
         return child(args.child, args)
@@ -229,7 +254,7 @@ def main():
     args.texts_file = os.path.join(tmp, "texts.json")
     with open(args.texts_file, "w", encoding="utf-8") as f:
         json.dump(texts, f)
-    jsonl = os.path.join(tmp, "texts.jsonl")
+    jsonl = args.jsonl = os.path.join(tmp, "texts.jsonl")
     with open(jsonl, "w", encoding="utf-8") as f:
         for i, t in enumerate(texts):
             f.write(json.dumps({"id": str(i), "text": t}) + "\n")
@@ -238,12 +263,18 @@ def main():
     print(f"# neardup Python package: measurements\n\n{n} texts, {mb:.1f} MB "
           f"(Reuters-21578 bodies + Gutenberg half-chunks); one thread unless stated.\n")
 
-    def row(name, r, ref=None):
-        dps = r["documents"] / r["seconds"]
-        ratio = f"{ref['seconds'] / r['seconds']:.2f}x" if ref else "1.00x"
-        return (f"| {name} | {r['seconds']:.1f} | {dps:,.0f} | "
-                f"{r['extra_peak_bytes'] / 1e6:.0f} | {ratio} |")
+    sections = set(args.sections.split(","))
+    if "datasketch" in sections:
+        datasketch_section(args, row)
+    if "cli" in sections:
+        cli_section(args)
+    if "recall" in sections:
+        recall_section(args, tmp)
+    if "per-call" in sections:
+        per_call_section(args)
 
+
+def datasketch_section(args, row):
     res = {m: run_child(m, args) for m in ("nd-minhash", "ds-minhash", "nd-cluster", "ds-lsh")}
     print("## MinHash signatures and near-duplicate search vs datasketch\n")
     print("| method | seconds | docs/s | peak extra MB | speed vs datasketch |")
@@ -257,19 +288,24 @@ def main():
               res["ds-lsh"]))
     print()
 
-    # Python vs CLI on the same texts.
-    print("## neardup.cluster vs the CLI on the same texts\n")
-    print("| threads | CLI s (reads JSONL) | Python s (list in memory) | Python / CLI |")
-    print("|---|---|---|---|")
+
+def cli_section(args):
+    print(f"## neardup.cluster vs the CLI on the same texts (fastest of {args.reps}, alternated)\n")
+    print("| threads | CLI s (reads JSONL) | Python s (list in memory) | Python / CLI | all runs "
+          "(Python; CLI) |")
+    print("|---|---|---|---|---|")
     for threads in (1, 2):
         args.threads = threads
-        py = run_child("nd-cluster", args) if threads > 1 else res["nd-cluster"]
-        cli = min(time_cli(args.cli, jsonl, threads) for _ in range(2))
-        print(f"| {threads} | {cli:.2f} | {py['seconds']:.2f} | {py['seconds'] / cli:.2f} |")
+        r = run_child("cmp-cli", args)
+        runs = (", ".join(f"{x:.1f}" for x in r["python_all"]) + "; " +
+                ", ".join(f"{x:.1f}" for x in r["cli_all"]))
+        print(f"| {threads} | {r['cli_s']:.2f} | {r['python_s']:.2f} | "
+              f"{r['python_s'] / r['cli_s']:.2f} | {runs} |")
     args.threads = 1
     print()
 
-    # Recall on planted pairs.
+
+def recall_section(args, tmp):
     args.synth_corpus = os.path.join(tmp, "synth.jsonl")
     truth = os.path.join(tmp, "synth.truth.jsonl")
     subprocess.run([args.synth, "--docs", str(args.synth_docs), "--seed", "7", "--quiet",
@@ -298,6 +334,8 @@ def main():
           "connected components); datasketch when the source is among the LSH candidates of the "
           "copy (unverified).\n")
 
+
+def per_call_section(args):
     pc = run_child("per-call", args)
     print(f"## Per-call cost of the Deduplicator ({args.per_call_docs} texts, mean "
           f"{pc['mean_bytes']:.0f} bytes, MinHash 128 slots, threshold 0.8)\n")
