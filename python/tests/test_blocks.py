@@ -89,3 +89,15 @@ def test_parse_time():
     assert neardup.parse_time("Tue, 10 Mar 2014 22:24:50 GMT") == 1394490290
     assert neardup.parse_time("not a date") is None
     assert neardup.parse_time(None) is None
+
+
+def test_stub_and_docstrings_cover_the_api():
+    import ast
+    import pathlib
+
+    stub = pathlib.Path(neardup.__file__).with_name("__init__.pyi")
+    tree = ast.parse(stub.read_text(encoding="utf-8"))
+    names = {n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
+    assert names == set(neardup.__all__)
+    for name in neardup.__all__:
+        assert getattr(neardup, name).__doc__, name

@@ -37,6 +37,9 @@ def test_add_query_remove_len_in(backend):
     assert "a" not in d and len(d) == 2
     assert d.query(PAGE) == []
     assert d.stats["backend"] == backend and d.stats["documents"] == 2
+    d.reserve(1000)  # a hint: nothing changes but the capacity
+    assert len(d) == 2 and d.query(OTHER)[0].id == "b"
+    assert d.stats["memory_bytes"] > 0 and repr(d).startswith("<neardup.Deduplicator")
 
 
 def test_near_copy_found_by_minhash():
