@@ -106,11 +106,17 @@ bool is_missing(PyObject* o) {
 std::string_view text_view(PyObject* o, std::vector<py::object>& encoded, uint64_t& nulls,
                            const char* what, std::size_t index) {
   if (PyUnicode_Check(o)) {
-    Py_ssize_t len = 0;
-    const char* p = PyUnicode_AsUTF8AndSize(o, &len);
-    if (p != nullptr) return {p, static_cast<std::size_t>(len)};
-    PyErr_Clear();  // lone surrogates: keep their bytes, the library repairs them
-    PyObject* b = PyUnicode_AsEncodedString(o, "utf-8", "surrogatepass");
+    if (PyUnicode_IS_COMPACT_ASCII(o)) {  // ASCII is UTF-8: read the str's own buffer
+      return {static_cast<const char*>(PyUnicode_DATA(o)),
+              static_cast<std::size_t>(PyUnicode_GET_LENGTH(o))};
+    }
+    // Other text: a UTF-8 copy that lives for this call only (PyUnicode_AsUTF8AndSize would
+    // cache one inside every str, doubling a corpus held in Python for as long as it lives).
+    PyObject* b = PyUnicode_AsUTF8String(o);
+    if (b == nullptr) {
+      PyErr_Clear();  // lone surrogates: keep their bytes, the library repairs them
+      b = PyUnicode_AsEncodedString(o, "utf-8", "surrogatepass");
+    }
     if (b == nullptr) throw py::error_already_set();
     encoded.push_back(py::reinterpret_steal<py::object>(b));
     return {PyBytes_AS_STRING(b), static_cast<std::size_t>(PyBytes_GET_SIZE(b))};
