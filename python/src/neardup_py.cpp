@@ -90,36 +90,53 @@ T take(Result<T>&& r) {
 // ---------------------------------------------------------------------------------------------
 // Texts
 
-// A sequence of texts as string views into Python objects that this struct keeps alive.
-struct Texts {
-  py::list items;                   // our own references to the caller's objects
-  std::vector<py::object> encoded;  // UTF-8 copies of strings with lone surrogates
-  std::vector<std::string_view> views;
-  uint64_t nulls = 0;
-};
-
 bool is_missing(PyObject* o) {
   return o == Py_None || (PyFloat_Check(o) && std::isnan(PyFloat_AS_DOUBLE(o)));
 }
 
+// A str that is not pure ASCII as UTF-8, in a bytes object appended to `keep` (CPython keeps
+// such a str in UCS-1/2/4; PyUnicode_AsUTF8AndSize would cache the copy inside the str for as
+// long as it lives, doubling a corpus held in Python). Lone surrogates keep their bytes
+// ("surrogatepass"); the library repairs them to U+FFFD and counts them.
+std::string_view encode_str(PyObject* o, std::vector<py::object>& keep) {
+  PyObject* b = PyUnicode_AsUTF8String(o);
+  if (b == nullptr) {
+    PyErr_Clear();
+    b = PyUnicode_AsEncodedString(o, "utf-8", "surrogatepass");
+  }
+  if (b == nullptr) throw py::error_already_set();
+  keep.push_back(py::reinterpret_steal<py::object>(b));
+  return {PyBytes_AS_STRING(b), static_cast<std::size_t>(PyBytes_GET_SIZE(b))};
+}
+
+// The length of encode_str(o) without encoding.
+std::size_t utf8_length(PyObject* o) {
+  const int kind = PyUnicode_KIND(o);
+  const void* data = PyUnicode_DATA(o);
+  const Py_ssize_t n = PyUnicode_GET_LENGTH(o);
+  std::size_t bytes = 0;
+  for (Py_ssize_t i = 0; i < n; ++i) {
+    const Py_UCS4 c = PyUnicode_READ(kind, data, i);
+    bytes += c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4;
+  }
+  return bytes;
+}
+
 // The UTF-8 bytes of one text (str, bytes, bytearray, None/NaN), or a TypeError naming `what`.
+// A str that is not ASCII is encoded into `encoded`, or, when `deferred` is given, left empty
+// and reported there (Texts::materialize encodes it later, batch by batch).
 std::string_view text_view(PyObject* o, std::vector<py::object>& encoded, uint64_t& nulls,
-                           const char* what, std::size_t index) {
+                           const char* what, std::size_t index, bool* deferred = nullptr) {
   if (PyUnicode_Check(o)) {
     if (PyUnicode_IS_COMPACT_ASCII(o)) {  // ASCII is UTF-8: read the str's own buffer
       return {static_cast<const char*>(PyUnicode_DATA(o)),
               static_cast<std::size_t>(PyUnicode_GET_LENGTH(o))};
     }
-    // Other text: a UTF-8 copy that lives for this call only (PyUnicode_AsUTF8AndSize would
-    // cache one inside every str, doubling a corpus held in Python for as long as it lives).
-    PyObject* b = PyUnicode_AsUTF8String(o);
-    if (b == nullptr) {
-      PyErr_Clear();  // lone surrogates: keep their bytes, the library repairs them
-      b = PyUnicode_AsEncodedString(o, "utf-8", "surrogatepass");
+    if (deferred != nullptr) {
+      *deferred = true;
+      return {};
     }
-    if (b == nullptr) throw py::error_already_set();
-    encoded.push_back(py::reinterpret_steal<py::object>(b));
-    return {PyBytes_AS_STRING(b), static_cast<std::size_t>(PyBytes_GET_SIZE(b))};
+    return encode_str(o, encoded);
   }
   if (PyBytes_Check(o)) {
     return {PyBytes_AS_STRING(o), static_cast<std::size_t>(PyBytes_GET_SIZE(o))};
@@ -138,6 +155,40 @@ std::string_view text_view(PyObject* o, std::vector<py::object>& encoded, uint64
                        Py_TYPE(o)->tp_name + ", not str, bytes or None");
 }
 
+// A sequence of texts as string views into Python objects that this struct keeps alive. ASCII
+// str and bytes are read in place; a str that is not ASCII is encoded to UTF-8 only for the
+// batch being processed (materialize), so a call never holds a UTF-8 copy of the whole input.
+struct Texts {
+  py::list items;                   // our own references to the caller's objects
+  std::vector<py::object> encoded;  // copies kept for the whole call (bytearray)
+  std::vector<py::object> batch;    // UTF-8 copies of the current batch's non-ASCII str
+  std::vector<std::string_view> views;
+  std::vector<uint32_t> pending;  // indices of the non-ASCII str, in increasing order
+  uint64_t nulls = 0;
+
+  std::size_t size() const noexcept { return views.size(); }
+  // The UTF-8 length of text i (valid before materialize).
+  std::size_t bytes(std::size_t i) const {
+    PyObject* o = PyList_GET_ITEM(items.ptr(), static_cast<Py_ssize_t>(i));
+    return PyUnicode_Check(o) && !PyUnicode_IS_COMPACT_ASCII(o) ? utf8_length(o) : views[i].size();
+  }
+  // Makes views[start, start + n) valid, dropping the previous batch's copies (whose views must
+  // not be read any more). The GIL must be held.
+  void materialize(std::size_t start, std::size_t n) {
+    batch.clear();
+    auto it = std::lower_bound(pending.begin(), pending.end(), start);
+    for (; it != pending.end() && *it < start + n; ++it) {
+      views[*it] = encode_str(PyList_GET_ITEM(items.ptr(), static_cast<Py_ssize_t>(*it)), batch);
+    }
+  }
+  // materialize() from a section that released the GIL.
+  void materialize_released(std::size_t start, std::size_t n) {
+    if (pending.empty()) return;
+    py::gil_scoped_acquire acquire;
+    materialize(start, n);
+  }
+};
+
 Texts to_texts(py::handle iterable, const char* what = "texts") {
   if (PyUnicode_Check(iterable.ptr()) || PyBytes_Check(iterable.ptr())) {
     throw py::type_error(std::string(what) +
@@ -149,10 +200,13 @@ Texts to_texts(py::handle iterable, const char* what = "texts") {
   Texts t;
   t.items = py::list(py::reinterpret_borrow<py::object>(iterable));  // TypeError if not iterable
   const std::size_t n = t.items.size();
+  if (n > UINT32_MAX) throw py::value_error(std::string(what) + ": more than 2^32 texts");
   t.views.reserve(n);
   for (std::size_t i = 0; i < n; ++i) {
+    bool deferred = false;
     t.views.push_back(text_view(PyList_GET_ITEM(t.items.ptr(), static_cast<Py_ssize_t>(i)),
-                                t.encoded, t.nulls, what, i));
+                                t.encoded, t.nulls, what, i, &deferred));
+    if (deferred) t.pending.push_back(static_cast<uint32_t>(i));
   }
   return t;
 }
@@ -331,8 +385,9 @@ std::vector<double> priorities(py::object representative, const Texts& texts) {
     const std::string r = representative.cast<std::string>();
     if (r == "first") return p;
     if (r == "longest") {
-      p.reserve(texts.views.size());
-      for (std::string_view v : texts.views) p.push_back(static_cast<double>(v.size()));
+      p.reserve(texts.size());
+      for (std::size_t i = 0; i < texts.size(); ++i)
+        p.push_back(static_cast<double>(texts.bytes(i)));
       return p;
     }
     throw py::value_error("unknown representative '" + r +
@@ -371,7 +426,7 @@ py::tuple to_arrays(ClusterOut& out) {
   return py::make_tuple(cluster, rep, sim, out.stats);
 }
 
-ClusterOut cluster_exact(const Texts& texts, const Options& opt, py::object representative) {
+ClusterOut cluster_exact(Texts& texts, const Options& opt, py::object representative) {
   if (!representative.is_none() &&
       !(PyUnicode_Check(representative.ptr()) && representative.cast<std::string>() == "first")) {
     throw py::value_error(
@@ -388,6 +443,7 @@ ClusterOut cluster_exact(const Texts& texts, const Options& opt, py::object repr
     std::vector<PreparedExact> prepared(kBatch);
     for (std::size_t start = 0; start < texts.views.size(); start += kBatch) {
       const std::size_t n = std::min(kBatch, texts.views.size() - start);
+      texts.materialize_released(start, n);
       run_parallel(n, threads, [&](std::size_t i, unsigned w) {
         clusterer.prepare(texts.views[start + i], prepared[i], scratch[w]);
       });
@@ -405,7 +461,7 @@ ClusterOut cluster_exact(const Texts& texts, const Options& opt, py::object repr
   return out;
 }
 
-ClusterOut cluster_near(const Texts& texts, const Options& opt, py::object representative) {
+ClusterOut cluster_near(Texts& texts, const Options& opt, py::object representative) {
   NearDupOptions o;
   o.similarity.pipeline = opt.pipeline();
   o.similarity.minhash = opt.minhash();
@@ -441,6 +497,7 @@ ClusterOut cluster_near(const Texts& texts, const Options& opt, py::object repre
     const ParallelRunner runner = runner_for(threads);
     for (std::size_t start = 0; start < texts.views.size(); start += kBatch) {
       const std::size_t n = std::min(kBatch, texts.views.size() - start);
+      texts.materialize_released(start, n);
       run_parallel(n, threads, [&](std::size_t i, unsigned w) {
         clusterer.prepare(texts.views[start + i], prepared[i], scratch[w]);
       });
@@ -512,7 +569,7 @@ SimHashClustererOptions simhash_config(const Options& opt) {
   return c;
 }
 
-ClusterOut cluster_simhash(const Texts& texts, const Options& opt, py::object representative) {
+ClusterOut cluster_simhash(Texts& texts, const Options& opt, py::object representative) {
   SimHashClusterer clusterer = take(SimHashClusterer::create(simhash_config(opt)));
   const std::vector<double> priority = priorities(representative, texts);
   const unsigned threads = opt.threads();
@@ -525,6 +582,7 @@ ClusterOut cluster_simhash(const Texts& texts, const Options& opt, py::object re
     std::vector<PreparedSimHash> prepared(kBatch);
     for (std::size_t start = 0; start < texts.views.size(); start += kBatch) {
       const std::size_t n = std::min(kBatch, texts.views.size() - start);
+      texts.materialize_released(start, n);
       run_parallel(n, threads, [&](std::size_t i, unsigned w) {
         clusterer.prepare(texts.views[start + i], prepared[i], scratch[w]);
       });
@@ -653,7 +711,7 @@ std::vector<std::optional<double>> times_of(py::object times, std::size_t n) {
   return out;
 }
 
-ClusterOut cluster_story(const Texts& texts, const Options& opt) {
+ClusterOut cluster_story(Texts& texts, const Options& opt) {
   const bool stream = opt.get("stream", false);
   std::vector<std::optional<double>> times = times_of(opt.raw("times"), texts.views.size());
   const bool timed = opt.has("times");
@@ -676,6 +734,8 @@ ClusterOut cluster_story(const Texts& texts, const Options& opt) {
     std::vector<StoryScratch> scratch(threads);
     std::vector<PreparedStory> prepared(kBatch);
     auto prepare_batch = [&](auto& clusterer, std::size_t start, std::size_t n) {
+      texts.materialize_released(start, n);
+      titles.materialize_released(start, n);
       run_parallel(n, threads, [&](std::size_t i, unsigned w) {
         StoryInput in;
         in.text = texts.views[start + i];
@@ -794,10 +854,15 @@ py::array minhash(py::object texts_in, py::dict kwargs) {
   {
     py::gil_scoped_release release;
     std::vector<std::optional<ShingleHasher>> shinglers(threads);
-    run_parallel(n, threads, [&](std::size_t i, unsigned w) {
-      if (!shinglers[w]) shinglers[w].emplace(pipeline);
-      hasher.sign32(shinglers[w]->hash(texts.views[i]), std::span<uint32_t>(data + i * k, k));
-    });
+    for (std::size_t start = 0; start < n; start += kBatch) {
+      const std::size_t m = std::min(kBatch, n - start);
+      texts.materialize_released(start, m);
+      run_parallel(m, threads, [&](std::size_t j, unsigned w) {
+        if (!shinglers[w]) shinglers[w].emplace(pipeline);
+        const std::size_t i = start + j;
+        hasher.sign32(shinglers[w]->hash(texts.views[i]), std::span<uint32_t>(data + i * k, k));
+      });
+    }
   }
   return out;
 }
@@ -824,11 +889,16 @@ py::array simhash(py::object texts_in, py::dict kwargs) {
   {
     py::gil_scoped_release release;
     std::vector<std::optional<ShingleHasher>> shinglers(threads);
-    run_parallel(n, threads, [&](std::size_t i, unsigned w) {
-      if (!shinglers[w]) shinglers[w].emplace(pipeline);
-      hasher.fingerprint(shinglers[w]->hash(texts.views[i]), {},
-                         std::span<uint64_t>(data + i * words, words));
-    });
+    for (std::size_t start = 0; start < n; start += kBatch) {
+      const std::size_t m = std::min(kBatch, n - start);
+      texts.materialize_released(start, m);
+      run_parallel(m, threads, [&](std::size_t j, unsigned w) {
+        if (!shinglers[w]) shinglers[w].emplace(pipeline);
+        const std::size_t i = start + j;
+        hasher.fingerprint(shinglers[w]->hash(texts.views[i]), {},
+                           std::span<uint64_t>(data + i * words, words));
+      });
+    }
   }
   return out;
 }
@@ -1069,9 +1139,13 @@ class PyDeduplicator {
                                                          Status::internal("not run"));
     {
       py::gil_scoped_release release;
-      parallel_for(texts.views.size(), threads, [&](std::size_t i, unsigned) {
-        results[i] = d_->query(texts.views[i], max_results);
-      });
+      for (std::size_t start = 0; start < texts.size(); start += kBatch) {
+        const std::size_t m = std::min(kBatch, texts.size() - start);
+        texts.materialize_released(start, m);
+        parallel_for(m, threads, [&](std::size_t j, unsigned) {
+          results[start + j] = d_->query(texts.views[start + j], max_results);
+        });
+      }
     }
     py::list out;
     for (auto& r : results) {
@@ -1093,7 +1167,11 @@ class PyDeduplicator {
     {
       py::gil_scoped_release release;
       d_->reserve(d_->size() + texts.views.size());
-      for (std::size_t i = 0; i < texts.views.size() && st.ok(); ++i) {
+      for (std::size_t i = 0; i < texts.size() && st.ok(); ++i) {
+        if (i % kBatch == 0) {
+          ids.materialize_released(i, kBatch);
+          texts.materialize_released(i, kBatch);
+        }
         st = d_->add(ids.views[i], texts.views[i]);
       }
     }
@@ -1111,7 +1189,11 @@ class PyDeduplicator {
     Status st;
     {
       py::gil_scoped_release release;
-      for (std::size_t i = 0; i < texts.views.size() && st.ok(); ++i) {
+      for (std::size_t i = 0; i < texts.size() && st.ok(); ++i) {
+        if (i % kBatch == 0) {
+          ids.materialize_released(i, kBatch);
+          texts.materialize_released(i, kBatch);
+        }
         Result<DedupVerdict> v = d_->add_if_new(ids.views[i], texts.views[i]);
         if (v.ok()) {
           out[i] = v->added;

@@ -211,3 +211,33 @@ def test_dedup_identical_to_cli(cli, sample):
     want = cli("dedup", "--quiet", "--mode", "near", "--threshold", "0.6", SAMPLE)
     got = list(neardup.dedup(sample, threshold=0.6))
     assert got == want
+
+
+def test_non_ascii_texts_across_batches_equal_their_utf8_bytes():
+    # Texts that are not ASCII are encoded batch by batch (2048 texts a batch); the results must
+    # be those of the same texts given as UTF-8 bytes (read in place), across batch boundaries,
+    # with a lone surrogate and ASCII texts mixed in.
+    texts = [
+        f"Größere Änderung {i % 300} für café № {i % 17} — naïve “quotes” {i // 3}"
+        if i % 5 else f"plain ascii text number {i % 300} and {i % 17}"
+        for i in range(5000)
+    ]
+    texts[2047] = "lone \ud800 surrogate at a batch edge"
+    as_bytes = [t.encode("utf-8", "surrogatepass") for t in texts]
+    for mode in ("near", "simhash", "exact"):
+        a = neardup.cluster(texts, mode=mode)
+        b = neardup.cluster(as_bytes, mode=mode)
+        assert np.array_equal(a.labels, b.labels) and np.array_equal(a.similarity, b.similarity)
+    lng = neardup.cluster(texts, representative="longest", threshold=0.5)
+    assert np.array_equal(lng.representative,
+                          neardup.cluster(as_bytes, representative="longest", threshold=0.5).representative)
+    assert np.array_equal(neardup.minhash(texts), neardup.minhash(as_bytes))
+    assert np.array_equal(neardup.simhash(texts), neardup.simhash(as_bytes))
+    story = neardup.cluster(texts, mode="story", titles=texts)
+    assert np.array_equal(story.labels, neardup.cluster(as_bytes, mode="story", titles=as_bytes).labels)
+    d = neardup.Deduplicator(threshold=0.9)
+    added = d.add_if_new_many(texts, texts)  # non-ASCII ids too
+    e = neardup.Deduplicator(threshold=0.9)
+    assert np.array_equal(added, e.add_if_new_many(as_bytes, as_bytes))
+    assert d.query_many(texts[4990:]) == e.query_many(as_bytes[4990:])
+    assert texts[4999] in d or not added[4999]

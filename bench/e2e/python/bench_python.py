@@ -23,6 +23,7 @@ import gc
 import json
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -273,6 +274,7 @@ def main():
         recall_section(args, tmp)
     if "per-call" in sections:
         per_call_section(args)
+    shutil.rmtree(tmp, ignore_errors=True)
 
 
 def datasketch_section(args, row):
