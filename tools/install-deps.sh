@@ -10,6 +10,7 @@ packages=(
   libstemmer-dev libboost-program-options-dev libgtest-dev libgmock-dev libbenchmark-dev
   zstd gzip xz-utils bzip2
   libopenmpi-dev openmpi-bin
+  pybind11-dev python3-dev python3-numpy python3-pytest
 )
 if [[ "${1:-}" == "--ci" ]]; then
   packages+=(clang clang-format)
