@@ -144,7 +144,8 @@ def cluster(texts, mode: str = "near", ids=None, **options) -> Clustering:
 
             - every mode: ``threads=0`` (all cores; results never depend on it).
             - normalization (exact, near, simhash): ``no_nfkc``, ``no_case_fold``,
-              ``keep_invisible``, ``no_unify_punctuation``, ``decode_html``,
+              ``keep_invisible``, ``no_unify_punctuation``, ``no_decode_html`` (HTML
+              entities are decoded unless it is given; ``decode_html`` is accepted),
               ``strip_punctuation``, ``no_fold_whitespace`` (all False).
             - near: ``threshold=0.8``, ``shingle="word:5"`` (or ``"char:K"``),
               ``num_perm=128``, ``minhash="oph"`` (or ``"perm"``), ``bands=0``, ``rows=0``
@@ -152,8 +153,9 @@ def cluster(texts, mode: str = "near", ids=None, **options) -> Clustering:
               ``linkage="components"`` (or ``"representative"``), ``seed=1``,
               ``representative="first"`` (``"longest"``, or one score per text: the highest
               represents its cluster).
-            - simhash: ``bits=64``, ``max_distance=3``, ``shingle``, ``simhash_weights="tf"``
-              (or ``"tfidf"``), ``verify="none"`` (or ``"shingles"`` with ``threshold``),
+            - simhash: ``bits=128``, ``max_distance=13`` (6 with ``bits=64``),
+              ``shingle="word:1"``, ``simhash_weights="tfidf"`` (or ``"tf"``, ``"logtf"``),
+              ``verify="none"`` (or ``"shingles"`` with ``threshold``),
               ``seed``, ``representative``.
             - exact: normalization only.
             - story: ``times`` (one per text: unix seconds, ISO 8601 / RFC 2822 str, datetime,

@@ -239,7 +239,7 @@ unsigned resolve_threads(int threads) {
 const std::set<std::string>& normalize_keys() {
   static const std::set<std::string> k = {
       "no_nfkc",     "no_case_fold",      "keep_invisible",    "no_unify_punctuation",
-      "decode_html", "strip_punctuation", "no_fold_whitespace"};
+      "decode_html", "no_decode_html", "strip_punctuation", "no_fold_whitespace"};
   return k;
 }
 
@@ -318,17 +318,22 @@ class Options {
     o.case_fold = !get("no_case_fold", false);
     o.remove_invisible = !get("keep_invisible", false);
     o.unify_punctuation = !get("no_unify_punctuation", false);
-    o.decode_html_entities = get("decode_html", false);
+    // HTML entities are decoded by default, as in the CLI; decode_html=True is accepted (a
+    // no-op) and no_decode_html=True turns decoding off.
+    if (get("decode_html", false) && get("no_decode_html", false)) {
+      throw py::value_error("decode_html and no_decode_html contradict each other");
+    }
+    o.decode_html_entities = !get("no_decode_html", false);
     o.strip_punctuation = get("strip_punctuation", false);
     o.fold_whitespace = !get("no_fold_whitespace", false);
     return o;
   }
 
   // As the CLI's pipeline_options(): normalization, --shingle, --seed.
-  PipelineOptions pipeline() const {
+  PipelineOptions pipeline(const char* default_shingle = "word:5") const {
     PipelineOptions p;
     p.normalize = normalize();
-    p.shingle = take(parse_shingle_spec(get<std::string>("shingle", "word:5")));
+    p.shingle = take(parse_shingle_spec(get<std::string>("shingle", default_shingle)));
     p.shingle.seed = get<uint64_t>("seed", 1);
     check(p.validate());
     return p;
@@ -527,27 +532,31 @@ ClusterOut cluster_near(Texts& texts, const Options& opt, py::object representat
 
 SimHashClustererOptions simhash_config(const Options& opt) {
   SimHashClustererOptions c;
-  c.pipeline = opt.pipeline();
-  c.simhash.bits = opt.get<uint32_t>("bits", 64);
+  // The CLI's simhash defaults (tools/modes/simhash.cpp, chosen in bench/results/near17.md):
+  // word unigrams, TF-IDF weights, 128 bits, 13 apart (6 of 64).
+  c.pipeline = opt.pipeline("word:1");
+  c.simhash.bits = opt.get<uint32_t>("bits", 128);
   c.simhash.seed = opt.get<uint64_t>("seed", 1);
   if (!c.simhash.validate().ok()) {
     throw py::value_error("bits must be 64 or 128, not " + std::to_string(c.simhash.bits));
   }
   HammingIndexParams index;
   index.bits = c.simhash.bits;
-  index.max_distance = opt.get<uint32_t>("max_distance", 3);
+  index.max_distance = opt.get<uint32_t>("max_distance", c.simhash.bits == 128 ? 13u : 6u);
   if (Status st = index.validate(); !st.ok()) {
     throw py::value_error("max_distance " + std::to_string(index.max_distance) + ": " +
                           st.message());
   }
   c.max_distance = index.max_distance;
-  const std::string weights = opt.get<std::string>("simhash_weights", "tf");
+  const std::string weights = opt.get<std::string>("simhash_weights", "tfidf");
   if (weights == "tf") {
     c.weights = SimHashWeights::kTf;
   } else if (weights == "tfidf") {
     c.weights = SimHashWeights::kTfIdf;
+  } else if (weights == "logtf") {
+    c.weights = SimHashWeights::kLogTf;
   } else {
-    throw py::value_error("unknown simhash_weights '" + weights + "' (tf, tfidf)");
+    throw py::value_error("unknown simhash_weights '" + weights + "' (tf, logtf, tfidf)");
   }
   const std::string verify = opt.get<std::string>("verify", "none");
   if (verify == "none") {

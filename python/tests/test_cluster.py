@@ -187,6 +187,14 @@ def py_records(sample, **options):
              "tfidf"],
             {"mode": "simhash", "max_distance": 8, "bits": 128, "simhash_weights": "tfidf"},
         ),
+        (
+            ["--mode", "simhash", "--bits", "64", "--shingle", "word:5", "--simhash-weights",
+             "logtf", "--no-decode-html"],
+            {"mode": "simhash", "bits": 64, "shingle": "word:5", "simhash_weights": "logtf",
+             "no_decode_html": True},
+        ),
+        (["--mode", "near", "--threshold", "0.5", "--no-decode-html"],
+         {"mode": "near", "threshold": 0.5, "no_decode_html": True}),
     ],
 )
 def test_identical_to_cli(cli, sample, flags, options):
@@ -241,3 +249,12 @@ def test_non_ascii_texts_across_batches_equal_their_utf8_bytes():
     assert np.array_equal(added, e.add_if_new_many(as_bytes, as_bytes))
     assert d.query_many(texts[4990:]) == e.query_many(as_bytes[4990:])
     assert texts[4999] in d or not added[4999]
+
+
+def test_html_entities_are_decoded_unless_no_decode_html():
+    plain = "the council said \"we will rebuild the bridge\" before the winter storms arrive here"
+    encoded = plain.replace('"', "&quot;")
+    assert neardup.cluster([plain, encoded], mode="exact").n_clusters == 1
+    assert neardup.cluster([plain, encoded], mode="exact", no_decode_html=True).n_clusters == 2
+    with pytest.raises(ValueError):
+        neardup.cluster([plain], mode="exact", decode_html=True, no_decode_html=True)
