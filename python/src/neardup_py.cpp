@@ -238,7 +238,7 @@ unsigned resolve_threads(int threads) {
 
 const std::set<std::string>& normalize_keys() {
   static const std::set<std::string> k = {
-      "no_nfkc",     "no_case_fold",      "keep_invisible",    "no_unify_punctuation",
+      "no_nfkc",     "no_case_fold",   "keep_invisible",    "no_unify_punctuation",
       "decode_html", "no_decode_html", "strip_punctuation", "no_fold_whitespace"};
   return k;
 }
