@@ -10,6 +10,8 @@ packages=(
   libstemmer-dev libboost-program-options-dev libgtest-dev libgmock-dev libbenchmark-dev
   zstd gzip xz-utils bzip2
   libopenmpi-dev openmpi-bin
+  # story mode's --translate freedict (optional at run time: without them the flag is an error)
+  dict-freedict-deu-eng dict-freedict-fra-eng dict-freedict-spa-eng
 )
 if [[ "${1:-}" == "--ci" ]]; then
   packages+=(clang clang-format)
