@@ -352,7 +352,7 @@ int parse_cluster_command(std::string_view command, const std::vector<std::strin
 }
 
 void append_record(std::string& line, std::string_view id, std::string_view cluster,
-                   const std::string* duplicate_of, double similarity) {
+                   const std::string* duplicate_of, double similarity, std::string_view extra) {
   line.clear();
   line += "{\"id\":";
   append_json_string(line, id);
@@ -364,6 +364,10 @@ void append_record(std::string& line, std::string_view id, std::string_view clus
     char buf[32];
     std::snprintf(buf, sizeof buf, ",\"similarity\":%.4g", similarity);
     line += buf;
+  }
+  if (!extra.empty()) {
+    line += ',';
+    line += extra;
   }
   line += "}\n";
 }

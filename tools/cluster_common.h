@@ -180,7 +180,7 @@ void print_run_summary(std::string_view command, std::string_view mode_part,
 // The cluster record: {"id","cluster"} plus "duplicate_of" and "similarity" when duplicate_of
 // is given. Overwrites `line`.
 void append_record(std::string& line, std::string_view id, std::string_view cluster,
-                   const std::string* duplicate_of, double similarity);
+                   const std::string* duplicate_of, double similarity, std::string_view extra = {});
 // Adds "contained_in" and "containment" to a record append_record wrote.
 void append_contained_in(std::string& line, std::string_view container, double containment);
 

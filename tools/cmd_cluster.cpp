@@ -24,9 +24,11 @@ class RecordWriter final : public RecordSink {
   explicit RecordWriter(Output& out) : out_(out) {}
   void record(const Document*, std::string_view id, std::string_view cluster,
               const std::string* duplicate_of, double similarity) override {
-    append_record(line_, id, cluster, duplicate_of, similarity);
+    append_record(line_, id, cluster, duplicate_of, similarity, extra_);
+    extra_.clear();
     out_.write(line_);
   }
+  void extra(std::string_view json_members) override { extra_.assign(json_members); }
   void flush() override { out_.flush(); }
   void clustering(NearRun& run) override {
     if (run.contained_in.empty()) return RecordSink::clustering(run);
@@ -44,6 +46,7 @@ class RecordWriter final : public RecordSink {
  private:
   Output& out_;
   std::string line_;
+  std::string extra_;
 };
 
 }  // namespace

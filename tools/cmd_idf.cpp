@@ -52,7 +52,11 @@ int cmd_idf(const std::vector<std::string>& args) {
     print_error(kCommand, st.message());
     return kExitUsage;
   }
-  const StoryFeatureOptions fo = story.features(common.seed);
+  StoryFeatureOptions fo = story.features(common.seed);
+  if (Status st = load_translations(story, fo); !st.ok()) {
+    print_error(kCommand, st.message());
+    return st.code() == StatusCode::kInvalidArgument ? kExitUsage : kExitFailure;
+  }
   const std::string& title_field = story.title_field;
   const unsigned threads = common.resolved_threads();
   std::vector<StoryFeaturizer> featurizers;

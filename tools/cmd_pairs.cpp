@@ -47,7 +47,11 @@ int cmd_pairs(const std::vector<std::string>& args) {
     print_error(kCommand, "needs exactly one input file (or - for stdin)");
     return kExitUsage;
   }
-  const StoryFeatureOptions fo = opt.story.features(opt.common.seed);
+  StoryFeatureOptions fo = opt.story.features(opt.common.seed);
+  if (Status lt = load_translations(opt.story, fo); !lt.ok()) {
+    print_error(kCommand, lt.message());
+    return lt.code() == StatusCode::kInvalidArgument ? kExitUsage : kExitFailure;
+  }
   Result<StoryFeaturizer> featurizer = StoryFeaturizer::create(fo);
   if (!featurizer.ok()) {
     print_error(kCommand, featurizer.status().message());

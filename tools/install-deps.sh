@@ -11,6 +11,8 @@ packages=(
   zstd gzip xz-utils bzip2
   libopenmpi-dev openmpi-bin
   pybind11-dev python3-dev python3-numpy python3-pytest
+  # story mode's --translate freedict (optional at run time: without them the flag is an error)
+  dict-freedict-deu-eng dict-freedict-fra-eng dict-freedict-spa-eng
 )
 if [[ "${1:-}" == "--ci" ]]; then
   packages+=(clang clang-format)

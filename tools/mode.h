@@ -82,6 +82,9 @@ class RecordSink {
   // A mode that clusters the whole input first (near, simhash) hands over the result once; by
   // default one record() per document.
   virtual void clustering(NearRun& run);
+  // More members for the next record() (a JSON fragment without braces, e.g. story
+  // --explain's "explain":{...}); a sink that writes no JSON records may ignore them.
+  virtual void extra(std::string_view /*json_members*/) {}
   // Called after each batch of a live stream (story --stream): hand the records on now.
   virtual void flush() {}
   // The reader's totals (malformed records skipped, null texts, ...) once a mode that passes

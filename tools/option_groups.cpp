@@ -1,8 +1,13 @@
 #include "option_groups.h"
 
 #include <cstdlib>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <utility>
 
 #include "neardup/advanced/parallel.h"
+#include "neardup/advanced/story_translate.h"
 
 namespace neardup::cli {
 
@@ -236,7 +241,12 @@ void add_story_feature_options(po::options_description& desc, StoryFeatureFlags&
        "spanish, italian, portuguese, dutch, or none (text already pre-processed); an IDF "
        "model fits only runs with its --language, --stem and --seed")  //
       ("stem", po::bool_switch(&f.stem),
-       "story: Snowball-stem words in the document's language (off by default)");
+       "story: Snowball-stem words in the document's language (off by default)")  //
+      ("translate", po::value(&f.translate)->default_value("none"),
+       "story: none, or freedict: map the words of German, French and Spanish documents to "
+       "English through the FreeDict dictionaries (Debian dict-freedict-deu-eng, -fra-eng, "
+       "-spa-eng; converted on first use into a table cached in $NEARDUP_CACHE_DIR, else "
+       "$XDG_CACHE_HOME/neardup or ~/.cache/neardup)");
   if ((parts & kStoryTitleField) != 0) {
     desc.add_options()  //
         ("title-field", po::value(&f.title_field)->default_value("title"),
@@ -247,6 +257,59 @@ void add_story_feature_options(po::options_description& desc, StoryFeatureFlags&
         ("idf-model", po::value(&f.idf_model),
          "story: start document frequencies from this model (neardup idf build)");
   }
+}
+
+Status load_translations(const StoryFeatureFlags& flags, StoryFeatureOptions& features) {
+  if (flags.translate == "none") return Status();
+  if (flags.translate != "freedict") {
+    return Status::invalid_argument("--translate must be none or freedict, not '" +
+                                    flags.translate + "'");
+  }
+  namespace fs = std::filesystem;
+  const char* dict_env = std::getenv("NEARDUP_FREEDICT_DIR");
+  const fs::path dict_dir =
+      dict_env != nullptr && *dict_env != '\0' ? dict_env : "/usr/share/dictd";
+  fs::path cache;
+  if (const char* c = std::getenv("NEARDUP_CACHE_DIR"); c != nullptr && *c != '\0') {
+    cache = c;
+  } else if (const char* x = std::getenv("XDG_CACHE_HOME"); x != nullptr && *x != '\0') {
+    cache = fs::path(x) / "neardup";
+  } else if (const char* h = std::getenv("HOME"); h != nullptr && *h != '\0') {
+    cache = fs::path(h) / ".cache" / "neardup";
+  }
+  static const std::pair<const char*, const char*> kDicts[] = {
+      {"deu", "german"}, {"fra", "french"}, {"spa", "spanish"}};
+  for (const auto& [code, language] : kDicts) {
+    const std::string name = std::string("freedict-") + code + "-eng";
+    fs::path dict = dict_dir / (name + ".dict.dz");
+    std::error_code ec;
+    if (!fs::exists(dict, ec)) dict = dict_dir / (name + ".dict");
+    if (!fs::exists(dict, ec)) continue;
+    const fs::path table = cache.empty() ? fs::path() : cache / (name + ".ndxlt");
+    std::optional<TranslationTable> t;
+    if (!table.empty() && fs::exists(table, ec) &&
+        fs::last_write_time(table, ec) >= fs::last_write_time(dict, ec) && !ec) {
+      Result<TranslationTable> loaded = TranslationTable::load(table.string());
+      if (loaded.ok() && loaded->language() == language) t.emplace(std::move(*loaded));
+    }
+    if (!t) {
+      Result<TranslationTable> made = TranslationTable::from_freedict(dict.string(), language);
+      if (!made.ok()) return made.status();
+      if (!table.empty()) {
+        // A cache that cannot be written only costs the conversion again next time.
+        fs::create_directories(cache, ec);
+        if (!ec) (void)made->save(table.string());
+      }
+      t.emplace(std::move(*made));
+    }
+    features.translations.push_back(std::make_shared<const TranslationTable>(std::move(*t)));
+  }
+  if (features.translations.empty()) {
+    return Status::invalid_argument(
+        "--translate freedict: no FreeDict dictionary in " + dict_dir.string() +
+        " (install dict-freedict-deu-eng, dict-freedict-fra-eng or dict-freedict-spa-eng)");
+  }
+  return Status();
 }
 
 Result<DocumentFrequencies> load_idf_model(const std::string& path,

@@ -110,8 +110,15 @@ struct StoryFeatureFlags {
   bool stem = false;
   std::string title_field = "title";
   std::string idf_model;
+  std::string translate = "none";  // --translate: none or freedict
+  // The feature options without the translation tables (load_translations adds them).
   StoryFeatureOptions features(uint64_t seed) const;
 };
+// --translate freedict: loads the German, French and Spanish tables to English, converting
+// each FreeDict dictionary found ($NEARDUP_FREEDICT_DIR, else /usr/share/dictd) on first use
+// into a cached table ($NEARDUP_CACHE_DIR, else $XDG_CACHE_HOME/neardup, else
+// ~/.cache/neardup; rebuilt when the dictionary is newer). No dictionary at all is an error.
+Status load_translations(const StoryFeatureFlags& flags, StoryFeatureOptions& features);
 // Parts of the group a command takes besides --language and --stem.
 inline constexpr unsigned kStoryTitleField = 1;  // --title-field
 inline constexpr unsigned kStoryIdfModel = 2;    // --idf-model

@@ -13,6 +13,8 @@
 #include <numeric>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "cluster_common.h"
@@ -25,9 +27,15 @@
 namespace neardup::cli {
 namespace {
 
+constexpr std::size_t kExplainTerms = 5;  // terms per --explain record
+
 struct StoryCliOptions : ClusterOptions {
   std::string time_field, window;
   bool single_pass = false, stream = false;
+  uint32_t latent_rank = 0;
+  double latent_weight = StoryOptions{}.latent_weight;
+  bool explain = false;
+  bool event_amounts = false;
 };
 
 // Story mode settings resolved from StoryCliOptions.
@@ -35,7 +43,8 @@ struct StoryConfig {
   StoryFeatureOptions features;
   StoryOptions story;
   std::string time_field, title_field, idf_model;
-  bool stream = false;  // --stream: assign in input order with running document frequencies
+  bool stream = false;   // --stream: assign in input order with running document frequencies
+  bool explain = false;  // --explain: each record says why its document is in its cluster
 };
 
 Result<StoryConfig> story_config(const StoryCliOptions& opt) {
@@ -69,11 +78,24 @@ Result<StoryConfig> story_config(const StoryCliOptions& opt) {
     c.story.window_seconds = *w;
   }
   c.stream = opt.stream;
+  if (opt.latent_rank > 0 && opt.stream) {
+    return Status::invalid_argument(
+        "--latent-rank needs the whole batch (the SVD is fitted to it): not with --stream");
+  }
+  if (opt.explain && opt.stream) {
+    return Status::invalid_argument(
+        "--explain needs the batch (the final clusters): not with --stream");
+  }
+  c.explain = opt.explain;
+  c.story.event_amounts = opt.event_amounts;
+  c.story.latent_rank = opt.latent_rank;
+  c.story.latent_weight = opt.latent_weight;
   if (opt.single_pass || opt.stream) {
     c.story.refine = false;
     c.story.merge_factor = 0;
   }
   c.features = opt.features(opt.common.seed);
+  NEARDUP_RETURN_IF_ERROR(load_translations(opt, c.features));
   c.time_field = opt.time_field;
   c.title_field = opt.title_field;
   c.idf_model = opt.idf_model;
@@ -88,7 +110,29 @@ Result<StoryConfig> story_config(const StoryCliOptions& opt) {
 // (if set) is called after each batch's records, so that a live feed gets each record
 // promptly. Prints the summary (unless --quiet).
 using StoryEmit = std::function<void(const std::string& id, const std::string& cluster,
-                                     bool founder, float similarity)>;
+                                     bool founder, float similarity, std::string_view extra)>;
+
+// The "explain" member of a record: the document's top shared terms with the rest of its
+// cluster, by name, and its latent cosine with the rest (when the latent layer is on).
+void explain_json(const StoryExplanation& e, const std::unordered_map<uint64_t, std::string>& names,
+                  std::string& out) {
+  out = "\"explain\":{\"terms\":[";
+  bool first = true;
+  for (uint64_t t : e.terms) {
+    const auto it = names.find(t);
+    if (it == names.end()) continue;
+    if (!first) out += ',';
+    first = false;
+    append_json_string(out, it->second);
+  }
+  out += ']';
+  if (!std::isnan(e.latent)) {
+    char buf[48];
+    std::snprintf(buf, sizeof buf, ",\"latent\":%.4g", static_cast<double>(e.latent));
+    out += buf;
+  }
+  out += '}';
+}
 
 int run_story(std::string_view command, const ClusterOptions& opt, const StoryConfig& config,
               const StoryEmit& emit, const std::function<void()>& flush) {
@@ -97,6 +141,8 @@ int run_story(std::string_view command, const ClusterOptions& opt, const StoryCo
   mode.features = config.features;
   mode.story = config.story;
   mode.timed = !config.time_field.empty();
+  mode.names = config.explain;
+  std::unordered_map<uint64_t, std::string> names;  // --explain: what each term stands for
   std::optional<DocumentFrequencies> model;
   if (!config.idf_model.empty()) {
     Result<DocumentFrequencies> m = load_idf_model(config.idf_model, config.features);
@@ -164,6 +210,7 @@ int run_story(std::string_view command, const ClusterOptions& opt, const StoryCo
         });
         for (std::size_t i = 0; i < n; ++i) {
           if (!stream) {
+            for (auto& [term, name] : prepared[i].names) names.try_emplace(term, std::move(name));
             batch->add(prepared[i]);
             ids.push_back(std::move(docs[i].id));
             continue;
@@ -171,7 +218,7 @@ int run_story(std::string_view command, const ClusterOptions& opt, const StoryCo
           Result<StoryMatch> m = stream->add(prepared[i], docs[i].id);
           if (!m.ok()) return m.status();
           emit(docs[i].id, m->founder ? docs[i].id : std::string(m->cluster_id), m->founder,
-               m->similarity);
+               m->similarity, {});
         }
         if (stream && flush) flush();  // once per batch: cheap for files, prompt for a live feed
         return Status();
@@ -188,14 +235,18 @@ int run_story(std::string_view command, const ClusterOptions& opt, const StoryCo
   }
 
   if (batch) {
-    Result<std::vector<Assignment>> assigned = batch->finish();
+    std::vector<StoryExplanation> explain;
+    Result<std::vector<Assignment>> assigned =
+        batch->finish(config.explain ? &explain : nullptr, kExplainTerms);
     if (!assigned.ok()) {
       print_error(command, assigned.status().message());
       return kExitFailure;
     }
+    std::string extra;
     for (std::size_t i = 0; i < assigned->size(); ++i) {
       const Assignment& a = (*assigned)[i];
-      emit(ids[i], ids[a.cluster], a.cluster == i, static_cast<float>(a.similarity));
+      if (config.explain) explain_json(explain[i], names, extra);
+      emit(ids[i], ids[a.cluster], a.cluster == i, static_cast<float>(a.similarity), extra);
     }
   }
 
@@ -260,11 +311,27 @@ class StoryMode final : public ModeHandler {
          "story: assign each document as it arrives, in input order, with running document "
          "frequencies (start them with --idf-model); records are written as the documents "
          "arrive (from a live pipe each one as soon as it is read; from files in batches of "
-         "2048), and memory is bounded by --window. Implies --single-pass");
+         "2048), and memory is bounded by --window. Implies --single-pass")  //
+        ("latent-rank", po::value(&opt_.latent_rank)->default_value(0),
+         "story: the latent layer: fit a truncated SVD (LSA) with this many dimensions to the "
+         "batch's TF-IDF matrix and mix each document's latent cosine with a cluster into its "
+         "similarity (see --latent-weight); 0 = off. Batch only")  //
+        ("latent-weight", po::value(&opt_.latent_weight)->default_value(opt_.latent_weight),
+         "story: with --latent-rank, similarity = (1 - W) x lexical cosine + W x latent cosine, "
+         "W in [0, 1]")  //
+        ("event-amounts", po::bool_switch(&opt_.event_amounts),
+         "story: reports of one event agree on its amounts: a report whose amounts (of at least "
+         "1,000; years excluded) are all absent from a cluster that has amounts does not join "
+         "it, and two such clusters do not merge")  //
+        ("explain", po::bool_switch(&opt_.explain),
+         "story: add to each record \"explain\": the document's terms that add most to its "
+         "similarity with the rest of its cluster (words, amounts, name pairs, English pivots) "
+         "and, with --latent-rank, its latent cosine with the rest. Batch only");
   }
   bool uses(std::string_view option, const po::variables_map&) const override {
     return option_in(option, {"seed", "threshold", "language", "stem", "title-field", "idf-model",
-                              "time-field", "window", "single-pass", "stream"});
+                              "time-field", "window", "single-pass", "stream", "latent-rank",
+                              "translate", "explain", "latent-weight", "event-amounts"});
   }
   Status resolve(const ClusterOptions& shared) override {
     static_cast<ClusterOptions&>(opt_) = shared;
@@ -280,7 +347,8 @@ class StoryMode final : public ModeHandler {
   }
   int run(std::string_view command, RecordSink& sink) override {
     const StoryEmit emit = [&sink](const std::string& id, const std::string& cluster, bool founder,
-                                   float similarity) {
+                                   float similarity, std::string_view extra) {
+      if (!extra.empty()) sink.extra(extra);
       sink.record(nullptr, id, cluster, founder ? nullptr : &cluster, similarity);
     };
     // --stream flushes after each batch: records of a live feed go out as they are made.

@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "neardup/advanced/story_cluster.h"
+#include "neardup/advanced/story_latent.h"
 #include "story/story_internal.h"
 
 namespace neardup {
@@ -20,6 +21,10 @@ using story_internal::CandidateSet;
 using story_internal::damp;
 using story_internal::damped_score;
 using story_internal::dot_sorted;
+using story_internal::latent_score;
+using story_internal::latent_sums_cosine;
+using story_internal::LatentSum;
+using story_internal::mix_latent;
 using story_internal::slot_of;
 using story_internal::top_terms;
 
@@ -35,6 +40,8 @@ struct ClusterSum {
   std::vector<float> damped;
   double norm = 0;         // of weights
   double damped_norm = 0;  // of damped
+  LatentSum latent;        // sum of the members' latent vectors (story_latent.h), or empty
+  std::vector<uint64_t> particulars;  // union of the members' event particulars, sorted
 };
 
 // Scratch space of sum_members: the distinct terms with their summed weights, and an
@@ -106,6 +113,14 @@ void sum_members(const std::vector<StoryVector>& vectors, std::span<const uint32
   }
   s.norm = std::sqrt(n2);
   s.damped_norm = std::sqrt(d2);
+  s.latent.clear();
+  s.particulars.clear();
+  bool first = true;
+  for (uint32_t i : members) {
+    s.latent.add(vectors[i].latent, first);
+    story_internal::union_particulars(s.particulars, vectors[i].particulars);
+    first = false;
+  }
 }
 
 std::vector<std::vector<uint32_t>> members_of(const std::vector<uint32_t>& label,
@@ -178,7 +193,8 @@ struct Spans {
 // Cosine of member document d with its cluster's damped centroid after taking d itself out of
 // the sum: the terms d shares are re-damped from (sum - d). The sum may have been capped to its
 // heaviest terms, so only the terms it kept carry d's own weight.
-double leave_one_out_cosine(const StoryVector& d, const ClusterSum& sum, double exponent) {
+double leave_one_out_cosine(const StoryVector& d, const ClusterSum& sum, double exponent,
+                            double latent_weight) {
   double dot = 0, n2 = sum.damped_norm * sum.damped_norm;
   std::size_t i = 0, j = 0;
   while (i < d.terms.size() && j < sum.terms.size()) {
@@ -194,7 +210,8 @@ double leave_one_out_cosine(const StoryVector& d, const ClusterSum& sum, double 
       ++j;
     }
   }
-  return n2 > 1e-12 ? dot / std::sqrt(n2) : 0.0;
+  const double lexical = n2 > 1e-12 ? dot / std::sqrt(n2) : 0.0;
+  return mix_latent(lexical, latent_score(d.latent, sum.latent, &d.latent), latent_weight);
 }
 
 // Merges clusters whose centroids are similar (centroid linkage, so merging does not chain
@@ -233,19 +250,29 @@ void merge_clusters(const std::vector<StoryVector>& vectors, std::span<const dou
   spans.reset(times, clusters, options.window_seconds);
   const auto plain_cosine = [&](std::size_t a, std::size_t b) {
     const double n = sums[a].norm * sums[b].norm;
-    return n > 0 ? dot_sorted(sums[a].terms, sums[a].weights, sums[b].terms, sums[b].weights) / n
-                 : 0.0;
+    const double lexical =
+        n > 0 ? dot_sorted(sums[a].terms, sums[a].weights, sums[b].terms, sums[b].weights) / n
+              : 0.0;
+    return mix_latent(lexical, latent_sums_cosine(sums[a].latent, sums[b].latent),
+                      options.latent_weight);
   };
   const auto clears_bar = [&](std::size_t c, std::size_t o) {
+    if (options.event_amounts && std::min(eff[c], eff[o]) >= story_internal::kEventMinTerms &&
+        story_internal::particulars_conflict(sums[c].particulars, sums[o].particulars)) {
+      return false;
+    }
     const std::size_t nc = members[c].size(), no = members[o].size();
     const std::size_t small = nc <= no ? c : o, large = small == c ? o : c;
     if (static_cast<double>(std::min(nc, no)) <=
         options.fragment_ratio * static_cast<double>(std::max(nc, no))) {
       const double n = sums[small].norm * sums[large].damped_norm;
-      const double sim = n > 0 ? dot_sorted(sums[small].terms, sums[small].weights,
-                                            sums[large].terms, sums[large].damped) /
-                                     n
-                               : 0.0;
+      const double lexical = n > 0 ? dot_sorted(sums[small].terms, sums[small].weights,
+                                                sums[large].terms, sums[large].damped) /
+                                         n
+                                   : 0.0;
+      const double sim =
+          mix_latent(lexical, latent_sums_cosine(sums[small].latent, sums[large].latent),
+                     options.latent_weight);
       return sim >= clusterer.threshold_for(eff[small]);
     }
     return best_sim[c] >= options.merge_factor * clusterer.threshold_for(std::min(eff[c], eff[o]));
@@ -396,12 +423,15 @@ void refine_assignments(const std::vector<StoryVector>& vectors, const std::vect
             [&](uint32_t c) { return spans.gap_to(c, times[i]) > options.window_seconds; });
       }
       // Its own cluster always competes, with its centroid without this document.
-      double best = leave_one_out_cosine(d, sums[label[i]], options.centroid_exponent);
+      double best =
+          leave_one_out_cosine(d, sums[label[i]], options.centroid_exponent, options.latent_weight);
       uint32_t best_c = label[i];
       for (const uint32_t c :
            candidates.strongest(options.max_candidates, [](uint32_t c) { return c; })) {
-        const double sim = damped_score(d, sums[c].terms, sums[c].damped, sums[c].damped_norm,
-                                        options.min_shared_terms);
+        const double sim =
+            damped_score(d, sums[c].terms, sums[c].damped, sums[c].damped_norm,
+                         options.min_shared_terms, &sums[c].latent, options.latent_weight,
+                         options.event_amounts ? &sums[c].particulars : nullptr);
         if (sim > best || (sim == best && c < best_c)) {
           best = sim;
           best_c = c;
@@ -429,9 +459,56 @@ void refine_assignments(const std::vector<StoryVector>& vectors, const std::vect
   for (std::size_t i = 0; i < n; ++i) {
     const uint32_t c = label[i];
     out[i].cluster = first[c];
-    out[i].similarity = out[i].cluster == i ? 1.0f
-                                            : static_cast<float>(leave_one_out_cosine(
-                                                  vectors[i], sums[c], options.centroid_exponent));
+    out[i].similarity =
+        out[i].cluster == i
+            ? 1.0f
+            : static_cast<float>(leave_one_out_cosine(
+                  vectors[i], sums[c], options.centroid_exponent, options.latent_weight));
+  }
+}
+
+// The explanation of each document's place (StoryExplanation): the rest of its cluster is the
+// plain sum of the other members' vectors.
+void explain_assignments(const std::vector<StoryVector>& vectors,
+                         const std::vector<StoryAssignment>& out,
+                         const std::vector<uint32_t>& order, std::size_t k,
+                         std::vector<StoryExplanation>& explain) {
+  const std::size_t n = vectors.size();
+  std::vector<uint32_t> label(n);
+  for (std::size_t i = 0; i < n; ++i) label[i] = out[i].cluster;
+  const std::size_t clusters = renumber(order, label);
+  const std::vector<ClusterSum> sums =
+      centroid_sums(vectors, label, clusters, std::numeric_limits<uint32_t>::max(), 1.0);
+  std::vector<std::size_t> size(clusters, 0);
+  for (uint32_t c : label) ++size[c];
+  explain.assign(n, StoryExplanation{});
+  std::vector<std::pair<float, uint64_t>> shared;
+  for (std::size_t i = 0; i < n; ++i) {
+    const StoryVector& d = vectors[i];
+    const ClusterSum& sum = sums[label[i]];
+    if (size[label[i]] < 2) continue;
+    shared.clear();
+    std::size_t a = 0, b = 0;
+    while (a < d.terms.size() && b < sum.terms.size()) {
+      if (d.terms[a] < sum.terms[b]) {
+        ++a;
+      } else if (sum.terms[b] < d.terms[a]) {
+        ++b;
+      } else {
+        const float rest = sum.weights[b] - d.weights[a];
+        if (rest > 1e-6f) shared.emplace_back(d.weights[a] * rest, d.terms[a]);
+        ++a;
+        ++b;
+      }
+    }
+    const std::size_t keep = std::min(k, shared.size());
+    std::partial_sort(shared.begin(), shared.begin() + static_cast<std::ptrdiff_t>(keep),
+                      shared.end(), [](const auto& x, const auto& y) {
+                        return x.first != y.first ? x.first > y.first : x.second < y.second;
+                      });
+    for (std::size_t j = 0; j < keep; ++j) explain[i].terms.push_back(shared[j].second);
+    const double lat = latent_score(d.latent, sum.latent, &d.latent);
+    if (!std::isnan(lat)) explain[i].latent = static_cast<float>(lat);
   }
 }
 
@@ -439,7 +516,8 @@ void refine_assignments(const std::vector<StoryVector>& vectors, const std::vect
 
 Result<std::vector<StoryAssignment>> cluster_stories(
     const std::vector<std::vector<StoryTerm>>& features, std::span<const double> times,
-    const StoryOptions& options, const DocumentFrequencies* model) {
+    const StoryOptions& options, const DocumentFrequencies* model,
+    std::vector<StoryExplanation>* explain, std::size_t explain_terms) {
   NEARDUP_RETURN_IF_ERROR(options.validate());
   const std::size_t n = features.size();
   if (!times.empty() && times.size() != n) {
@@ -466,17 +544,31 @@ Result<std::vector<StoryAssignment>> cluster_stories(
     Result<StoryClusterer> clusterer = StoryClusterer::create(resolved);
     if (!clusterer.ok()) return clusterer.status();
     std::vector<StoryAssignment> out(n);
-    const bool keep = options.refine || options.merge_factor > 0;
+    const bool latent = options.latent_rank > 0;
+    const bool keep = options.refine || options.merge_factor > 0 || latent || explain != nullptr;
     std::vector<StoryVector> vectors(keep ? n : 1);
     StoryVector v;
+    if (latent) {
+      // The latent layer: a truncated SVD of the whole batch's TF-IDF matrix, then every
+      // document's latent vector.
+      for (std::size_t i = 0; i < n; ++i) weigh_story_terms(features[i], df, vectors[i]);
+      StoryLatentOptions lo;
+      lo.rank = options.latent_rank;
+      Result<StoryLatentSpace> space = StoryLatentSpace::fit(vectors, lo);
+      if (!space.ok()) return space.status();
+      for (StoryVector& d : vectors) space->project(d, d.latent);
+    }
     for (const uint32_t i : order) {
       StoryVector& target = keep ? vectors[i] : v;
-      weigh_story_terms(features[i], df, target);
+      if (!latent) weigh_story_terms(features[i], df, target);
       StoryAssignment a = clusterer->add(target, times.empty() ? 0.0 : times[i]);
       a.cluster = order[a.cluster];  // position in time order -> input index
       out[i] = a;
     }
-    if (keep) refine_assignments(vectors, order, times, *clusterer, resolved, out);
+    if (options.refine || options.merge_factor > 0) {
+      refine_assignments(vectors, order, times, *clusterer, resolved, out);
+    }
+    if (explain != nullptr) explain_assignments(vectors, out, order, explain_terms, *explain);
     return out;
   } catch (const std::bad_alloc&) {
     return Status::internal("cluster_stories: out of memory");

@@ -43,6 +43,10 @@ Status StoryOptions::validate() const {
   if (!(fragment_ratio >= 0.0 && fragment_ratio < 1.0)) {
     return Status::invalid_argument("fragment ratio must be in [0, 1)");
   }
+  if (!(latent_weight >= 0.0 && latent_weight <= 1.0)) {
+    return Status::invalid_argument("latent weight must be in [0, 1]");
+  }
+  if (latent_rank > 1000) return Status::invalid_argument("latent rank must be in [0, 1000]");
   if (min_shared_terms > 64) {
     return Status::invalid_argument("min shared terms must be in [0, 64] (0 = auto)");
   }
@@ -55,11 +59,13 @@ Status StoryOptions::validate() const {
 namespace {
 
 struct Centroid {
-  std::vector<uint64_t> terms;    // sorted
-  std::vector<float> weights;     // sum of member unit vectors
-  std::vector<float> damped;      // weights ^ centroid_exponent (what documents are scored with)
-  std::vector<uint64_t> indexed;  // sorted: the heaviest index_terms terms, in the postings
-  double norm = 0;                // of `damped`
+  std::vector<uint64_t> terms;       // sorted
+  std::vector<float> weights;        // sum of member unit vectors
+  std::vector<float> damped;         // weights ^ centroid_exponent (what documents are scored with)
+  std::vector<uint64_t> indexed;     // sorted: the heaviest index_terms terms, in the postings
+  story_internal::LatentSum latent;  // sum of the members' latent vectors (when they have one)
+  std::vector<uint64_t> particulars;  // union of the members' event particulars, sorted
+  double norm = 0;                    // of `damped`
   double last_time = 0;
   uint32_t first_doc = 0;
   uint32_t size = 0;
@@ -115,7 +121,8 @@ struct StoryClusterer::Impl {
   }
 
   double score(const StoryVector& d, const Centroid& c) const {
-    return damped_score(d, c.terms, c.damped, c.norm, options.min_shared_terms);
+    return damped_score(d, c.terms, c.damped, c.norm, options.min_shared_terms, &c.latent,
+                        options.latent_weight, options.event_amounts ? &c.particulars : nullptr);
   }
 
   // Puts the centroid's heaviest index_terms terms (ties by term id) in the postings, taking
@@ -159,6 +166,8 @@ struct StoryClusterer::Impl {
     std::vector<uint64_t>().swap(c.terms);
     std::vector<float>().swap(c.weights);
     std::vector<float>().swap(c.damped);
+    std::vector<float>().swap(c.latent.sum);
+    std::vector<uint64_t>().swap(c.particulars);
     c.open = false;
     ++c.generation;
     --open_count;
@@ -235,6 +244,8 @@ struct StoryClusterer::Impl {
     double n2 = 0;
     for (float w : c.damped) n2 += static_cast<double>(w) * w;
     c.norm = std::sqrt(n2);
+    c.latent.add(d.latent, c.size == 0);
+    story_internal::union_particulars(c.particulars, d.particulars);
     // A heap entry per change of the cluster's newest time (not per join): with equal times the
     // heap does not grow.
     const bool newer = c.size == 0 || time > c.last_time;

@@ -16,6 +16,7 @@
 #include "neardup/advanced/hash.h"
 #include "neardup/advanced/normalize.h"
 #include "neardup/advanced/story_features.h"
+#include "neardup/advanced/story_translate.h"
 #include "neardup/advanced/tokenize.h"
 #include "story/stopwords.h"
 
@@ -41,12 +42,40 @@ constexpr int kUndecided = -100;  // no language picked yet (real ones are >= -2
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
 // The multiplier of a scale word or suffix ("thousand", "bn", "k"), or 0.
-double scale_of(std::string_view s, bool suffix) {
+// With `other` (a document in a language with a translation table), also the scale words of
+// the bundled languages (German, French, Spanish, Italian, Portuguese, Dutch: "Millionen",
+// "Mrd", "millions", "milliards", "millones", "miliardi"), so that amounts cross languages;
+// long-scale "billion" words (German "Billion" = 10^12) are not read, as their meaning depends
+// on the language.
+double scale_of(std::string_view s, bool suffix, bool other = false) {
   if (s == "thousand" || (suffix && s == "k")) return 1e3;
   if (s == "million" || s == "mln" || s == "mn" || (suffix && s == "m")) return 1e6;
   if (s == "billion" || s == "bn" || s == "bln" || (suffix && s == "b")) return 1e9;
+  if (other) {
+    if (s == "tausend") return 1e3;
+    if (s == "millionen" || s == "mio" || s == "millions" || s == "millones" || s == "millón" ||
+        s == "milioni" || s == "milhões" || s == "miljoen") {
+      return 1e6;
+    }
+    if (s == "milliarde" || s == "milliarden" || s == "mrd" || s == "milliard" ||
+        s == "milliards" || s == "miliardi" || s == "miljard") {
+      return 1e9;
+    }
+  }
   if (s == "trillion" || s == "tn" || s == "trn") return 1e12;
   return 0;
+}
+
+// In text of a decimal-comma language: swaps ',' and '.' where they stand between two digits,
+// so that the tokenizer (which reads English numbers) sees "4.8" for "4,8" and "61,500" for
+// "61.500". In place.
+void swap_decimal_marks(std::string& text) {
+  for (std::size_t i = 1; i + 1 < text.size(); ++i) {
+    const char c = text[i];
+    if ((c == ',' || c == '.') && is_digit(text[i - 1]) && is_digit(text[i + 1])) {
+      text[i] = c == ',' ? '.' : ',';
+    }
+  }
 }
 
 // Parses "123", "5.93" (digits with at most one '.'); false otherwise.
@@ -122,6 +151,22 @@ Status StoryFeatureOptions::validate() const {
   if (!(title_boost >= 1.0f) || !std::isfinite(title_boost) || title_boost > 100.0f) {
     return Status::invalid_argument("title boost must be in [1, 100]");
   }
+  for (std::size_t i = 0; i < translations.size(); ++i) {
+    const auto& t = translations[i];
+    if (t == nullptr) return Status::invalid_argument("translation table is null");
+    bool known = false;
+    for (std::size_t l = 1; l < detail::stop_lists().size(); ++l)
+      known = known || detail::stop_lists()[l].language == t->language();
+    if (!known) {
+      return Status::invalid_argument("translation table for unknown or English language '" +
+                                      t->language() + "'");
+    }
+    for (std::size_t j = 0; j < i; ++j) {
+      if (translations[j]->language() == t->language()) {
+        return Status::invalid_argument("two translation tables for " + t->language());
+      }
+    }
+  }
   if (language == "auto" || language == "none") return Status();
   for (const auto& list : detail::stop_lists()) {
     if (list.language == language) return Status();
@@ -140,7 +185,10 @@ uint32_t StoryFeatureOptions::fingerprint() const noexcept {
   std::snprintf(numbers, sizeof numbers, "|%d|%d|%d|%.6g|%.6g|%llu", stem ? 1 : 0, amounts ? 1 : 0,
                 entities ? 1 : 0, static_cast<double>(title_boost),
                 static_cast<double>(bigram_weight), static_cast<unsigned long long>(seed));
-  const std::string key = "story-features-v1|" + language + numbers;
+  std::string key = "story-features-v1|" + language + numbers;
+  for (const auto& t : translations) {
+    if (t != nullptr) key += "|" + t->language() + ":" + std::to_string(t->checksum());
+  }
   const uint64_t h = hash64(key.data(), key.size(), 0);
   const auto folded = static_cast<uint32_t>(h ^ (h >> 32));
   return folded == 0 ? 1u : folded;
@@ -154,7 +202,10 @@ struct StoryFeaturizer::Impl {
   // Per language: stop-word hashes and a lazily created stemmer.
   std::vector<std::unordered_set<uint64_t>> stop_sets;
   std::vector<sb_stemmer*> stemmers;
-  int fixed_language = -1;  // index into stop_lists(), -1 = auto, -2 = none
+  int fixed_language = -1;                      // index into stop_lists(), -1 = auto, -2 = none
+  std::vector<const TranslationTable*> tables;  // per language: its table to English, or null
+  std::vector<std::string_view> pivots;
+  std::vector<std::pair<uint64_t, std::string>>* names = nullptr;
 
   std::string folded, cased;
   TokenBuffer folded_tokens, cased_tokens;
@@ -216,11 +267,17 @@ struct StoryFeaturizer::Impl {
                             static_cast<std::size_t>(sb_stemmer_length(stemmers[l])));
   }
 
-  void push(uint64_t term, float count) {
+  // With names (extract's `names`): records what each term stands for.
+  void named(uint64_t term, float count, std::string_view name, uint8_t event = 0) {
+    push(term, count, event);
+    if (names != nullptr) names->emplace_back(term, std::string(name));
+  }
+
+  void push(uint64_t term, float count, uint8_t event = 0) {
     // A huge document (a whole book on one line) would otherwise hold one entry per word:
     // fold the list into one entry per term whenever it reaches kCompactAt.
     if (raw.size() == kCompactAt) compact();
-    raw.push_back(StoryTerm{term, count});
+    raw.push_back(StoryTerm{term, count, event});
   }
 
   // Sorts `raw` by term and sums the counts of equal terms (in place).
@@ -231,6 +288,7 @@ struct StoryFeaturizer::Impl {
     for (std::size_t i = 0; i < raw.size(); ++i) {
       if (out > 0 && raw[out - 1].term == raw[i].term) {
         raw[out - 1].count += raw[i].count;
+        raw[out - 1].event |= raw[i].event;
       } else {
         raw[out++] = raw[i];
       }
@@ -273,6 +331,26 @@ struct StoryFeaturizer::Impl {
       }
     }
     if (language == kUndecided) language = pick_language();
+    const TranslationTable* table =
+        language >= 0 ? tables[static_cast<std::size_t>(language)] : nullptr;
+    if (table != nullptr && options.amounts) {
+      // A language with a translation table (never English): a decimal comma and thousands
+      // dots. Tokenize again with the marks swapped (only the text of such documents pays).
+      bool digits_with_marks = false;
+      for (std::size_t i = 1; i + 1 < folded.size() && !digits_with_marks; ++i) {
+        digits_with_marks = (folded[i] == ',' || folded[i] == '.') && is_digit(folded[i - 1]) &&
+                            is_digit(folded[i + 1]);
+      }
+      if (digits_with_marks) {
+        swap_decimal_marks(folded);
+        tokenizer.tokenize(folded, folded_tokens);
+        if (aligned) {
+          swap_decimal_marks(cased);
+          tokenizer.tokenize(cased, cased_tokens);
+          aligned = cased_tokens.size() == folded_tokens.size();
+        }
+      }
+    }
     const uint64_t seed = options.seed;
     std::string_view prev_name;  // stem of the previous token when it was a capitalised word
     std::string prev_name_buf;
@@ -287,45 +365,63 @@ struct StoryFeaturizer::Impl {
         std::size_t digits = 0;
         while (digits < t.size() && (is_digit(t[digits]) || t[digits] == '.')) ++digits;
         double value = 0;
+        bool scaled = false;
         if (!parse_number(t.substr(0, digits), value)) {
-          push(hash64(t, seed), weight);
+          named(hash64(t, seed), weight, t);
           continue;
         }
         if (!options.amounts) {
-          push(hash64(t, seed), weight);
+          named(hash64(t, seed), weight, t);
           continue;
         }
         if (digits < t.size()) {  // "10bn", "300k"; else a code like "5g" stays a word
-          const double s = scale_of(t.substr(digits), true);
+          const double s = scale_of(t.substr(digits), true, table != nullptr);
           if (s == 0) {
-            push(hash64(t, seed), weight);
+            named(hash64(t, seed), weight, t);
             continue;
           }
           value *= s;
+          scaled = true;
         } else if (i + 1 < n) {
-          const double s = scale_of(folded_tokens[i + 1], false);
+          const double s = scale_of(folded_tokens[i + 1], false, table != nullptr);
           if (s != 0) {
             value *= s;
+            scaled = true;
             ++i;
           }
         }
+        const bool year = !scaled && value >= 1900 && value <= 2100 && std::floor(value) == value;
+        const uint8_t event = value >= 1000 && !year ? 1 : 0;
         char buf[64];
         const std::size_t len = format_amount(value, buf, sizeof buf);
-        push(hash64(buf, len, seed ^ kAmountSalt), weight);
+        named(hash64(buf, len, seed ^ kAmountSalt), weight, std::string_view(buf, len), event);
         continue;
       }
       if (is_stop(language, t) || (t.size() == 1 && static_cast<unsigned char>(t[0]) < 0x80)) {
         prev_name = {};
         continue;
       }
+      if (table != nullptr) {
+        table->lookup(t, pivots);
+        if (!pivots.empty()) {
+          // English pivots, sharing the word's count; a dictionary word is not a name.
+          const float share = weight / static_cast<float>(pivots.size());
+          for (const std::string_view p : pivots) {
+            const std::string_view e = stem(0, p);
+            named(hash64(e, seed), share, e);
+          }
+          prev_name = {};
+          continue;
+        }
+      }
       const std::string_view s = stem(language, t);
-      push(hash64(s, seed), weight);
+      named(hash64(s, seed), weight, s);
       if (bigram_weight > 0) {
         if (!prev_word.empty()) {
           pair.assign(prev_word);
           pair.push_back('\x1f');
           pair.append(s);
-          push(hash64(pair, seed ^ kBigramSalt), bigram_weight);
+          named(hash64(pair, seed ^ kBigramSalt), bigram_weight, pair);
         }
         prev_word.assign(s);
       }
@@ -334,7 +430,7 @@ struct StoryFeaturizer::Impl {
           pair.assign(prev_name);
           pair.push_back('\x1f');
           pair.append(s);
-          push(hash64(pair, seed ^ kEntitySalt), weight);
+          named(hash64(pair, seed ^ kEntitySalt), weight, pair);
         }
         prev_name_buf.assign(s);
         prev_name = prev_name_buf;
@@ -363,6 +459,12 @@ Result<StoryFeaturizer> StoryFeaturizer::create(const StoryFeatureOptions& optio
       if (options.language == lists[l].language) impl->fixed_language = static_cast<int>(l);
     }
     if (options.language == "none") impl->fixed_language = -2;
+    impl->tables.assign(lists.size(), nullptr);
+    for (const auto& t : options.translations) {
+      for (std::size_t l = 0; l < lists.size(); ++l) {
+        if (lists[l].language == t->language()) impl->tables[l] = t.get();
+      }
+    }
     return StoryFeaturizer(std::move(impl));
   } catch (const std::bad_alloc&) {
     return Status::internal("out of memory creating the story featurizer");
@@ -370,13 +472,26 @@ Result<StoryFeaturizer> StoryFeaturizer::create(const StoryFeatureOptions& optio
 }
 
 void StoryFeaturizer::extract(std::string_view text, std::string_view title,
-                              std::vector<StoryTerm>& out) {
+                              std::vector<StoryTerm>& out,
+                              std::vector<std::pair<uint64_t, std::string>>* names) {
   Impl& m = *impl_;
   m.raw.clear();
+  m.names = names;
+  if (names != nullptr) names->clear();
   if (!title.empty()) m.extract_text(title, m.options.title_boost);
   m.extract_text(text, 1.0f);
   m.compact();
   out.assign(m.raw.begin(), m.raw.end());
+  m.names = nullptr;
+  if (names != nullptr) {
+    // One name per term (the first seen, in term order); a pair's separator shown as a space.
+    std::stable_sort(names->begin(), names->end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
+    names->erase(std::unique(names->begin(), names->end(),
+                             [](const auto& a, const auto& b) { return a.first == b.first; }),
+                 names->end());
+    for (auto& [term, name] : *names) std::replace(name.begin(), name.end(), '\x1f', ' ');
+  }
 }
 
 }  // namespace neardup

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <numeric>
 #include <vector>
 
@@ -42,16 +43,116 @@ inline double dot_sorted(const std::vector<uint64_t>& at, const std::vector<floa
   return s;
 }
 
+// Event amounts (StoryOptions::event_amounts) judge only documents long enough to state an
+// event's figures, by effective terms: a headline (fewer than ~15) quotes one figure among
+// many (one outlet the price of a deal, another its number of users), while an article (more
+// than ~30) states the event's key figures and its rewrites repeat them. Measured:
+// bench/results/story_latent.md#event-amounts.
+constexpr float kEventMinTerms = 20;
+
+// Whether two sorted lists of event particulars conflict: both hold some, none in common
+// (StoryOptions::event_amounts).
+inline bool particulars_conflict(const std::vector<uint64_t>& a, const std::vector<uint64_t>& b) {
+  if (a.empty() || b.empty()) return false;
+  std::size_t i = 0, j = 0;
+  while (i < a.size() && j < b.size()) {
+    if (a[i] < b[j]) {
+      ++i;
+    } else if (b[j] < a[i]) {
+      ++j;
+    } else {
+      return false;
+    }
+  }
+  return true;
+}
+
+// Adds the sorted list `add` to the sorted set `into` (a cluster's particulars: the union of
+// its members').
+inline void union_particulars(std::vector<uint64_t>& into, const std::vector<uint64_t>& add) {
+  if (add.empty()) return;
+  const std::size_t old = into.size();
+  into.insert(into.end(), add.begin(), add.end());
+  std::inplace_merge(into.begin(), into.begin() + static_cast<std::ptrdiff_t>(old), into.end());
+  into.erase(std::unique(into.begin(), into.end()), into.end());
+}
+
+// A cluster's latent centroid: the sum of its members' latent vectors and its norm (empty when
+// the layer is off or a member had none).
+struct LatentSum {
+  std::vector<float> sum;
+  double norm = 0;
+  void clear() {
+    sum.clear();
+    norm = 0;
+  }
+  // Adds a member's latent vector; a member without one makes the whole sum empty (the
+  // cluster then scores lexically only).
+  void add(const std::vector<float>& v, bool first) {
+    if (first) {
+      sum = v;
+    } else if (v.size() != sum.size()) {
+      sum.clear();
+    } else {
+      for (std::size_t j = 0; j < v.size(); ++j) sum[j] += v[j];
+    }
+    double n2 = 0;
+    for (float x : sum) n2 += static_cast<double>(x) * x;
+    norm = std::sqrt(n2);
+  }
+};
+
+// The latent cosine of a unit latent vector with a latent sum (`minus` taken out of the sum
+// first when given: a member against its cluster without itself), or NaN when either is absent.
+inline double latent_score(const std::vector<float>& d, const LatentSum& c,
+                           const std::vector<float>* minus = nullptr) {
+  if (d.empty() || d.size() != c.sum.size()) return std::numeric_limits<double>::quiet_NaN();
+  double dot = 0, n2 = 0;
+  for (std::size_t j = 0; j < d.size(); ++j) {
+    const double x =
+        c.sum[j] - (minus != nullptr && minus->size() == d.size() ? (*minus)[j] : 0.0f);
+    dot += d[j] * x;
+    n2 += x * x;
+  }
+  return n2 > 1e-12 ? dot / std::sqrt(n2) : std::numeric_limits<double>::quiet_NaN();
+}
+
+// The rule that combines the two similarities (StoryOptions::latent_weight): a weighted mean
+// (1 - weight) * lexical + weight * latent; the lexical cosine alone when there is no latent
+// score.
+// The latent cosine of two clusters' latent sums (NaN when either is absent).
+inline double latent_sums_cosine(const LatentSum& a, const LatentSum& b) {
+  if (a.sum.empty() || a.sum.size() != b.sum.size() || a.norm <= 0 || b.norm <= 0) {
+    return std::numeric_limits<double>::quiet_NaN();
+  }
+  double dot = 0;
+  for (std::size_t j = 0; j < a.sum.size(); ++j) dot += static_cast<double>(a.sum[j]) * b.sum[j];
+  return dot / (a.norm * b.norm);
+}
+
+inline double mix_latent(double lexical, double latent, double weight) {
+  if (!(weight > 0) || std::isnan(latent)) return lexical;
+  return (1 - weight) * lexical + weight * latent;
+}
+
 // A document's cosine with a damped centroid (terms, damped weights, norm of the damped
 // weights), or 0 when the document has at least `min_shared` terms and the centroid holds fewer
-// of them: one word in common (a name, a place) makes a topic, not a story.
+// of them: one word in common (a name, a place) makes a topic, not a story. With a latent
+// weight, the latent cosine with the cluster's latent sum is mixed in (mix_latent).
 inline double damped_score(const StoryVector& d, const std::vector<uint64_t>& terms,
-                           const std::vector<float>& damped, double norm, uint32_t min_shared) {
+                           const std::vector<float>& damped, double norm, uint32_t min_shared,
+                           const LatentSum* latent = nullptr, double latent_weight = 0,
+                           const std::vector<uint64_t>* particulars = nullptr) {
   if (norm <= 0) return 0;
+  if (particulars != nullptr && d.effective_terms >= kEventMinTerms &&
+      particulars_conflict(d.particulars, *particulars)) {
+    return 0;
+  }
   std::size_t shared = 0;
   const double dot = dot_sorted(d.terms, d.weights, terms, damped, &shared);
   if (shared < min_shared && d.terms.size() >= min_shared) return 0;
-  return dot / norm;
+  if (latent == nullptr) return dot / norm;
+  return mix_latent(dot / norm, latent_score(d.latent, *latent), latent_weight);
 }
 
 // Top-k terms of a weighted sorted vector, as indices (heaviest first, ties by term).

@@ -7,8 +7,8 @@
 namespace neardup {
 namespace {
 
-void prepare_story(const StoryFeatureOptions& features, const StoryInput& in, PreparedStory& out,
-                   std::optional<StoryFeaturizer>& featurizer) {
+void prepare_story(const StoryFeatureOptions& features, bool names, const StoryInput& in,
+                   PreparedStory& out, std::optional<StoryFeaturizer>& featurizer) {
   if (!featurizer) {
     // The options were validated by create(), so this cannot fail short of memory; if it did,
     // the document is left without features (counted as such) rather than failing the run.
@@ -21,7 +21,7 @@ void prepare_story(const StoryFeatureOptions& features, const StoryInput& in, Pr
     }
     featurizer.emplace(std::move(*f));
   }
-  featurizer->extract(in.text, in.title, out.terms);
+  featurizer->extract(in.text, in.title, out.terms, names ? &out.names : nullptr);
   out.time = in.time;
   out.titled = !in.title.empty();
 }
@@ -65,7 +65,7 @@ Result<StoryStream> StoryStream::create(const StoryModeOptions& options,
 }
 
 void StoryStream::prepare(const StoryInput& in, PreparedStory& out, Scratch& scratch) const {
-  prepare_story(options_.features, in, out, scratch.featurizer_);
+  prepare_story(options_.features, options_.names, in, out, scratch.featurizer_);
 }
 
 Result<StoryMatch> StoryStream::add(const PreparedStory& doc, std::string_view id) {
@@ -112,7 +112,7 @@ Result<BatchStoryClusterer> BatchStoryClusterer::create(const StoryModeOptions& 
 
 void BatchStoryClusterer::prepare(const StoryInput& in, PreparedStory& out,
                                   Scratch& scratch) const {
-  prepare_story(options_.features, in, out, scratch.featurizer_);
+  prepare_story(options_.features, options_.names, in, out, scratch.featurizer_);
 }
 
 uint32_t BatchStoryClusterer::add(PreparedStory& doc) {
@@ -124,9 +124,10 @@ uint32_t BatchStoryClusterer::add(PreparedStory& doc) {
   return number;
 }
 
-Result<std::vector<Assignment>> BatchStoryClusterer::finish() {
-  Result<std::vector<StoryAssignment>> assigned =
-      cluster_stories(features_, times_, options_.story, model_ ? &*model_ : nullptr);
+Result<std::vector<Assignment>> BatchStoryClusterer::finish(std::vector<StoryExplanation>* explain,
+                                                            std::size_t explain_terms) {
+  Result<std::vector<StoryAssignment>> assigned = cluster_stories(
+      features_, times_, options_.story, model_ ? &*model_ : nullptr, explain, explain_terms);
   if (!assigned.ok()) return assigned.status();
   std::vector<Assignment> out(assigned->size());
   stats_.clusters = 0;

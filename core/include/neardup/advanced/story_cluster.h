@@ -123,6 +123,24 @@ struct StoryOptions {
   // documents' length, as a document joining the partner must. 0 = every pair needs
   // merge_factor.
   double fragment_ratio = 0.1;
+  // The latent layer (story_latent.h). latent_rank > 0: cluster_stories fits a truncated SVD
+  // of the batch's TF-IDF matrix with this many dimensions and gives every document its latent
+  // vector. Wherever a document meets a cluster (or a cluster another), the similarity is then
+  // (1 - latent_weight) x the lexical cosine + latent_weight x the latent cosine (of the
+  // document's latent vector with the sum of the cluster's), compared with the same
+  // length-calibrated threshold. The lexical side still decides which clusters are candidates
+  // and the min_shared_terms rule, so the latent score re-ranks and re-scores clusters that
+  // share words with the document; it never joins two reports without one. StoryClusterer uses
+  // the latent vectors its documents carry (a stream: from a prebuilt space). 0 = off.
+  uint32_t latent_rank = 0;
+  double latent_weight = 0.25;  // in [0, 1]
+  // Event specificity: reports of one event agree on its amounts (StoryTerm::event: amounts of
+  // at least 1,000, years excluded), while other events of the same company share its name
+  // and words but not its figures. On: a document whose particulars are all absent from a
+  // cluster that has particulars does not join it (nor move to it in refinement), and two
+  // clusters that both have particulars but none in common do not merge. A document or a
+  // cluster without particulars is judged as before.
+  bool event_amounts = false;
 
   Status validate() const;
 };
@@ -167,12 +185,23 @@ class StoryClusterer {
   std::unique_ptr<Impl> impl_;
 };
 
+// Why a document is in its cluster: its terms that add most to its cosine with the rest of
+// the cluster (the sum of the other members' vectors), each term's product of the two weights,
+// heaviest first; and its latent cosine with the rest (NaN without the latent layer or for a
+// cluster of one).
+struct StoryExplanation {
+  std::vector<uint64_t> terms;
+  float latent = std::numeric_limits<float>::quiet_NaN();
+};
+
 // Batch story clustering of a whole corpus: IDF from the corpus (or from `model` when given,
 // updated with the corpus), documents visited in time order (stable: ties keep input order),
 // optional refinement. `times` is empty or has one entry per document. Returns one assignment
 // per document in input order; cluster = the input index of the cluster's earliest document.
+// With `explain`, fills one StoryExplanation per document with up to `explain_terms` terms.
 Result<std::vector<StoryAssignment>> cluster_stories(
     const std::vector<std::vector<StoryTerm>>& features, std::span<const double> times,
-    const StoryOptions& options, const DocumentFrequencies* model = nullptr);
+    const StoryOptions& options, const DocumentFrequencies* model = nullptr,
+    std::vector<StoryExplanation>* explain = nullptr, std::size_t explain_terms = 5);
 
 }  // namespace neardup

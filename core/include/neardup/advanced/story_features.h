@@ -12,6 +12,12 @@
 //                  features.
 //   entities       capitalised name pairs ("Charles Plosser") as extra features.
 //   title words    count title_boost times (twice by default).
+//   translations   with bilingual tables (story_translate.h), a word of a German, French or
+//                  Spanish document becomes its English pivots, each counting 1/k of it; and
+//                  in such a document ',' between digits is the decimal mark and '.' the
+//                  thousands separator ("4,8 Milliarden" is 4.8e9, "61.500" is 61500), and the
+//                  scale words of the bundled languages count ("Millionen", "Mrd", "millions",
+//                  "milliards", "millones"). Without tables nothing changes.
 //
 // Example:
 //   neardup::Result<neardup::StoryFeaturizer> f = neardup::StoryFeaturizer::create({});
@@ -29,17 +35,24 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "neardup/status.h"
 
 namespace neardup {
 
+class TranslationTable;  // story_translate.h
+
 // One feature of a document: a 64-bit term id (hash of the stemmed word, the amount or the
 // entity pair) and its raw weighted count (title words count title_boost times).
 struct StoryTerm {
   uint64_t term = 0;
   float count = 0;
+  // 1 for an event particular: an amount of at least 1,000 that is not a year (1900-2100
+  // without a scale word): what reports of one event agree on and reports of other events of
+  // the same company do not (StoryOptions::event_amounts).
+  uint8_t event = 0;
 };
 
 struct StoryFeatureOptions {
@@ -55,6 +68,9 @@ struct StoryFeatureOptions {
   float title_boost = 2.0f;    // count of each title word (>= 1)
   float bigram_weight = 0.0f;  // count of each pair of adjacent content words (0 = off)
   uint64_t seed = 0;           // seeds the term hashes
+  // Bilingual tables to English (story_translate.h), at most one per source language; empty =
+  // no translation. Shared, immutable: copies of the options share the tables.
+  std::vector<std::shared_ptr<const TranslationTable>> translations;
 
   Status validate() const;
   // A hash of every setting that decides which term ids a document gives. An IDF model records
@@ -72,7 +88,11 @@ class StoryFeaturizer {
   // Writes the features of one document to `out` (cleared first), one entry per distinct term,
   // sorted by term id. `title` may be empty. Invalid UTF-8 is repaired, never rejected; an empty
   // or stop-word-only document gives no features. No allocation once the buffers are warm.
-  void extract(std::string_view text, std::string_view title, std::vector<StoryTerm>& out);
+  // `names` (optional, for explanations): what each term of `out` stands for (the word, the
+  // canonical amount, the name pair "kestrel motors", the English pivot), sorted by term; this
+  // allocates per document.
+  void extract(std::string_view text, std::string_view title, std::vector<StoryTerm>& out,
+               std::vector<std::pair<uint64_t, std::string>>* names = nullptr);
 
  private:
   struct Impl;

@@ -58,6 +58,9 @@ struct StoryModeOptions {
   // The documents carry times: a missing one takes the previous document's. Without it, times
   // given to prepare() are ignored and every document has time 0.
   bool timed = false;
+  // prepare() also records what each term stands for (PreparedStory::names), for
+  // explanations; costs an allocation per term.
+  bool names = false;
 
   Status validate() const;
 };
@@ -74,6 +77,8 @@ struct PreparedStory {
   std::vector<StoryTerm> terms;  // StoryFeaturizer::extract of the text and title
   std::optional<double> time;
   bool titled = false;  // the title was not empty
+  // With StoryModeOptions::names: (term, what it stands for), sorted by term.
+  std::vector<std::pair<uint64_t, std::string>> names;
 };
 
 struct StoryStats {
@@ -153,8 +158,10 @@ class BatchStoryClusterer {
   void prepare(const StoryInput& in, PreparedStory& out, Scratch& scratch) const;
   // Keeps the next document (takes over doc.terms); returns its number.
   uint32_t add(PreparedStory& doc);
-  // Clusters every document added (cluster_stories). Call once.
-  Result<std::vector<Assignment>> finish();
+  // Clusters every document added (cluster_stories). Call once. With `explain`, one
+  // StoryExplanation per document (up to explain_terms terms each).
+  Result<std::vector<Assignment>> finish(std::vector<StoryExplanation>* explain = nullptr,
+                                         std::size_t explain_terms = 5);
 
   const StoryStats& stats() const noexcept { return stats_; }
 

@@ -1,6 +1,7 @@
 // Story weighting: a document's story terms as a TF-IDF unit vector, and the cosine of two.
 //
-// Each term weighs (1 + ln tf) * idf: sublinear in its count within the document, times its
+// Each term weighs (1 + ln tf) * idf (tf itself below 1: a fractional count, such as a word's
+// share of its translations): sublinear in its count within the document, times its
 // inverse document frequency ln((N + 1) / (df + 1)) + 1 (DocumentFrequencies::idf). The vector
 // is then scaled to unit length, so the cosine of two documents is their dot product. IDF comes
 // from the corpus in batch clustering, from a running table in a stream, optionally started
@@ -33,9 +34,16 @@ struct StoryVector {
   std::vector<uint64_t> terms;
   std::vector<float> weights;
   float effective_terms = 0;  // (sum w)^2 / sum w^2 of the TF-IDF weights: 1 .. distinct terms
+  // The document's unit latent vector (story_latent.h), or empty: not part of the TF-IDF
+  // weights; the clusterer mixes its cosine in when StoryOptions::latent_weight > 0.
+  std::vector<float> latent;
+  // Sorted ids of its event particulars (StoryTerm::event): amounts of at least 1,000.
+  std::vector<uint64_t> particulars;
   void clear() {
+    particulars.clear();
     terms.clear();
     weights.clear();
+    latent.clear();
     effective_terms = 0;
   }
 };
