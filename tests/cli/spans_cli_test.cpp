@@ -194,7 +194,8 @@ TEST(SpansCli, BadFlagsAndInputAreReported) {
         "dedup --mode lines --min-docs 1", "dedup --mode substring --min-bytes 0",
         "dedup --mode substring --min-bytes 70000", "dedup --mode lines --min-bytes 5",
         "dedup --mode substring --unit line", "cluster --mode substring",
-        "dedup --mode lines --representative longest", "dedup --mode lines --keep-first maybe"}) {
+        "dedup --mode lines --representative longest", "dedup --mode lines --keep-first maybe",
+        "cluster --mode lines --keep-first no", "cluster --mode lines --min-length 5"}) {
     RunResult r = run_cli(args + " " + in);
     EXPECT_EQ(r.exit_code, 2) << args << ": " << r.err;
     EXPECT_EQ(r.out, "") << args;

@@ -205,6 +205,10 @@ class LinesMode final : public ModeHandler {
   }
   bool rewrites_records() const override { return true; }
   int run(std::string_view command, RecordSink& sink) override {
+    if (!sink.rewrites() && (!options_.keep_first || span_shared_flags().min_length > 0)) {
+      print_error(command, "--keep-first and --min-length apply to dedup only");
+      return kExitUsage;
+    }
     return run_lines(command, opt_, options_, sink);
   }
 
