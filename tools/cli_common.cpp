@@ -328,3 +328,39 @@ void Progress::finish() {
 }
 
 }  // namespace neardup::cli
+
+namespace neardup::cli {
+
+SpooledStdin::~SpooledStdin() {
+  if (!path_.empty()) std::remove(path_.c_str());
+}
+
+Status SpooledStdin::spool(const std::string& tmp_dir) {
+  std::error_code ec;
+  std::filesystem::path dir =
+      tmp_dir.empty() ? std::filesystem::temp_directory_path(ec) : std::filesystem::path(tmp_dir);
+  if (ec) dir = "/tmp";
+  std::string templ = (dir / "neardup-stdin-XXXXXX").string();
+  const int fd = ::mkstemp(templ.data());
+  if (fd < 0)
+    return Status::io_error("cannot create a temporary file: " + std::string(std::strerror(errno)));
+  path_ = templ;
+  std::FILE* f = ::fdopen(fd, "wb");
+  if (f == nullptr) {
+    ::close(fd);
+    return Status::io_error("cannot write " + path_);
+  }
+  std::vector<char> buf(1 << 20);
+  std::size_t n;
+  while ((n = std::fread(buf.data(), 1, buf.size(), stdin)) > 0) {
+    if (std::fwrite(buf.data(), 1, n, f) != n) {
+      std::fclose(f);
+      return Status::io_error("cannot write " + path_ + ": " + std::strerror(errno));
+    }
+  }
+  const bool read_failed = std::ferror(stdin) != 0;
+  if (std::fclose(f) != 0 || read_failed) return Status::io_error("cannot spool standard input");
+  return Status();
+}
+
+}  // namespace neardup::cli

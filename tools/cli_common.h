@@ -95,4 +95,20 @@ class Progress {
 // "12.3 MB" style formatting and rates.
 std::string format_rate_summary(uint64_t docs, uint64_t bytes, double seconds);
 
+// A temporary copy of standard input, removed when it goes out of scope (for a command that
+// reads its input twice).
+class SpooledStdin {
+ public:
+  SpooledStdin() = default;
+  SpooledStdin(const SpooledStdin&) = delete;
+  SpooledStdin& operator=(const SpooledStdin&) = delete;
+  ~SpooledStdin();
+  // Into `tmp_dir`, or the system's temporary directory when empty.
+  Status spool(const std::string& tmp_dir);
+  const std::string& path() const noexcept { return path_; }
+
+ private:
+  std::string path_;
+};
+
 }  // namespace neardup::cli

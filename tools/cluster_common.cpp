@@ -281,7 +281,8 @@ void add_cluster_options(po::options_description& desc, ClusterOptions& opt, Mod
         ("memory", po::value(&opt.memory),
          "near and exact: bound the run's memory (e.g. 2G, 512M, 100K): signatures, shingle "
          "sets and keys go to sorted runs in --tmp-dir and the clusters are the same as in "
-         "memory (near: --linkage components)")  //
+         "memory (near: --linkage components); lines: the unit counts' sort (default half of "
+         "physical memory); substring: at most --memory / 9 bytes of text")  //
         ("tmp-dir", po::value(&opt.tmp_dir),
          "with --memory: where the temporary files go (default $TMPDIR, else /tmp); they are "
          "removed however the run ends");

@@ -10,6 +10,7 @@
 #include "cluster_common.h"
 #include "commands.h"
 #include "mode.h"
+#include "modes/span_common.h"
 #include "mpi_cluster.h"
 #include "run_stats.h"
 
@@ -41,6 +42,11 @@ class RecordWriter final : public RecordSink {
       }
       out_.write(line_);
     }
+  }
+  // --mode lines: the share of each document's text that is repeated in other documents.
+  void spans(const SpanRecord& r) override {
+    append_span_share(line_, r);
+    out_.write(line_);
   }
 
  private:

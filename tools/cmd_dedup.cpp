@@ -28,50 +28,6 @@ namespace {
 
 constexpr std::string_view kCommand = "dedup";
 
-// A temporary copy of standard input, removed when it goes out of scope.
-class SpooledStdin {
- public:
-  SpooledStdin() = default;
-  SpooledStdin(const SpooledStdin&) = delete;
-  SpooledStdin& operator=(const SpooledStdin&) = delete;
-  ~SpooledStdin() {
-    if (!path_.empty()) std::remove(path_.c_str());
-  }
-  // Into `tmp_dir`, or the system's temporary directory when empty.
-  Status spool(const std::string& tmp_dir) {
-    std::error_code ec;
-    std::filesystem::path dir =
-        tmp_dir.empty() ? std::filesystem::temp_directory_path(ec) : std::filesystem::path(tmp_dir);
-    if (ec) dir = "/tmp";
-    std::string templ = (dir / "neardup-stdin-XXXXXX").string();
-    const int fd = ::mkstemp(templ.data());
-    if (fd < 0)
-      return Status::io_error("cannot create a temporary file: " +
-                              std::string(std::strerror(errno)));
-    path_ = templ;
-    std::FILE* f = ::fdopen(fd, "wb");
-    if (f == nullptr) {
-      ::close(fd);
-      return Status::io_error("cannot write " + path_);
-    }
-    std::vector<char> buf(1 << 20);
-    std::size_t n;
-    while ((n = std::fread(buf.data(), 1, buf.size(), stdin)) > 0) {
-      if (std::fwrite(buf.data(), 1, n, f) != n) {
-        std::fclose(f);
-        return Status::io_error("cannot write " + path_ + ": " + std::strerror(errno));
-      }
-    }
-    const bool read_failed = std::ferror(stdin) != 0;
-    if (std::fclose(f) != 0 || read_failed) return Status::io_error("cannot spool standard input");
-    return Status();
-  }
-  const std::string& path() const noexcept { return path_; }
-
- private:
-  std::string path_;
-};
-
 void append_removed(std::string& line, std::string_view id, std::string_view cluster,
                     const std::string& duplicate_of, double similarity) {
   append_record(line, id, cluster, &duplicate_of, similarity);
@@ -109,6 +65,17 @@ class DedupSink final : public RecordSink {
   }
   void clustering(NearRun& run) override { run_ = std::move(run); }
   void read_stats(const ReaderStats& stats) override { read = stats; }
+  void spans(const SpanRecord& r) override {  // lines, substring: the rewritten record
+    if (r.record != nullptr) {
+      out_.write(*r.record);
+      out_.write("\n");
+      ++kept;
+    } else {
+      ++dropped;
+    }
+    if (removed_ != nullptr && !r.removed.empty()) removed_->write(r.removed);
+  }
+  bool rewrites() const override { return true; }
   NearRun& run() { return run_; }
   // The spilled decisions, one per document ("K" id, or "R" id NUL removed-record), or null.
   SpilledStrings* decisions() { return decisions_ ? &*decisions_ : nullptr; }
@@ -158,7 +125,8 @@ int cmd_dedup(const std::vector<std::string>& args) {
   po::options_description desc("options");
   desc.add_options()("removed", po::value(&removed_path),
                      "also write one JSON line per removed document (id, cluster, duplicate_of, "
-                     "similarity) to this file");
+                     "similarity) to this file; lines and substring modes: one per cut (id, "
+                     "begin, end, text; lines: docs) and per dropped document");
   ModeChoice modes(kDedup);
   ModeHandler* mode = nullptr;
   const int rc = parse_cluster_command(kCommand, args, desc, opt, modes, mode);
@@ -222,7 +190,7 @@ int cmd_dedup(const std::vector<std::string>& args) {
     const NearRun& run = sink.run();
     const uint64_t total = decisions != nullptr ? decisions->size() : run.ids.size();
     std::string decision;
-    if (result == kExitOk) {
+    if (result == kExitOk && !mode->rewrites_records()) {
       // Second pass: the same inputs give the same documents in the same order.
       BatchReader reader(opt.input.inputs, opt.input.reader);
       WorkPool pool(opt.common.resolved_threads());
@@ -292,7 +260,10 @@ int cmd_dedup(const std::vector<std::string>& args) {
       return kExitFailure;
     }
   }
-  if (!opt.common.quiet) print_error(kCommand, dedup_summary(kept, dropped, sink.read));
+  // A span mode (lines, substring) printed its own summary.
+  if (!opt.common.quiet && !mode->rewrites_records()) {
+    print_error(kCommand, dedup_summary(kept, dropped, sink.read));
+  }
   if (!opt.stats.empty()) {
     RunStats& stats = RunStats::get();
     stats.set("command", kCommand);

@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   g++ cmake ninja-build pkg-config
   libxxhash-dev libutf8proc-dev libsimdjson-dev zlib1g-dev libzstd-dev liblzma-dev libbz2-dev
-  libeigen3-dev
+  libeigen3-dev libdivsufsort-dev
   libstemmer-dev libboost-program-options-dev libgtest-dev libgmock-dev libbenchmark-dev
   zstd gzip xz-utils bzip2
   libopenmpi-dev openmpi-bin

@@ -41,16 +41,22 @@ struct NearRun;
 // The mode table: one line per mode, in the order --help lists them: enumerator, name (--mode
 // NAME; tools/modes/NAME.cpp defines make_NAME_mode()), the commands that accept it (kCluster,
 // kDedup, kIndex below), and one line of help.
-#define NEARDUP_CLI_MODES(X)                                                          \
-  X(kExact, exact, kCluster | kDedup | kSketch, "identical text after normalization") \
-  X(kNear, near, kCluster | kDedup | kIndex | kSketch,                                \
-    "MinHash/LSH near-duplicates (Jaccard of shingle sets >= --threshold)")           \
-  X(kSimHash, simhash, kCluster | kDedup | kIndex,                                    \
-    "SimHash fingerprints within --max-distance bits")                                \
-  X(kContainment, containment, kCluster | kDedup,                                     \
-    "documents contained in another (|A & B| / |A| >= --threshold of A's shingles)")  \
-  X(kStory, story, kCluster,                                                          \
-    "same news story: TF-IDF cosine to a cluster's centroid, in time order (--time-field)")
+#define NEARDUP_CLI_MODES(X)                                                                \
+  X(kExact, exact, kCluster | kDedup | kSketch, "identical text after normalization")       \
+  X(kNear, near, kCluster | kDedup | kIndex | kSketch,                                      \
+    "MinHash/LSH near-duplicates (Jaccard of shingle sets >= --threshold)")                 \
+  X(kSimHash, simhash, kCluster | kDedup | kIndex,                                          \
+    "SimHash fingerprints within --max-distance bits")                                      \
+  X(kContainment, containment, kCluster | kDedup,                                           \
+    "documents contained in another (|A & B| / |A| >= --threshold of A's shingles)")        \
+  X(kStory, story, kCluster,                                                                \
+    "same news story: TF-IDF cosine to a cluster's centroid, in time order (--time-field)") \
+  X(kLines, lines, kCluster | kDedup,                                                       \
+    "repeated lines, paragraphs or sentence windows (--unit) found in --min-docs "          \
+    "documents: dedup cuts them from each record, cluster reports the repeated share")      \
+  X(kSubstring, substring, kDedup,                                                          \
+    "substrings of --min-bytes or more seen earlier in the corpus, cut after their "        \
+    "first occurrence (suffix array; holds 9 bytes per input byte, at most 2 GiB of text)")
 
 enum class Mode {
 #define NEARDUP_CLI_MODE_ENUM(e, name, commands, help) e,
@@ -69,6 +75,17 @@ inline constexpr unsigned kSketch = 8;  // sketch: the first stage of a staged r
 inline constexpr unsigned kNormalizeGroup = 1;
 inline constexpr unsigned kSimilarityGroup = 2;
 inline constexpr unsigned kStoryFeatureGroup = 4;
+
+// What a span mode (lines, substring) found in one document.
+struct SpanRecord {
+  std::string_view id;
+  // dedup: the record with the repeated spans cut (the input's bytes when nothing was cut);
+  // null when the document is dropped (--min-length).
+  const std::string* record = nullptr;
+  std::string_view removed;                // dedup: JSON lines describing each cut, for --removed
+  uint64_t bytes = 0, repeated_bytes = 0;  // text bytes, and those in repeated units
+  uint64_t units = 0, repeated_units = 0;
+};
 
 // Where a mode writes its result: one record per input document, in input order.
 class RecordSink {
@@ -90,6 +107,10 @@ class RecordSink {
   // The reader's totals (malformed records skipped, null texts, ...) once a mode that passes
   // documents (exact) has read its input: its caller does not see that reading.
   virtual void read_stats(const ReaderStats&) {}
+  // A span mode's result for one document, in input order, instead of record(); rewrites()
+  // says whether the sink writes rewritten records (dedup) or only the repeated share (cluster).
+  virtual void spans(const SpanRecord&) {}
+  virtual bool rewrites() const { return false; }
 };
 
 // One mode: its own flags, which shared options it reads, and its run.
@@ -112,6 +133,9 @@ class ModeHandler {
   virtual const NearDupOptions* near_dup_options() const { return nullptr; }
   // Whether record() gets each document (doc != null) as it is read, in one pass.
   virtual bool passes_documents() const { return false; }
+  // Whether the mode cuts spans out of records (lines, substring: RecordSink::spans) instead of
+  // clustering them; it reads its inputs twice itself.
+  virtual bool rewrites_records() const { return false; }
   // Clusters all inputs, writes the records to `sink`, prints the summary (unless --quiet).
   // Returns an exit code.
   virtual int run(std::string_view command, RecordSink& sink) = 0;

@@ -125,7 +125,7 @@ TEST(ModeOptionsCliTest, ModeTheCommandDoesNotTakeIsAUsageError) {
   // Known modes a command does not take: the message lists the ones it does.
   expect_usage_error("dedup", "--mode story " + in,
                      "--mode story is not available here (available: exact, near, simhash, "
-                     "containment)");
+                     "containment, lines, substring)");
   expect_usage_error("index build", "--index x.ndx --mode exact " + in,
                      "--mode exact is not available here (available: near, simhash)");
   expect_usage_error("index build", "--index x.ndx --mode story " + in,
@@ -133,9 +133,10 @@ TEST(ModeOptionsCliTest, ModeTheCommandDoesNotTakeIsAUsageError) {
   // Unknown modes.
   expect_usage_error("cluster", "--mode nonsense " + in,
                      "unknown --mode 'nonsense' (available: exact, near, simhash, containment, "
-                     "story)");
-  expect_usage_error("dedup", "--mode Near " + in,
-                     "unknown --mode 'Near' (available: exact, near, simhash, containment)");
+                     "story, lines)");
+  expect_usage_error(
+      "dedup", "--mode Near " + in,
+      "unknown --mode 'Near' (available: exact, near, simhash, containment, lines, substring)");
   expect_usage_error("index build", "--index x.ndx --mode minhash " + in,
                      "unknown --mode 'minhash' (available: near, simhash)");
   // Commands without modes do not take --mode at all.
