@@ -593,12 +593,12 @@ int link_sketches(std::string_view kCommand, const std::vector<std::string>& ske
   {  // recorded for --stats; printed unless quiet
     const SpillStats& ss = near ? near_clusterer->spill_stats() : exact_clusterer->spill_stats();
     const std::string summary = std::to_string(first.shards) + " sketches, " +
-                             std::to_string(documents) + " documents, " +
-                             std::to_string(names.clusters()) + " clusters, " +
-                             std::to_string(documents - names.clusters()) + " duplicates; " +
-                             (id_check ? id_check->summary() : std::string()) +
-                             spill_summary(ss, ids->bytes_written(), spill.resolved_dir()) +
-                             format_rate_summary(documents, 0, progress.elapsed_seconds());
+                                std::to_string(documents) + " documents, " +
+                                std::to_string(names.clusters()) + " clusters, " +
+                                std::to_string(documents - names.clusters()) + " duplicates; " +
+                                (id_check ? id_check->summary() : std::string()) +
+                                spill_summary(ss, ids->bytes_written(), spill.resolved_dir()) +
+                                format_rate_summary(documents, 0, progress.elapsed_seconds());
     RunStats& stats = RunStats::get();
     stats.set("sketches", uint64_t{first.shards});
     stats.set("documents", documents);
