@@ -261,6 +261,9 @@ void add_cluster_options(po::options_description& desc, ClusterOptions& opt, Mod
        "which member represents a cluster: first, longest, or field:NAME (the largest value "
        "of a JSONL field; numbers compare as numbers; records without it rank last, and a "
        "field that no record has is an error); exact and story modes: first only")  //
+      ("measure", po::value(&opt.measure)->default_value("jaccard"),
+       "near-duplicates by jaccard (|A & B| / |A | B|, --mode near) or by containment (|A & B| "
+       "/ |A| >= --threshold: A is contained in B; the same as --mode containment)")  //
       ("on-duplicate-id", po::value(&opt.on_duplicate_id)->default_value("warn"),
        "an id that occurs twice: error (exit 1 naming it), warn (one line on stderr with the "
        "count and the first; the output is unchanged) or keep (silent). Costs a table of "
@@ -299,6 +302,22 @@ void add_cluster_options(po::options_description& desc, ClusterOptions& opt, Mod
 
 Result<ModeHandler*> resolve_cluster_options(ClusterOptions& opt, ModeChoice& modes,
                                              const po::variables_map& vm) {
+  // --measure containment is the spelling of --mode containment: it asks for the
+  // near-duplicate modes' measure, so it goes with no --mode, near or containment.
+  if (opt.measure == "containment") {
+    const auto given = vm.find("mode");
+    const bool mode_given = given != vm.end() && !given->second.defaulted();
+    if (mode_given && opt.mode != "near" && opt.mode != "containment") {
+      return Status::invalid_argument(
+          "--measure containment applies to near-duplicates (it "
+          "selects --mode containment), not to --mode " +
+          opt.mode);
+    }
+    opt.mode = "containment";
+  } else if (opt.measure != "jaccard") {
+    return Status::invalid_argument("unknown --measure '" + opt.measure +
+                                    "' (jaccard, containment)");
+  }
   Result<ModeHandler*> mode = modes.choose(opt.mode, vm);
   if (!mode.ok()) return mode.status();
   if (opt.input.inputs.empty()) {

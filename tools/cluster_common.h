@@ -32,6 +32,7 @@ struct ClusterOptions : SimilarityFlags, StoryFeatureFlags {
   std::string output_dir;                // cluster under mpirun: one output file per rank's shard
   std::string representative = "first";  // first | longest | field:NAME
   std::string on_duplicate_id = "warn";  // --on-duplicate-id: error | warn | keep
+  std::string measure = "jaccard";       // --measure jaccard | containment (= --mode containment)
   OnDuplicateId on_duplicate = OnDuplicateId::kWarn;
   bool id_field_given = false;  // --id-field on the command line
   // --memory / --tmp-dir (near and exact). `spill` holds the limit (given, or

@@ -99,6 +99,27 @@ TEST(ContainmentCliTest, BadFlagsAreUsageErrors) {
   EXPECT_NE(near.err.find("--keep does not apply to --mode near"), std::string::npos) << near.err;
 }
 
+// --measure containment (the spelling) is --mode containment, alone or with --mode near,
+// in cluster and dedup; with another mode, or an unknown measure, it is a usage error.
+TEST(ContainmentCliTest, MeasureContainmentIsTheContainmentMode) {
+  const fs::path in = write_corpus("containment_cli_measure");
+  for (const char* command : {"cluster", "dedup"}) {
+    RunResult mode = run_cli(std::string(command) + " -q --mode containment " + quote(in));
+    ASSERT_EQ(mode.exit_code, 0) << mode.err;
+    for (const char* flags : {"--measure containment", "--mode near --measure containment"}) {
+      RunResult measure = run_cli(std::string(command) + " -q " + flags + " " + quote(in));
+      ASSERT_EQ(measure.exit_code, 0) << measure.err;
+      EXPECT_EQ(measure.out, mode.out) << command << " " << flags;
+    }
+  }
+  RunResult exact = run_cli("cluster --mode exact --measure containment " + quote(in));
+  EXPECT_EQ(exact.exit_code, 2);
+  EXPECT_NE(exact.err.find("not to --mode exact"), std::string::npos) << exact.err;
+  RunResult unknown = run_cli("cluster --measure cosine " + quote(in));
+  EXPECT_EQ(unknown.exit_code, 2);
+  EXPECT_NE(unknown.err.find("unknown --measure 'cosine'"), std::string::npos) << unknown.err;
+}
+
 // Entity-encoded quotes no longer break shingles: decoded by default (--decode-html, the old
 // switch, still accepted), kept as they are with --no-decode-html; both at once is an error.
 TEST(ContainmentCliTest, HtmlEntitiesAreDecodedByDefault) {
