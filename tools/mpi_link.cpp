@@ -184,77 +184,6 @@ void share_edges(Comm& c, std::vector<Edge>& edges, UnionFind& uf) {
   edges.clear();
 }
 
-// An unlinked temporary file in the run's temporary directory: appended in order, read by
-// offset (pread, thread-safe once appending is over).
-class LocalFile {
- public:
-  LocalFile() = default;
-  LocalFile(const LocalFile&) = delete;
-  LocalFile& operator=(const LocalFile&) = delete;
-  ~LocalFile() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Status open(const std::string& dir) {
-    dir_ = dir;
-    std::string path = dir + "/neardup-mpi-XXXXXX";
-    fd_ = ::mkstemp(path.data());
-    if (fd_ < 0) return Status::io_error(dir + ": cannot create a temporary file: " + errno_text());
-    ::unlink(path.c_str());
-    buffer_.reserve(kBuffer);
-    return Status();
-  }
-  Status append(const void* p, std::size_t n) {
-    const char* bytes = static_cast<const char*>(p);
-    size_ += n;
-    if (buffer_.size() + n > kBuffer) NEARDUP_RETURN_IF_ERROR(flush());
-    if (n >= kBuffer) return write_all(bytes, n);
-    buffer_.insert(buffer_.end(), bytes, bytes + n);
-    return Status();
-  }
-  Status flush() {
-    Status st = write_all(buffer_.data(), buffer_.size());
-    buffer_.clear();
-    return st;
-  }
-  Status read_at(uint64_t offset, void* p, std::size_t n) const {
-    char* out = static_cast<char*>(p);
-    while (n > 0) {
-      const ssize_t got = ::pread(fd_, out, n, static_cast<off_t>(offset));
-      if (got < 0 && errno == EINTR) continue;
-      if (got <= 0) {
-        return Status::io_error(dir_ + ": cannot read a temporary file: " +
-                                (got < 0 ? errno_text() : std::string("it is shorter")));
-      }
-      out += got;
-      offset += static_cast<uint64_t>(got);
-      n -= static_cast<std::size_t>(got);
-    }
-    return Status();
-  }
-  uint64_t size() const noexcept { return size_; }
-
- private:
-  static constexpr std::size_t kBuffer = std::size_t{1} << 20;
-  static std::string errno_text() { return std::strerror(errno); }
-  Status write_all(const char* p, std::size_t n) {
-    while (n > 0) {
-      const ssize_t put = ::write(fd_, p, n);
-      if (put < 0 && errno == EINTR) continue;
-      if (put < 0) {
-        const bool full = errno == ENOSPC || errno == EDQUOT;
-        return Status::io_error(dir_ + (full ? " is full" : ": cannot write: " + errno_text()));
-      }
-      p += put;
-      n -= static_cast<std::size_t>(put);
-    }
-    return Status();
-  }
-  int fd_ = -1;
-  std::string dir_;
-  std::vector<char> buffer_;
-  uint64_t size_ = 0;
-};
-
 struct ExactMsg {
   uint64_t high, low;
   uint32_t doc, pad;
@@ -289,10 +218,11 @@ struct Shard {
   double threshold = 0;
   std::vector<uint64_t> band_keys;  // n x bands
   std::vector<uint8_t> banded;      // whether the document has band keys (it has shingles)
-  std::vector<uint64_t> data_at;    // n + 1 byte offsets of the verification data in `data`
   std::vector<double> priority;     // --representative longest: the text bytes
   std::vector<uint32_t> canon;      // global number of the first copy of each document
-  LocalFile data;
+  // Per document, on disk (unlinked temporary files): its verification data (the sorted
+  // shingle set, or the 32-bit signature, as bytes) and its id.
+  std::optional<SpilledStrings> data;
   std::optional<SpilledStrings> ids;
 
   bool local(const Comm& c, uint32_t doc) const { return c.home(doc) == c.rank; }
@@ -336,13 +266,14 @@ class Fetched {
 
 // Appends the verification data of local document `doc` to a response stream.
 Status respond(const Shard& s, uint32_t doc, std::vector<uint64_t>& out) {
-  const uint32_t l = s.at(doc);
-  const uint64_t n = s.data_at[l + 1] - s.data_at[l];
+  thread_local std::string bytes;
+  NEARDUP_RETURN_IF_ERROR(s.data->get(s.at(doc), bytes));
+  const uint64_t n = bytes.size();
   out.push_back(uint64_t{doc} | (n << 32));
   const std::size_t old = out.size();
   out.resize(old + (n + 7) / 8, 0);
-  if (n == 0) return Status();
-  return s.data.read_at(s.data_at[l], out.data() + old, n);
+  if (n > 0) std::memcpy(out.data() + old, bytes.data(), n);
+  return Status();
 }
 
 // Collective: fetches the verification data of the remote documents in `want` (any order,
@@ -384,15 +315,14 @@ double similarity(const Shard& s, const char* a, std::size_t na, const char* b, 
   return estimate_jaccard(std::span<const uint32_t>(ra), std::span<const uint32_t>(rb));
 }
 
-// Reads document `doc`'s data, local or fetched, into `buf`; false when it is missing.
-bool data_of(const Comm& c, const Shard& s, const Fetched& fetched, uint32_t doc,
-             std::vector<char>& buf, const char*& p, std::size_t& n) {
+// Reads document `doc`'s data, local or fetched (then `buf` is unused); false when it is
+// missing.
+bool data_of(const Comm& c, const Shard& s, const Fetched& fetched, uint32_t doc, std::string& buf,
+             const char*& p, std::size_t& n) {
   if (s.local(c, doc)) {
-    const uint32_t l = s.at(doc);
-    n = static_cast<std::size_t>(s.data_at[l + 1] - s.data_at[l]);
-    buf.resize(n);
-    if (n > 0 && !s.data.read_at(s.data_at[l], buf.data(), n).ok()) return false;
+    if (!s.data->get(s.at(doc), buf).ok()) return false;
     p = buf.data();
+    n = buf.size();
     return true;
   }
   return fetched.get(doc, p, n);
@@ -419,7 +349,7 @@ Status verify_pairs(Comm& c, const Shard& s, WorkPool& pool, std::vector<Edge>& 
   std::vector<double> sims(mine.size(), 0.0);
   std::vector<uint8_t> failed(mine.size(), 0);
   pool.parallel_for(mine.size(), [&](std::size_t i, unsigned) {
-    thread_local std::vector<char> ba, bb;
+    thread_local std::string ba, bb;
     const char *pa = nullptr, *pb = nullptr;
     std::size_t na = 0, nb = 0;
     if (!data_of(c, s, fetched, mine[i].a, ba, pa, na) ||
@@ -549,32 +479,43 @@ std::unordered_map<uint32_t, uint32_t> fetch_best(Comm& c, const Shard& s,
 // rank order and writes them to `out`.
 constexpr std::size_t kChunk = std::size_t{4} << 20;
 
-Status gather_output(Comm& c, const LocalFile* spool, Output* out) {
-  std::vector<char> buf(kChunk);
+Status gather_output(Comm& c, const SpilledStrings* spool, Output* out) {
+  std::string buf;
   if (c.rank != 0) {
-    const unsigned long long bytes = spool->size();
-    MPI_Send(&bytes, 1, MPI_UNSIGNED_LONG_LONG, 0, 10, MPI_COMM_WORLD);
+    // The records in chunks of about kChunk bytes; an empty chunk ends them.
+    const auto send = [&c](const std::string& chunk) {
+      const unsigned long long bytes = chunk.size();
+      MPI_Send(&bytes, 1, MPI_UNSIGNED_LONG_LONG, 0, 10, MPI_COMM_WORLD);
+      if (bytes > 0)
+        MPI_Send(chunk.data(), static_cast<int>(bytes), MPI_BYTE, 0, 11, MPI_COMM_WORLD);
+      c.sent += bytes;
+    };
     Status st;
-    for (unsigned long long sent = 0; sent < bytes;) {
-      const auto n = static_cast<std::size_t>(std::min<unsigned long long>(kChunk, bytes - sent));
-      if (Status e = spool->read_at(sent, buf.data(), n); !e.ok()) {
+    std::string line;
+    for (uint64_t i = 0; i < spool->size(); ++i) {
+      if (Status e = spool->get(i, line); !e.ok()) {
         if (st.ok()) st = e;
-        std::fill(buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(n), '\n');
+        line = "\n";  // rank 0 writes it before it learns of the error, then discards
       }
-      MPI_Send(buf.data(), static_cast<int>(n), MPI_BYTE, 0, 11, MPI_COMM_WORLD);
-      sent += n;
+      buf += line;
+      if (buf.size() >= kChunk) {
+        send(buf);
+        buf.clear();
+      }
     }
-    c.sent += bytes;
+    if (!buf.empty()) send(buf);
+    send(std::string());
     return st;
   }
   for (int r = 1; r < c.size; ++r) {
-    unsigned long long bytes = 0;
-    MPI_Recv(&bytes, 1, MPI_UNSIGNED_LONG_LONG, r, 10, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
-    for (unsigned long long got = 0; got < bytes;) {
-      const auto n = static_cast<std::size_t>(std::min<unsigned long long>(kChunk, bytes - got));
-      MPI_Recv(buf.data(), static_cast<int>(n), MPI_BYTE, r, 11, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
-      out->write(std::string_view(buf.data(), n));
-      got += n;
+    for (;;) {
+      unsigned long long bytes = 0;
+      MPI_Recv(&bytes, 1, MPI_UNSIGNED_LONG_LONG, r, 10, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+      if (bytes == 0) break;
+      buf.resize(static_cast<std::size_t>(bytes));
+      MPI_Recv(buf.data(), static_cast<int>(bytes), MPI_BYTE, r, 11, MPI_COMM_WORLD,
+               MPI_STATUS_IGNORE);
+      out->write(buf);
     }
   }
   return Status();
@@ -620,7 +561,9 @@ int link_mpi(std::string_view command, const ClusterOptions& opt, const SketchFi
     Result<SpilledStrings> ids = SpilledStrings::create(config.spill);
     if (!ids.ok()) st = ids.status();
     if (st.ok()) s.ids.emplace(std::move(*ids));
-    if (st.ok()) st = s.data.open(dir);
+    Result<SpilledStrings> data = SpilledStrings::create(config.spill);
+    if (st.ok() && !data.ok()) st = data.status();
+    if (st.ok()) s.data.emplace(std::move(*data));
   }
   // The shard's inputs. Byte ranges of a file: every rank counts the lines of its ranges and
   // learns the lines before its own from the ranks before it (MPI_Exscan), so that made-up ids
@@ -662,7 +605,6 @@ int link_mpi(std::string_view command, const ClusterOptions& opt, const SketchFi
     quiet_opt.common.quiet = opt.common.quiet || c.rank != 0;
     const std::string who = std::string(command) + " [rank " + std::to_string(c.rank) + "/" +
                             std::to_string(c.size) + "]";
-    s.data_at.push_back(0);
     sketched = sketch_shard(
         who, quiet_opt, info,
         [&](const SketchRecord& rec) -> Status {
@@ -695,20 +637,19 @@ int link_mpi(std::string_view command, const ClusterOptions& opt, const SketchFi
             } else {
               s.band_keys.resize(s.band_keys.size() + s.bands, 0);
             }
-            if (s.shingles) {
-              NEARDUP_RETURN_IF_ERROR(
-                  s.data.append(rec.doc.set.data(), rec.doc.set.size() * sizeof(uint64_t)));
-            } else {
-              NEARDUP_RETURN_IF_ERROR(s.data.append(rec.doc.signature32.data(),
-                                                    rec.doc.signature32.size() * sizeof(uint32_t)));
-            }
+            const auto bytes =
+                s.shingles
+                    ? std::string_view(reinterpret_cast<const char*>(rec.doc.set.data()),
+                                       rec.doc.set.size() * sizeof(uint64_t))
+                    : std::string_view(reinterpret_cast<const char*>(rec.doc.signature32.data()),
+                                       rec.doc.signature32.size() * sizeof(uint32_t));
+            NEARDUP_RETURN_IF_ERROR(s.data->append(bytes));
           }
-          s.data_at.push_back(s.data.size());
           ++s.n;
           return Status();
         },
-        [&]() { return "verification data " + format_megabytes(s.data.size()); }, &*plan);
-    if (sketched == kExitOk) st = s.data.flush();
+        [&]() { return "verification data " + format_megabytes(s.data->bytes_written()); }, &*plan);
+    if (sketched == kExitOk) st = s.data->seal();
     if (st.ok() && sketched == kExitOk) st = s.ids->seal();
   }
   // A rank whose sketching failed printed its error.
@@ -901,7 +842,7 @@ int link_mpi(std::string_view command, const ClusterOptions& opt, const SketchFi
   // 4. The records, in blocks of documents: representatives, ids and canons of other ranks'
   // documents, their data for the similarities, then the lines.
   std::optional<Output> out;
-  std::optional<LocalFile> spool;
+  std::optional<SpilledStrings> spool;
   const bool per_rank = !config.output_dir.empty();
   if (per_rank) {
     std::error_code ec;
@@ -918,8 +859,12 @@ int link_mpi(std::string_view command, const ClusterOptions& opt, const SketchFi
     out.emplace();
     st = out->open(config.output, inputs);
   } else {
-    spool.emplace();
-    st = spool->open(dir);
+    Result<SpilledStrings> lines = SpilledStrings::create(config.spill);
+    if (lines.ok()) {
+      spool.emplace(std::move(*lines));
+    } else {
+      st = lines.status();
+    }
   }
   if (!all_ok(st.ok())) return finish_failed(st);
 
@@ -989,7 +934,7 @@ int link_mpi(std::string_view command, const ClusterOptions& opt, const SketchFi
         if (reps[j] == doc) return;
         const uint32_t ca = canon_of(doc), cb = canon_of(reps[j]);
         if (ca == cb) return;
-        thread_local std::vector<char> ba, bb;
+        thread_local std::string ba, bb;
         const char *pa = nullptr, *pb = nullptr;
         std::size_t na = 0, nb = 0;
         if (!data_of(c, s, fetched, ca, ba, pa, na) || !data_of(c, s, fetched, cb, bb, pb, nb)) {
@@ -1033,7 +978,7 @@ int link_mpi(std::string_view command, const ClusterOptions& opt, const SketchFi
       if (out) {
         out->write(line);
       } else {
-        st = spool->append(line.data(), line.size());
+        st = spool->append(line);
       }
     }
     if (!all_ok(st.ok())) {
@@ -1041,7 +986,7 @@ int link_mpi(std::string_view command, const ClusterOptions& opt, const SketchFi
       return finish_failed(st);
     }
   }
-  if (spool) st = spool->flush();
+  if (spool) st = spool->seal();
   if (!all_ok(st.ok())) {
     if (out) out->discard();
     return finish_failed(st);

@@ -21,9 +21,10 @@
 //
 // The clusters are the connected components of exactly the verified pairs and copy links of a
 // one-process run, so the output is byte for byte the same. What a rank holds in RAM: about
-// 8 x bands + 24 bytes per document of its shard (band keys, canon, representative, data
-// offset) and 4 bytes per document of the corpus (the union-find); the verification data stays
-// in an unlinked temporary file in --tmp-dir.
+// 8 x bands + 48 bytes per document of its shard (band keys, the exact key on its way to its
+// owner, canon, representative) and 4 bytes per document of the corpus (the union-find); the
+// verification data, ids and records stay in unlinked temporary files in --tmp-dir
+// (SpilledStrings).
 #pragma once
 
 #include <string>
