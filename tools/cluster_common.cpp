@@ -120,13 +120,27 @@ Status SpilledIdResolver::resolve(uint32_t doc, const Assignment& a) {
   return ids_.get(a.representative, rep_);
 }
 
-Status check_stats_path(const ClusterOptions& opt) {
-  if (opt.stats.empty()) return Status();
-  if (opt.stats == "-") return Status::invalid_argument("--stats needs a file, not -");
+Status check_stats_path(const std::string& path, const std::vector<std::string>& inputs) {
+  if (path.empty()) return Status();
+  if (path == "-") return Status::invalid_argument("--stats needs a file, not -");
   Output probe;  // creates (and discards) its temporary file beside the target
-  Status st = probe.open(opt.stats, opt.input.inputs);
+  Status st = probe.open(path, inputs);
   probe.discard();
   return st;
+}
+
+Status check_stats_path(const ClusterOptions& opt) {
+  return check_stats_path(opt.stats, opt.input.inputs);
+}
+
+int write_stats_file(std::string_view command, int rc, const std::string& path,
+                     const std::vector<std::string>& inputs) {
+  if (rc != kExitOk || path.empty()) return rc;
+  if (Status st = RunStats::get().write(path, inputs); !st.ok()) {
+    print_error(command, "--stats: " + st.message());
+    return kExitFailure;
+  }
+  return kExitOk;
 }
 
 uint64_t default_memory_limit() {

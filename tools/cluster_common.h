@@ -66,7 +66,12 @@ BatchLimits spill_batch_limits(const SpillOptions& spill);
 
 // Checks before the run that --stats (when given) can be written there and is not an input:
 // InvalidArgument (a usage error) or IoError.
+Status check_stats_path(const std::string& path, const std::vector<std::string>& inputs);
 Status check_stats_path(const ClusterOptions& opt);
+// Writes the run's --stats file (when `path` is given) after a successful run (rc 0); returns
+// the command's exit code: rc, or 1 after printing why the file could not be written.
+int write_stats_file(std::string_view command, int rc, const std::string& path,
+                     const std::vector<std::string>& inputs);
 
 // The limit without --memory: half of physical memory (or of the cgroup's limit), 4 GiB when
 // unknown.

@@ -101,13 +101,7 @@ int cmd_cluster(const std::vector<std::string>& args) {
     print_error(kCommand, closed.message());
     return kExitFailure;
   }
-  if (!opt.stats.empty()) {
-    if (Status st = RunStats::get().write(opt.stats, opt.input.inputs); !st.ok()) {
-      print_error(kCommand, st.message());
-      return kExitFailure;
-    }
-  }
-  return result;
+  return write_stats_file(kCommand, result, opt.stats, opt.input.inputs);
 }
 
 }  // namespace neardup::cli

@@ -59,18 +59,12 @@ void add_stats_option(po::options_description& desc, std::string& path) {
                      "timings, bytes spilled, peak memory)");
 }
 
-int usage_error(std::string_view command, const Status& st);
-
-// --stats: refused up front when it is "-" or one of the inputs.
+// --stats: checked before the run (not "-", not an input, writable there), as cluster checks it.
 int check_stats(std::string_view command, const std::string& path,
                 const std::vector<std::string>& inputs) {
-  if (path.empty()) return kExitOk;
-  if (path == "-") return usage_error(command, Status::invalid_argument("--stats needs a file"));
-  for (const std::string& input : inputs) {
-    if (std::filesystem::path(input).lexically_normal() ==
-        std::filesystem::path(path).lexically_normal()) {
-      return usage_error(command, Status::invalid_argument("--stats is also an input"));
-    }
+  if (Status st = check_stats_path(path, inputs); !st.ok()) {
+    print_error(command, "--stats: " + st.message());
+    return st.code() == StatusCode::kInvalidArgument ? kExitUsage : kExitFailure;
   }
   return kExitOk;
 }
@@ -78,13 +72,8 @@ int check_stats(std::string_view command, const std::string& path,
 // Writes --stats after a successful run; returns the command's exit code.
 int finish_stats(std::string_view command, int rc, const std::string& path,
                  const std::vector<std::string>& inputs) {
-  if (rc != kExitOk || path.empty()) return rc;
   RunStats::get().set("command", command);
-  if (Status st = RunStats::get().write(path, inputs); !st.ok()) {
-    print_error(command, "--stats: " + st.message());
-    return kExitFailure;
-  }
-  return kExitOk;
+  return write_stats_file(command, rc, path, inputs);
 }
 
 int usage_error(std::string_view command, const Status& st) {

@@ -96,12 +96,7 @@ int cluster_mpi(std::string_view command, ClusterOptions& opt, ModeHandler& mode
   stats.set("command", command);
   stats.set("mpi_ranks", static_cast<uint64_t>(size));
   stats.set("bytes_exchanged", exchanged);
-  if (rc == kExitOk && !opt.stats.empty()) {
-    if (Status st = stats.write(opt.stats, opt.input.inputs); !st.ok()) {
-      print_error(command, st.message());
-      rc = kExitFailure;
-    }
-  }
+  rc = write_stats_file(command, rc, opt.stats, opt.input.inputs);
   if (rc == kExitOk && !opt.common.quiet) {
     char line[160];
     std::snprintf(line, sizeof line, "MPI: %d ranks exchanged %.1f MB", size,
