@@ -264,26 +264,36 @@ class Fetched {
   std::vector<char> bytes_;
 };
 
+// Collective: sends each document of `want` (sorted and deduplicated here) to its home rank;
+// returns, by source rank, the documents the ranks ask this one for.
+std::vector<std::vector<uint32_t>> ask_homes(Comm& c, std::vector<uint32_t>& want) {
+  std::sort(want.begin(), want.end());
+  want.erase(std::unique(want.begin(), want.end()), want.end());
+  std::vector<std::vector<uint32_t>> ask(static_cast<std::size_t>(c.size));
+  for (uint32_t doc : want) ask[static_cast<std::size_t>(c.home(doc))].push_back(doc);
+  return exchange(c, ask);
+}
+
+// Appends `bytes` to a response stream of 64-bit words, zero-padded to a whole word.
+void append_padded(std::vector<uint64_t>& out, std::string_view bytes) {
+  const std::size_t old = out.size();
+  out.resize(old + (bytes.size() + 7) / 8, 0);
+  if (!bytes.empty()) std::memcpy(out.data() + old, bytes.data(), bytes.size());
+}
+
 // Appends the verification data of local document `doc` to a response stream.
 Status respond(const Shard& s, uint32_t doc, std::vector<uint64_t>& out) {
   thread_local std::string bytes;
   NEARDUP_RETURN_IF_ERROR(s.data->get(s.at(doc), bytes));
-  const uint64_t n = bytes.size();
-  out.push_back(uint64_t{doc} | (n << 32));
-  const std::size_t old = out.size();
-  out.resize(old + (n + 7) / 8, 0);
-  if (n > 0) std::memcpy(out.data() + old, bytes.data(), n);
+  out.push_back(uint64_t{doc} | (uint64_t{bytes.size()} << 32));
+  append_padded(out, bytes);
   return Status();
 }
 
 // Collective: fetches the verification data of the remote documents in `want` (any order,
 // repeats allowed) into `fetched`.
 Status fetch_data(Comm& c, const Shard& s, std::vector<uint32_t>& want, Fetched& fetched) {
-  std::sort(want.begin(), want.end());
-  want.erase(std::unique(want.begin(), want.end()), want.end());
-  std::vector<std::vector<uint32_t>> ask(static_cast<std::size_t>(c.size));
-  for (uint32_t doc : want) ask[static_cast<std::size_t>(c.home(doc))].push_back(doc);
-  std::vector<std::vector<uint32_t>> asked = exchange(c, ask);
+  std::vector<std::vector<uint32_t>> asked = ask_homes(c, want);
   std::vector<std::vector<uint64_t>> answer(asked.size());
   Status st;
   for (std::size_t r = 0; r < asked.size(); ++r) {
@@ -422,11 +432,7 @@ struct Info {
 
 Status fetch_info(Comm& c, const Shard& s, std::vector<uint32_t>& want,
                   std::unordered_map<uint32_t, Info>& out) {
-  std::sort(want.begin(), want.end());
-  want.erase(std::unique(want.begin(), want.end()), want.end());
-  std::vector<std::vector<uint32_t>> ask(static_cast<std::size_t>(c.size));
-  for (uint32_t doc : want) ask[static_cast<std::size_t>(c.home(doc))].push_back(doc);
-  std::vector<std::vector<uint32_t>> asked = exchange(c, ask);
+  std::vector<std::vector<uint32_t>> asked = ask_homes(c, want);
   std::vector<std::vector<uint64_t>> answer(asked.size());
   Status st;
   std::string id;
@@ -435,9 +441,7 @@ Status fetch_info(Comm& c, const Shard& s, std::vector<uint32_t>& want,
       if (Status e = s.ids->get(s.at(doc), id); !e.ok() && st.ok()) st = e;
       answer[r].push_back(uint64_t{doc} | (uint64_t{s.canon[s.at(doc)]} << 32));
       answer[r].push_back(id.size());
-      const std::size_t old = answer[r].size();
-      answer[r].resize(old + (id.size() + 7) / 8, 0);
-      if (!id.empty()) std::memcpy(answer[r].data() + old, id.data(), id.size());
+      append_padded(answer[r], id);
     }
   }
   std::vector<std::vector<uint64_t>> answers = exchange(c, answer);
@@ -459,11 +463,7 @@ Status fetch_info(Comm& c, const Shard& s, std::vector<uint32_t>& want,
 std::unordered_map<uint32_t, uint32_t> fetch_best(Comm& c, const Shard& s,
                                                   const std::vector<uint32_t>& best,
                                                   std::vector<uint32_t>& roots) {
-  std::sort(roots.begin(), roots.end());
-  roots.erase(std::unique(roots.begin(), roots.end()), roots.end());
-  std::vector<std::vector<uint32_t>> ask(static_cast<std::size_t>(c.size));
-  for (uint32_t r : roots) ask[static_cast<std::size_t>(c.home(r))].push_back(r);
-  std::vector<std::vector<uint32_t>> asked = exchange(c, ask);
+  std::vector<std::vector<uint32_t>> asked = ask_homes(c, roots);
   std::vector<std::vector<CanonMsg>> answer(asked.size());
   for (std::size_t r = 0; r < asked.size(); ++r) {
     for (uint32_t root : asked[r]) answer[r].push_back(CanonMsg{root, best[s.at(root)]});
