@@ -111,12 +111,13 @@ void WorkPool::loop(unsigned worker) {
 }
 
 Status run_batches(BatchReader& reader, Progress& progress, uint64_t& documents, WorkPool& pool,
-                   const BatchProcess& process, BatchFill fill) {
+                   const BatchProcess& process, BatchFill fill, std::function<Status()>* tail) {
   const bool live = fill == BatchFill::kAvailable;
   const auto read = [&reader, live](std::vector<Document>& docs) {
     return live ? reader.next_available(docs) : reader.next(docs);
   };
   std::vector<Document> current, next;
+  std::function<Status()> pending;  // the previous batch's tail, run with the next read
   Result<std::size_t> got = read(current);
   while (true) {
     if (!got.ok()) {
@@ -125,9 +126,14 @@ Status run_batches(BatchReader& reader, Progress& progress, uint64_t& documents,
     }
     const std::size_t n = *got;
     if (n == 0) break;
-    // Only the background task touches `reader`, `next` and `ahead` until wait_background().
+    // Only the background task touches `reader`, `next`, `ahead` and what the pending tail
+    // touches until wait_background().
     Result<std::size_t> ahead = std::size_t{0};
-    pool.start_background([&read, &next, &ahead] { ahead = read(next); });
+    Status tail_status;
+    pool.start_background([&read, &next, &ahead, &pending, &tail_status] {
+      if (pending) tail_status = pending();
+      if (tail_status.ok()) ahead = read(next);
+    });
     Status st;
     try {
       st = process(current, n);
@@ -136,6 +142,9 @@ Status run_batches(BatchReader& reader, Progress& progress, uint64_t& documents,
       throw;
     }
     pool.wait_background();
+    pending = nullptr;
+    if (tail != nullptr) pending = std::exchange(*tail, nullptr);
+    if (st.ok()) st = tail_status;
     if (!st.ok()) {
       progress.finish();
       return st;
@@ -144,6 +153,12 @@ Status run_batches(BatchReader& reader, Progress& progress, uint64_t& documents,
     std::swap(current, next);
     documents += n;
     progress.update(documents, reader.stats().bytes, reader.done_fraction());
+  }
+  if (pending) {
+    if (Status st = pending(); !st.ok()) {
+      progress.finish();
+      return st;
+    }
   }
   progress.finish();
   if (reader.ids()) reader.ids()->warn();

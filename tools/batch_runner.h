@@ -153,8 +153,17 @@ using BatchProcess = std::function<Status(std::vector<Document>& docs, std::size
 // background task while the current one is processed (with one thread: after it, on the same
 // thread), so parsing and decompression overlap the per-document work. Returns the first
 // error, of the reader or of process; `progress` is finished either way.
+//
+// `tail`, when given, pipelines a serial step: process() may leave in *tail the serial part of its
+// batch's work (e.g. adding it to a clusterer in input order). The loop runs that task as the
+// background task, before reading the batch after next, so it overlaps the next batch's
+// process() on another thread; tails run one at a time, in batch order, and the last one runs
+// before run_batches returns (not after an error). A tail's error stops the loop like process()'s.
+// A tail must not touch what process() of the next batch touches; what it leaves for the next
+// process() is visible there.
 Status run_batches(BatchReader& reader, Progress& progress, uint64_t& documents, WorkPool& pool,
-                   const BatchProcess& process, BatchFill fill = BatchFill::kFull);
+                   const BatchProcess& process, BatchFill fill = BatchFill::kFull,
+                   std::function<Status()>* tail = nullptr);
 
 // run_batches for a command: an error is reported as one line on stderr. `process` may return
 // nothing or a Status. Returns kExitOk or kExitFailure.

@@ -301,8 +301,8 @@ void add_cluster_options(po::options_description& desc, ClusterOptions& opt, Mod
          "memory (near: --linkage components); lines: the unit counts' sort (default half of "
          "physical memory); substring: at most --memory / 9 bytes of text")  //
         ("tmp-dir", po::value(&opt.tmp_dir),
-         "with --memory: where the temporary files go (default $TMPDIR, else /tmp); they are "
-         "removed however the run ends");
+         "with --memory, and near mode's shingle sets (--set-store disk): where the temporary "
+         "files go (default $TMPDIR, else /tmp); they are removed however the run ends");
   });
   modes.add_mode_flags(desc);
   add_input_options(desc, opt.input);
@@ -348,10 +348,17 @@ Result<ModeHandler*> resolve_cluster_options(ClusterOptions& opt, ModeChoice& mo
     return Status::invalid_argument("unknown --representative '" + opt.representative +
                                     "' (first, longest, field:NAME)");
   }
-  if (!opt.tmp_dir.empty() && opt.memory.empty()) {
-    return Status::invalid_argument("--tmp-dir applies with --memory only");
+  // Near mode keeps its shingle sets in --tmp-dir (--set-store disk) even without --memory.
+  if (!opt.tmp_dir.empty() && opt.memory.empty() && opt.mode != "near") {
+    return Status::invalid_argument("--tmp-dir applies with --memory only (or in near mode)");
   }
   opt.spill.memory_bytes = default_memory_limit();
+  if (!opt.tmp_dir.empty()) {
+    opt.spill.tmp_dir = opt.tmp_dir;
+    if (Status st = opt.spill.validate(); !st.ok()) {
+      return Status::invalid_argument("--tmp-dir: " + st.message());
+    }
+  }
   if (!opt.memory.empty()) {
     Result<uint64_t> bytes = parse_byte_size(opt.memory);
     if (!bytes.ok()) return Status::invalid_argument("--memory: " + bytes.status().message());

@@ -123,8 +123,9 @@ TEST(SpillCli, BadValuesAreUsageErrors) {
   const std::string sample = quote(source_dir() / "datasets/news/sample.jsonl");
   for (const std::string args :
        {"--memory abc", "--memory -1G", "--memory 0", "--memory 1000", "--mode simhash --memory 1G",
-        "--mode story --memory 1G", "--tmp-dir /tmp", "--memory 1G --tmp-dir /nonexistent/dir",
-        "--mode near --linkage representative --memory 1G"}) {
+        "--mode story --memory 1G", "--mode exact --tmp-dir /tmp",
+        "--memory 1G --tmp-dir /nonexistent/dir", "--tmp-dir /nonexistent/dir", "--set-store ram",
+        "--mode exact --set-store disk", "--mode near --linkage representative --memory 1G"}) {
     for (const std::string command : {"cluster", "dedup"}) {
       const std::string mode = args.find("--mode") == std::string::npos ? "--mode near " : "";
       RunResult r = run_cli(command + " " + mode + args + " " + sample);
@@ -153,6 +154,71 @@ TEST(SpillCli, FullTmpDirIsAClearErrorAndKeepsThePreviousOutput) {
   EXPECT_EQ(r.exit_code, 1) << r.err;
   EXPECT_NE(r.err.find("is full"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find(tiny.string()), std::string::npos) << r.err;
+  EXPECT_EQ(read_file(out), "previous\n");
+  EXPECT_EQ(left, 0u);
+}
+
+// Near mode keeps its shingle sets on disk by default (--set-store disk): the output is byte for
+// byte that of --set-store memory, for cluster and dedup, any thread count, --tmp-dir or not;
+// --stats reports the bytes on disk, and RAM (index_bytes) holds no sets.
+TEST(SpillCli, SetsOnDiskGiveTheInMemoryOutput) {
+  const fs::path dir = temp_dir("spill_cli_set_store");
+  const fs::path tmp = dir / "tmp";
+  fs::create_directories(tmp);
+  const fs::path synth = synthetic_corpus(dir);
+  for (const std::string command : {"cluster", "dedup"}) {
+    for (const std::string mode : {"--mode near", "--mode near --linkage representative",
+                                   "--mode near --representative longest --threshold 0.6"}) {
+      RunResult mem = run_cli(command + " -q " + mode + " --set-store memory " + quote(synth));
+      ASSERT_EQ(mem.exit_code, 0) << mem.err;
+      for (const std::string& extra :
+           {std::string("--threads 1"), std::string("--threads 2 --set-store disk"),
+            "--threads 2 --tmp-dir " + quote(tmp)}) {
+        RunResult disk = run_cli(command + " -q " + mode + " " + extra + " " + quote(synth));
+        ASSERT_EQ(disk.exit_code, 0) << disk.err;
+        EXPECT_EQ(disk.out, mem.out) << command << " " << mode << " " << extra;
+      }
+    }
+  }
+  EXPECT_EQ(entries_in(tmp), 0u);  // the file is unlinked at once
+  const fs::path stats = dir / "stats.json";
+  uint64_t index_bytes[2] = {0, 0};
+  for (int disk = 0; disk < 2; ++disk) {
+    RunResult r =
+        run_cli("cluster -q --mode near --set-store " + std::string(disk ? "disk" : "memory") +
+                " --stats " + quote(stats) + " " + quote(synth));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    Record s;
+    ASSERT_TRUE(parse_record(read_file(stats), s)) << read_file(stats);
+    index_bytes[disk] = std::stoull(s["index_bytes"]);
+    // ~3,000 documents of ~80 words: ~2 MB of 8-byte shingles.
+    if (disk) {
+      EXPECT_GT(std::stoull(s["set_store_bytes"]), 1'000'000u);
+    } else {
+      EXPECT_EQ(s["set_store_bytes"], "0");
+    }
+  }
+  EXPECT_GT(index_bytes[0], index_bytes[1] + 1'000'000u);
+}
+
+// The sets on disk in a full --tmp-dir: a clear error, the previous output kept.
+TEST(SpillCli, SetsOnDiskInAFullTmpDirAreAClearError) {
+  const fs::path dir = temp_dir("spill_cli_set_store_full");
+  const fs::path synth = synthetic_corpus(dir);
+  const fs::path tiny = dir / "tiny";
+  fs::create_directories(tiny);
+  if (::geteuid() != 0 || ::mount("tmpfs", tiny.c_str(), "tmpfs", 0, "size=256k") != 0) {
+    GTEST_SKIP() << "needs root to mount a small tmpfs";
+  }
+  const fs::path out = dir / "out.jsonl";
+  write_file(out, "previous\n");
+  RunResult r = run_cli("cluster --mode near --tmp-dir " + quote(tiny) + " -o " + quote(out) + " " +
+                        quote(synth));
+  const std::size_t left = entries_in(tiny);
+  ::umount(tiny.c_str());
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.err.find("is full"), std::string::npos) << r.err;
+  EXPECT_EQ(lines_of(r.err).size(), 1u) << r.err;
   EXPECT_EQ(read_file(out), "previous\n");
   EXPECT_EQ(left, 0u);
 }

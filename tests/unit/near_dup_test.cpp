@@ -5,6 +5,9 @@
 #include "neardup/advanced/parallel.h"
 #include "support/fixtures.h"
 
+#include <sys/resource.h>
+
+#include <csignal>
 #include <random>
 #include <span>
 #include <string>
@@ -18,8 +21,9 @@ namespace {
 std::string words(int first, int last) { return fixtures::numbered_words(first, last, "w"); }
 
 std::vector<NearDupAssignment> cluster_all(const std::vector<std::string>& texts,
-                                           NearDupOptions options, NearDupStats* stats = nullptr) {
-  auto c = NearDupClusterer::create(options);
+                                           NearDupOptions options, NearDupStats* stats = nullptr,
+                                           SetStorage storage = {}) {
+  auto c = NearDupClusterer::create(options, storage);
   EXPECT_TRUE(c.ok()) << c.status().to_string();
   NearDupClusterer::Scratch scratch;
   PreparedDoc doc;
@@ -28,7 +32,9 @@ std::vector<NearDupAssignment> cluster_all(const std::vector<std::string>& texts
     c->add(doc);
   }
   if (stats != nullptr) *stats = c->stats();
-  return c->finish();
+  std::vector<NearDupAssignment> a = c->finish();
+  EXPECT_TRUE(c->status().ok()) << c->status().to_string();
+  return a;
 }
 
 TEST(NearDupTest, JaccardSortedCountsCommonElements) {
@@ -216,35 +222,147 @@ TEST(NearDupTest, BatchesAndThreadsGiveTheSameResultAsAddingOneByOne) {
       std::size_t merged = 0;
       for (std::size_t i = 0; i < one.size(); ++i) merged += one[i].cluster != i ? 1u : 0u;
       ASSERT_GT(merged, 40u);  // the corpus really has near-duplicates
+      // The sets on disk (kShingles) must change nothing either, added one by one or in batches.
+      std::vector<SetStorage> stores = {SetStorage{}};
+      if (verify == VerifyMode::kShingles) stores.push_back(SetStorage{true, ""});
+      NearDupStats disk_stats;
+      const std::vector<NearDupAssignment> disk_one =
+          cluster_all(texts, o, &disk_stats, SetStorage{true, ""});
+      ASSERT_EQ(disk_one.size(), one.size());
+      for (std::size_t i = 0; i < one.size(); ++i) {
+        ASSERT_EQ(disk_one[i].cluster, one[i].cluster) << "doc " << i;
+        ASSERT_EQ(disk_one[i].representative, one[i].representative) << "doc " << i;
+        ASSERT_EQ(disk_one[i].similarity, one[i].similarity) << "doc " << i;
+      }
+      EXPECT_EQ(disk_stats.verified, one_stats.verified);
+      EXPECT_EQ(disk_stats.rejected, one_stats.rejected);
       for (std::size_t batch : {std::size_t{1}, std::size_t{7}, std::size_t{64}, texts.size()}) {
         for (unsigned threads : {1u, 3u}) {
-          auto c = NearDupClusterer::create(o);
-          ASSERT_TRUE(c.ok());
-          std::vector<NearDupClusterer::Scratch> scratch(threads);
-          const ParallelRunner run = [threads](std::size_t n, const ParallelBody& body) {
-            parallel_for(n, threads, body);
-          };
-          std::vector<PreparedDoc> prepared(texts.size());
-          for (std::size_t b = 0; b < texts.size(); b += batch) {
-            const std::size_t n = std::min(batch, texts.size() - b);
-            run(n, [&](std::size_t i, unsigned w) {
-              c->prepare(texts[b + i], prepared[b + i], scratch[w]);
-            });
-            EXPECT_EQ(c->add_batch(std::span<const PreparedDoc>(prepared.data() + b, n), run), b);
+          for (const SetStorage& store : stores) {
+            auto c = NearDupClusterer::create(o, store);
+            ASSERT_TRUE(c.ok());
+            std::vector<NearDupClusterer::Scratch> scratch(threads);
+            const ParallelRunner run = [threads](std::size_t n, const ParallelBody& body) {
+              parallel_for(n, threads, body);
+            };
+            std::vector<PreparedDoc> prepared(texts.size());
+            for (std::size_t b = 0; b < texts.size(); b += batch) {
+              const std::size_t n = std::min(batch, texts.size() - b);
+              run(n, [&](std::size_t i, unsigned w) {
+                c->prepare(texts[b + i], prepared[b + i], scratch[w]);
+              });
+              EXPECT_EQ(c->add_batch(std::span<const PreparedDoc>(prepared.data() + b, n), run), b);
+            }
+            const std::vector<NearDupAssignment> got = c->finish();
+            ASSERT_EQ(got.size(), one.size());
+            for (std::size_t i = 0; i < one.size(); ++i) {
+              ASSERT_EQ(got[i].cluster, one[i].cluster) << "doc " << i << " batch " << batch;
+              ASSERT_EQ(got[i].representative, one[i].representative) << "doc " << i;
+              ASSERT_EQ(got[i].similarity, one[i].similarity) << "doc " << i;
+            }
+            EXPECT_EQ(c->stats().candidates, one_stats.candidates);
+            EXPECT_EQ(c->stats().exact_duplicates, one_stats.exact_duplicates);
+            EXPECT_TRUE(c->status().ok()) << c->status().to_string();
+            if (store.on_disk) {
+              EXPECT_GT(c->disk_bytes(), 0u);
+            } else {
+              EXPECT_EQ(c->disk_bytes(), 0u);
+            }
           }
-          const std::vector<NearDupAssignment> got = c->finish();
-          ASSERT_EQ(got.size(), one.size());
-          for (std::size_t i = 0; i < one.size(); ++i) {
-            ASSERT_EQ(got[i].cluster, one[i].cluster) << "doc " << i << " batch " << batch;
-            ASSERT_EQ(got[i].representative, one[i].representative) << "doc " << i;
-            ASSERT_EQ(got[i].similarity, one[i].similarity) << "doc " << i;
-          }
-          EXPECT_EQ(c->stats().candidates, one_stats.candidates);
-          EXPECT_EQ(c->stats().exact_duplicates, one_stats.exact_duplicates);
         }
       }
     }
   }
+}
+
+// With the sets on disk, RAM holds no shingles: memory_bytes() must not grow with the text, and
+// the file must hold 8 bytes per shingle of every non-copy document; representatives by priority
+// and similarities read from the file must equal the in-memory ones.
+TEST(NearDupTest, SetsOnDiskKeepRamSmallAndAnswerAlike) {
+  std::vector<std::string> texts;
+  for (int d = 0; d < 200; ++d) {
+    const int base = (d / 4) * 10000;  // families of four near-copies
+    texts.push_back(words(base + d % 4, base + 2000));
+  }
+  std::vector<double> priority(texts.size());
+  for (std::size_t i = 0; i < priority.size(); ++i) priority[i] = static_cast<double>(i % 4);
+  NearDupOptions o;
+  std::vector<std::vector<NearDupAssignment>> results;
+  std::vector<std::size_t> memory;
+  uint64_t total_shingles = 0;
+  for (bool on_disk : {false, true}) {
+    auto c = NearDupClusterer::create(o, SetStorage{on_disk, ""});
+    ASSERT_TRUE(c.ok()) << c.status().to_string();
+    NearDupClusterer::Scratch scratch;
+    std::vector<PreparedDoc> prepared(texts.size());
+    uint64_t shingles = 0;
+    for (std::size_t i = 0; i < texts.size(); ++i) {
+      c->prepare(texts[i], prepared[i], scratch);
+      shingles += prepared[i].shingles.size();
+    }
+    for (std::size_t b = 0; b < texts.size(); b += 16) {
+      c->add_batch(std::span<const PreparedDoc>(prepared.data() + b,
+                                                std::min<std::size_t>(16, texts.size() - b)));
+    }
+    memory.push_back(c->memory_bytes());
+    total_shingles = shingles;
+    if (on_disk) {
+      EXPECT_EQ(c->disk_bytes(), shingles * sizeof(uint64_t));
+    }
+    results.push_back(c->finish(priority));
+    EXPECT_TRUE(c->status().ok());
+  }
+  ASSERT_EQ(results[0].size(), results[1].size());
+  std::size_t merged = 0;
+  for (std::size_t i = 0; i < results[0].size(); ++i) {
+    EXPECT_EQ(results[0][i].cluster, results[1][i].cluster);
+    EXPECT_EQ(results[0][i].representative, results[1][i].representative);
+    EXPECT_EQ(results[0][i].similarity, results[1][i].similarity);
+    merged += results[0][i].cluster != i ? 1u : 0u;
+  }
+  EXPECT_EQ(merged, 150u);  // 50 families of 4
+  // 200 documents of ~2000 words: ~3.2 MB of shingles in RAM, none on disk but one batch's.
+  ASSERT_GT(total_shingles, 300'000u);
+  EXPECT_GE(memory[0],
+            memory[1] + total_shingles * sizeof(uint64_t) - 16 * 2000 * sizeof(uint64_t));
+}
+
+TEST(NearDupTest, SetsOnDiskInAMissingDirectoryAreAnIoError) {
+  auto c = NearDupClusterer::create(NearDupOptions{}, SetStorage{true, "/nonexistent/dir"});
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.status().code(), StatusCode::kIoError);
+  EXPECT_NE(c.status().message().find("/nonexistent/dir"), std::string::npos);
+  // Signature verification keeps no sets: nothing to create.
+  NearDupOptions sig;
+  sig.verify = VerifyMode::kSignature;
+  EXPECT_TRUE(NearDupClusterer::create(sig, SetStorage{true, "/nonexistent/dir"}).ok());
+}
+
+// A full disk while adding: status() carries the error (sticky), nothing crashes, and the sets
+// that were not stored compare as dissimilar. RLIMIT_FSIZE makes pwrite fail with EFBIG.
+TEST(NearDupTest, SetsOnDiskReportAFullDisk) {
+  struct rlimit old {};
+  ASSERT_EQ(getrlimit(RLIMIT_FSIZE, &old), 0);
+  const auto old_handler = std::signal(SIGXFSZ, SIG_IGN);
+  auto c = NearDupClusterer::create(NearDupOptions{}, SetStorage{true, ""});
+  ASSERT_TRUE(c.ok());
+  NearDupClusterer::Scratch scratch;
+  PreparedDoc doc;
+  c->prepare(words(0, 100), doc, scratch);
+  c->add(doc);
+  EXPECT_TRUE(c->status().ok());
+  struct rlimit small = old;
+  small.rlim_cur = 4096;  // the first document's 96 shingles fit; the next 1000 do not
+  ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &small), 0);
+  c->prepare(words(0, 1000), doc, scratch);
+  c->add(doc);
+  ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &old), 0);
+  std::signal(SIGXFSZ, old_handler);
+  EXPECT_EQ(c->status().code(), StatusCode::kIoError);
+  EXPECT_NE(c->status().message().find("full"), std::string::npos) << c->status().message();
+  const std::vector<NearDupAssignment> a = c->finish();
+  ASSERT_EQ(a.size(), 2u);
+  EXPECT_EQ(a[1].cluster, 1u);
 }
 
 }  // namespace

@@ -21,6 +21,7 @@ namespace {
 
 struct NearModeOptions : ClusterOptions {
   std::string linkage = "components";
+  std::string set_store = "disk";
 };
 
 Result<NearDupOptions> near_options(const NearModeOptions& opt) {
@@ -89,29 +90,31 @@ constexpr int kRestartSpilled = -1;
 // kRestartSpilled when `stop_at_limit` and the in-memory structures passed opt.spill's limit
 // (without it, such a run says so once and goes on).
 int run_near(std::string_view command, const ClusterOptions& opt, const NearDupOptions& near,
-             NearRun& result, bool stop_at_limit) {
+             const SetStorage& storage, NearRun& result, bool stop_at_limit) {
   const unsigned threads = opt.common.resolved_threads();
-  Result<NearDupClusterer> created = NearDupClusterer::create(near);
+  Result<NearDupClusterer> created = NearDupClusterer::create(near, storage);
   if (!created.ok()) {
     print_error(command, created.status().message());
-    return kExitUsage;
+    return created.status().code() == StatusCode::kIoError ? kExitFailure : kExitUsage;
   }
   NearDupClusterer& clusterer = *created;
   RepresentativeKeys keys(opt.representative, threads);
   std::vector<NearDupClusterer::Scratch> scratch(threads);
-  std::vector<PreparedDoc> prepared;
+  // Two sets of prepared documents: batch k is prepared into one while batch k-1, in the other,
+  // is added to the clusterer.
+  std::vector<PreparedDoc> prepared[2];
+  std::size_t slot = 0;
   BatchReader reader(opt.input.inputs, opt.input.reader);
   reader.check_ids(id_check_options(opt, command));
   Progress progress(std::string(command), !opt.common.quiet);
   uint64_t documents = 0;
   result.ids.clear();
-  // --threads N: N threads in all, reading included (see WorkPool). Each batch: prepare
-  // (normalize, shingle, sign) on all threads, then add_batch, which verifies candidates on all
-  // threads and keeps only index updates and union-find serial.
+  // --threads N: N threads in all, reading included (see WorkPool). Each batch is prepared
+  // (normalize, shingle, sign) on every free thread, then added to the clusterer (index queries,
+  // verification, union-find) in input order as the pipeline's serial tail: on the background
+  // thread, together with reading the batch after next, while the next batch is prepared. With
+  // one thread the same steps run one after the other.
   WorkPool pool(threads);
-  const ParallelRunner runner = [&pool](std::size_t n, const ParallelBody& body) {
-    pool.parallel_for(n, body);
-  };
   const uint64_t limit = opt.spill.memory_bytes;
   uint64_t id_bytes = 0;
   // The duplicate-id table counts in the limit (read while the next batch is being read).
@@ -119,37 +122,54 @@ int run_near(std::string_view command, const ClusterOptions& opt, const NearDupO
     return reader.ids() ? reader.ids()->memory_bytes() : 0;
   };
   bool over_limit = false;
+  // Counted by the tails (the adds, in order).
+  uint64_t added = 0;
+  const auto check_limit = [&](uint64_t bytes) -> Status {
+    NEARDUP_RETURN_IF_ERROR(clusterer.status());
+    if (!over_limit && bytes > limit) {
+      over_limit = true;
+      if (stop_at_limit) {
+        return Status::out_of_range("the in-memory structures passed the memory limit");
+      }
+      print_memory_note(command, opt.common.quiet,
+                        "the in-memory structures passed the memory limit of " +
+                            format_megabytes(limit) + " at " + std::to_string(added) +
+                            " documents and cannot spill here (standard input cannot be "
+                            "read twice, or --linkage representative); going on in memory");
+    }
+    return Status();
+  };
+  std::function<Status()> add_tail;
   const Status batches = run_batches(
-      reader, progress, documents, pool, [&](std::vector<Document>& docs, std::size_t n) {
-        if (prepared.size() < n) prepared.resize(n);
+      reader, progress, documents, pool,
+      [&](std::vector<Document>& docs, std::size_t n) {
+        std::vector<PreparedDoc>& batch = prepared[slot];
+        slot ^= 1;
+        if (batch.size() < n) batch.resize(n);
         keys.start_batch(n);
         pool.parallel_for(n, [&](std::size_t i, unsigned w) {
-          clusterer.prepare(docs[i].text, prepared[i], scratch[w]);
+          clusterer.prepare(docs[i].text, batch[i], scratch[w]);
           keys.read(i, w, docs[i]);
         });
-        clusterer.add_batch(std::span<const PreparedDoc>(prepared.data(), n), runner);
         for (std::size_t i = 0; i < n; ++i) {
-          result.ids.push_back(docs[i].id);
-          id_bytes += sizeof(std::string) + docs[i].id.size() + 8;  // + the finish() assignment
-          keys.keep(i, prepared[i].text_bytes);
+          result.ids.push_back(std::move(docs[i].id));
+          id_bytes += sizeof(std::string) + result.ids.back().size() + 8;  // + the assignment
+          keys.keep(i, batch[i].text_bytes);
         }
-        if (!over_limit && clusterer.memory_bytes() + id_bytes + reader_id_bytes() > limit) {
-          over_limit = true;
-          if (stop_at_limit) {
-            return Status::out_of_range("the in-memory structures passed the memory limit");
-          }
-          print_memory_note(command, opt.common.quiet,
-                            "the in-memory structures passed the memory limit of " +
-                                format_megabytes(limit) + " at " + std::to_string(documents + n) +
-                                " documents and cannot spill here (standard input cannot be "
-                                "read twice, or --linkage representative); going on in memory");
-        }
+        // The tail runs on the thread that reads ahead, before it reads: the reader's id table
+        // is its own there; id_bytes is taken now, as the next batch's process() changes it.
+        add_tail = [&clusterer, &batch, &added, &check_limit, &reader_id_bytes, n, ids = id_bytes] {
+          clusterer.add_batch(std::span<const PreparedDoc>(batch.data(), n));
+          added += n;
+          return check_limit(clusterer.memory_bytes() + ids + reader_id_bytes());
+        };
         return Status();
-      });
+      },
+      BatchFill::kFull, &add_tail);
   if (over_limit && stop_at_limit) {
     print_memory_note(command, opt.common.quiet,
                       "the in-memory structures passed the memory limit of " +
-                          format_megabytes(limit) + " at " + std::to_string(documents) +
+                          format_megabytes(limit) + " at " + std::to_string(added) +
                           " documents: starting again, spilling to " + opt.spill.resolved_dir());
     result = NearRun();
     return kRestartSpilled;
@@ -164,6 +184,10 @@ int run_near(std::string_view command, const ClusterOptions& opt, const NearDupO
     return kExitUsage;
   }
   result.assignment = clusterer.finish(*priority);
+  if (!clusterer.status().ok()) {
+    print_error(command, clusterer.status().message());
+    return kExitFailure;
+  }
 
   uint64_t clusters = 0;
   for (std::size_t i = 0; i < result.assignment.size(); ++i) {
@@ -171,10 +195,17 @@ int run_near(std::string_view command, const ClusterOptions& opt, const NearDupO
   }
   NormalizeStats ns;
   for (const auto& s : scratch) ns.add(s.normalize_stats());
-  char tail[64];
-  std::snprintf(tail, sizeof tail, "index %.1f MB; ",
-                static_cast<double>(clusterer.memory_bytes()) / 1e6);
+  char tail[96];
+  if (clusterer.disk_bytes() > 0) {
+    std::snprintf(tail, sizeof tail, "index %.1f MB; shingle sets on disk %.1f MB; ",
+                  static_cast<double>(clusterer.memory_bytes()) / 1e6,
+                  static_cast<double>(clusterer.disk_bytes()) / 1e6);
+  } else {
+    std::snprintf(tail, sizeof tail, "index %.1f MB; ",
+                  static_cast<double>(clusterer.memory_bytes()) / 1e6);
+  }
   RunStats::get().set("index_bytes", uint64_t{clusterer.memory_bytes()});
+  RunStats::get().set("set_store_bytes", uint64_t{clusterer.disk_bytes()});
   print_near_summary(command, opt, near, clusterer.stats(), clusters, documents, false, tail,
                      reader_summary(reader.stats(), ns) + reader.id_summary() + keys.summary(),
                      reader.stats().bytes, progress.elapsed_seconds(), threads);
@@ -274,11 +305,15 @@ class NearMode final : public ModeHandler {
     desc.add_options()  //
         ("linkage", po::value(&opt_.linkage)->default_value("components"),
          "near: components (connected components of verified pairs) or representative (no "
-         "chaining: join a cluster only if similar to its first document)");
+         "chaining: join a cluster only if similar to its first document)")  //
+        ("set-store", po::value(&opt_.set_store)->default_value("disk"),
+         "near, --verify shingles: where the shingle sets wait for verification: disk (an "
+         "unlinked temporary file in --tmp-dir, read back for candidates only; ~14 B per "
+         "document in RAM) or memory (8 B per shingle in RAM); same output");
   }
   bool uses(std::string_view option, const po::variables_map&) const override {
     return option_in(option, {"seed", "threshold", "shingle", "num-perm", "minhash", "bands",
-                              "rows", "verify", "linkage", "memory", "tmp-dir"}) ||
+                              "rows", "verify", "linkage", "memory", "tmp-dir", "set-store"}) ||
            is_normalize_option(option);
   }
   Status resolve(const ClusterOptions& shared) override {
@@ -287,6 +322,12 @@ class NearMode final : public ModeHandler {
     Result<NearDupOptions> o = near_options(opt_);
     if (!o.ok()) return o.status();
     near_ = *o;
+    if (opt_.set_store != "disk" && opt_.set_store != "memory") {
+      return Status::invalid_argument("unknown --set-store '" + opt_.set_store +
+                                      "' (disk, memory)");
+    }
+    storage_.on_disk = opt_.set_store == "disk";
+    storage_.tmp_dir = opt_.spill.resolved_dir();
     if (opt_.memory_given && near_.linkage != Linkage::kComponents) {
       return Status::invalid_argument(
           "--memory needs --linkage components: representative linkage depends on the order "
@@ -301,13 +342,14 @@ class NearMode final : public ModeHandler {
     // if the run passes the limit (given or default) and the input can be read again.
     const bool can_spill = near_.linkage == Linkage::kComponents;
     const std::optional<uint64_t> input_bytes = input_bytes_estimate(opt_.input.inputs);
-    const uint64_t per_byte = near_.verify == VerifyMode::kShingles ? 2 : 1;
+    const uint64_t per_byte = near_.verify == VerifyMode::kShingles && !storage_.on_disk ? 2 : 1;
     if (can_spill && opt_.memory_given &&
         (!input_bytes || *input_bytes * per_byte > opt_.spill.memory_bytes)) {
       return run_near_spilled(command, opt_, near_, sink);
     }
     NearRun run;
-    const int rc = run_near(command, opt_, near_, run, can_spill && input_bytes.has_value());
+    const int rc =
+        run_near(command, opt_, near_, storage_, run, can_spill && input_bytes.has_value());
     if (rc == kRestartSpilled) return run_near_spilled(command, opt_, near_, sink);
     if (rc == kExitOk) sink.clustering(run);
     return rc;
@@ -316,6 +358,7 @@ class NearMode final : public ModeHandler {
  private:
   NearModeOptions opt_;
   NearDupOptions near_;
+  SetStorage storage_;
 };
 
 }  // namespace

@@ -2,8 +2,11 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <mutex>
 #include <new>
 #include <string>
+
+#include "spill/temp_file.h"
 
 #if defined(__linux__)
 #include <sys/mman.h>
@@ -28,15 +31,70 @@ double jaccard_sorted(std::span<const uint64_t> a, std::span<const uint64_t> b) 
   return static_cast<double>(common) / static_cast<double>(a.size() + b.size() - common);
 }
 
+// The temporary file of the sets on disk. Reads and in-place rewrites (pread/pwrite of distinct
+// sets) may run on several threads; appends happen on one thread between them.
+struct NearDupClusterer::SetFile {
+  spill::TempFile file;
+  std::mutex error_mutex;
+};
+
 NearDupClusterer::NearDupClusterer(NearDupOptions options)
     : options_(std::move(options)),
       hasher_(options_.similarity.minhash),
       index_(options_.lsh_params()),
       batch_index_(options_.lsh_params()) {}
 
-Result<NearDupClusterer> NearDupClusterer::create(NearDupOptions options) {
+Result<NearDupClusterer> NearDupClusterer::create(NearDupOptions options, SetStorage storage) {
   NEARDUP_RETURN_IF_ERROR(options.validate());
-  return NearDupClusterer(std::move(options));
+  NearDupClusterer c(std::move(options));
+  if (storage.on_disk && c.options_.verify == VerifyMode::kShingles) {
+    std::string dir = storage.tmp_dir;
+    if (dir.empty()) {
+      const char* env = std::getenv("TMPDIR");
+      dir = env != nullptr && *env != '\0' ? env : "/tmp";
+    }
+    // No write buffer: add_batch() appends a whole batch with one write.
+    Result<spill::TempFile> f = spill::TempFile::create(dir, nullptr, 4096);
+    if (!f.ok()) return f.status();
+    c.set_file_ = std::make_shared<SetFile>();
+    c.set_file_->file = std::move(*f);
+  }
+  return c;
+}
+
+void NearDupClusterer::set_error(Status s) const noexcept {
+  if (!set_file_) return;
+  std::lock_guard<std::mutex> lock(set_file_->error_mutex);
+  if (status_.ok()) status_ = std::move(s);
+}
+
+namespace {
+// Per-thread buffers for sets read from disk (the parallel phases give no per-worker storage that
+// outlives a call): grown, never shrunk, so verification allocates nothing per document.
+thread_local std::vector<uint64_t> tls_set_a;
+thread_local std::vector<uint64_t> tls_set_b;
+}  // namespace
+
+std::span<const uint64_t> NearDupClusterer::sorted_set(
+    uint32_t doc, std::vector<uint64_t>& buffer) const noexcept {
+  const uint32_t len = shingle_len_[doc];
+  if (!set_file_) return {shingle_ptr_[doc], len};
+  if (doc >= batch_first_)
+    return {batch_sets_.data() + (shingle_pos_[doc] - set_file_values_), len};
+  if (len == 0) return {};
+  try {
+    if (buffer.size() < len) buffer.resize(len);
+  } catch (...) {
+    set_error(Status::out_of_range("out of memory reading a shingle set"));
+    return {};
+  }
+  const Status s = set_file_->file.read_at(shingle_pos_[doc] * sizeof(uint64_t), buffer.data(),
+                                           len * sizeof(uint64_t));
+  if (!s.ok()) {
+    set_error(s);
+    return {};
+  }
+  return {buffer.data(), len};
 }
 
 void NearDupClusterer::prepare(std::string_view text, PreparedDoc& out, Scratch& scratch) const {
@@ -88,10 +146,34 @@ uint64_t* NearDupClusterer::allocate_shingles(std::size_t n) {
 }
 
 void NearDupClusterer::sort_shingles(uint32_t doc) noexcept {
-  uint64_t* p = shingle_ptr_[doc];
+  uint64_t* p = nullptr;
+  std::vector<uint64_t>& buffer = tls_set_a;
+  const bool in_file = set_file_ && doc < batch_first_;
+  if (!set_file_) {
+    p = shingle_ptr_[doc];
+  } else if (!in_file) {
+    p = batch_sets_.data() + (shingle_pos_[doc] - set_file_values_);
+  } else {
+    // Read, sort, and write back in place (shorter by the repeats), once per document.
+    const std::span<const uint64_t> read = sorted_set(doc, buffer);
+    if (read.size() != shingle_len_[doc]) {
+      shingle_len_[doc] = 0;  // unreadable: compares as dissimilar (status_ says why)
+      shingle_sorted_[doc] = 1;
+      return;
+    }
+    p = buffer.data();
+  }
   std::sort(p, p + shingle_len_[doc]);
   shingle_len_[doc] = static_cast<uint32_t>(std::unique(p, p + shingle_len_[doc]) - p);
   shingle_sorted_[doc] = 1;
+  if (in_file) {
+    const Status s = set_file_->file.write_at(shingle_pos_[doc] * sizeof(uint64_t), p,
+                                              shingle_len_[doc] * sizeof(uint64_t));
+    if (!s.ok()) {
+      set_error(s);
+      shingle_len_[doc] = 0;
+    }
+  }
 }
 
 std::span<const uint32_t> NearDupClusterer::signature32(uint32_t doc) const {
@@ -104,7 +186,7 @@ double NearDupClusterer::similarity_sorted(uint32_t a, uint32_t b) const noexcep
   b = canon_[b];
   if (a == b) return 1.0;
   if (options_.verify == VerifyMode::kShingles) {
-    return jaccard_sorted({shingle_ptr_[a], shingle_len_[a]}, {shingle_ptr_[b], shingle_len_[b]});
+    return jaccard_sorted(sorted_set(a, tls_set_a), sorted_set(b, tls_set_b));
   }
   return estimate_jaccard(signature32(a), signature32(b));
 }
@@ -119,7 +201,9 @@ double NearDupClusterer::similarity(uint32_t a, uint32_t b) {
 
 void NearDupClusterer::store(uint32_t doc, const PreparedDoc& prepared) noexcept {
   if (options_.verify == VerifyMode::kShingles) {
-    std::copy(prepared.shingles.begin(), prepared.shingles.end(), shingle_ptr_[doc]);
+    uint64_t* p =
+        set_file_ ? batch_sets_.data() + (shingle_pos_[doc] - set_file_values_) : shingle_ptr_[doc];
+    std::copy(prepared.shingles.begin(), prepared.shingles.end(), p);
   } else {
     const std::size_t k = hasher_.num_perm();
     uint32_t* p = signature_chunks_[doc / kSignatureChunk].get() + (doc % kSignatureChunk) * k;
@@ -192,6 +276,8 @@ uint32_t NearDupClusterer::add_batch(std::span<const PreparedDoc> docs, const Pa
   cand_sim_.clear();
   to_sort_.clear();
   if (in_batch) batch_index_.clear();
+  batch_first_ = first;
+  uint64_t batch_values = 0;
   for (std::size_t i = 0; i < n; ++i) {
     const PreparedDoc& doc = docs[i];
     const auto id = static_cast<uint32_t>(first + i);
@@ -203,7 +289,12 @@ uint32_t NearDupClusterer::add_batch(std::span<const PreparedDoc> docs, const Pa
     if (shingles) {
       // Copies store nothing: they are compared through their first copy.
       const std::size_t len = copy ? 0 : doc.shingles.size();
-      shingle_ptr_.push_back(len > 0 ? allocate_shingles(len) : nullptr);
+      if (set_file_) {
+        shingle_pos_.push_back(set_file_values_ + batch_values);
+        batch_values += len;
+      } else {
+        shingle_ptr_.push_back(len > 0 ? allocate_shingles(len) : nullptr);
+      }
       shingle_len_.push_back(static_cast<uint32_t>(len));
       shingle_sorted_.push_back(0);
     } else if (id % kSignatureChunk == 0) {
@@ -233,6 +324,8 @@ uint32_t NearDupClusterer::add_batch(std::span<const PreparedDoc> docs, const Pa
       batch_index_.add_keys(id, keys);
     }
   }
+
+  if (set_file_) batch_sets_.resize(batch_values);
 
   // Phase 3 (parallel): store this batch's sets or signatures; sort every set verification
   // will read (each by exactly one thread).
@@ -340,7 +433,25 @@ uint32_t NearDupClusterer::add_batch(std::span<const PreparedDoc> docs, const Pa
       }
     }
   }
+  flush_batch_sets();
   return first;
+}
+
+void NearDupClusterer::flush_batch_sets() noexcept {
+  if (!set_file_ || batch_first_ == canon_.size()) return;
+  // The batch's sets go to the file in one write; from now on they are read back from there.
+  if (!batch_sets_.empty()) {
+    const Status s =
+        set_file_->file.write_at(set_file_values_ * sizeof(uint64_t), batch_sets_.data(),
+                                 batch_sets_.size() * sizeof(uint64_t));
+    if (!s.ok()) {
+      set_error(s);
+      for (uint32_t d = batch_first_; d < canon_.size(); ++d) shingle_len_[d] = 0;
+    }
+  }
+  set_file_values_ += batch_sets_.size();
+  batch_sets_.clear();
+  batch_first_ = static_cast<uint32_t>(canon_.size());
 }
 
 std::vector<NearDupAssignment> NearDupClusterer::finish(std::span<const double> priority) {
@@ -370,8 +481,9 @@ std::size_t NearDupClusterer::memory_bytes() const noexcept {
                       to_sort_.capacity() * sizeof(uint32_t);
   for (const auto& v : old_candidates_) batch += v.capacity() * sizeof(uint32_t);
   return index_.memory_bytes() + batch_index_.memory_bytes() + exact_.memory_bytes() +
-         shingle_bytes_ +
-         shingle_ptr_.capacity() * (sizeof(uint64_t*) + sizeof(uint32_t) + sizeof(uint8_t)) +
+         shingle_bytes_ + batch_sets_.capacity() * sizeof(uint64_t) +
+         (shingle_ptr_.capacity() + shingle_pos_.capacity()) * sizeof(uint64_t) +
+         shingle_len_.capacity() * (sizeof(uint32_t) + sizeof(uint8_t)) +
          signature_chunks_.size() * kSignatureChunk * hasher_.num_perm() * sizeof(uint32_t) +
          canon_.capacity() * sizeof(uint32_t) + components_.size() * sizeof(uint32_t) +
          cluster_of_.capacity() * sizeof(uint32_t) + rep_similarity_.capacity() * sizeof(float) +

@@ -55,16 +55,34 @@ Status TempFile::write_out(const char* p, std::size_t n) {
     const ssize_t w = ::write(fd_, p, n);
     if (w < 0) {
       if (errno == EINTR) continue;
-      const int e = errno;
-      if (e == ENOSPC || e == EDQUOT || e == EFBIG) {
-        return Status::io_error("the temporary directory " + dir_ +
-                                " is full: " + std::strerror(e) +
-                                " (free space there or choose another with --tmp-dir)");
-      }
-      return Status::io_error("cannot write a temporary file in " + dir_ + ": " + std::strerror(e));
+      return write_error(errno);
     }
     p += w;
     n -= static_cast<std::size_t>(w);
+    if (counter_ != nullptr) *counter_ += static_cast<uint64_t>(w);
+  }
+  return Status();
+}
+
+Status TempFile::write_error(int e) const {
+  if (e == ENOSPC || e == EDQUOT || e == EFBIG) {
+    return Status::io_error("the temporary directory " + dir_ + " is full: " + std::strerror(e) +
+                            " (free space there or choose another with --tmp-dir)");
+  }
+  return Status::io_error("cannot write a temporary file in " + dir_ + ": " + std::strerror(e));
+}
+
+Status TempFile::write_at(uint64_t offset, const void* data, std::size_t n) {
+  const char* p = static_cast<const char*>(data);
+  while (n > 0) {
+    const ssize_t w = ::pwrite(fd_, p, n, static_cast<off_t>(offset));
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      return write_error(errno);
+    }
+    p += w;
+    n -= static_cast<std::size_t>(w);
+    offset += static_cast<uint64_t>(w);
     if (counter_ != nullptr) *counter_ += static_cast<uint64_t>(w);
   }
   return Status();

@@ -28,6 +28,9 @@ class TempFile {
   bool is_open() const noexcept { return fd_ >= 0; }
   Status append(const void* data, std::size_t n);
   Status flush();
+  // Writes n bytes at offset with pwrite, beside the buffered appends (do not mix the two on one
+  // file). Thread-safe for distinct ranges, as read_at, when the file has no byte counter.
+  Status write_at(uint64_t offset, const void* data, std::size_t n);
   // Reads n bytes at offset (which must have been flushed). IoError on a short read.
   Status read_at(uint64_t offset, void* data, std::size_t n) const;
   uint64_t size() const noexcept { return size_; }  // appended so far, buffered bytes included
@@ -37,6 +40,7 @@ class TempFile {
 
  private:
   Status write_out(const char* p, std::size_t n);
+  Status write_error(int e) const;
   int fd_ = -1;
   std::string dir_;
   uint64_t* counter_ = nullptr;

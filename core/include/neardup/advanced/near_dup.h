@@ -38,18 +38,28 @@
 //                    threshold; otherwise it starts a cluster of its own. Every member is then
 //                    similar to its representative.
 //
-// Thread safety: prepare() concurrently; add()/add_batch()/finish() single-threaded (add_batch
-// runs its own parallel phases through the runner). Memory per document at 128 slots and 14
-// bands: ~205 B of LSH entries + 512 B signature (kSignature) or 8 B per shingle (kShingles),
-// + ~65 B of bookkeeping (exact-copy table, union-find, copy links): ~780 B per document with
-// kSignature (measured: 766 B/doc from memory_bytes() at 1M synthetic documents), plus the
-// caller's ids. Signatures, shingle sets and LSH entries grow in chunks, never by copying.
+// Where kShingles keeps the sets (SetStorage): in RAM (the default), or on disk in an unlinked
+// temporary file: each batch's sets are appended with one write, and only the sets verification
+// reads (candidates, cluster members in finish()) come back, by pread, sorted and written back in
+// place the first time. The page cache keeps the hot part of the file; the process holds ~14 B
+// per document for it instead of 8 B per shingle. Same answers either way. A disk error is kept
+// in status() (sticky): check it after add_batch() and before trusting finish().
+//
+// Thread safety: prepare() concurrently, also with add_batch() (it reads only the options);
+// add()/add_batch()/finish() single-threaded (add_batch runs its own parallel phases through the
+// runner). Memory per document at 128 slots and 14
+// bands: ~205 B of LSH entries + 512 B signature (kSignature) or 8 B per shingle (kShingles in
+// RAM; ~14 B with the sets on disk), + ~65 B of bookkeeping (exact-copy table, union-find, copy
+// links): ~780 B per document with kSignature (measured: 766 B/doc from memory_bytes() at 1M
+// synthetic documents), ~290 B with the sets on disk, plus the caller's ids. Signatures, shingle
+// sets and LSH entries grow in chunks, never by copying.
 #pragma once
 
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -75,6 +85,12 @@ struct NearDupOptions {
 
   Status validate() const { return similarity.validate(); }
   LshParams lsh_params() const { return similarity.lsh_params(); }  // explicit or derived
+};
+
+// Where the shingle sets of kShingles verification live (see the header comment).
+struct SetStorage {
+  bool on_disk = false;
+  std::string tmp_dir;  // on disk: the directory of the temporary file; empty: $TMPDIR, else /tmp
 };
 
 // A document after the parallel part of the work.
@@ -120,7 +136,8 @@ class NearDupClusterer {
     std::unique_ptr<ShingleHasher> shingler;
   };
 
-  static Result<NearDupClusterer> create(NearDupOptions options);
+  // IoError when `storage` is on disk and no temporary file can be created there.
+  static Result<NearDupClusterer> create(NearDupOptions options, SetStorage storage = {});
 
   const NearDupOptions& options() const noexcept { return options_; }
   const LshParams& lsh_params() const noexcept { return index_.params(); }
@@ -147,13 +164,24 @@ class NearDupClusterer {
   const NearDupStats& stats() const noexcept { return stats_; }
   // Heap bytes held by the index, signatures/shingle sets and bookkeeping.
   std::size_t memory_bytes() const noexcept;
+  // Bytes of shingle sets written to the temporary file (0 in RAM).
+  uint64_t disk_bytes() const noexcept { return set_file_values_ * sizeof(uint64_t); }
+  // OK, or the first IoError of the on-disk set store. After an error the sets that could not be
+  // stored or read compare as dissimilar, so the clusters are incomplete: report it.
+  const Status& status() const noexcept { return status_; }
 
  private:
   explicit NearDupClusterer(NearDupOptions options);
   double similarity(uint32_t a, uint32_t b);  // sorts shingle sets on first use
-  // similarity() of two documents whose sets are already sorted (or kSignature); read-only.
+  // similarity() of two documents whose sets are already sorted (or kSignature); read-only but
+  // for status_ (sets on disk are read into thread-local buffers).
   double similarity_sorted(uint32_t a, uint32_t b) const noexcept;
   void sort_shingles(uint32_t doc) noexcept;
+  // The sorted set of `doc` (canonical, kShingles): in RAM, in this batch's buffer, or read from
+  // the file into `buffer`. Empty on a read error (recorded in status_).
+  std::span<const uint64_t> sorted_set(uint32_t doc, std::vector<uint64_t>& buffer) const noexcept;
+  void set_error(Status s) const noexcept;
+  void flush_batch_sets() noexcept;  // the batch's sets to the file (sets on disk)
   std::span<const uint32_t> signature32(uint32_t doc) const;
   uint64_t* allocate_shingles(std::size_t n);
   void store(uint32_t doc, const PreparedDoc& prepared) noexcept;  // into reserved storage
@@ -181,6 +209,15 @@ class NearDupClusterer {
   std::vector<uint8_t> shingle_sorted_;
   std::vector<std::unique_ptr<uint32_t[]>> signature_chunks_;  // 32-bit signatures (kSignature)
   std::size_t shingle_bytes_ = 0;
+  // Sets on disk (SetStorage::on_disk): shingle_pos_[doc] is the set's position in values; the
+  // sets of documents from batch_first_ on are still in batch_sets_ (from batch_base_ on).
+  struct SetFile;
+  std::shared_ptr<SetFile> set_file_;
+  std::vector<uint64_t> shingle_pos_;
+  std::vector<uint64_t> batch_sets_;
+  uint64_t set_file_values_ = 0;
+  uint32_t batch_first_ = 0;
+  mutable Status status_;
   std::vector<uint32_t> canon_;        // first document with the same normalized text
   UnionFind components_;               // kComponents
   std::vector<uint32_t> cluster_of_;   // kRepresentative: the representative joined
