@@ -8,6 +8,8 @@
 
 #include "spill/temp_file.h"
 
+#include <sys/uio.h>
+
 #if defined(__linux__)
 #include <sys/mman.h>
 #endif
@@ -36,6 +38,7 @@ double jaccard_sorted(std::span<const uint64_t> a, std::span<const uint64_t> b) 
 struct NearDupClusterer::SetFile {
   spill::TempFile file;
   std::mutex error_mutex;
+  std::vector<iovec> iov;  // flush_batch_sets' gather list (reused)
 };
 
 NearDupClusterer::NearDupClusterer(NearDupOptions options)
@@ -79,8 +82,12 @@ std::span<const uint64_t> NearDupClusterer::sorted_set(
     uint32_t doc, std::vector<uint64_t>& buffer) const noexcept {
   const uint32_t len = shingle_len_[doc];
   if (!set_file_) return {shingle_ptr_[doc], len};
-  if (doc >= batch_first_)
-    return {batch_sets_.data() + (shingle_pos_[doc] - set_file_values_), len};
+  if (doc >= batch_first_) {
+    // This batch's documents: only those verification reads were copied (and sorted).
+    const uint64_t off = batch_off_[doc - batch_first_];
+    if (off == kNotCopied) return {};
+    return {batch_sets_.data() + off, len};
+  }
   if (len == 0) return {};
   try {
     if (buffer.size() < len) buffer.resize(len);
@@ -152,7 +159,15 @@ void NearDupClusterer::sort_shingles(uint32_t doc) noexcept {
   if (!set_file_) {
     p = shingle_ptr_[doc];
   } else if (!in_file) {
-    p = batch_sets_.data() + (shingle_pos_[doc] - set_file_values_);
+    uint64_t& off = batch_off_[doc - batch_first_];
+    if (off == kNotCopied) {
+      // Not foreseen in add_batch's phase 2 (where every document verification reads is
+      // marked); only reachable from a serial phase, so the buffer may grow here.
+      const PreparedDoc& d = batch_docs_[doc - batch_first_];
+      off = batch_sets_.size();
+      batch_sets_.insert(batch_sets_.end(), d.shingles.begin(), d.shingles.end());
+    }
+    p = batch_sets_.data() + off;
   } else {
     // Read, sort, and write back in place (shorter by the repeats), once per document.
     const std::span<const uint64_t> read = sorted_set(doc, buffer);
@@ -201,8 +216,16 @@ double NearDupClusterer::similarity(uint32_t a, uint32_t b) {
 
 void NearDupClusterer::store(uint32_t doc, const PreparedDoc& prepared) noexcept {
   if (options_.verify == VerifyMode::kShingles) {
-    uint64_t* p =
-        set_file_ ? batch_sets_.data() + (shingle_pos_[doc] - set_file_values_) : shingle_ptr_[doc];
+    uint64_t* p = nullptr;
+    if (set_file_) {
+      // On disk, a batch's sets are written straight from the prepared documents (flush);
+      // only those verification reads are copied here, to be sorted.
+      const uint64_t off = batch_off_[doc - batch_first_];
+      if (off == kNotCopied) return;
+      p = batch_sets_.data() + off;
+    } else {
+      p = shingle_ptr_[doc];
+    }
     std::copy(prepared.shingles.begin(), prepared.shingles.end(), p);
   } else {
     const std::size_t k = hasher_.num_perm();
@@ -325,7 +348,20 @@ uint32_t NearDupClusterer::add_batch(std::span<const PreparedDoc> docs, const Pa
     }
   }
 
-  if (set_file_) batch_sets_.resize(batch_values);
+  if (set_file_) {
+    // Copies of the sets that verification will read (candidates, pairs within the batch).
+    batch_docs_ = docs.data();
+    batch_off_.assign(n, kNotCopied);
+    std::size_t copied = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      const Pending& p = pending_[i];
+      if (!p.copy && !docs[i].shingles.empty() && (p.end > p.begin || p.in_batch_pairs)) {
+        batch_off_[i] = copied;
+        copied += docs[i].shingles.size();
+      }
+    }
+    batch_sets_.resize(copied);
+  }
 
   // Phase 3 (parallel): store this batch's sets or signatures; sort every set verification
   // will read (each by exactly one thread).
@@ -439,18 +475,38 @@ uint32_t NearDupClusterer::add_batch(std::span<const PreparedDoc> docs, const Pa
 
 void NearDupClusterer::flush_batch_sets() noexcept {
   if (!set_file_ || batch_first_ == canon_.size()) return;
-  // The batch's sets go to the file in one write; from now on they are read back from there.
-  if (!batch_sets_.empty()) {
-    const Status s =
-        set_file_->file.write_at(set_file_values_ * sizeof(uint64_t), batch_sets_.data(),
-                                 batch_sets_.size() * sizeof(uint64_t));
-    if (!s.ok()) {
-      set_error(s);
-      for (uint32_t d = batch_first_; d < canon_.size(); ++d) shingle_len_[d] = 0;
+  // The batch's sets go to the file in a few gathered writes, each set at its place: the sorted
+  // copy (padded to the prepared length with the prepared tail, which is never read) or the
+  // prepared hashes as they are. From now on they are read back from there.
+  const auto n = static_cast<uint32_t>(canon_.size() - batch_first_);
+  uint64_t values = 0;
+  std::vector<iovec>& iov = set_file_->iov;
+  iov.clear();
+  for (uint32_t i = 0; i < n; ++i) {
+    const uint32_t doc = batch_first_ + i;
+    if (canon_[doc] != doc) continue;  // copies store nothing
+    const std::vector<uint64_t>& prepared = batch_docs_[i].shingles;
+    if (prepared.empty()) continue;
+    if (batch_off_[i] == kNotCopied) {
+      iov.push_back({const_cast<uint64_t*>(prepared.data()), prepared.size() * sizeof(uint64_t)});
+    } else {
+      const std::size_t len = shingle_len_[doc];
+      iov.push_back({batch_sets_.data() + batch_off_[i], len * sizeof(uint64_t)});
+      if (len < prepared.size()) {
+        iov.push_back({const_cast<uint64_t*>(prepared.data() + len),
+                       (prepared.size() - len) * sizeof(uint64_t)});
+      }
     }
+    values += prepared.size();
   }
-  set_file_values_ += batch_sets_.size();
+  const Status s = set_file_->file.write_gather(set_file_values_ * sizeof(uint64_t), iov);
+  if (!s.ok()) {
+    set_error(s);
+    for (uint32_t d = batch_first_; d < canon_.size(); ++d) shingle_len_[d] = 0;
+  }
+  set_file_values_ += values;
   batch_sets_.clear();
+  batch_docs_ = nullptr;
   batch_first_ = static_cast<uint32_t>(canon_.size());
 }
 

@@ -1,8 +1,11 @@
 #include "spill/temp_file.h"
 
 #include <fcntl.h>
+#include <limits.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <utility>
@@ -84,6 +87,34 @@ Status TempFile::write_at(uint64_t offset, const void* data, std::size_t n) {
     n -= static_cast<std::size_t>(w);
     offset += static_cast<uint64_t>(w);
     if (counter_ != nullptr) *counter_ += static_cast<uint64_t>(w);
+  }
+  return Status();
+}
+
+Status TempFile::write_gather(uint64_t offset, std::vector<iovec>& parts) {
+  std::size_t first = 0;
+  while (first < parts.size()) {
+    const int count = static_cast<int>(std::min<std::size_t>(parts.size() - first, IOV_MAX));
+    const ssize_t w = ::pwritev(fd_, parts.data() + first, count, static_cast<off_t>(offset));
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      return write_error(errno);
+    }
+    if (w == 0 && parts[first].iov_len > 0) {
+      return Status::io_error("cannot write a temporary file in " + dir_ + ": no progress");
+    }
+    offset += static_cast<uint64_t>(w);
+    if (counter_ != nullptr) *counter_ += static_cast<uint64_t>(w);
+    // Skip what was written: whole parts, then the written head of a part.
+    auto left = static_cast<std::size_t>(w);
+    while (first < parts.size() && left >= parts[first].iov_len) {
+      left -= parts[first].iov_len;
+      ++first;
+    }
+    if (left > 0) {
+      parts[first].iov_base = static_cast<char*>(parts[first].iov_base) + left;
+      parts[first].iov_len -= left;
+    }
   }
   return Status();
 }

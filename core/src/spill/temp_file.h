@@ -11,6 +11,8 @@
 
 #include "neardup/status.h"
 
+struct iovec;
+
 namespace neardup::spill {
 
 class TempFile {
@@ -31,6 +33,9 @@ class TempFile {
   // Writes n bytes at offset with pwrite, beside the buffered appends (do not mix the two on one
   // file). Thread-safe for distinct ranges, as read_at, when the file has no byte counter.
   Status write_at(uint64_t offset, const void* data, std::size_t n);
+  // write_at of the buffers of `parts` one after the other (pwritev, IOV_MAX at a time); `parts`
+  // is used as scratch (partial writes advance it).
+  Status write_gather(uint64_t offset, std::vector<iovec>& parts);
   // Reads n bytes at offset (which must have been flushed). IoError on a short read.
   Status read_at(uint64_t offset, void* data, std::size_t n) const;
   uint64_t size() const noexcept { return size_; }  // appended so far, buffered bytes included

@@ -209,12 +209,17 @@ class NearDupClusterer {
   std::vector<uint8_t> shingle_sorted_;
   std::vector<std::unique_ptr<uint32_t[]>> signature_chunks_;  // 32-bit signatures (kSignature)
   std::size_t shingle_bytes_ = 0;
-  // Sets on disk (SetStorage::on_disk): shingle_pos_[doc] is the set's position in values; the
-  // sets of documents from batch_first_ on are still in batch_sets_ (from batch_base_ on).
+  // Sets on disk (SetStorage::on_disk): shingle_pos_[doc] is the set's position in values.
+  // During add_batch, the batch's sets are in its prepared documents (batch_docs_), and those
+  // verification reads are copied to batch_sets_ at batch_off_ to be sorted; the batch goes to
+  // the file at its end.
   struct SetFile;
+  static constexpr uint64_t kNotCopied = ~uint64_t{0};
   std::shared_ptr<SetFile> set_file_;
   std::vector<uint64_t> shingle_pos_;
   std::vector<uint64_t> batch_sets_;
+  std::vector<uint64_t> batch_off_;
+  const PreparedDoc* batch_docs_ = nullptr;
   uint64_t set_file_values_ = 0;
   uint32_t batch_first_ = 0;
   mutable Status status_;
