@@ -151,6 +151,9 @@ def cluster(texts, mode: str = "near", ids=None, **options) -> Clustering:
               ``num_perm=128``, ``minhash="oph"`` (or ``"perm"``), ``bands=0``, ``rows=0``
               (0 = derived), ``verify="shingles"`` (or ``"signature"``),
               ``linkage="components"`` (or ``"representative"``), ``seed=1``,
+              ``set_store="disk"`` (the shingle sets wait for verification in an unlinked
+              temporary file in ``tmp_dir``, default $TMPDIR or /tmp; ``"memory"`` keeps
+              them in RAM; the same clusters either way),
               ``representative="first"`` (``"longest"``, or one score per text: the highest
               represents its cluster).
             - simhash: ``bits=128``, ``max_distance=13`` (6 with ``bits=64``),

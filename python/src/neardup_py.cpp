@@ -260,7 +260,8 @@ class Options {
                                  "language",       "stem",
                                  "idf_model",      "window",
                                  "single_pass",    "stream",
-                                 "times",          "titles"};
+                                 "times",          "titles",
+                                 "set_store",      "tmp_dir"};
       k.insert(normalize_keys().begin(), normalize_keys().end());
       return k;
     }();
@@ -490,7 +491,16 @@ ClusterOut cluster_near(Texts& texts, const Options& opt, py::object representat
     throw py::value_error("unknown linkage '" + linkage + "' (components, representative)");
   }
   check(o.validate());
-  NearDupClusterer clusterer = take(NearDupClusterer::create(o));
+  // As the CLI: the shingle sets wait for verification in a temporary file unless
+  // set_store="memory" (same clusters either way).
+  const std::string set_store = opt.get<std::string>("set_store", "disk");
+  if (set_store != "disk" && set_store != "memory") {
+    throw py::value_error("unknown set_store '" + set_store + "' (disk, memory)");
+  }
+  SetStorage storage;
+  storage.on_disk = set_store == "disk";
+  storage.tmp_dir = opt.get<std::string>("tmp_dir", "");
+  NearDupClusterer clusterer = take(NearDupClusterer::create(o, storage));
   const std::vector<double> priority = priorities(representative, texts);
   const unsigned threads = opt.threads();
   ClusterOut out;
@@ -507,10 +517,12 @@ ClusterOut cluster_near(Texts& texts, const Options& opt, py::object representat
         clusterer.prepare(texts.views[start + i], prepared[i], scratch[w]);
       });
       clusterer.add_batch(std::span<const PreparedDoc>(prepared.data(), n), runner);
+      if (!clusterer.status().ok()) break;
     }
-    out.assignment = clusterer.finish(priority);
+    if (clusterer.status().ok()) out.assignment = clusterer.finish(priority);
     for (const auto& s : scratch) ns.add(s.normalize_stats());
   }
+  check(clusterer.status());  // a full temporary directory: OSError
   const NearDupStats& st = clusterer.stats();
   const LshParams lsh = clusterer.lsh_params();
   uint64_t clusters = 0;
@@ -810,9 +822,9 @@ ClusterOut cluster_story(Texts& texts, const Options& opt) {
 }
 
 py::tuple cluster(py::object texts_in, const std::string& mode, py::dict kwargs) {
-  static const std::set<std::string> near = {"threads", "seed",     "representative", "threshold",
-                                             "shingle", "num_perm", "minhash",        "bands",
-                                             "rows",    "verify",   "linkage"};
+  static const std::set<std::string> near = {
+      "threads", "seed", "representative", "threshold", "shingle",   "num_perm", "minhash",
+      "bands",   "rows", "verify",         "linkage",   "set_store", "tmp_dir"};
   static const std::set<std::string> simhash = {
       "threads", "seed",         "representative",  "shingle",  "verify",
       "bits",    "max_distance", "simhash_weights", "threshold"};

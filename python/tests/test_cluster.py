@@ -26,6 +26,23 @@ def test_near_groups_copies_and_keeps_the_first():
     assert c.clusters() == {0: [0, 2, 3], 1: [1]}
 
 
+def test_set_store_disk_and_memory_agree(tmp_path):
+    # The shingle sets wait on disk by default (as the CLI): same clusters and similarities as
+    # in RAM, with many near copies so that verification reads sets back from the file.
+    texts = [BASE + f" Part {i % 7}." + " More words here." * (i % 3) for i in range(300)]
+    texts += [OTHER + f" {i}" for i in range(50)]
+    disk = neardup.cluster(texts, threshold=0.7, threads=2, tmp_dir=str(tmp_path))
+    memory = neardup.cluster(texts, threshold=0.7, threads=2, set_store="memory")
+    assert disk.labels.tolist() == memory.labels.tolist()
+    assert disk.similarity.tolist() == memory.similarity.tolist()
+    assert disk.n_clusters < len(texts) // 2
+    assert list(tmp_path.iterdir()) == []  # the file is unlinked at once
+    with pytest.raises(ValueError, match="set_store"):
+        neardup.cluster(texts, set_store="ram")
+    with pytest.raises(OSError, match="nonexistent"):
+        neardup.cluster(texts, tmp_dir="/nonexistent/dir")
+
+
 def test_threshold_decides():
     strict = neardup.cluster([BASE, NEAR], threshold=0.95)
     assert strict.labels.tolist() == [0, 1]
