@@ -186,6 +186,7 @@ Result<TruncatedSvd> truncated_svd(const SparseRowMatrix& a, const StoryLatentOp
 
 struct StoryLatentSpace::Impl {
   std::unordered_map<uint64_t, uint32_t> column;  // term -> column
+  std::vector<uint64_t> vocabulary;               // column -> term, ascending
   std::vector<float> projection;                  // columns x rank, row-major: V
   std::vector<float> mean;                        // rank: the corpus's mean of x^T V
   uint32_t rank = 0;
@@ -233,6 +234,7 @@ Result<StoryLatentSpace> StoryLatentSpace::fit(std::span<const StoryVector> docs
     }
     std::unordered_map<uint64_t, uint32_t>().swap(df);
     std::sort(vocab.begin(), vocab.end());
+    impl->vocabulary = vocab;
     impl->column.reserve(vocab.size());
     for (std::size_t c = 0; c < vocab.size(); ++c)
       impl->column.emplace(vocab[c], static_cast<uint32_t>(c));
@@ -263,6 +265,7 @@ Result<StoryLatentSpace> StoryLatentSpace::fit(std::span<const StoryVector> docs
     impl->projection = std::move(svd.v);
     if (impl->rank == 0) {
       impl->column.clear();
+      impl->vocabulary.clear();
       return StoryLatentSpace(std::move(impl));
     }
     // The mean latent vector of the documents that have one (centering): the sum of x^T V over
@@ -288,6 +291,50 @@ Result<StoryLatentSpace> StoryLatentSpace::fit(std::span<const StoryVector> docs
     for (uint32_t j = 0; j < impl->rank; ++j)
       impl->mean[j] =
           static_cast<float>(sum[j] / static_cast<double>(std::max<std::size_t>(1, counted)));
+    return StoryLatentSpace(std::move(impl));
+  } catch (const std::bad_alloc&) {
+    return Status::internal("latent space: out of memory");
+  }
+}
+
+std::span<const uint64_t> StoryLatentSpace::vocabulary() const noexcept {
+  return impl_->vocabulary;
+}
+std::span<const float> StoryLatentSpace::projection() const noexcept { return impl_->projection; }
+std::span<const float> StoryLatentSpace::mean() const noexcept { return impl_->mean; }
+
+Result<StoryLatentSpace> StoryLatentSpace::from_parts(std::vector<uint64_t> vocabulary,
+                                                      std::vector<float> projection,
+                                                      std::vector<float> mean, uint32_t rank) {
+  if (rank > 1000) return Status::invalid_argument("latent space: rank above 1000");
+  if (rank == 0 && (!vocabulary.empty() || !projection.empty() || !mean.empty())) {
+    return Status::invalid_argument("latent space: rank 0 with a vocabulary");
+  }
+  if (vocabulary.size() > static_cast<std::size_t>(std::numeric_limits<int>::max()) ||
+      projection.size() / std::max<uint32_t>(rank, 1) != vocabulary.size() ||
+      projection.size() % std::max<uint32_t>(rank, 1) != 0 || mean.size() != rank) {
+    return Status::invalid_argument("latent space: the projection or the mean has the wrong size");
+  }
+  for (std::size_t i = 1; i < vocabulary.size(); ++i) {
+    if (vocabulary[i - 1] >= vocabulary[i]) {
+      return Status::invalid_argument("latent space: vocabulary not strictly ascending");
+    }
+  }
+  for (float x : projection) {
+    if (!std::isfinite(x)) return Status::invalid_argument("latent space: value not finite");
+  }
+  for (float x : mean) {
+    if (!std::isfinite(x)) return Status::invalid_argument("latent space: value not finite");
+  }
+  try {
+    auto impl = std::make_unique<Impl>();
+    impl->column.reserve(vocabulary.size());
+    for (std::size_t c = 0; c < vocabulary.size(); ++c)
+      impl->column.emplace(vocabulary[c], static_cast<uint32_t>(c));
+    impl->vocabulary = std::move(vocabulary);
+    impl->projection = std::move(projection);
+    impl->mean = std::move(mean);
+    impl->rank = rank;
     return StoryLatentSpace(std::move(impl));
   } catch (const std::bad_alloc&) {
     return Status::internal("latent space: out of memory");
