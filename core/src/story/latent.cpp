@@ -48,9 +48,33 @@ void gaussian(DenseF& m, uint64_t seed) {
   }
 }
 
-// An orthonormal basis of the columns of y (thin Q of a Householder QR), in place.
+// One Cholesky QR step in double: y <- y R^-1 with R^T R = y^T y. False (y unchanged) when the
+// Gram matrix is not safely positive definite: y's condition number above 1e6.
+bool cholesky_qr_step(Eigen::MatrixXd& y) {
+  const Eigen::MatrixXd g = y.transpose() * y;
+  Eigen::LLT<Eigen::MatrixXd> llt(g);
+  if (llt.info() != Eigen::Success) return false;
+  const Eigen::MatrixXd l = llt.matrixL();
+  const Eigen::VectorXd d = l.diagonal().cwiseAbs();
+  if (!(d.minCoeff() > 1e-6 * d.maxCoeff())) return false;
+  // y R^-1 = (R^-T y^T)^T = (L^-1 y^T)^T
+  y = l.triangularView<Eigen::Lower>().solve(y.transpose()).transpose();
+  return true;
+}
+
+// An orthonormal basis of the columns of y, in place. CholeskyQR2 (two Cholesky QR steps in
+// double; Fukaya et al. 2014): matrix products instead of a Householder QR's reflections,
+// several times faster on the tall n x (rank + oversample) blocks and orthonormal to double
+// precision when y is well conditioned, which the re-orthonormalization after every product
+// keeps it. A rank-deficient y (a matrix of lower rank than the block) falls back to the thin
+// Q of a Householder QR.
 void orthonormalize(DenseF& y) {
   const Eigen::Index rows = y.rows(), cols = y.cols();
+  Eigen::MatrixXd yd = y.cast<double>();
+  if (cholesky_qr_step(yd) && cholesky_qr_step(yd)) {
+    y = yd.cast<float>();
+    return;
+  }
   Eigen::HouseholderQR<DenseF> qr(y);
   y = qr.householderQ() * DenseF::Identity(rows, cols);
 }
