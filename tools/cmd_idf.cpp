@@ -42,7 +42,8 @@ int cmd_idf(const std::vector<std::string>& args) {
        "also store the corpus's latent space: a truncated SVD (LSA) of its TF-IDF matrix with "
        "this many dimensions (1-1000), which cluster --mode story (batch and --stream) and "
        "pairs then use with --idf-model; 0 = document frequencies only. Keeps the corpus's "
-       "features in memory (about 12 bytes per distinct term of a document)")  //
+       "features in memory (about 30 bytes per distinct term of a document) and the SVD's "
+       "documents x (K + 10) float blocks")  //
       ("latent-power-iterations",
        po::value(&latent.power_iterations)->default_value(latent.power_iterations),
        "with --latent-rank: power iterations of the randomized SVD (0-20; more is more exact "
