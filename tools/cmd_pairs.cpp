@@ -2,6 +2,9 @@
 // texts (fields --field1/--field2, default text1/text2) and writes each record back unchanged
 // with a "similarity" field added, ready for `neardup eval --pairs`. A record that lacks a text
 // field scores against empty text and is counted; a field that no record has is a usage error.
+// With an --idf-model that holds a latent space (`idf build --latent-rank K`), the similarity
+// follows the clusterer's rule: (1 - W) x the lexical cosine + W x the latent cosine
+// (--latent-weight W), the lexical cosine alone when either text has no latent vector.
 #include <cmath>
 #include <cstdio>
 #include <string>
@@ -11,6 +14,7 @@
 #include "commands.h"
 #include "jsonl_fields.h"
 #include "neardup/advanced/story.h"
+#include "neardup/advanced/story_latent.h"
 
 namespace neardup::cli {
 namespace {
@@ -21,6 +25,7 @@ struct PairsOptions {
   CommonOptions common;
   StoryFeatureFlags story;
   std::string output = "-", field1 = "text1", field2 = "text2";
+  double latent_weight = StoryOptions{}.latent_weight;
 };
 
 }  // namespace
@@ -28,9 +33,12 @@ struct PairsOptions {
 int cmd_pairs(const std::vector<std::string>& args) {
   PairsOptions opt;
   po::options_description desc("options");
-  desc.add_options()                                                                  //
-      ("field1", po::value(&opt.field1)->default_value("text1"), "first text field")  //
-      ("field2", po::value(&opt.field2)->default_value("text2"), "second text field");
+  desc.add_options()                                                                   //
+      ("field1", po::value(&opt.field1)->default_value("text1"), "first text field")   //
+      ("field2", po::value(&opt.field2)->default_value("text2"), "second text field")  //
+      ("latent-weight", po::value(&opt.latent_weight)->default_value(opt.latent_weight),
+       "with an --idf-model that holds a latent space: similarity = (1 - W) x lexical cosine + "
+       "W x latent cosine, W in [0, 1] (the rule of cluster --mode story)");
   add_output_option(desc, opt.output);
   // --idf-model: document frequencies to start from; the file's own texts are always counted.
   add_story_feature_options(desc, opt.story, kStoryIdfModel);
@@ -45,6 +53,10 @@ int cmd_pairs(const std::vector<std::string>& args) {
   if (rc != kExitOk) return rc;
   if (inputs.size() != 1) {
     print_error(kCommand, "needs exactly one input file (or - for stdin)");
+    return kExitUsage;
+  }
+  if (!(opt.latent_weight >= 0 && opt.latent_weight <= 1)) {
+    print_error(kCommand, "--latent-weight must be in [0, 1]");
     return kExitUsage;
   }
   StoryFeatureOptions fo = opt.story.features(opt.common.seed);
@@ -65,6 +77,12 @@ int cmd_pairs(const std::vector<std::string>& args) {
       return kExitFailure;
     }
     df = std::move(*m);
+  }
+  if (!vm["latent-weight"].defaulted() && df.latent() == nullptr) {
+    print_error(kCommand,
+                "--latent-weight needs an --idf-model with a latent space (neardup idf build "
+                "--latent-rank K)");
+    return kExitUsage;
   }
   // Pass 1: features of both sides and the raw records (pair files are small).
   std::vector<std::vector<StoryTerm>> left, right;
@@ -109,7 +127,15 @@ int cmd_pairs(const std::vector<std::string>& args) {
   for (std::size_t i = 0; i < left.size(); ++i) {
     weigh_story_terms(left[i], df, va);
     weigh_story_terms(right[i], df, vb);
-    const double sim = story_cosine(va, vb);
+    double sim = story_cosine(va, vb);
+    if (const StoryLatentSpace* space = df.latent(); space != nullptr && opt.latent_weight > 0) {
+      space->project(va, va.latent);
+      space->project(vb, vb.latent);
+      if (!va.latent.empty() && !vb.latent.empty()) {
+        sim =
+            (1 - opt.latent_weight) * sim + opt.latent_weight * latent_cosine(va.latent, vb.latent);
+      }
+    }
     line = records[i];
     while (!line.empty() && (line.back() == '\n' || line.back() == '\r' || line.back() == ' ')) {
       line.pop_back();

@@ -426,33 +426,43 @@ TEST(StoryCliTest, CorruptOrMissingModelIsARuntimeFailureWithAClearMessage) {
   expect_failure(dir / "missing.idf", "cannot open");
 }
 
-// A model written by the build before the IDF model moved to the index files' frame (format
-// version 2, tests/data/sample-v2.idf from datasets/news/sample.jsonl) still works: it holds the
-// table this build counts from the same file (converted, it is byte for byte this build's
-// model), and clustering with it gives the output the new model gives.
-TEST(StoryCliTest, Version2ModelFromTheOldBuildGivesTheSameResults) {
+// Models written by older builds still work: format version 2 (tests/data/sample-v2.idf, the
+// build before the IDF model moved to the index files' frame) and version 3
+// (tests/data/sample-v3.idf, before a model could hold a latent space), both from
+// datasets/news/sample.jsonl. Each holds the table this build counts from the same file
+// (converted, it is byte for byte this build's model), and clustering with it gives the output
+// the new model gives.
+TEST(StoryCliTest, OldModelsFromOlderBuildsGiveTheSameResults) {
   const fs::path dir = temp_dir("story_cli_v2_model");
   const fs::path sample = testing::source_dir() / "datasets" / "news" / "sample.jsonl";
-  const fs::path old_model = testing::source_dir() / "tests" / "data" / "sample-v2.idf";
   const fs::path new_model = dir / "new.idf";
   RunResult b = run_cli("idf build --quiet -o " + quote(new_model) + " " + quote(sample));
   ASSERT_EQ(b.exit_code, 0) << b.err;
-  Result<DocumentFrequencies> old = DocumentFrequencies::load(old_model.string());
-  ASSERT_TRUE(old.ok()) << old.status().to_string();
-  ASSERT_TRUE(old->save((dir / "converted.idf").string()).ok());
-  EXPECT_EQ(testing::read_file(dir / "converted.idf"), testing::read_file(new_model));
-  EXPECT_NE(testing::read_file(old_model), testing::read_file(new_model));
+  for (const char* name : {"sample-v2.idf", "sample-v3.idf"}) {
+    const fs::path old_model = testing::source_dir() / "tests" / "data" / name;
+    Result<DocumentFrequencies> old = DocumentFrequencies::load(old_model.string());
+    ASSERT_TRUE(old.ok()) << old.status().to_string();
+    EXPECT_EQ(old->latent(), nullptr);
+    ASSERT_TRUE(old->save((dir / "converted.idf").string()).ok());
+    EXPECT_EQ(testing::read_file(dir / "converted.idf"), testing::read_file(new_model)) << name;
+    EXPECT_NE(testing::read_file(old_model), testing::read_file(new_model)) << name;
 
-  for (const char* command :
-       {"cluster --quiet --mode story", "cluster --quiet --mode story --stream"}) {
-    RunResult with_old =
-        run_cli(std::string(command) + " --idf-model " + quote(old_model) + " " + quote(sample));
-    RunResult with_new =
-        run_cli(std::string(command) + " --idf-model " + quote(new_model) + " " + quote(sample));
-    ASSERT_EQ(with_old.exit_code, 0) << command << ": " << with_old.err;
-    ASSERT_EQ(with_new.exit_code, 0) << command << ": " << with_new.err;
-    EXPECT_FALSE(with_old.out.empty());
-    EXPECT_EQ(with_old.out, with_new.out) << command;
+    for (const char* command : {"cluster --quiet --mode story",
+                                "cluster --quiet --mode story --stream", "pairs --quiet"}) {
+      const fs::path in = std::string(command).starts_with("pairs") ? dir / "pairs.jsonl" : sample;
+      if (std::string(command).starts_with("pairs")) {
+        write_file(in,
+                   "{\"text1\":\"Kestrel recalls cars\",\"text2\":\"Kestrel recall widens\"}\n");
+      }
+      RunResult with_old =
+          run_cli(std::string(command) + " --idf-model " + quote(old_model) + " " + quote(in));
+      RunResult with_new =
+          run_cli(std::string(command) + " --idf-model " + quote(new_model) + " " + quote(in));
+      ASSERT_EQ(with_old.exit_code, 0) << command << ": " << with_old.err;
+      ASSERT_EQ(with_new.exit_code, 0) << command << ": " << with_new.err;
+      EXPECT_FALSE(with_old.out.empty());
+      EXPECT_EQ(with_old.out, with_new.out) << name << ": " << command;
+    }
   }
 }
 

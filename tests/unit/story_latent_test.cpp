@@ -6,14 +6,19 @@
 #include <gtest/gtest.h>
 
 #include <Eigen/Dense>
+#include <Eigen/SVD>
 #include <cmath>
 #include <cstdint>
+#include <filesystem>
+#include <memory>
 #include <random>
 #include <string>
 #include <vector>
 
 #include "neardup/advanced/hash.h"
 #include "neardup/advanced/story.h"
+#include "neardup/advanced/story_stream.h"
+#include "support/fixtures.h"
 
 namespace neardup {
 namespace {
@@ -254,6 +259,222 @@ TEST(StoryLatentTest, ClusterStoriesWithWeightZeroEqualsTheLexicalRun) {
   StoryOptions bad;
   bad.latent_weight = 1.5;
   EXPECT_EQ(cluster_stories(features, {}, bad).status().code(), StatusCode::kInvalidArgument);
+}
+
+// The randomized SVD against the exact one (Eigen's BDCSVD) on a matrix with a known spectrum,
+// for many seeds, with bounds from theory rather than tuned tolerances:
+//  - the range finder's error (Halko, Martinsson and Tropp 2011, eq. 10.9 and section 10.4):
+//    with probability at least 1 - 6 p^-p, ||A - Q Q^T A|| <= C^(1/(2q+1)) sigma_{k+1} with
+//    C = 1 + 11 sqrt(k + p) sqrt(min(m, n)) (p oversampling, q power iterations), and the rank-k
+//    truncation adds at most sigma_{k+1} (their theorem 9.3);
+//  - the subspace (Wedin's sin-theta theorem): the sine of the largest principal angle between
+//    the computed and the exact top-k right singular subspaces is at most
+//    ||A - A_k_hat|| / (sigma_k_hat - sigma_{k+1}).
+// With p = 10 the first bound fails with probability below 1e-9 per draw.
+TEST(StoryLatentTest, RandomizedSubspaceWithinTheoreticalBoundsOfTheExactSvd) {
+  const int m = 120, n = 70, k = 5;
+  std::mt19937_64 rng(5);
+  std::normal_distribution<double> normal;
+  // A = U diag(sigma) V^T with orthonormal U, V and a spectrum with a gap after k.
+  Eigen::MatrixXd gu = Eigen::MatrixXd::NullaryExpr(m, n, [&] { return normal(rng); });
+  Eigen::MatrixXd gv = Eigen::MatrixXd::NullaryExpr(n, n, [&] { return normal(rng); });
+  const Eigen::MatrixXd qu =
+      Eigen::HouseholderQR<Eigen::MatrixXd>(gu).householderQ() * Eigen::MatrixXd::Identity(m, n);
+  const Eigen::MatrixXd qv =
+      Eigen::HouseholderQR<Eigen::MatrixXd>(gv).householderQ() * Eigen::MatrixXd::Identity(n, n);
+  Eigen::VectorXd sigma(n);
+  for (int i = 0; i < n; ++i) sigma(i) = i < k ? 10.0 - i : 1.0 / (1.0 + 0.2 * i);
+  const Eigen::MatrixXd dense = qu * sigma.asDiagonal() * qv.transpose();
+  SparseRowMatrix a;
+  a.rows = m;
+  a.cols = n;
+  a.offsets.push_back(0);
+  for (int r = 0; r < m; ++r) {
+    for (int c = 0; c < n; ++c) {
+      a.col_index.push_back(static_cast<uint32_t>(c));
+      a.values.push_back(static_cast<float>(dense(r, c)));
+    }
+    a.offsets.push_back(a.col_index.size());
+  }
+  // The reference of the matrix as stored (floats).
+  Eigen::MatrixXd stored(m, n);
+  for (int r = 0; r < m; ++r) {
+    for (int c = 0; c < n; ++c) stored(r, c) = a.values[static_cast<std::size_t>(r * n + c)];
+  }
+  Eigen::BDCSVD<Eigen::MatrixXd> exact(stored, Eigen::ComputeThinU | Eigen::ComputeThinV);
+  const Eigen::VectorXd& s = exact.singularValues();
+  const Eigen::MatrixXd vk = exact.matrixV().leftCols(k);
+  for (const uint32_t q : {0u, 1u, 2u}) {
+    const uint32_t p = 10;
+    const double c = 1 + 11 * std::sqrt(double{k + p}) * std::sqrt(double{n});
+    const double bound = s(k) + std::pow(c, 1.0 / (2 * q + 1)) * s(k);
+    double worst_angle = 0;
+    for (uint64_t seed = 1; seed <= 20; ++seed) {
+      StoryLatentOptions o;
+      o.rank = k;
+      o.oversample = p;
+      o.power_iterations = q;
+      o.seed = seed;
+      Result<TruncatedSvd> svd = truncated_svd(a, o);
+      ASSERT_TRUE(svd.ok());
+      ASSERT_EQ(svd->rank, static_cast<uint32_t>(k));
+      Eigen::MatrixXd u(m, k), v(n, k);
+      for (int i = 0; i < m; ++i)
+        for (int j = 0; j < k; ++j) u(i, j) = svd->u[static_cast<std::size_t>(i * k + j)];
+      for (int i = 0; i < n; ++i)
+        for (int j = 0; j < k; ++j) v(i, j) = svd->v[static_cast<std::size_t>(i * k + j)];
+      Eigen::VectorXd sv(k);
+      for (int j = 0; j < k; ++j) sv(j) = svd->singular_values[static_cast<std::size_t>(j)];
+      const Eigen::MatrixXd residual = stored - u * sv.asDiagonal() * v.transpose();
+      const double err = Eigen::BDCSVD<Eigen::MatrixXd>(residual).singularValues()(0);
+      EXPECT_LE(err, bound) << "q " << q << " seed " << seed;
+      EXPECT_GE(err, s(k) * (1 - 1e-4)) << "no rank-k matrix is closer than sigma_{k+1}";
+      // Principal angles: sin(theta_max) = sqrt(1 - sigma_min(V_k^T V_hat)^2).
+      const double cos_min =
+          Eigen::BDCSVD<Eigen::MatrixXd>(vk.transpose() * v).singularValues()(k - 1);
+      const double sin_max = std::sqrt(std::max(0.0, 1 - cos_min * cos_min));
+      ASSERT_GT(sv(k - 1), s(k));
+      EXPECT_LE(sin_max, err / (sv(k - 1) - s(k)) + 1e-4) << "q " << q << " seed " << seed;
+      worst_angle = std::max(worst_angle, sin_max);
+    }
+    // The gap (5 vs at most 1) makes the subspace sharp; power iterations make it sharper.
+    EXPECT_LT(worst_angle, q == 0 ? 0.5 : 0.05) << "q " << q;
+  }
+}
+
+// A background corpus of two subjects whose synonyms never co-occur; its model (document
+// frequencies + the latent space of its TF-IDF vectors, as `neardup idf build --latent-rank`
+// makes it).
+DocumentFrequencies latent_model(uint32_t rank) {
+  const std::vector<std::vector<std::string>> subjects = {
+      {"colorado", "dispensary", "legal", "sales", "tax", "stores"},
+      {"carmaker", "assembly", "vehicles", "workers", "production", "shifts"}};
+  const std::vector<std::vector<std::string>> synonyms = {{"pot", "marijuana"},
+                                                          {"factory", "plant"}};
+  std::vector<std::vector<StoryTerm>> docs;
+  for (int i = 0; i < 60; ++i) {
+    const auto& w = subjects[static_cast<std::size_t>(i % 2)];
+    docs.push_back(terms_of(
+        {synonyms[static_cast<std::size_t>(i % 2)][static_cast<std::size_t>((i / 2) % 2)],
+         w[static_cast<std::size_t>(i % 6)], w[static_cast<std::size_t>((i / 3 + 2) % 6)]}));
+  }
+  DocumentFrequencies df;
+  for (const auto& d : docs) df.add(d);
+  df.set_feature_fingerprint(1234);
+  std::vector<StoryVector> vectors(docs.size());
+  for (std::size_t i = 0; i < docs.size(); ++i) weigh_story_terms(docs[i], df, vectors[i]);
+  StoryLatentOptions o;
+  o.rank = rank;
+  Result<StoryLatentSpace> space = StoryLatentSpace::fit(vectors, o);
+  EXPECT_TRUE(space.ok());
+  df.set_latent(std::make_shared<const StoryLatentSpace>(std::move(*space)));
+  return df;
+}
+
+TEST(StoryLatentModelTest, SaveLoadGivesTheSameSpaceBytesAndClusters) {
+  const std::filesystem::path dir = fixtures::temp_dir("story_latent_model");
+  const DocumentFrequencies df = latent_model(3);
+  ASSERT_NE(df.latent(), nullptr);
+  ASSERT_EQ(df.latent()->rank(), 3u);
+  const std::string path = (dir / "latent.idf").string();
+  ASSERT_TRUE(df.save(path).ok());
+  Result<DocumentFrequencies> back = DocumentFrequencies::load(path);
+  ASSERT_TRUE(back.ok()) << back.status().to_string();
+  ASSERT_NE(back->latent(), nullptr);
+  const StoryLatentSpace& x = *df.latent();
+  const StoryLatentSpace& y = *back->latent();
+  EXPECT_EQ(y.rank(), x.rank());
+  EXPECT_EQ(std::vector<uint64_t>(y.vocabulary().begin(), y.vocabulary().end()),
+            std::vector<uint64_t>(x.vocabulary().begin(), x.vocabulary().end()));
+  EXPECT_EQ(std::vector<float>(y.projection().begin(), y.projection().end()),
+            std::vector<float>(x.projection().begin(), x.projection().end()));
+  EXPECT_EQ(std::vector<float>(y.mean().begin(), y.mean().end()),
+            std::vector<float>(x.mean().begin(), x.mean().end()));
+  EXPECT_EQ(back->feature_fingerprint(), 1234u);
+  EXPECT_EQ(back->documents(), df.documents());
+  // Saved again: the same bytes.
+  ASSERT_TRUE(back->save((dir / "again.idf").string()).ok());
+  EXPECT_EQ(fixtures::read_file(dir / "again.idf"), fixtures::read_file(path));
+
+  // The same clusters and similarities with the model in memory and the loaded one; and the
+  // space is used: without it (weight 0) the similarities of joined documents differ.
+  std::vector<std::vector<StoryTerm>> features;
+  for (const auto& d : std::vector<std::vector<std::string>>{{"pot", "dispensary", "sales"},
+                                                             {"marijuana", "dispensary", "sales"},
+                                                             {"factory", "workers", "shifts"},
+                                                             {"plant", "workers", "shifts"},
+                                                             {"pot", "legal", "tax"}}) {
+    features.push_back(terms_of(d));
+  }
+  StoryOptions o;
+  o.latent_weight = 0.5;
+  Result<std::vector<StoryAssignment>> mem = cluster_stories(features, {}, o, &df);
+  Result<std::vector<StoryAssignment>> disk = cluster_stories(features, {}, o, &*back);
+  ASSERT_TRUE(mem.ok() && disk.ok());
+  StoryOptions lexical = o;
+  lexical.latent_weight = 0;
+  Result<std::vector<StoryAssignment>> plain = cluster_stories(features, {}, lexical, &df);
+  ASSERT_TRUE(plain.ok());
+  bool moved = false;
+  for (std::size_t i = 0; i < features.size(); ++i) {
+    EXPECT_EQ((*mem)[i].cluster, (*disk)[i].cluster) << i;
+    EXPECT_EQ((*mem)[i].similarity, (*disk)[i].similarity) << i;
+    moved = moved || (*mem)[i].similarity != (*plain)[i].similarity;
+  }
+  EXPECT_TRUE(moved) << "the model's latent space was not used";
+  EXPECT_NE((*mem)[0].cluster, (*mem)[2].cluster);  // the two subjects stay apart
+
+  // The stream uses it too: its similarities differ from a stream without the space.
+  StoryModeOptions mo;
+  mo.story.latent_weight = 0.5;
+  StoryModeOptions mo_off = mo;
+  mo_off.story.latent_weight = 0;
+  Result<StoryStream> with = StoryStream::create(mo, *back);
+  Result<StoryStream> without = StoryStream::create(mo_off, *back);
+  ASSERT_TRUE(with.ok() && without.ok());
+  bool stream_moved = false;
+  for (std::size_t i = 0; i < features.size(); ++i) {
+    PreparedStory doc;
+    doc.terms = features[i];
+    Result<StoryMatch> a = with->add(doc, std::to_string(i));
+    Result<StoryMatch> b = without->add(doc, std::to_string(i));
+    ASSERT_TRUE(a.ok() && b.ok());
+    stream_moved = stream_moved || a->similarity != b->similarity;
+  }
+  EXPECT_TRUE(stream_moved) << "the stream ignored the model's latent space";
+}
+
+// Every truncation and every flipped bit of a model with a latent space is an error (the
+// latent sections are under the checksum and their sizes are in the header twice).
+TEST(StoryLatentModelTest, EveryTruncationAndFlippedBitOfALatentModelIsAnError) {
+  const std::filesystem::path dir = fixtures::temp_dir("story_latent_model_corrupt");
+  const std::string path = (dir / "latent.idf").string();
+  ASSERT_TRUE(latent_model(2).save(path).ok());
+  const std::string bytes = fixtures::read_file(path);
+  const std::string bad = (dir / "bad.idf").string();
+  for (std::size_t len = 0; len < bytes.size(); ++len) {
+    fixtures::write_file(bad, bytes.substr(0, len));
+    Result<DocumentFrequencies> r = DocumentFrequencies::load(bad);
+    ASSERT_FALSE(r.ok()) << "prefix of " << len << " bytes loaded";
+    EXPECT_EQ(r.status().code(), StatusCode::kCorruptData) << len;
+  }
+  // One bit per byte, its position rotating (story_test.cpp flips four bits of every byte of
+  // a model without a space; here the bytes of the latent sections matter).
+  for (std::size_t at = 0; at < bytes.size(); ++at) {
+    const int mask = 1 << (at % 8);
+    std::string b = bytes;
+    b[at] = static_cast<char>(static_cast<unsigned char>(b[at]) ^ mask);
+    fixtures::write_file(bad, b);
+    Result<DocumentFrequencies> r = DocumentFrequencies::load(bad);
+    ASSERT_FALSE(r.ok()) << "byte " << at << " ^ " << mask << " loaded";
+    EXPECT_FALSE(r.status().message().empty());
+  }
+  // Parts that disagree are refused when a space is made from them.
+  EXPECT_FALSE(StoryLatentSpace::from_parts({1, 2}, {1, 2, 3}, {0, 0}, 2).ok());
+  EXPECT_FALSE(StoryLatentSpace::from_parts({2, 1}, {1, 2, 3, 4}, {0, 0}, 2).ok());
+  EXPECT_FALSE(StoryLatentSpace::from_parts({1, 2}, {1, 2, 3, std::nanf("")}, {0, 0}, 2).ok());
+  EXPECT_FALSE(StoryLatentSpace::from_parts({1}, {}, {}, 0).ok());
+  EXPECT_TRUE(StoryLatentSpace::from_parts({1, 2}, {1, 2, 3, 4}, {0, 0}, 2).ok());
 }
 
 }  // namespace

@@ -657,7 +657,7 @@ TEST(DocumentFrequenciesTest, WrongMagicVersionAndMissingFileAreDistinctErrors) 
   EXPECT_EQ(DocumentFrequencies::load(path).status().code(), StatusCode::kCorruptData);
 
   // A future version and the old version 1 (no fingerprint, payload-only checksum).
-  for (char v : {char{4}, char{1}}) {
+  for (char v : {char{5}, char{1}}) {
     std::string version = bytes;
     version[8] = v;
     fixtures::write_file(path, version);
@@ -696,8 +696,8 @@ TEST(DocumentFrequenciesTest, FeatureFingerprintIsSavedAndLoaded) {
   EXPECT_EQ(back->frequency(10), 1u);
 }
 
-// The version 3 file: the index files' 64-byte frame, a model section repeating the header's
-// values, and the terms as sorted (u64 term, u32 count) rows.
+// The version 4 file: the index files' 64-byte frame, a model section repeating the header's
+// values, and the terms as sorted (u64 term, u32 count) rows (no latent sections: rank 0).
 TEST(DocumentFrequenciesTest, FileIsTheIndexFrameWithAModelSectionAndSortedRows) {
   const fs::path dir = fixtures::temp_dir("story_df_layout");
   DocumentFrequencies df;
@@ -714,31 +714,33 @@ TEST(DocumentFrequenciesTest, FileIsTheIndexFrameWithAModelSectionAndSortedRows)
     return v;
   };
   const auto u64 = [&](std::size_t at) { return uint64_t{u32(at)} | uint64_t{u32(at + 4)} << 32; };
-  // header 64 + model section 16 + 16 + terms section 16 + 16 + 3 rows of 12 + 4 bytes padding
-  ASSERT_EQ(b.size(), 64u + 32u + 32u + 36u + 4u);
+  // header 64 + model section 16 + 24 + terms section 16 + 16 + 3 rows of 12 + 4 bytes padding
+  ASSERT_EQ(b.size(), 64u + 40u + 32u + 36u + 4u);
   EXPECT_EQ(b.substr(0, 8), "NDUPIDF1");
-  EXPECT_EQ(u32(8), 3u);            // version
+  EXPECT_EQ(u32(8), 4u);            // version
   EXPECT_EQ(u32(12), 1u);           // kind
   EXPECT_EQ(u32(16), 0xABCD1234u);  // feature fingerprint
-  EXPECT_EQ(u32(20), 0u);
-  EXPECT_EQ(u32(24), 0u);
+  EXPECT_EQ(u32(20), 0u);           // latent rank
+  EXPECT_EQ(u32(24), 0u);           // latent columns
   EXPECT_EQ(u32(28), 0u);
   EXPECT_EQ(u64(32), 2u);             // documents
   EXPECT_EQ(u64(40), 3u);             // terms
   EXPECT_EQ(u64(48), b.size() - 64);  // payload bytes
   EXPECT_EQ(u64(56), hash64(b.data() + 64, b.size() - 64, 0));
-  // model section: tag 1, 16 bytes: documents, fingerprint, 0
+  // model section: tag 1, 24 bytes: documents, fingerprint, rank, columns, 0
   EXPECT_EQ(u32(64), 1u);
-  EXPECT_EQ(u64(72), 16u);
+  EXPECT_EQ(u64(72), 24u);
   EXPECT_EQ(u64(80), 2u);
   EXPECT_EQ(u32(88), 0xABCD1234u);
   EXPECT_EQ(u32(92), 0u);
+  EXPECT_EQ(u32(96), 0u);
+  EXPECT_EQ(u32(100), 0u);
   // terms section: tag 2, an array of 3 rows of 3 four-byte words
-  EXPECT_EQ(u32(96), 2u);
-  EXPECT_EQ(u64(104), 16u + 36u);
-  EXPECT_EQ(u64(112), 3u);
-  EXPECT_EQ(u32(120), 3u);
-  const std::size_t rows = 128;
+  EXPECT_EQ(u32(104), 2u);
+  EXPECT_EQ(u64(112), 16u + 36u);
+  EXPECT_EQ(u64(120), 3u);
+  EXPECT_EQ(u32(128), 3u);
+  const std::size_t rows = 136;
   EXPECT_EQ(u64(rows), 10u);
   EXPECT_EQ(u32(rows + 8), 1u);
   EXPECT_EQ(u64(rows + 12), 20u);
@@ -770,7 +772,7 @@ TEST(DocumentFrequenciesTest, HeaderThatDisagreesWithTheModelSectionIsCorrupt) {
 // build before the model moved to the index frame (format version 2, 40-byte header).
 fs::path version2_model() { return fixtures::source_dir() / "tests" / "data" / "sample-v2.idf"; }
 
-TEST(DocumentFrequenciesTest, Version2ModelStillLoadsAndSavesAsVersion3) {
+TEST(DocumentFrequenciesTest, Version2ModelStillLoadsAndSavesAsVersion4) {
   const fs::path dir = fixtures::temp_dir("story_df_v2");
   const std::string old_bytes = fixtures::read_file(version2_model());
   ASSERT_EQ(detail_version(old_bytes), 2u);
@@ -791,9 +793,9 @@ TEST(DocumentFrequenciesTest, Version2ModelStillLoadsAndSavesAsVersion3) {
               static_cast<unsigned char>(old_bytes[at + 8 + static_cast<std::size_t>(i)]);
     ASSERT_EQ(old->frequency(term), count) << at;
   }
-  const std::string path = (dir / "v3.idf").string();
+  const std::string path = (dir / "v4.idf").string();
   ASSERT_TRUE(old->save(path).ok());
-  EXPECT_EQ(detail_version(fixtures::read_file(path)), 3u);
+  EXPECT_EQ(detail_version(fixtures::read_file(path)), 4u);
   Result<DocumentFrequencies> again = DocumentFrequencies::load(path);
   ASSERT_TRUE(again.ok()) << again.status().to_string();
   EXPECT_EQ(again->documents(), old->documents());

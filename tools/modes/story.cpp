@@ -80,7 +80,8 @@ Result<StoryConfig> story_config(const StoryCliOptions& opt) {
   c.stream = opt.stream;
   if (opt.latent_rank > 0 && opt.stream) {
     return Status::invalid_argument(
-        "--latent-rank needs the whole batch (the SVD is fitted to it): not with --stream");
+        "--latent-rank needs the whole batch (the SVD is fitted to it): not with --stream (a "
+        "stream uses the latent space of an --idf-model built with idf build --latent-rank)");
   }
   if (opt.explain && opt.stream) {
     return Status::invalid_argument(
@@ -151,6 +152,13 @@ int run_story(std::string_view command, const ClusterOptions& opt, const StoryCo
       return kExitFailure;
     }
     model = std::move(*m);
+    if (model->latent() != nullptr && config.story.latent_rank > 0) {
+      print_error(command, config.idf_model +
+                               " holds a latent space (idf build --latent-rank): it is the "
+                               "latent layer; --latent-rank (fit one to the batch) is not used "
+                               "with it");
+      return kExitUsage;
+    }
   }
   // One of the two clusterers: the stream answers document by document, the batch at the end.
   std::optional<StoryStream> stream;
@@ -315,10 +323,12 @@ class StoryMode final : public ModeHandler {
         ("latent-rank", po::value(&opt_.latent_rank)->default_value(0),
          "story: the latent layer: fit a truncated SVD (LSA) with this many dimensions to the "
          "batch's TF-IDF matrix and mix each document's latent cosine with a cluster into its "
-         "similarity (see --latent-weight); 0 = off. Batch only")  //
+         "similarity (see --latent-weight); 0 = off. Batch only; not with an --idf-model that "
+         "holds a latent space (that space is used instead, batch and --stream)")  //
         ("latent-weight", po::value(&opt_.latent_weight)->default_value(opt_.latent_weight),
-         "story: with --latent-rank, similarity = (1 - W) x lexical cosine + W x latent cosine, "
-         "W in [0, 1]")  //
+         "story: with --latent-rank or an --idf-model that holds a latent space (idf build "
+         "--latent-rank), similarity = (1 - W) x lexical cosine + W x latent cosine, W in "
+         "[0, 1]; 0 turns a model's latent space off")  //
         ("event-amounts", po::bool_switch(&opt_.event_amounts),
          "story: reports of one event agree on its amounts: a report whose amounts (of at least "
          "1,000; years excluded) are all absent from a cluster that has amounts does not join "

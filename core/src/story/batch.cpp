@@ -544,19 +544,27 @@ Result<std::vector<StoryAssignment>> cluster_stories(
     Result<StoryClusterer> clusterer = StoryClusterer::create(resolved);
     if (!clusterer.ok()) return clusterer.status();
     std::vector<StoryAssignment> out(n);
-    const bool latent = options.latent_rank > 0;
+    // The latent layer: fitted to the batch (latent_rank), or the model's prebuilt space.
+    const StoryLatentSpace* prebuilt =
+        options.latent_rank == 0 && model != nullptr && options.latent_weight > 0 ? model->latent()
+                                                                                  : nullptr;
+    const bool latent = options.latent_rank > 0 || prebuilt != nullptr;
     const bool keep = options.refine || options.merge_factor > 0 || latent || explain != nullptr;
     std::vector<StoryVector> vectors(keep ? n : 1);
     StoryVector v;
     if (latent) {
-      // The latent layer: a truncated SVD of the whole batch's TF-IDF matrix, then every
-      // document's latent vector.
+      // Every document's TF-IDF vector, then (without a prebuilt space) a truncated SVD of the
+      // whole batch's matrix, then every document's latent vector.
       for (std::size_t i = 0; i < n; ++i) weigh_story_terms(features[i], df, vectors[i]);
-      StoryLatentOptions lo;
-      lo.rank = options.latent_rank;
-      Result<StoryLatentSpace> space = StoryLatentSpace::fit(vectors, lo);
-      if (!space.ok()) return space.status();
-      for (StoryVector& d : vectors) space->project(d, d.latent);
+      if (prebuilt != nullptr) {
+        for (StoryVector& d : vectors) prebuilt->project(d, d.latent);
+      } else {
+        StoryLatentOptions lo;
+        lo.rank = options.latent_rank;
+        Result<StoryLatentSpace> space = StoryLatentSpace::fit(vectors, lo);
+        if (!space.ok()) return space.status();
+        for (StoryVector& d : vectors) space->project(d, d.latent);
+      }
     }
     for (const uint32_t i : order) {
       StoryVector& target = keep ? vectors[i] : v;

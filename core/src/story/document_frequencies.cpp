@@ -3,6 +3,7 @@
 #include "neardup/advanced/document_frequencies.h"
 
 #include <algorithm>
+#include <bit>
 #include <cstring>
 #include <new>
 #include <string>
@@ -13,20 +14,27 @@
 #include "detail/binary_io.h"
 #include "index/index_file.h"
 #include "neardup/advanced/hash.h"
+#include "neardup/advanced/story_latent.h"
 #include "story/story_internal.h"
 
 namespace neardup {
 namespace {
 
 // ---------------------------------------------------------------------------------------------
-// The IDF model file, version 3: the index files' frame (index/index_file.h) with
-//   header   fields32 = {feature fingerprint, 0, 0, 0}, field64 = documents, count = terms
-//   payload  section 1 "model": [u64 documents][u32 feature fingerprint][u32 0], the header's
-//              values again, under the checksum (the frame checks the payload only)
+// The IDF model file, version 4: the index files' frame (index/index_file.h) with
+//   header   fields32 = {feature fingerprint, latent rank k, latent columns m, 0},
+//            field64 = documents, count = terms
+//   payload  section 1 "model": [u64 documents][u32 feature fingerprint][u32 k][u32 m][u32 0],
+//              the header's values again, under the checksum (the frame checks the payload
+//              only)
 //            section 2 "terms": an array of `terms` rows (u64 term, u32 count), sorted by term
+//            with k > 0:
+//            section 3 "latent terms": an array of m rows (u64 term), strictly ascending
+//            section 4 "projection": an array of m rows of k floats (V, row-major)
+//            section 5 "mean": an array of 1 row of k floats
 // so that a flipped bit anywhere is caught: by the frame, or as a header that disagrees with
-// the model section.
-constexpr uint32_t kDfVersion = 3;
+// the model section. Floats are stored as their IEEE-754 bits.
+constexpr uint32_t kDfVersion = 4;
 constexpr detail::FileFormat kFormat = {.magic = "NDUPIDF1",
                                         .version = kDfVersion,
                                         .kind = 1,  // document frequencies of story terms
@@ -37,8 +45,25 @@ constexpr detail::FileFormat kFormat = {.magic = "NDUPIDF1",
                                         .counted = "terms"};
 constexpr uint32_t kTagModel = 1;
 constexpr uint32_t kTagTerms = 2;
-constexpr std::size_t kModelBytes = 16;
+constexpr uint32_t kTagLatentTerms = 3;
+constexpr uint32_t kTagProjection = 4;
+constexpr uint32_t kTagMean = 5;
+constexpr std::size_t kModelBytes = 24;
 constexpr std::size_t kDfRecord = 12;  // u64 term, u32 count
+
+// Version 3 (still read, as a model without a latent space): the same frame and sections 1
+// and 2, with a 16-byte model section [u64 documents][u32 fingerprint][u32 0] and
+// fields32 = {fingerprint, 0, 0, 0}.
+constexpr uint32_t kDfVersion3 = 3;
+constexpr detail::FileFormat kFormat3 = {.magic = "NDUPIDF1",
+                                         .version = kDfVersion3,
+                                         .kind = 1,
+                                         .field3_reserved = true,
+                                         .name = "IDF model",
+                                         .noun = "IDF model",
+                                         .max_count = uint64_t{1} << 40,
+                                         .counted = "terms"};
+constexpr std::size_t kModelBytes3 = 16;
 
 // Version 2 (still read): a 40-byte header of its own (magic, version, feature fingerprint,
 // documents, entries, checksum), then `entries` records of (u64 term, u32 count). Its checksum
@@ -150,11 +175,18 @@ Status DocumentFrequencies::save(const std::string& path) const {
       if (keys_[j] != 0) entries.emplace_back(keys_[j], counts_[j]);
     }
     std::sort(entries.begin(), entries.end());
+    const uint32_t rank = latent_ ? latent_->rank() : 0;
+    const std::span<const uint64_t> vocabulary =
+        rank > 0 ? latent_->vocabulary() : std::span<const uint64_t>();
+    const auto columns = static_cast<uint32_t>(vocabulary.size());
     std::string file(detail::kFileHeaderBytes, '\0');
-    file.reserve(detail::kFileHeaderBytes + 16 + kModelBytes + 32 + size_ * kDfRecord + 8);
+    file.reserve(detail::kFileHeaderBytes + 16 + kModelBytes + 32 + size_ * kDfRecord + 8 +
+                 (rank > 0 ? 3 * 32 + columns * (8 + 4 * std::size_t{rank}) + 4 * rank + 16 : 0));
     detail::put_section_head(file, kTagModel, kModelBytes);
     put_u64(file, documents_);
     put_u32(file, feature_fingerprint_);
+    put_u32(file, rank);
+    put_u32(file, columns);
     put_u32(file, 0);
     detail::put_array_head(file, kTagTerms, size_, 3, 4);  // a row: 3 words of 4 bytes
     for (const auto& [term, count] : entries) {
@@ -162,7 +194,19 @@ Status DocumentFrequencies::save(const std::string& path) const {
       put_u32(file, count);
     }
     detail::pad8(file);
-    detail::finish_file(file, kFormat, {{feature_fingerprint_, 0, 0, 0}, documents_, size_});
+    if (rank > 0) {
+      detail::put_array_head(file, kTagLatentTerms, columns, 2, 4);  // a row: one u64
+      for (uint64_t t : vocabulary) put_u64(file, t);
+      detail::pad8(file);
+      detail::put_array_head(file, kTagProjection, columns, rank, 4);
+      for (float x : latent_->projection()) put_u32(file, std::bit_cast<uint32_t>(x));
+      detail::pad8(file);
+      detail::put_array_head(file, kTagMean, 1, rank, 4);
+      for (float x : latent_->mean()) put_u32(file, std::bit_cast<uint32_t>(x));
+      detail::pad8(file);
+    }
+    detail::finish_file(file, kFormat,
+                        {{feature_fingerprint_, rank, columns, 0}, documents_, size_});
     return file;
   });
 }
@@ -178,14 +222,15 @@ Result<DocumentFrequencies> DocumentFrequencies::load(const std::string& path) {
   const bool magic = bytes.size() >= kFormat.magic.size() &&
                      std::memcmp(bytes.data(), kFormat.magic.data(), kFormat.magic.size()) == 0;
   const uint32_t version = magic && bytes.size() >= 12 ? get_u32(bytes.data() + 8) : kDfVersion;
-  if (version != kDfVersion && version != kDfVersion2) {
+  if (version != kDfVersion && version != kDfVersion3 && version != kDfVersion2) {
     return Status::unsupported_version(
         path + ": IDF model version " + std::to_string(version) + ", this build reads versions " +
-        std::to_string(kDfVersion2) + " and " + std::to_string(kDfVersion));
+        std::to_string(kDfVersion2) + " to " + std::to_string(kDfVersion));
   }
   uint64_t documents = 0, entries = 0;
-  uint32_t fingerprint = 0;
+  uint32_t fingerprint = 0, rank = 0, columns = 0;
   const char* records = nullptr;  // `entries` rows of (u64 term, u32 count)
+  std::string_view latent_terms, projection, mean;
   if (version == kDfVersion2) {
     if (bytes.size() < kDfHeader2) return corrupt("truncated header");
     documents = get_u64(bytes.data() + 16);
@@ -202,27 +247,52 @@ Result<DocumentFrequencies> DocumentFrequencies::load(const std::string& path) {
     fingerprint = get_u32(bytes.data() + 12);
     records = bytes.data() + kDfHeader2;
   } else {
-    Result<detail::CheckedFile> checked = detail::check_file(bytes, path, kFormat);
+    const bool v4 = version == kDfVersion;
+    Result<detail::CheckedFile> checked = detail::check_file(bytes, path, v4 ? kFormat : kFormat3);
     if (!checked.ok()) return checked.status();
     const detail::FileHeader& h = checked->header;
-    if (h.fields32[1] != 0 || h.fields32[2] != 0) {
+    if (!v4 && (h.fields32[1] != 0 || h.fields32[2] != 0)) {
       return corrupt("corrupt header (reserved field is not zero)");
     }
     fingerprint = h.fields32[0];
+    rank = h.fields32[1];
+    columns = h.fields32[2];
     documents = h.field64;
     entries = h.count;
+    if (rank > 1000 || (rank == 0) != (columns == 0)) {
+      return corrupt("corrupt header (latent rank " + std::to_string(rank) + " with " +
+                     std::to_string(columns) + " columns)");
+    }
     detail::SectionReader sections(checked->payload, path);
-    Result<std::string_view> model = sections.next_sized(kTagModel, "model", kModelBytes);
+    Result<std::string_view> model =
+        sections.next_sized(kTagModel, "model", v4 ? kModelBytes : kModelBytes3);
     if (!model.ok()) return model.status();
     if (get_u64(model->data()) != documents || get_u32(model->data() + 8) != fingerprint ||
-        get_u32(model->data() + 12) != 0) {
-      return corrupt("inconsistent header: documents/fingerprint differ from the model section");
+        (v4 ? get_u32(model->data() + 12) != rank || get_u32(model->data() + 16) != columns ||
+                  get_u32(model->data() + 20) != 0
+            : get_u32(model->data() + 12) != 0)) {
+      return corrupt(
+          "inconsistent header: documents/fingerprint/latent rank differ from the model section");
     }
     Result<std::string_view> terms =
         sections.next_array(kTagTerms, "terms", entries, 3, 4, "12 bytes");
     if (!terms.ok()) return terms.status();
-    if (!sections.at_end()) return corrupt("inconsistent layout: data after the last section");
     records = terms->data();
+    if (rank > 0) {
+      Result<std::string_view> lt =
+          sections.next_array(kTagLatentTerms, "latent terms", columns, 2, 4, "8 bytes");
+      if (!lt.ok()) return lt.status();
+      Result<std::string_view> pr = sections.next_array(kTagProjection, "projection", columns, rank,
+                                                        4, std::to_string(rank) + " floats");
+      if (!pr.ok()) return pr.status();
+      Result<std::string_view> mn =
+          sections.next_array(kTagMean, "mean", 1, rank, 4, std::to_string(rank) + " floats");
+      if (!mn.ok()) return mn.status();
+      latent_terms = *lt;
+      projection = *pr;
+      mean = *mn;
+    }
+    if (!sections.at_end()) return corrupt("inconsistent layout: data after the last section");
   }
   DocumentFrequencies df;
   try {
@@ -242,6 +312,21 @@ Result<DocumentFrequencies> DocumentFrequencies::load(const std::string& path) {
       bump(df.keys_, df.counts_, df.size_, term, count);
     }
     if (df.size_ != entries) return corrupt("duplicate terms");
+    if (rank > 0) {
+      std::vector<uint64_t> vocabulary(columns);
+      for (uint32_t c = 0; c < columns; ++c) vocabulary[c] = get_u64(latent_terms.data() + 8 * c);
+      const auto floats = [](std::string_view bytes_of, std::size_t n) {
+        std::vector<float> out(n);
+        for (std::size_t i = 0; i < n; ++i)
+          out[i] = std::bit_cast<float>(get_u32(bytes_of.data() + 4 * i));
+        return out;
+      };
+      Result<StoryLatentSpace> space = StoryLatentSpace::from_parts(
+          std::move(vocabulary), floats(projection, std::size_t{columns} * rank),
+          floats(mean, rank), rank);
+      if (!space.ok()) return corrupt("invalid latent space: " + space.status().message());
+      df.latent_ = std::make_shared<const StoryLatentSpace>(std::move(*space));
+    }
   } catch (const std::bad_alloc&) {
     return Status::io_error(path + ": out of memory loading the model");
   }

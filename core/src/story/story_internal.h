@@ -107,6 +107,20 @@ struct LatentSum {
 inline double latent_score(const std::vector<float>& d, const LatentSum& c,
                            const std::vector<float>* minus = nullptr) {
   if (d.empty() || d.size() != c.sum.size()) return std::numeric_limits<double>::quiet_NaN();
+  if (minus == nullptr) {
+    // The common case (a document against a cluster it is not in): the sum's norm is kept, so
+    // this is one dot product, in float lanes (fixed order: the same on every run).
+    if (!(c.norm > 1e-6)) return std::numeric_limits<double>::quiet_NaN();
+    float lanes[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    const std::size_t n = d.size(), whole = n - n % 8;
+    for (std::size_t j = 0; j < whole; j += 8) {
+      for (std::size_t l = 0; l < 8; ++l) lanes[l] += d[j + l] * c.sum[j + l];
+    }
+    double dot = 0;
+    for (std::size_t j = whole; j < n; ++j) dot += static_cast<double>(d[j]) * c.sum[j];
+    for (float x : lanes) dot += x;
+    return dot / c.norm;
+  }
   double dot = 0, n2 = 0;
   for (std::size_t j = 0; j < d.size(); ++j) {
     const double x =

@@ -4,6 +4,8 @@
 
 #include "neardup/advanced/story_stream.h"
 
+#include "neardup/advanced/story_latent.h"
+
 namespace neardup {
 namespace {
 
@@ -82,6 +84,12 @@ Result<StoryMatch> StoryStream::add(const PreparedStory& doc, std::string_view i
   // The document counts in the frequencies before it is weighed: its own terms are never unseen.
   running_.add(doc.terms);
   weigh_story_terms(doc.terms, running_, vector_);
+  // A model with a latent space (DocumentFrequencies::latent): the document's latent vector in
+  // that prebuilt space, mixed in by the clusterer (StoryOptions::latent_weight).
+  if (const StoryLatentSpace* space = running_.latent();
+      space != nullptr && options_.story.latent_weight > 0) {
+    space->project(vector_, vector_.latent);
+  }
   const StoryAssignment a = clusterer_.add(vector_, time);
   StoryMatch m;
   m.document = number;

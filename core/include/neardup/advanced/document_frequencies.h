@@ -12,13 +12,20 @@
 //   if (neardup::Status st = df.save("news.idf"); !st.ok()) { /* the caller decides */ }
 //   auto model = neardup::DocumentFrequencies::load("news.idf");  // Result<DocumentFrequencies>
 //
-// Model file (version 3, little-endian; equal tables give byte-identical files): the 64-byte
+// A model may also hold a latent space (story_latent.h): the LSA term projection of a
+// background corpus (`neardup idf build --latent-rank K`), so that a stream, a batch and
+// `neardup pairs` project documents into a prebuilt space instead of fitting an SVD per batch.
+//
+// Model file (version 4, little-endian; equal tables give byte-identical files): the 64-byte
 // header the index files share (magic "NDUPIDF1", version, kind 1, the feature fingerprint,
-// the number of documents, the number of terms, the payload's size and checksum), then two
-// sections: the same fingerprint and document count, so that every header byte is checked,
-// and the terms, sorted, as (u64 term, u32 count) rows. Version 2 files (a 40-byte header of
-// their own) still load; every other version is kUnsupportedVersion. A truncated or corrupt
-// file is kCorruptData, never a crash.
+// the latent rank and columns, the number of documents, the number of terms, the payload's
+// size and checksum), then the sections: the same fingerprint, document count, rank and
+// columns, so that every header byte is checked; the terms, sorted, as (u64 term, u32 count)
+// rows; and with a latent space of rank k over m columns: the m column terms (u64, ascending),
+// V (m rows of k floats) and the mean latent vector (k floats). Version 3 (no latent space)
+// and version 2 files (a 40-byte header of their own) still load, as models without a latent
+// space; every other version is kUnsupportedVersion. A truncated or corrupt file is
+// kCorruptData, never a crash.
 //
 // Thread safety: const methods (frequency, idf, save) may run concurrently; add and merge need
 // a single writer.
@@ -30,14 +37,18 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "neardup/advanced/story_features.h"
 #include "neardup/status.h"
 
 namespace neardup {
+
+class StoryLatentSpace;  // story_latent.h
 
 class DocumentFrequencies {
  public:
@@ -62,6 +73,15 @@ class DocumentFrequencies {
                               1.0);
   }
 
+  // The latent space the model carries (story_latent.h), or nullptr. Shared and immutable, so
+  // copies of the table are cheap; add and merge leave it as it is (it describes the corpus it
+  // was fitted to).
+  const StoryLatentSpace* latent() const noexcept { return latent_.get(); }
+  std::shared_ptr<const StoryLatentSpace> shared_latent() const noexcept { return latent_; }
+  void set_latent(std::shared_ptr<const StoryLatentSpace> space) noexcept {
+    latent_ = std::move(space);
+  }
+
   // Versioned, checksummed file (see above); a truncated or corrupt file is an error, never a
   // crash.
   Status save(const std::string& path) const;
@@ -75,6 +95,7 @@ class DocumentFrequencies {
   std::size_t size_ = 0;
   uint64_t documents_ = 0;
   uint32_t feature_fingerprint_ = 0;
+  std::shared_ptr<const StoryLatentSpace> latent_;
 };
 
 }  // namespace neardup

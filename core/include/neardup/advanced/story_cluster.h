@@ -131,7 +131,10 @@ struct StoryOptions {
   // length-calibrated threshold. The lexical side still decides which clusters are candidates
   // and the min_shared_terms rule, so the latent score re-ranks and re-scores clusters that
   // share words with the document; it never joins two reports without one. StoryClusterer uses
-  // the latent vectors its documents carry (a stream: from a prebuilt space). 0 = off.
+  // the latent vectors its documents carry (a stream: from a prebuilt space). 0 = off; then
+  // a model given to cluster_stories that holds a latent space (DocumentFrequencies::latent,
+  // `neardup idf build --latent-rank K`) turns the layer on with that prebuilt space (no SVD
+  // of the batch), unless latent_weight is 0. latent_rank > 0 always fits the batch.
   uint32_t latent_rank = 0;
   double latent_weight = 0.25;  // in [0, 1]
   // Event specificity: reports of one event agree on its amounts (StoryTerm::event: amounts of

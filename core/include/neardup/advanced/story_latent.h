@@ -88,6 +88,19 @@ class StoryLatentSpace {
   // vocabulary or the space has rank 0. No allocation once `out` has grown.
   void project(const StoryVector& d, std::vector<float>& out) const;
 
+  // The parts a saved model holds (DocumentFrequencies::save): the vocabulary (the columns'
+  // terms, ascending), V (columns() x rank(), row-major) and the corpus's mean latent vector
+  // (rank() floats). Empty for a space of rank 0.
+  std::span<const uint64_t> vocabulary() const noexcept;
+  std::span<const float> projection() const noexcept;
+  std::span<const float> mean() const noexcept;
+  // A space from saved parts: invalid_argument when the sizes disagree (projection must hold
+  // vocabulary.size() x rank floats, mean rank floats), the terms are not strictly ascending,
+  // a value is not finite, or rank is above 1000. A space of rank 0 has no vocabulary.
+  static Result<StoryLatentSpace> from_parts(std::vector<uint64_t> vocabulary,
+                                             std::vector<float> projection, std::vector<float> mean,
+                                             uint32_t rank);
+
  private:
   struct Impl;
   explicit StoryLatentSpace(std::unique_ptr<Impl> impl);
