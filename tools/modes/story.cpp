@@ -357,8 +357,8 @@ class StoryMode final : public ModeHandler {
          "years excluded, and dates named in the text, e.g. 'March 3' or 2021-03-03); where a "
          "report and a cluster (or two clusters) both have particulars and 20+ effective "
          "terms: 'key' = the first amount or date of one side (its lead figure) must be among "
-         "the other's particulars, 'shared' = they must share one, 'off' = ignored (default "
-         "off)")  //
+         "the other's particulars, 'shared' = they must share one, 'off' = ignored (the "
+         "default)")  //
         ("event-amounts", po::bool_switch(&opt_.event_amounts),
          "story: the same as --events shared")  //
         ("no-event-dates", po::bool_switch(&opt_.no_event_dates),
