@@ -19,6 +19,7 @@
 #include "neardup/advanced/story_translate.h"
 #include "neardup/advanced/tokenize.h"
 #include "story/stopwords.h"
+#include "story/story_internal.h"
 
 namespace neardup {
 namespace {
@@ -26,7 +27,6 @@ namespace {
 constexpr uint64_t kAmountSalt = 0x616d6f756e742121ull;  // separates amounts from words
 constexpr uint64_t kEntitySalt = 0x656e746974792121ull;  // and entity pairs from both
 constexpr uint64_t kBigramSalt = 0x62696772616d2121ull;  // and word pairs from all three
-constexpr uint64_t kDateSalt = 0x6461746521212121ull;    // and dates named in the text
 // Tokens looked at to pick a document's language.
 constexpr std::size_t kLanguageProbeTokens = 400;
 // Entries of the per-document term list before it is folded (16 MB): bounds the memory a huge
@@ -426,8 +426,9 @@ struct StoryFeaturizer::Impl {
   void add_date(int month, int day) {
     char buf[8];
     const std::string_view d = format_date(month, day, buf);
-    named(hash64(d, options.seed ^ kDateSalt), 1.0f,
-          names != nullptr ? "date " + std::string(d) : "",
+    // Not a hash: a range of its own, so that the event rule can tell dates from amounts.
+    const auto id = story_internal::kDateIdTag | static_cast<uint64_t>(month * 32 + day);
+    named(id, 1.0f, names != nullptr ? "date " + std::string(d) : "",
           static_cast<uint8_t>(particular(kEventDate, date_seen) | kEventOnly));
   }
 

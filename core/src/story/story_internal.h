@@ -77,15 +77,61 @@ struct EventSet {
   }
 };
 
-// Whether two sides' particulars conflict under `rule`: both have some, and (kShared) none in
-// common, or (kKey) no key of either side is among the other's particulars.
+// Date particulars (kEventDate) have ids in a range of their own: kDateIdTag | (month * 32 +
+// day). They are not lexical terms, so their ids need not be hashes; an amount's id (a 64-bit
+// hash) falls in that range with probability 2^-48. The rule tells the two kinds apart by it.
+constexpr uint64_t kDateIdTag = 0xDA7E'0000'0000'0000ull;
+inline bool is_date_particular(uint64_t id) { return (id >> 16) == (kDateIdTag >> 16); }
+
+// Whether two sorted lists have an element of one kind (dates or amounts) in common.
+inline bool intersects_kind(const std::vector<uint64_t>& a, const std::vector<uint64_t>& b,
+                            bool dates) {
+  std::size_t i = 0, j = 0;
+  while (i < a.size() && j < b.size()) {
+    if (is_date_particular(a[i]) != dates) {
+      ++i;
+    } else if (is_date_particular(b[j]) != dates) {
+      ++j;
+    } else if (a[i] < b[j]) {
+      ++i;
+    } else if (b[j] < a[i]) {
+      ++j;
+    } else {
+      return true;
+    }
+  }
+  return false;
+}
+
+inline bool has_kind(const std::vector<uint64_t>& a, bool dates) {
+  for (uint64_t x : a) {
+    if (is_date_particular(x) == dates) return true;
+  }
+  return false;
+}
+
+// Whether two sides' particulars conflict under `rule`. Each kind (amounts, dates) is judged on
+// its own, where both sides state it: (kShared) the sides share one of that kind, or (kKey) a
+// key of one side of that kind is among the other's. The sides conflict when at least one kind
+// is stated by both and no such kind agrees: a cluster that names only a date and a report
+// that states only an amount do not conflict; reports that agree on the amount but name
+// different dates do not either.
 inline bool particulars_conflict(StoryEventRule rule, const std::vector<uint64_t>& a_parts,
                                  const std::vector<uint64_t>& a_keys,
                                  const std::vector<uint64_t>& b_parts,
                                  const std::vector<uint64_t>& b_keys) {
   if (rule == StoryEventRule::kOff || a_parts.empty() || b_parts.empty()) return false;
-  if (rule == StoryEventRule::kShared) return !intersects(a_parts, b_parts);
-  return !intersects(a_keys, b_parts) && !intersects(b_keys, a_parts);
+  bool judged = false;
+  for (const bool dates : {false, true}) {
+    if (!has_kind(a_parts, dates) || !has_kind(b_parts, dates)) continue;
+    judged = true;
+    const bool agree =
+        rule == StoryEventRule::kShared
+            ? intersects_kind(a_parts, b_parts, dates)
+            : intersects_kind(a_keys, b_parts, dates) || intersects_kind(b_keys, a_parts, dates);
+    if (agree) return false;
+  }
+  return judged;
 }
 
 inline bool events_conflict(StoryEventRule rule, const EventSet& a, const EventSet& b) {
