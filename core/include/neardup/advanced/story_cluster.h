@@ -83,6 +83,8 @@ enum class StoryEventRule : uint8_t {
   // figure) must be among the other side's particulars (`--events key`). Stricter than kShared
   // where two events of one company repeat a background figure (a plan announced before,
   // quoted in the body of both reports) but lead with their own.
+  // Under both rules amounts and dates are judged each on their own, where both sides state
+  // that kind; the sides conflict when some kind is stated by both and no such kind agrees.
   kKey = 2,
 };
 
