@@ -12,7 +12,7 @@ For each run: are the five seeds exactly one cluster, and which other documents 
 purity of the sample's clusters against its gold.
 
   bench/e2e/story_seeds_hard.py --neardup build/tools/neardup --data ../shared/datasets \
-      --setting "defaults=" --setting "event=--event-amounts"
+      --setting "defaults=" --setting "off=--events off" --setting "shared=--events shared"
 """
 import argparse, collections, json, os, shlex, subprocess, sys, tempfile
 

@@ -174,7 +174,7 @@ TEST(StoryTranslateTest, FeaturizerMapsWordsToPivotsAndReadsDecimalCommas) {
   EXPECT_EQ(null_table.validate().code(), StatusCode::kInvalidArgument);
 }
 
-// Event particulars (StoryOptions::event_amounts): amounts of at least 1,000 that are not years.
+// Event particulars (StoryOptions::event_rule): amounts of at least 1,000 that are not years.
 TEST(StoryEventTest, AmountsOfAnEventAreMarkedYearsAndSmallNumbersAreNot) {
   Result<StoryFeaturizer> f = StoryFeaturizer::create({});
   ASSERT_TRUE(f.ok());
@@ -187,7 +187,7 @@ TEST(StoryEventTest, AmountsOfAnEventAreMarkedYearsAndSmallNumbersAreNot) {
   std::map<std::string, int> event;
   for (const auto& [id, name] : names) {
     for (const StoryTerm& t : terms) {
-      if (t.term == id) event[name] = t.event;
+      if (t.term == id) event[name] = t.event & kEventAmount;
     }
   }
   EXPECT_EQ(event.at("300000"), 1);

@@ -36,6 +36,8 @@ struct StoryCliOptions : ClusterOptions {
   double latent_weight = StoryOptions{}.latent_weight;
   bool explain = false;
   bool event_amounts = false;
+  std::string events;  // --events off|shared|key ("" = the library's default)
+  bool no_event_dates = false;
 };
 
 // Story mode settings resolved from StoryCliOptions.
@@ -88,7 +90,25 @@ Result<StoryConfig> story_config(const StoryCliOptions& opt) {
         "--explain needs the batch (the final clusters): not with --stream");
   }
   c.explain = opt.explain;
-  c.story.event_amounts = opt.event_amounts;
+  if (!opt.events.empty()) {
+    if (opt.events == "off") {
+      c.story.event_rule = StoryEventRule::kOff;
+    } else if (opt.events == "shared") {
+      c.story.event_rule = StoryEventRule::kShared;
+    } else if (opt.events == "key") {
+      c.story.event_rule = StoryEventRule::kKey;
+    } else {
+      return Status::invalid_argument("--events must be off, shared or key, not '" + opt.events +
+                                      "'");
+    }
+  }
+  if (opt.event_amounts) {
+    if (!opt.events.empty() && opt.events != "shared") {
+      return Status::invalid_argument("--event-amounts is --events shared: not with --events " +
+                                      opt.events);
+    }
+    c.story.event_rule = StoryEventRule::kShared;
+  }
   c.story.latent_rank = opt.latent_rank;
   c.story.latent_weight = opt.latent_weight;
   if (opt.single_pass || opt.stream) {
@@ -96,6 +116,7 @@ Result<StoryConfig> story_config(const StoryCliOptions& opt) {
     c.story.merge_factor = 0;
   }
   c.features = opt.features(opt.common.seed);
+  c.features.dates = !opt.no_event_dates;
   NEARDUP_RETURN_IF_ERROR(load_translations(opt, c.features));
   c.time_field = opt.time_field;
   c.title_field = opt.title_field;
@@ -127,6 +148,18 @@ void explain_json(const StoryExplanation& e, const std::unordered_map<uint64_t, 
     append_json_string(out, it->second);
   }
   out += ']';
+  if (!e.events.empty()) {
+    out += ",\"events\":[";
+    first = true;
+    for (uint64_t t : e.events) {
+      const auto it = names.find(t);
+      if (it == names.end()) continue;
+      if (!first) out += ',';
+      first = false;
+      append_json_string(out, it->second);
+    }
+    out += ']';
+  }
   if (!std::isnan(e.latent)) {
     char buf[48];
     std::snprintf(buf, sizeof buf, ",\"latent\":%.4g", static_cast<double>(e.latent));
@@ -329,19 +362,27 @@ class StoryMode final : public ModeHandler {
          "story: with --latent-rank or an --idf-model that holds a latent space (idf build "
          "--latent-rank), similarity = (1 - W) x lexical cosine + W x latent cosine, W in "
          "[0, 1]; 0 turns a model's latent space off")  //
+        ("events", po::value(&opt_.events),
+         "story: reports of one event agree on its particulars (amounts of at least 1,000, "
+         "years excluded, and dates named in the text, e.g. 'March 3' or 2021-03-03); where a "
+         "report and a cluster (or two clusters) both have particulars and 20+ effective "
+         "terms: 'key' = the first amount or date of one side (its lead figure) must be among "
+         "the other's particulars, 'shared' = they must share one, 'off' = ignored (the "
+         "default)")  //
         ("event-amounts", po::bool_switch(&opt_.event_amounts),
-         "story: reports of one event agree on its amounts: a report whose amounts (of at least "
-         "1,000; years excluded) are all absent from a cluster that has amounts does not join "
-         "it, and two such clusters do not merge")  //
+         "story: the same as --events shared")  //
+        ("no-event-dates", po::bool_switch(&opt_.no_event_dates),
+         "story: dates named in the text are not event particulars (only amounts are)")  //
         ("explain", po::bool_switch(&opt_.explain),
          "story: add to each record \"explain\": the document's terms that add most to its "
          "similarity with the rest of its cluster (words, amounts, name pairs, English pivots) "
          "and, with --latent-rank, its latent cosine with the rest. Batch only");
   }
   bool uses(std::string_view option, const po::variables_map&) const override {
-    return option_in(option, {"seed", "threshold", "language", "stem", "title-field", "idf-model",
-                              "time-field", "window", "single-pass", "stream", "latent-rank",
-                              "translate", "explain", "latent-weight", "event-amounts"});
+    return option_in(
+        option, {"seed", "threshold", "language", "stem", "title-field", "idf-model", "time-field",
+                 "window", "single-pass", "stream", "latent-rank", "translate", "explain",
+                 "latent-weight", "event-amounts", "events", "no-event-dates"});
   }
   Status resolve(const ClusterOptions& shared) override {
     static_cast<ClusterOptions&>(opt_) = shared;

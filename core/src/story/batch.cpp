@@ -38,10 +38,10 @@ struct ClusterSum {
   std::vector<uint64_t> terms;
   std::vector<float> weights;
   std::vector<float> damped;
-  double norm = 0;         // of weights
-  double damped_norm = 0;  // of damped
-  LatentSum latent;        // sum of the members' latent vectors (story_latent.h), or empty
-  std::vector<uint64_t> particulars;  // union of the members' event particulars, sorted
+  double norm = 0;                  // of weights
+  double damped_norm = 0;           // of damped
+  LatentSum latent;                 // sum of the members' latent vectors (story_latent.h), or empty
+  story_internal::EventSet events;  // union of the members' event particulars and keys
 };
 
 // Scratch space of sum_members: the distinct terms with their summed weights, and an
@@ -114,11 +114,11 @@ void sum_members(const std::vector<StoryVector>& vectors, std::span<const uint32
   s.norm = std::sqrt(n2);
   s.damped_norm = std::sqrt(d2);
   s.latent.clear();
-  s.particulars.clear();
+  s.events.clear();
   bool first = true;
   for (uint32_t i : members) {
     s.latent.add(vectors[i].latent, first);
-    story_internal::union_particulars(s.particulars, vectors[i].particulars);
+    story_internal::add_events(s.events, vectors[i]);
     first = false;
   }
 }
@@ -257,8 +257,8 @@ void merge_clusters(const std::vector<StoryVector>& vectors, std::span<const dou
                       options.latent_weight);
   };
   const auto clears_bar = [&](std::size_t c, std::size_t o) {
-    if (options.event_amounts && std::min(eff[c], eff[o]) >= story_internal::kEventMinTerms &&
-        story_internal::particulars_conflict(sums[c].particulars, sums[o].particulars)) {
+    if (std::min(eff[c], eff[o]) >= story_internal::kEventMinTerms &&
+        story_internal::events_conflict(options.event_rule, sums[c].events, sums[o].events)) {
       return false;
     }
     const std::size_t nc = members[c].size(), no = members[o].size();
@@ -428,10 +428,9 @@ void refine_assignments(const std::vector<StoryVector>& vectors, const std::vect
       uint32_t best_c = label[i];
       for (const uint32_t c :
            candidates.strongest(options.max_candidates, [](uint32_t c) { return c; })) {
-        const double sim =
-            damped_score(d, sums[c].terms, sums[c].damped, sums[c].damped_norm,
-                         options.min_shared_terms, &sums[c].latent, options.latent_weight,
-                         options.event_amounts ? &sums[c].particulars : nullptr);
+        const double sim = damped_score(d, sums[c].terms, sums[c].damped, sums[c].damped_norm,
+                                        options.min_shared_terms, &sums[c].latent,
+                                        options.latent_weight, &sums[c].events, options.event_rule);
         if (sim > best || (sim == best && c < best_c)) {
           best = sim;
           best_c = c;
@@ -482,6 +481,13 @@ void explain_assignments(const std::vector<StoryVector>& vectors,
   std::vector<std::size_t> size(clusters, 0);
   for (uint32_t c : label) ++size[c];
   explain.assign(n, StoryExplanation{});
+  // Per cluster, how many members hold each event particular (sorted (cluster, particular)
+  // pairs): a document's particular is shared when another member holds it too.
+  std::vector<std::pair<uint32_t, uint64_t>> held;
+  for (std::size_t i = 0; i < n; ++i) {
+    for (uint64_t p : vectors[i].particulars) held.emplace_back(label[i], p);
+  }
+  std::sort(held.begin(), held.end());
   std::vector<std::pair<float, uint64_t>> shared;
   for (std::size_t i = 0; i < n; ++i) {
     const StoryVector& d = vectors[i];
@@ -507,6 +513,10 @@ void explain_assignments(const std::vector<StoryVector>& vectors,
                         return x.first != y.first ? x.first > y.first : x.second < y.second;
                       });
     for (std::size_t j = 0; j < keep; ++j) explain[i].terms.push_back(shared[j].second);
+    for (uint64_t p : d.particulars) {
+      const auto range = std::equal_range(held.begin(), held.end(), std::make_pair(label[i], p));
+      if (range.second - range.first >= 2) explain[i].events.push_back(p);
+    }
     const double lat = latent_score(d.latent, sum.latent, &d.latent);
     if (!std::isnan(lat)) explain[i].latent = static_cast<float>(lat);
   }

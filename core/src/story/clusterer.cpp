@@ -43,6 +43,9 @@ Status StoryOptions::validate() const {
   if (!(fragment_ratio >= 0.0 && fragment_ratio < 1.0)) {
     return Status::invalid_argument("fragment ratio must be in [0, 1)");
   }
+  if (static_cast<uint8_t>(event_rule) > static_cast<uint8_t>(StoryEventRule::kKey)) {
+    return Status::invalid_argument("unknown story event rule");
+  }
   if (!(latent_weight >= 0.0 && latent_weight <= 1.0)) {
     return Status::invalid_argument("latent weight must be in [0, 1]");
   }
@@ -64,8 +67,8 @@ struct Centroid {
   std::vector<float> damped;         // weights ^ centroid_exponent (what documents are scored with)
   std::vector<uint64_t> indexed;     // sorted: the heaviest index_terms terms, in the postings
   story_internal::LatentSum latent;  // sum of the members' latent vectors (when they have one)
-  std::vector<uint64_t> particulars;  // union of the members' event particulars, sorted
-  double norm = 0;                    // of `damped`
+  story_internal::EventSet events;   // union of the members' event particulars and keys
+  double norm = 0;                   // of `damped`
   double last_time = 0;
   uint32_t first_doc = 0;
   uint32_t size = 0;
@@ -122,7 +125,7 @@ struct StoryClusterer::Impl {
 
   double score(const StoryVector& d, const Centroid& c) const {
     return damped_score(d, c.terms, c.damped, c.norm, options.min_shared_terms, &c.latent,
-                        options.latent_weight, options.event_amounts ? &c.particulars : nullptr);
+                        options.latent_weight, &c.events, options.event_rule);
   }
 
   // Puts the centroid's heaviest index_terms terms (ties by term id) in the postings, taking
@@ -167,7 +170,8 @@ struct StoryClusterer::Impl {
     std::vector<float>().swap(c.weights);
     std::vector<float>().swap(c.damped);
     std::vector<float>().swap(c.latent.sum);
-    std::vector<uint64_t>().swap(c.particulars);
+    std::vector<uint64_t>().swap(c.events.particulars);
+    std::vector<uint64_t>().swap(c.events.keys);
     c.open = false;
     ++c.generation;
     --open_count;
@@ -245,7 +249,7 @@ struct StoryClusterer::Impl {
     for (float w : c.damped) n2 += static_cast<double>(w) * w;
     c.norm = std::sqrt(n2);
     c.latent.add(d.latent, c.size == 0);
-    story_internal::union_particulars(c.particulars, d.particulars);
+    story_internal::add_events(c.events, d);
     // A heap entry per change of the cluster's newest time (not per join): with equal times the
     // heap does not grow.
     const bool newer = c.size == 0 || time > c.last_time;

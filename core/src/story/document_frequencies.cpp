@@ -146,12 +146,16 @@ void DocumentFrequencies::add(std::span<const StoryTerm> doc) {
   };
   uint64_t previous = 0;  // never a stored key
   if (sorted) {
-    for (const StoryTerm& t : doc) count(key(t.term), previous);
+    for (const StoryTerm& t : doc) {
+      if ((t.event & kEventOnly) == 0) count(key(t.term), previous);
+    }
     return;
   }
   std::vector<uint64_t> terms;
   terms.reserve(doc.size());
-  for (const StoryTerm& t : doc) terms.push_back(key(t.term));
+  for (const StoryTerm& t : doc) {
+    if ((t.event & kEventOnly) == 0) terms.push_back(key(t.term));  // particulars only: no df
+  }
   std::sort(terms.begin(), terms.end());
   for (uint64_t t : terms) count(t, previous);
 }

@@ -19,6 +19,7 @@
 #include "neardup/advanced/story_translate.h"
 #include "neardup/advanced/tokenize.h"
 #include "story/stopwords.h"
+#include "story/story_internal.h"
 
 namespace neardup {
 namespace {
@@ -137,6 +138,123 @@ std::size_t piece_end(std::string_view text) {
   return c;
 }
 
+// The month (1-12) a folded word names, or 0: the calendar's month names and their usual
+// abbreviations in English and in the languages with translation tables (German, French,
+// Spanish), so that "30 April", "30. April", "30 avril" and "30 de abril" agree. "may" and
+// "mar" are also words; they count only next to a day number (see read_day).
+int month_of(std::string_view w) {
+  struct Month {
+    std::string_view name;
+    int month;
+  };
+  static constexpr std::array<Month, 58> kMonths{{
+      {"january", 1},   {"jan", 1},       {"januar", 1},     {"janvier", 1},    {"enero", 1},
+      {"february", 2},  {"feb", 2},       {"februar", 2},    {"fevrier", 2},    {"février", 2},
+      {"febrero", 2},   {"march", 3},     {"mar", 3},        {"märz", 3},       {"maerz", 3},
+      {"mars", 3},      {"marzo", 3},     {"april", 4},      {"apr", 4},        {"avril", 4},
+      {"abril", 4},     {"may", 5},       {"mai", 5},        {"mayo", 5},       {"june", 6},
+      {"jun", 6},       {"juni", 6},      {"juin", 6},       {"junio", 6},      {"july", 7},
+      {"jul", 7},       {"juli", 7},      {"juillet", 7},    {"julio", 7},      {"august", 8},
+      {"aug", 8},       {"aout", 8},      {"août", 8},       {"agosto", 8},     {"september", 9},
+      {"sep", 9},       {"sept", 9},      {"septembre", 9},  {"septiembre", 9}, {"october", 10},
+      {"oct", 10},      {"oktober", 10},  {"octobre", 10},   {"octubre", 10},   {"november", 11},
+      {"nov", 11},      {"novembre", 11}, {"noviembre", 11}, {"december", 12},  {"dec", 12},
+      {"dezember", 12}, {"decembre", 12}, {"diciembre", 12},
+  }};
+  if (w.size() < 3 || w.size() > 10) return 0;
+  for (const Month& m : kMonths) {
+    if (m.name == w) return m.month;
+  }
+  return 0;
+}
+
+// The day (1-31) a token states: "3", "03", "3rd", "21st", "1er" (French); else 0.
+int read_day(std::string_view t) {
+  std::size_t d = 0;
+  int day = 0;
+  while (d < t.size() && d < 3 && is_digit(t[d])) day = day * 10 + (t[d++] - '0');
+  if (d == 0 || d > 2 || day < 1 || day > 31) return 0;
+  const std::string_view rest = t.substr(d);
+  if (rest.empty() || rest == "st" || rest == "nd" || rest == "rd" || rest == "th" ||
+      rest == "er") {
+    return day;
+  }
+  return 0;
+}
+
+// Whether day `day` exists in month `month` in some year.
+bool valid_date(int month, int day) {
+  static constexpr std::array<int, 12> kDays{31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  return month >= 1 && month <= 12 && day >= 1 && day <= kDays[static_cast<std::size_t>(month - 1)];
+}
+
+// The canonical spelling of a date without its year: "03-07" for March 7.
+std::string_view format_date(int month, int day, char* buf) {
+  buf[0] = static_cast<char>('0' + month / 10);
+  buf[1] = static_cast<char>('0' + month % 10);
+  buf[2] = '-';
+  buf[3] = static_cast<char>('0' + day / 10);
+  buf[4] = static_cast<char>('0' + day % 10);
+  return std::string_view(buf, 5);
+}
+
+// Numeric dates in normalized text: three digit groups joined by one separator, '-', '/' or
+// '.', standing alone (no letter or digit around): year-month-day ("2021-03-07"), or
+// day.month.year / day/month/year / month/day/year with a year of 2 or 4 digits. A slash date
+// whose first two parts are both at most 12 is ambiguous (7/3 is March 7 in Britain, July 3 in
+// the US) and gives both readings. Calls found(month, day) for each reading.
+template <typename Found>
+void scan_numeric_dates(std::string_view s, Found found) {
+  const auto alnum = [](char c) {
+    const auto u = static_cast<unsigned char>(c);
+    return is_digit(c) || u >= 0x80 || (u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z');
+  };
+  std::size_t i = 0;
+  while (i < s.size()) {
+    if (!is_digit(s[i]) || (i > 0 && alnum(s[i - 1]))) {
+      ++i;
+      continue;
+    }
+    std::array<int, 3> value{};
+    std::array<std::size_t, 3> len{};
+    std::size_t j = i;
+    char sep = 0;
+    int groups = 0;
+    while (groups < 3) {
+      std::size_t d = 0;
+      int v = 0;
+      while (j < s.size() && is_digit(s[j]) && d < 5) {
+        v = v * 10 + (s[j] - '0');
+        ++j;
+        ++d;
+      }
+      if (d == 0 || (j < s.size() && is_digit(s[j]))) break;
+      value[static_cast<std::size_t>(groups)] = v;
+      len[static_cast<std::size_t>(groups)] = d;
+      ++groups;
+      if (groups == 3 || j + 1 >= s.size()) break;
+      const char c = s[j];
+      if ((c != '-' && c != '/' && c != '.') || (sep != 0 && c != sep) || !is_digit(s[j + 1])) {
+        break;
+      }
+      sep = c;
+      ++j;
+    }
+    if (groups == 3 && (j >= s.size() || !alnum(s[j]))) {
+      if (len[0] == 4 && sep == '-' && len[1] <= 2 && len[2] <= 2) {
+        if (valid_date(value[1], value[2])) found(value[1], value[2]);
+      } else if (len[0] <= 2 && len[1] <= 2 && (len[2] == 4 || (len[2] == 2 && sep == '/'))) {
+        const bool dm = valid_date(value[1], value[0]);
+        const bool md = sep == '/' && valid_date(value[0], value[1]);
+        if (dm) found(value[1], value[0]);
+        if (md && value[0] != value[1]) found(value[0], value[1]);
+      }
+    }
+    while (j < s.size() && (is_digit(s[j]) || s[j] == '-' || s[j] == '/' || s[j] == '.')) ++j;
+    i = j + (j == i ? 1 : 0);
+  }
+}
+
 bool has_letter(std::string_view token) {
   for (char c : token) {
     const auto u = static_cast<unsigned char>(c);
@@ -211,6 +329,8 @@ struct StoryFeaturizer::Impl {
   TokenBuffer folded_tokens, cased_tokens;
   std::vector<StoryTerm> raw;
   std::string pair;
+  // Whether the document's first amount / date particular has been seen (kEventKey).
+  bool amount_seen = false, date_seen = false;
 
   explicit Impl(const StoryFeatureOptions& o)
       // Story features keep entities as they are (their tuned thresholds predate the
@@ -296,6 +416,37 @@ struct StoryFeaturizer::Impl {
     raw.resize(out);
   }
 
+  // A particular's event bits, with kEventKey for the document's first of its kind.
+  uint8_t particular(uint8_t kind, bool& seen) {
+    if (seen) return kind;
+    seen = true;
+    return static_cast<uint8_t>(kind | kEventKey);
+  }
+
+  void add_date(int month, int day) {
+    char buf[8];
+    const std::string_view d = format_date(month, day, buf);
+    // Not a hash: a range of its own, so that the event rule can tell dates from amounts.
+    const auto id = story_internal::kDateIdTag | static_cast<uint64_t>(month * 32 + day);
+    named(id, 1.0f, names != nullptr ? "date " + std::string(d) : "",
+          static_cast<uint8_t>(particular(kEventDate, date_seen) | kEventOnly));
+  }
+
+  // Dates named with a month word: "March 3", "3 March", "3rd of March", "30 de abril".
+  void named_dates() {
+    const std::size_t n = folded_tokens.size();
+    for (std::size_t i = 0; i < n; ++i) {
+      const int month = month_of(folded_tokens[i]);
+      if (month == 0) continue;
+      int day = i > 0 ? read_day(folded_tokens[i - 1]) : 0;
+      if (day == 0 && i > 1 && (folded_tokens[i - 1] == "of" || folded_tokens[i - 1] == "de")) {
+        day = read_day(folded_tokens[i - 2]);
+      }
+      if (day == 0 && i + 1 < n) day = read_day(folded_tokens[i + 1]);
+      if (day != 0 && valid_date(month, day)) add_date(month, day);
+    }
+  }
+
   // Appends the features of one text with each occurrence counting `weight`, in pieces of at
   // most kPieceBytes.
   void extract_text(std::string_view text, float weight) {
@@ -331,6 +482,10 @@ struct StoryFeaturizer::Impl {
       }
     }
     if (language == kUndecided) language = pick_language();
+    if (options.dates) {
+      scan_numeric_dates(folded, [&](int month, int day) { add_date(month, day); });
+      named_dates();
+    }
     const TranslationTable* table =
         language >= 0 ? tables[static_cast<std::size_t>(language)] : nullptr;
     if (table != nullptr && options.amounts) {
@@ -391,7 +546,8 @@ struct StoryFeaturizer::Impl {
           }
         }
         const bool year = !scaled && value >= 1900 && value <= 2100 && std::floor(value) == value;
-        const uint8_t event = value >= 1000 && !year ? 1 : 0;
+        const uint8_t event =
+            value >= 1000 && !year ? particular(kEventAmount, amount_seen) : uint8_t{0};
         char buf[64];
         const std::size_t len = format_amount(value, buf, sizeof buf);
         named(hash64(buf, len, seed ^ kAmountSalt), weight, std::string_view(buf, len), event);
@@ -476,6 +632,7 @@ void StoryFeaturizer::extract(std::string_view text, std::string_view title,
                               std::vector<std::pair<uint64_t, std::string>>* names) {
   Impl& m = *impl_;
   m.raw.clear();
+  m.amount_seen = m.date_seen = false;
   m.names = names;
   if (names != nullptr) names->clear();
   if (!title.empty()) m.extract_text(title, m.options.title_boost);

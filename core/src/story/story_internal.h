@@ -11,6 +11,7 @@
 #include <numeric>
 #include <vector>
 
+#include "neardup/advanced/story_cluster.h"
 #include "neardup/advanced/story_weighting.h"
 
 namespace neardup::story_internal {
@@ -43,17 +44,15 @@ inline double dot_sorted(const std::vector<uint64_t>& at, const std::vector<floa
   return s;
 }
 
-// Event amounts (StoryOptions::event_amounts) judge only documents long enough to state an
+// The event rule (StoryOptions::event_rule) judges only documents long enough to state an
 // event's figures, by effective terms: a headline (fewer than ~15) quotes one figure among
 // many (one outlet the price of a deal, another its number of users), while an article (more
 // than ~30) states the event's key figures and its rewrites repeat them. Measured:
-// bench/results/story_latent.md#event-amounts.
+// bench/results/story_latent.md#event-amounts, bench/results/story_events.md.
 constexpr float kEventMinTerms = 20;
 
-// Whether two sorted lists of event particulars conflict: both hold some, none in common
-// (StoryOptions::event_amounts).
-inline bool particulars_conflict(const std::vector<uint64_t>& a, const std::vector<uint64_t>& b) {
-  if (a.empty() || b.empty()) return false;
+// Whether two sorted lists have an element in common.
+inline bool intersects(const std::vector<uint64_t>& a, const std::vector<uint64_t>& b) {
   std::size_t i = 0, j = 0;
   while (i < a.size() && j < b.size()) {
     if (a[i] < b[j]) {
@@ -61,10 +60,82 @@ inline bool particulars_conflict(const std::vector<uint64_t>& a, const std::vect
     } else if (b[j] < a[i]) {
       ++j;
     } else {
-      return false;
+      return true;
     }
   }
-  return true;
+  return false;
+}
+
+// The event particulars of a cluster: the union of its members' particulars and of their key
+// particulars, sorted.
+struct EventSet {
+  std::vector<uint64_t> particulars;
+  std::vector<uint64_t> keys;
+  void clear() {
+    particulars.clear();
+    keys.clear();
+  }
+};
+
+// Date particulars (kEventDate) have ids in a range of their own: kDateIdTag | (month * 32 +
+// day). They are not lexical terms, so their ids need not be hashes; an amount's id (a 64-bit
+// hash) falls in that range with probability 2^-48. The rule tells the two kinds apart by it.
+constexpr uint64_t kDateIdTag = 0xDA7E'0000'0000'0000ull;
+inline bool is_date_particular(uint64_t id) { return (id >> 16) == (kDateIdTag >> 16); }
+
+// Whether two sorted lists have an element of one kind (dates or amounts) in common.
+inline bool intersects_kind(const std::vector<uint64_t>& a, const std::vector<uint64_t>& b,
+                            bool dates) {
+  std::size_t i = 0, j = 0;
+  while (i < a.size() && j < b.size()) {
+    if (is_date_particular(a[i]) != dates) {
+      ++i;
+    } else if (is_date_particular(b[j]) != dates) {
+      ++j;
+    } else if (a[i] < b[j]) {
+      ++i;
+    } else if (b[j] < a[i]) {
+      ++j;
+    } else {
+      return true;
+    }
+  }
+  return false;
+}
+
+inline bool has_kind(const std::vector<uint64_t>& a, bool dates) {
+  for (uint64_t x : a) {
+    if (is_date_particular(x) == dates) return true;
+  }
+  return false;
+}
+
+// Whether two sides' particulars conflict under `rule`. Each kind (amounts, dates) is judged on
+// its own, where both sides state it: (kShared) the sides share one of that kind, or (kKey) a
+// key of one side of that kind is among the other's. The sides conflict when at least one kind
+// is stated by both and no such kind agrees: a cluster that names only a date and a report
+// that states only an amount do not conflict; reports that agree on the amount but name
+// different dates do not either.
+inline bool particulars_conflict(StoryEventRule rule, const std::vector<uint64_t>& a_parts,
+                                 const std::vector<uint64_t>& a_keys,
+                                 const std::vector<uint64_t>& b_parts,
+                                 const std::vector<uint64_t>& b_keys) {
+  if (rule == StoryEventRule::kOff || a_parts.empty() || b_parts.empty()) return false;
+  bool judged = false;
+  for (const bool dates : {false, true}) {
+    if (!has_kind(a_parts, dates) || !has_kind(b_parts, dates)) continue;
+    judged = true;
+    const bool agree =
+        rule == StoryEventRule::kShared
+            ? intersects_kind(a_parts, b_parts, dates)
+            : intersects_kind(a_keys, b_parts, dates) || intersects_kind(b_keys, a_parts, dates);
+    if (agree) return false;
+  }
+  return judged;
+}
+
+inline bool events_conflict(StoryEventRule rule, const EventSet& a, const EventSet& b) {
+  return particulars_conflict(rule, a.particulars, a.keys, b.particulars, b.keys);
 }
 
 // Adds the sorted list `add` to the sorted set `into` (a cluster's particulars: the union of
@@ -75,6 +146,12 @@ inline void union_particulars(std::vector<uint64_t>& into, const std::vector<uin
   into.insert(into.end(), add.begin(), add.end());
   std::inplace_merge(into.begin(), into.begin() + static_cast<std::ptrdiff_t>(old), into.end());
   into.erase(std::unique(into.begin(), into.end()), into.end());
+}
+
+// Adds a member's particulars and keys to a cluster's.
+inline void add_events(EventSet& into, const StoryVector& d) {
+  union_particulars(into.particulars, d.particulars);
+  union_particulars(into.keys, d.keys);
 }
 
 // A cluster's latent centroid: the sum of its members' latent vectors and its norm (empty when
@@ -156,10 +233,11 @@ inline double mix_latent(double lexical, double latent, double weight) {
 inline double damped_score(const StoryVector& d, const std::vector<uint64_t>& terms,
                            const std::vector<float>& damped, double norm, uint32_t min_shared,
                            const LatentSum* latent = nullptr, double latent_weight = 0,
-                           const std::vector<uint64_t>* particulars = nullptr) {
+                           const EventSet* events = nullptr,
+                           StoryEventRule rule = StoryEventRule::kOff) {
   if (norm <= 0) return 0;
-  if (particulars != nullptr && d.effective_terms >= kEventMinTerms &&
-      particulars_conflict(d.particulars, *particulars)) {
+  if (events != nullptr && d.effective_terms >= kEventMinTerms &&
+      particulars_conflict(rule, d.particulars, d.keys, events->particulars, events->keys)) {
     return 0;
   }
   std::size_t shared = 0;

@@ -14,13 +14,17 @@ void weigh_story_terms(std::span<const StoryTerm> doc, const DocumentFrequencies
   double sum = 0, sum2 = 0;
   for (const StoryTerm& t : doc) {
     if (!(t.count > 0)) continue;
+    if (t.event != 0) {
+      out.particulars.push_back(t.term);
+      if ((t.event & kEventKey) != 0) out.keys.push_back(t.term);
+      if ((t.event & kEventOnly) != 0) continue;  // a particular, not a lexical term
+    }
     // Sublinear TF: 1 + ln tf from one occurrence on; a fraction of one occurrence (a word's
     // share of its translations, a bigram weight below 1) counts linearly, so that the weight
     // stays positive and continuous at 1.
     const double c = static_cast<double>(t.count);
     const double w = (c < 1.0 ? c : 1.0 + std::log(c)) * df.idf(t.term);
     out.terms.push_back(t.term);
-    if (t.event != 0) out.particulars.push_back(t.term);
     out.weights.push_back(static_cast<float>(w));
     sum += w;
     sum2 += w * w;

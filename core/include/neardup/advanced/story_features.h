@@ -12,6 +12,10 @@
 //                  features.
 //   entities       capitalised name pairs ("Charles Plosser") as extra features.
 //   title words    count title_boost times (twice by default).
+//   dates          "March 3", "3rd of March", "3 mars", "2021-03-03", "3/3/2021" become one
+//                  particular "03-03" (the year is dropped: one report names it, another does
+//                  not); an ambiguous numeric date (both parts at most 12) gives both readings.
+//                  Particulars only (kEventOnly), for the event rule (story_cluster.h).
 //   translations   with bilingual tables (story_translate.h), a word of a German, French or
 //                  Spanish document becomes its English pivots, each counting 1/k of it; and
 //                  in such a document ',' between digits is the decimal mark and '.' the
@@ -49,11 +53,24 @@ class TranslationTable;  // story_translate.h
 struct StoryTerm {
   uint64_t term = 0;
   float count = 0;
-  // 1 for an event particular: an amount of at least 1,000 that is not a year (1900-2100
-  // without a scale word): what reports of one event agree on and reports of other events of
-  // the same company do not (StoryOptions::event_amounts).
+  // Event particulars (StoryOptions::event_rule), a set of the bits below; 0 for an ordinary
+  // term. What reports of one event agree on and reports of other events of the same company
+  // do not: its amounts (of at least 1,000, years excluded) and the dates it names ("March 3",
+  // "3 March", "2021-03-03", "3/3/2021"; a weekday or a month alone is not a date).
   uint8_t event = 0;
 };
+
+// StoryTerm::event bits.
+inline constexpr uint8_t kEventAmount = 1;  // an amount of at least 1,000, not a year
+inline constexpr uint8_t kEventDate = 2;    // a calendar date named in the text (month and day)
+// The document's first particular of its kind in reading order (title first, then text): its
+// lead figure or date, which a report of the event states and a report of another event of the
+// same company does not.
+inline constexpr uint8_t kEventKey = 0x40;
+// Not a lexical term: the term only marks the particular (dates: their words and numbers are
+// terms already), so weigh_story_terms and DocumentFrequencies leave it out of the TF-IDF
+// vector and the IDF table.
+inline constexpr uint8_t kEventOnly = 0x80;
 
 struct StoryFeatureOptions {
   // "auto" (pick per document among the bundled stop-word lists: english, german, french,
@@ -63,8 +80,11 @@ struct StoryFeatureOptions {
   // Snowball stemming in the document's language. Off by default: on the labelled news sets
   // (UCI headlines, MStream tweets) it merged more unrelated stories than it joined reports.
   bool stem = false;
-  bool amounts = true;         // canonical amounts: 300,000 == 300 thousand == 300k
-  bool entities = true;        // capitalised name pairs as extra features
+  bool amounts = true;   // canonical amounts: 300,000 == 300 thousand == 300k
+  bool entities = true;  // capitalised name pairs as extra features
+  // Dates named in the text as event particulars (StoryTerm::event, kEventDate | kEventOnly):
+  // they never change a document's TF-IDF vector, only what StoryOptions::event_rule compares.
+  bool dates = true;
   float title_boost = 2.0f;    // count of each title word (>= 1)
   float bigram_weight = 0.0f;  // count of each pair of adjacent content words (0 = off)
   uint64_t seed = 0;           // seeds the term hashes

@@ -37,10 +37,14 @@ struct StoryVector {
   // The document's unit latent vector (story_latent.h), or empty: not part of the TF-IDF
   // weights; the clusterer mixes its cosine in when StoryOptions::latent_weight > 0.
   std::vector<float> latent;
-  // Sorted ids of its event particulars (StoryTerm::event): amounts of at least 1,000.
+  // Sorted ids of its event particulars (StoryTerm::event: amounts of at least 1,000, dates
+  // named in the text), and of its key particulars (kEventKey: its first of each kind).
+  // Particulars marked kEventOnly are here but not in `terms`.
   std::vector<uint64_t> particulars;
+  std::vector<uint64_t> keys;
   void clear() {
     particulars.clear();
+    keys.clear();
     terms.clear();
     weights.clear();
     latent.clear();
