@@ -605,6 +605,32 @@ Result<AddIfNewResult> ContainmentIndex::add_if_new(std::string_view id, std::st
 Result<std::size_t> ContainmentIndex::remove(std::string_view id) { return state_->remove(id); }
 bool ContainmentIndex::contains(std::string_view id) const { return state_->contains(id); }
 
+void ContainmentIndex::prepare(std::string_view text, PreparedPage& out) const {
+  const State& s = *state_;
+  State::Lease scratch(s);
+  const detail::ContainmentSketch v = s.kind().sketch(text, *scratch);
+  out.shingles.assign(v.shingles.begin(), v.shingles.end());
+  out.signature.assign(v.signature.begin(), v.signature.end());
+}
+
+namespace {
+detail::ContainmentSketch sketch_of(const ContainmentIndex::PreparedPage& page) {
+  return detail::ContainmentSketch{page.shingles, page.signature};
+}
+}  // namespace
+
+Status ContainmentIndex::add_prepared(std::string_view id, const PreparedPage& page) {
+  return state_->add_value(id, sketch_of(page));
+}
+Result<std::vector<IndexMatch>> ContainmentIndex::query_prepared(const PreparedPage& page,
+                                                                 std::size_t max_results) const {
+  return state_->query_value(sketch_of(page), max_results);
+}
+Result<AddIfNewResult> ContainmentIndex::add_if_new_prepared(std::string_view id,
+                                                             const PreparedPage& page) {
+  return state_->add_if_new_value(id, sketch_of(page));
+}
+
 std::string ContainmentIndex::serialize() const { return state_->serialize(); }
 Status ContainmentIndex::save(const std::string& path) const { return state_->save(path); }
 

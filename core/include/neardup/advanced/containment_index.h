@@ -120,6 +120,19 @@ class ContainmentIndex {
   Result<std::size_t> remove(std::string_view id);
   bool contains(std::string_view id) const;
 
+  // The same operations on a page prepared by prepare() (its sorted shingle hashes and
+  // signature), so that callers can prepare on many threads and add in a fixed order.
+  // Errors: a page of another shape (signature size, unsorted shingles).
+  struct PreparedPage {
+    std::vector<uint64_t> shingles;  // sorted, distinct
+    std::vector<uint32_t> signature;
+  };
+  void prepare(std::string_view text, PreparedPage& out) const;
+  Status add_prepared(std::string_view id, const PreparedPage& page);
+  Result<std::vector<IndexMatch>> query_prepared(const PreparedPage& page,
+                                                 std::size_t max_results = 10) const;
+  Result<AddIfNewResult> add_if_new_prepared(std::string_view id, const PreparedPage& page);
+
   // Capacity for `documents` in total (a hint: ignored if out of memory).
   void reserve(std::size_t documents);
   std::size_t size() const;          // documents (removed ones not counted)
