@@ -313,8 +313,8 @@ TEST(ContainmentIndexTest, LoaderChecksMoreThanTheChecksum) {
   expect_corrupt(b, "not sorted");
 }
 
-// Readers query pages that are never removed while one thread adds and removes others and
-// another saves snapshots: every answer for a stable page names its container.
+// Readers query articles inside pages that are never removed while one thread adds and removes
+// others and another saves snapshots: every answer is the one given before the threads started.
 TEST(ContainmentIndexTest, ConcurrentQueriesWhileOneThreadAddsRemovesAndSaves) {
   const fs::path dir = temp_dir("containment_index_threads");
   ContainmentIndex index = make({.threshold = 0.9, .num_perm = 64});
@@ -325,6 +325,20 @@ TEST(ContainmentIndexTest, ConcurrentQueriesWhileOneThreadAddsRemovesAndSaves) {
                     random_text(static_cast<uint64_t>(1300 + i), 100));
     ASSERT_TRUE(index.add("page" + std::to_string(i), pages.back()).ok());
   }
+  // The answers before the threads start: the LSH finds each page with probability >= 0.99, so a
+  // rare article may be missed, and then it must be missed the same way under concurrency.
+  const auto key = [](const std::vector<IndexMatch>& m) {
+    std::string k;
+    for (const IndexMatch& x : m) k += x.id + ":" + std::to_string(x.query_in_match) + ";";
+    return k;
+  };
+  std::vector<std::string> expected;
+  std::size_t found = 0;
+  for (std::size_t i = 0; i < articles.size(); ++i) {
+    expected.push_back(key(testing::expect_ok(index.query(articles[i], 3))));
+    found += expected.back() == "page" + std::to_string(i) + ":" + std::to_string(1.0) + ";";
+  }
+  EXPECT_GE(found, articles.size() - 2);
   const std::vector<std::string> churn = fixtures::random_texts(150, 77, 120);
   std::atomic<bool> done{false};
   std::atomic<int> errors{0}, queries{0};
@@ -334,10 +348,7 @@ TEST(ContainmentIndexTest, ConcurrentQueriesWhileOneThreadAddsRemovesAndSaves) {
       for (int pass = 0; pass < 1 || !done.load(); ++pass) {
         for (std::size_t i = static_cast<std::size_t>(r); i < articles.size(); i += 3) {
           Result<std::vector<IndexMatch>> m = index.query(articles[i], 3);
-          if (!m.ok() || m->size() != 1 || (*m)[0].id != "page" + std::to_string(i) ||
-              (*m)[0].query_in_match != 1.0) {
-            ++errors;
-          }
+          if (!m.ok() || key(*m) != expected[i]) ++errors;
           ++queries;
         }
       }
@@ -361,7 +372,7 @@ TEST(ContainmentIndexTest, ConcurrentQueriesWhileOneThreadAddsRemovesAndSaves) {
   for (int k = 0; k < 2; ++k) {
     ContainmentIndex snap =
         testing::expect_ok(ContainmentIndex::load((dir / ("snap" + std::to_string(k))).string()));
-    EXPECT_EQ(testing::expect_ok(snap.query(articles[7], 3)).at(0).id, "page7");
+    EXPECT_EQ(key(testing::expect_ok(snap.query(articles[7], 3))), expected[7]);
   }
 }
 
