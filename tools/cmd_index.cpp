@@ -1,8 +1,10 @@
 // neardup index build|add|query: a persistent near-duplicate index file, MinHash (NearDupIndex,
-// --mode near, the default) or SimHash (SimHashIndex, --mode simhash).
+// --mode near, the default), SimHash (SimHashIndex, --mode simhash) or containment
+// (ContainmentIndex, --mode containment or --measure containment).
 //
 //   neardup index build --index crawl.ndx [--threshold 0.8 ...] day1.jsonl   create and save
 //   neardup index build --index crawl.nds --mode simhash [--max-distance 3] day1.jsonl
+//   neardup index build --index crawl.ndc --mode containment [--direction either] day1.jsonl
 //   neardup index add   --index crawl.ndx day2.jsonl                         load, add, save
 //   neardup index query --index crawl.ndx [--add] day3.jsonl                 one JSON line per doc
 //
@@ -22,6 +24,7 @@
 #include "cli_common.h"
 #include "commands.h"
 #include "mode.h"
+#include "neardup/advanced/containment_index.h"
 #include "neardup/advanced/index.h"
 #include "neardup/advanced/open_index.h"
 #include "neardup/advanced/parallel.h"
@@ -47,8 +50,36 @@ struct IndexCliOptions : SimilarityFlags {
   std::string output = "-";
   bool add_new = false;                    // query --add
   std::string on_existing_id = "replace";  // build, add: replace | refuse | keep
-  std::string mode = "near";  // the index kind, a mode of the mode table: near or simhash
+  std::string mode =
+      "near";  // the index kind, a mode of the mode table: near, simhash, containment
+  std::string measure = "jaccard";             // --measure containment = --mode containment
+  std::string direction = "query-in-indexed";  // containment: what a query asks
 };
+
+constexpr double kDefaultContainmentThreshold = 0.9;  // as --mode containment
+
+// The containment index from the same flags as `neardup cluster --mode containment`.
+Result<ContainmentIndexOptions> containment_index_options(const IndexCliOptions& opt) {
+  ContainmentIndexOptions o;
+  Result<PipelineOptions> pipeline = pipeline_options(opt.normalize, opt.shingle, opt.common.seed);
+  if (!pipeline.ok()) return pipeline.status();
+  o.pipeline = *pipeline;
+  o.threshold = opt.threshold_given ? opt.threshold : kDefaultContainmentThreshold;
+  o.num_perm = opt.num_perm;
+  o.seed = opt.common.seed;
+  Result<ContainmentDirection> direction = parse_containment_direction(opt.direction);
+  if (!direction.ok()) {
+    return Status::invalid_argument("unknown --direction '" + opt.direction +
+                                    "' (query-in-indexed, indexed-in-query, either)");
+  }
+  o.direction = *direction;
+  if (Status st = o.validate(); !st.ok()) {
+    return Status::invalid_argument(st.message() +
+                                    " (--mode containment: --threshold in (0, 1], "
+                                    "--num-perm 1..1024)");
+  }
+  return o;
+}
 
 // The similarity group resolved as near mode resolves it (tools/modes/near.cpp).
 Result<IndexOptions> index_options(const IndexCliOptions& opt) {
@@ -98,6 +129,8 @@ class CliIndex {
   virtual Status save(const std::string& path) const = 0;
   // "threshold 0.80, 128 slots, 14 bands x 9 rows" for the summary.
   virtual std::string describe() const = 0;
+  // Whether matches carry containments (query records then print them).
+  virtual bool containment() const { return false; }
 };
 
 class MinHashCliIndex final : public CliIndex {
@@ -187,10 +220,52 @@ class SimHashCliIndex final : public CliIndex {
   std::vector<TextFingerprint> fps_;
 };
 
-// Loads an index of either kind, by the file's magic bytes (open_index.h).
+class ContainmentCliIndex final : public CliIndex {
+ public:
+  explicit ContainmentCliIndex(ContainmentIndex index) : index_(std::move(index)) {}
+
+  Status sketch(const std::vector<Document>& docs, std::size_t n,
+                const ParallelRunner& run) override {
+    if (pages_.size() < n) pages_.resize(n);
+    run(n, [&](std::size_t i, unsigned) { index_.prepare(docs[i].text, pages_[i]); });
+    return Status();
+  }
+  Status add(std::string_view id, std::size_t i) override {
+    return index_.add_prepared(id, pages_[i]);
+  }
+  Result<std::vector<IndexMatch>> query_best(std::size_t i) const override {
+    return index_.query_prepared(pages_[i], 1);
+  }
+  Result<AddIfNewResult> add_if_new(std::string_view id, std::size_t i) override {
+    return index_.add_if_new_prepared(id, pages_[i]);
+  }
+  std::size_t size() const override { return index_.size(); }
+  bool contains(std::string_view id) const override { return index_.contains(id); }
+  Result<std::size_t> remove(std::string_view id) override { return index_.remove(id); }
+  std::size_t memory_bytes() const override { return index_.memory_bytes(); }
+  Status save(const std::string& path) const override { return index_.save(path); }
+  std::string describe() const override {
+    char buf[160];
+    std::snprintf(buf, sizeof buf, "containment %.2f %s, %u slots, %u band entries",
+                  index_.options().threshold,
+                  std::string(containment_direction_name(index_.options().direction)).c_str(),
+                  index_.options().num_perm, index_.band_entries());
+    return buf;
+  }
+  bool containment() const override { return true; }
+
+ private:
+  ContainmentIndex index_;
+  std::vector<ContainmentIndex::PreparedPage> pages_;
+};
+
+// Loads an index of any kind, by the file's magic bytes (open_index.h).
 Result<std::unique_ptr<CliIndex>> load_index(const std::string& path) {
   Result<AnyIndex> loaded = open_index(path);
   if (!loaded.ok()) return loaded.status();
+  if (ContainmentIndex* contained = std::get_if<ContainmentIndex>(&*loaded)) {
+    return std::unique_ptr<CliIndex>(std::make_unique<ContainmentCliIndex>(std::move(*contained)));
+  }
   if (SimHashIndex* simhash = std::get_if<SimHashIndex>(&*loaded)) {
     return std::unique_ptr<CliIndex>(std::make_unique<SimHashCliIndex>(std::move(*simhash)));
   }
@@ -200,6 +275,13 @@ Result<std::unique_ptr<CliIndex>> load_index(const std::string& path) {
 
 // A new index from the build flags; errors are usage errors.
 Result<std::unique_ptr<CliIndex>> create_index(const IndexCliOptions& opt, Mode mode) {
+  if (mode == Mode::kContainment) {
+    Result<ContainmentIndexOptions> o = containment_index_options(opt);
+    if (!o.ok()) return o.status();
+    Result<ContainmentIndex> created = ContainmentIndex::create(*o);
+    if (!created.ok()) return created.status();
+    return std::unique_ptr<CliIndex>(std::make_unique<ContainmentCliIndex>(std::move(*created)));
+  }
   if (mode == Mode::kSimHash) {
     Result<SimHashIndexOptions> o = simhash_index_options(opt);
     if (!o.ok()) return o.status();
@@ -214,7 +296,8 @@ Result<std::unique_ptr<CliIndex>> create_index(const IndexCliOptions& opt, Mode 
   return std::unique_ptr<CliIndex>(std::make_unique<MinHashCliIndex>(std::move(*created)));
 }
 
-void append_query_record(std::string& line, std::string_view id, const IndexMatch* match) {
+void append_query_record(std::string& line, std::string_view id, const IndexMatch* match,
+                         bool containment) {
   line.clear();
   line += "{\"id\":";
   append_json_string(line, id);
@@ -224,8 +307,14 @@ void append_query_record(std::string& line, std::string_view id, const IndexMatc
     return;
   }
   append_json_string(line, match->id);
-  char buf[48];
-  std::snprintf(buf, sizeof buf, ",\"similarity\":%.4g}\n", match->similarity);
+  char buf[128];
+  if (containment) {
+    std::snprintf(buf, sizeof buf,
+                  ",\"similarity\":%.4g,\"query_in_match\":%.4g,\"match_in_query\":%.4g}\n",
+                  match->similarity, match->query_in_match, match->match_in_query);
+  } else {
+    std::snprintf(buf, sizeof buf, ",\"similarity\":%.4g}\n", match->similarity);
+  }
   line += buf;
 }
 
@@ -279,12 +368,14 @@ int run(Action action, Mode mode, const std::string& command, const IndexCliOpti
             Result<AddIfNewResult> r = index.add_if_new(docs[i].id, i);
             if (!r.ok()) return r.status();
             matched += r->added ? 0u : 1u;
-            append_query_record(line, docs[i].id, r->added ? nullptr : &r->match);
+            append_query_record(line, docs[i].id, r->added ? nullptr : &r->match,
+                                index.containment());
           } else {
             Result<std::vector<IndexMatch>> r = index.query_best(i);
             if (!r.ok()) return r.status();
             matched += r->empty() ? 0u : 1u;
-            append_query_record(line, docs[i].id, r->empty() ? nullptr : &r->front());
+            append_query_record(line, docs[i].id, r->empty() ? nullptr : &r->front(),
+                                index.containment());
           }
           out.write(line);
         }
@@ -344,14 +435,19 @@ void print_index_usage(std::ostream& os) {
         "       neardup index query --index FILE [--add] [options] FILE|DIR|- ...\n"
         "       neardup index <build|add|query> --help\n\n"
         "build  creates an index of the inputs and saves it: --mode near (default: MinHash\n"
-        "       signatures + LSH, matches at estimated Jaccard >= --threshold) or --mode simhash\n"
-        "       (SimHash fingerprints, matches within --max-distance bits)\n"
+        "       signatures + LSH, matches at estimated Jaccard >= --threshold), --mode simhash\n"
+        "       (SimHash fingerprints, matches within --max-distance bits) or --mode containment\n"
+        "       (= --measure containment: exact containment >= --threshold, default 0.9, of the\n"
+        "       query in an indexed document, --direction query-in-indexed (default),\n"
+        "       indexed-in-query or either)\n"
         "add    loads the index (either kind, told by the file), adds the inputs, saves it\n"
         "       (atomic replace)\n"
         "query  one JSON line per input document, in input order:\n"
         "       {\"id\":...,\"match\":\"<best indexed id>\",\"similarity\":0.91} or "
         "{\"id\":...,\"match\":null};\n"
-        "       similarity: estimated Jaccard (near), 1 - distance/bits (simhash)\n"
+        "       similarity: estimated Jaccard (near), 1 - distance/bits (simhash), exact\n"
+        "       containment (containment; also \"query_in_match\" = |Q&M|/|Q| and\n"
+        "       \"match_in_query\" = |Q&M|/|M|)\n"
         "       with --add, new documents are added and the index is saved\n\n"
         "exit codes: 0 success, 1 runtime failure (I/O, corrupt index or input),\n"
         "            2 usage error (unknown flag, bad value)\n";
@@ -393,6 +489,12 @@ int cmd_index(const std::vector<std::string>& args) {
     });
     modes.add_group(
         desc, [&opt](po::options_description& d) { add_normalize_options(d, opt.normalize); });
+    desc.add_options()  //
+        ("measure", po::value(&opt.measure)->default_value("jaccard"),
+         "jaccard (the --mode's measure) or containment (the same as --mode containment)")  //
+        ("direction", po::value(&opt.direction)->default_value("query-in-indexed"),
+         "containment: what a query asks: query-in-indexed (is the document contained in an "
+         "indexed one?), indexed-in-query (does an indexed one sit inside it?) or either");
   }
   if (action != Action::kQuery) {
     desc.add_options()  //
@@ -434,6 +536,21 @@ int cmd_index(const std::vector<std::string>& args) {
   }
   Mode mode = Mode::kNear;
   if (action == Action::kBuild) {
+    // --measure containment is --mode containment (with no --mode, or --mode containment).
+    if (opt.measure == "containment") {
+      if (!vm["mode"].defaulted() && opt.mode != "containment") {
+        print_error(command, "--measure containment is --mode containment, not --mode " + opt.mode);
+        return kExitUsage;
+      }
+      opt.mode = "containment";
+    } else if (opt.measure != "jaccard") {
+      print_error(command, "unknown --measure '" + opt.measure + "' (jaccard, containment)");
+      return kExitUsage;
+    }
+    if (!vm["direction"].defaulted() && opt.mode != "containment") {
+      print_error(command, "--direction applies to --mode containment only");
+      return kExitUsage;
+    }
     // Each kind's own flags only: a flag of the other kind would be silently ignored.
     Result<ModeHandler*> chosen = modes.choose(opt.mode, vm);
     Status st = chosen.ok() ? parse_threshold(opt) : chosen.status();
@@ -442,6 +559,8 @@ int cmd_index(const std::vector<std::string>& args) {
       return kExitUsage;
     }
     mode = modes.mode();
+    // index build's --threshold defaults to near's 0.8; containment's default is 0.9.
+    if (mode == Mode::kContainment) opt.threshold_given = !vm["threshold"].defaulted();
   }
   if (opt.input.inputs.empty()) {
     print_error(command, "no input given (name files, a directory, or - for stdin)");

@@ -47,7 +47,7 @@ struct NearRun;
     "MinHash/LSH near-duplicates (Jaccard of shingle sets >= --threshold)")                 \
   X(kSimHash, simhash, kCluster | kDedup | kIndex,                                          \
     "SimHash fingerprints within --max-distance bits")                                      \
-  X(kContainment, containment, kCluster | kDedup,                                           \
+  X(kContainment, containment, kCluster | kDedup | kIndex,                                  \
     "documents contained in another (|A & B| / |A| >= --threshold of A's shingles)")        \
   X(kStory, story, kCluster,                                                                \
     "same news story: TF-IDF cosine to a cluster's centroid, in time order (--time-field)") \
@@ -67,7 +67,7 @@ enum class Mode {
 // The commands that take --mode (bits of ModeInfo::commands).
 inline constexpr unsigned kCluster = 1;
 inline constexpr unsigned kDedup = 2;
-inline constexpr unsigned kIndex = 4;   // index build: near and simhash pick the index kind
+inline constexpr unsigned kIndex = 4;   // index build: near, simhash, containment: the kind
 inline constexpr unsigned kSketch = 8;  // sketch: the first stage of a staged run
 
 // The shared option groups a mode reads (bits of ModeHandler::groups); a command registers the

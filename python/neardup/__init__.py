@@ -40,6 +40,7 @@ __version__ = _neardup.__version__
 
 __all__ = [
     "Clustering",
+    "ContainmentMatch",
     "Deduplicator",
     "Match",
     "StoryMatch",
@@ -212,6 +213,21 @@ class Match(_NamedTuple):
     similarity: float
 
 
+class ContainmentMatch(_NamedTuple):
+    """A match of the containment backend: its id, the similarity (the larger qualifying
+    containment) and both exact containments, ``query_in_match`` = |Q & M| / |Q| (how much of
+    the query lies in the match) and ``match_in_query`` = |Q & M| / |M|."""
+
+    id: str
+    similarity: float
+    query_in_match: float
+    match_in_query: float
+
+
+def _match(m):
+    return Match(*m) if len(m) == 2 else ContainmentMatch(*m)
+
+
 class Verdict(_NamedTuple):
     """:meth:`Deduplicator.add_if_new`'s answer: whether the page was added, else why not."""
 
@@ -238,9 +254,16 @@ class Deduplicator:
     released while the library works); ``add_if_new`` is atomic. The file is the one
     ``neardup index`` reads and writes.
 
-    Args (keywords): ``backend="minhash"`` (or ``"simhash"``), ``threshold=0.8``,
-    ``shingle="word:5"`` (or ``"char:K"``), ``num_perm=128``, ``bands=0``, ``rows=0``
-    (0 = derived), ``seed=1``; SimHash: ``max_distance=3``, ``bits=64``.
+    The containment backend (``backend="containment"``) matches pages by exact containment of
+    shingle sets (an article embedded in a larger page): ``direction="query-in-indexed"``
+    (default: |Q & B| / |Q| >= threshold, the queried page lies inside an indexed one),
+    ``"indexed-in-query"`` (an indexed page lies inside the query) or ``"either"``; its matches
+    are :class:`ContainmentMatch` with both exact containments.
+
+    Args (keywords): ``backend="minhash"`` (or ``"simhash"``, ``"containment"``),
+    ``threshold=0.8``, ``shingle="word:5"`` (or ``"char:K"``), ``num_perm=128``, ``bands=0``,
+    ``rows=0`` (0 = derived), ``seed=1``; SimHash: ``max_distance=3``, ``bits=64``;
+    containment: ``direction="query-in-indexed"``.
     """
 
     __slots__ = ("_d",)
@@ -263,17 +286,17 @@ class Deduplicator:
 
     def query(self, text, max_results: int = 10) -> list:
         """Indexed pages matching ``text``, best first: a list of :class:`Match`."""
-        return [Match(*m) for m in self._d.query(text, max_results)]
+        return [_match(m) for m in self._d.query(text, max_results)]
 
     def add_if_new(self, id, text) -> Verdict:
         """Adds the page unless an indexed page matches; atomic. Returns a :class:`Verdict`
         (true when added; else ``match`` is the best match)."""
         added, match = self._d.add_if_new(id, text)
-        return Verdict(added, None if match is None else Match(*match))
+        return Verdict(added, None if match is None else _match(match))
 
     def query_many(self, texts, max_results: int = 10, threads: int = 0) -> list:
         """:meth:`query` for each text, on ``threads`` threads (0 = all): a list of lists."""
-        return [[Match(*m) for m in ms] for ms in self._d.query_many(texts, max_results, threads)]
+        return [[_match(m) for m in ms] for ms in self._d.query_many(texts, max_results, threads)]
 
     def add_many(self, ids, texts) -> None:
         """:meth:`add` for each (id, text), in order, with the GIL released once."""

@@ -72,9 +72,15 @@ class Match(NamedTuple):
     id: str
     similarity: float
 
+class ContainmentMatch(NamedTuple):
+    id: str
+    similarity: float
+    query_in_match: float
+    match_in_query: float
+
 class Verdict(NamedTuple):
     added: bool
-    match: Match | None
+    match: Match | ContainmentMatch | None
     def __bool__(self) -> bool: ...
 
 class Deduplicator:
@@ -90,16 +96,17 @@ class Deduplicator:
         seed: int = 1,
         max_distance: int = 3,
         bits: int = 64,
+        direction: str = "query-in-indexed",
     ) -> None: ...
     @classmethod
     def load(cls, path: _Path) -> Deduplicator: ...
     def add(self, id: str | bytes, text: _Text) -> None: ...
     def insert(self, id: str | bytes, text: _Text) -> None: ...
-    def query(self, text: _Text, max_results: int = 10) -> list[Match]: ...
+    def query(self, text: _Text, max_results: int = 10) -> list[Match | ContainmentMatch]: ...
     def add_if_new(self, id: str | bytes, text: _Text) -> Verdict: ...
     def query_many(
         self, texts: Iterable[_Text], max_results: int = 10, threads: int = 0
-    ) -> list[list[Match]]: ...
+    ) -> list[list[Match | ContainmentMatch]]: ...
     def add_many(self, ids: Iterable[str | bytes], texts: Iterable[_Text]) -> None: ...
     def add_if_new_many(
         self, ids: Iterable[str | bytes], texts: Iterable[_Text]

@@ -1065,7 +1065,7 @@ class PyDeduplicator {
   static PyDeduplicator create(py::dict kwargs) {
     Options opt(kwargs, "Deduplicator()",
                 {"backend", "threshold", "shingle", "num_perm", "seed", "bands", "rows",
-                 "max_distance", "bits"},
+                 "max_distance", "bits", "direction"},
                 false);
     DeduplicatorOptions o;
     const std::string backend = opt.get<std::string>("backend", "minhash");
@@ -1073,10 +1073,34 @@ class PyDeduplicator {
       o.backend = DedupBackend::kMinHash;
     } else if (backend == "simhash") {
       o.backend = DedupBackend::kSimHash;
+    } else if (backend == "containment") {
+      o.backend = DedupBackend::kContainment;
     } else {
-      throw py::value_error("unknown backend '" + backend + "' (minhash, simhash)");
+      throw py::value_error("unknown backend '" + backend + "' (minhash, simhash, containment)");
     }
-    if (o.backend == DedupBackend::kSimHash) {
+    if (o.backend != DedupBackend::kContainment && opt.has("direction")) {
+      throw py::value_error("option 'direction' is used by backend 'containment' only");
+    }
+    if (o.backend == DedupBackend::kContainment) {
+      for (const char* k : {"bands", "rows", "max_distance", "bits"}) {
+        if (opt.has(k)) {
+          throw py::value_error(std::string("option '") + k +
+                                "' is not used by backend 'containment' (threshold, num_perm, "
+                                "direction)");
+        }
+      }
+      const std::string dir = opt.get<std::string>("direction", "query-in-indexed");
+      if (dir == "query-in-indexed") {
+        o.containment_direction = DedupDirection::kQueryInIndexed;
+      } else if (dir == "indexed-in-query") {
+        o.containment_direction = DedupDirection::kIndexedInQuery;
+      } else if (dir == "either") {
+        o.containment_direction = DedupDirection::kEither;
+      } else {
+        throw py::value_error("unknown direction '" + dir +
+                              "' (query-in-indexed, indexed-in-query, either)");
+      }
+    } else if (o.backend == DedupBackend::kSimHash) {
       for (const char* k : {"threshold", "num_perm", "bands", "rows"}) {
         if (opt.has(k)) {
           throw py::value_error(std::string("option '") + k +
@@ -1133,8 +1157,7 @@ class PyDeduplicator {
       return d_->query(t, max_results);
     }();
     py::list out;
-    for (const DedupMatch& m : take(std::move(r)))
-      out.append(py::make_tuple(id_str(m.id), m.similarity));
+    for (const DedupMatch& m : take(std::move(r))) out.append(match_tuple(m));
     return out;
   }
 
@@ -1147,7 +1170,7 @@ class PyDeduplicator {
     }();
     DedupVerdict v = take(std::move(r));
     if (v.added) return py::make_tuple(true, py::none());
-    return py::make_tuple(false, py::make_tuple(id_str(v.match.id), v.match.similarity));
+    return py::make_tuple(false, match_tuple(v.match));
   }
 
   // Batch forms: the GIL is released once for the whole batch. query_many runs on `threads`
@@ -1171,8 +1194,7 @@ class PyDeduplicator {
     py::list out;
     for (auto& r : results) {
       py::list one;
-      for (const DedupMatch& m : take(std::move(r)))
-        one.append(py::make_tuple(id_str(m.id), m.similarity));
+      for (const DedupMatch& m : take(std::move(r))) one.append(match_tuple(m));
       out.append(one);
     }
     return out;
@@ -1275,6 +1297,7 @@ class PyDeduplicator {
     d["simhash_bits"] = s.simhash_bits;
     d["max_distance"] = s.max_distance;
     d["tables"] = s.tables;
+    d["band_entries"] = s.band_entries;
     return d;
   }
 
@@ -1290,10 +1313,25 @@ class PyDeduplicator {
     d["rows"] = o.rows;
     d["max_distance"] = o.max_distance;
     d["bits"] = o.simhash_bits;
+    if (o.backend == DedupBackend::kContainment) {
+      d["direction"] = o.containment_direction == DedupDirection::kIndexedInQuery
+                           ? "indexed-in-query"
+                       : o.containment_direction == DedupDirection::kEither ? "either"
+                                                                            : "query-in-indexed";
+    }
     return d;
   }
 
  private:
+  // (id, similarity), and for the containment backend (id, similarity, query_in_match,
+  // match_in_query): the Python side makes a Match or a ContainmentMatch of it.
+  py::tuple match_tuple(const DedupMatch& m) const {
+    if (d_->options().backend == DedupBackend::kContainment) {
+      return py::make_tuple(id_str(m.id), m.similarity, m.query_in_match, m.match_in_query);
+    }
+    return py::make_tuple(id_str(m.id), m.similarity);
+  }
+
   std::shared_ptr<Deduplicator> d_;
 };
 

@@ -189,3 +189,43 @@ def test_story_stream_options_and_model(sample, tmp_path):
         neardup.StoryStream(window="12")
     with pytest.raises(TypeError):
         neardup.StoryStream().add("x", "text", time=[1])
+
+
+ARTICLE = PAGE
+PORTAL = OTHER + " Also today: " + PAGE + " Comments: " + EDITED.replace("Kestrel", "Falcon")
+
+
+def test_containment_backend_both_directions(tmp_path):
+    with pytest.raises(ValueError, match="direction"):
+        neardup.Deduplicator(backend="containment", direction="sideways")
+    with pytest.raises(ValueError, match="not used by backend 'containment'"):
+        neardup.Deduplicator(backend="containment", bits=64)
+    with pytest.raises(ValueError, match="backend 'containment' only"):
+        neardup.Deduplicator(direction="either")
+    d = neardup.Deduplicator(backend="containment", threshold=0.9)
+    d.add("portal", PORTAL)
+    (m,) = d.query(ARTICLE)
+    assert isinstance(m, neardup.ContainmentMatch)
+    assert m.id == "portal" and m.query_in_match == 1.0 and m.similarity == 1.0
+    assert 0 < m.match_in_query < 0.8
+    v = d.add_if_new("article", ARTICLE)
+    assert not v and v.match.id == "portal"
+    # The default direction does not report pages inside the query.
+    d.add("article", ARTICLE)
+    assert [x.id for x in d.query(PORTAL)] == ["portal"]
+    e = neardup.Deduplicator(backend="containment", threshold=0.9, direction="indexed-in-query")
+    e.add("article", ARTICLE)
+    e.add("other", "a completely different page about the weather in the mountains today")
+    (m,) = e.query(PORTAL)
+    assert m.id == "article" and m.match_in_query == 1.0
+    assert e.stats["backend"] == "containment" and e.stats["band_entries"] == 240
+    assert e.options["direction"] == "indexed-in-query"
+    path = tmp_path / "c.ndc"
+    e.save(path)
+    f = neardup.Deduplicator.load(path)
+    assert f.query(PORTAL) == e.query(PORTAL)
+    assert f.query_many([PORTAL, ARTICLE], threads=2) == [e.query(PORTAL), e.query(ARTICLE)]
+    # Jaccard backends keep their two-field matches.
+    g = neardup.Deduplicator(threshold=0.7)
+    g.add("a", PAGE)
+    assert type(g.query(PAGE)[0]) is neardup.Match

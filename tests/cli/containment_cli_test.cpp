@@ -89,14 +89,65 @@ TEST(ContainmentCliTest, BadFlagsAreUsageErrors) {
     EXPECT_EQ(r.exit_code, 2) << flags << ": " << r.err;
     EXPECT_FALSE(r.err.empty()) << flags;
   }
-  // Containment has no persistent index and no staged run.
-  RunResult idx = run_cli("index build --mode containment --index " +
-                          quote(temp_dir("containment_cli_usage") / "x.ndx") + " " + quote(in));
+  // The persistent index takes containment's flags, not the LSH shape of near mode.
+  RunResult idx = run_cli("index build --mode containment --bands 4 --rows 4 --index " +
+                          quote(temp_dir("containment_cli_usage") / "x.ndc") + " " + quote(in));
   EXPECT_EQ(idx.exit_code, 2) << idx.err;
   // --keep belongs to containment only.
   RunResult near = run_cli("cluster --mode near --keep contained " + quote(in));
   EXPECT_EQ(near.exit_code, 2) << near.err;
   EXPECT_NE(near.err.find("--keep does not apply to --mode near"), std::string::npos) << near.err;
+}
+
+// `neardup index build --mode containment` (or --measure containment): a persistent containment
+// index whose queries name the container and both exact containments, in the direction asked;
+// add and query --add read everything from the file; flags of other kinds are usage errors.
+TEST(ContainmentCliTest, PersistentIndexFindsTheContainerInBothDirections) {
+  const fs::path in = write_corpus("containment_cli_index");
+  const fs::path dir = in.parent_path();
+  const std::string art = random_text(uint64_t{31}, 150);
+  write_file(dir / "q.tsv", "q-art\t" + art + "\nq-new\t" + random_text(uint64_t{35}, 200) + "\n");
+  const std::string index = quote(dir / "c.ndc");
+  RunResult build = run_cli("index build --mode containment --index " + index + " " + quote(in));
+  ASSERT_EQ(build.exit_code, 0) << build.err;
+  EXPECT_NE(build.err.find("containment 0.90 query-in-indexed, 128 slots"), std::string::npos)
+      << build.err;
+  RunResult q = run_cli("index query -q --index " + index + " " + quote(dir / "q.tsv"));
+  ASSERT_EQ(q.exit_code, 0) << q.err;
+  // The article is contained in itself ("art", first added, similarity 1 ties) and in the page.
+  ASSERT_EQ(lines_of(q.out).size(), 2u) << q.out;
+  EXPECT_EQ(lines_of(q.out)[0].rfind(R"({"id":"q-art","match":"art","similarity":1,)"
+                                     R"("query_in_match":1,"match_in_query":1})",
+                                     0),
+            0u)
+      << q.out;
+  EXPECT_EQ(lines_of(q.out)[1], R"({"id":"q-new","match":null})");
+  // The other direction: the page queried finds the article inside it.
+  const std::string rev = quote(dir / "r.ndc");
+  RunResult b2 = run_cli(
+      "index build -q --measure containment --direction indexed-in-query "
+      "--threshold 0.95 --index " +
+      rev + " " + quote(in));
+  ASSERT_EQ(b2.exit_code, 0) << b2.err;
+  write_file(dir / "p.tsv", "q-page\t" + random_text(uint64_t{36}, 100) + " " + art + "\n");
+  RunResult q2 = run_cli("index query -q --index " + rev + " " + quote(dir / "p.tsv"));
+  ASSERT_EQ(q2.exit_code, 0) << q2.err;
+  EXPECT_NE(q2.out.find(R"("match":"art","similarity":1,)"), std::string::npos) << q2.out;
+  EXPECT_NE(q2.out.find(R"("match_in_query":1})"), std::string::npos) << q2.out;
+  // query --add adds the new document only, and saves.
+  RunResult add = run_cli("index query -q --add --index " + index + " " + quote(dir / "q.tsv"));
+  ASSERT_EQ(add.exit_code, 0) << add.err;
+  RunResult again = run_cli("index query -q --index " + index + " " + quote(dir / "q.tsv"));
+  EXPECT_NE(lines_of(again.out)[1].find(R"("match":"q-new")"), std::string::npos) << again.out;
+  // Usage errors: another kind's flag, a direction for another kind, an unknown direction.
+  for (const char* flags :
+       {"--mode containment --max-distance 3", "--mode near --direction either",
+        "--mode containment --direction sideways", "--mode simhash --measure containment",
+        "--mode containment --threshold 0", "--measure cosine"}) {
+    RunResult r = run_cli("index build " + std::string(flags) + " --index " +
+                          quote(dir / "bad.ndc") + " " + quote(in));
+    EXPECT_EQ(r.exit_code, 2) << flags << ": " << r.err;
+  }
 }
 
 // --measure containment (the issue's spelling) is --mode containment, alone or with --mode near,

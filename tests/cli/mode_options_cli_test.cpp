@@ -127,9 +127,9 @@ TEST(ModeOptionsCliTest, ModeTheCommandDoesNotTakeIsAUsageError) {
                      "--mode story is not available here (available: exact, near, simhash, "
                      "containment, lines, substring)");
   expect_usage_error("index build", "--index x.ndx --mode exact " + in,
-                     "--mode exact is not available here (available: near, simhash)");
+                     "--mode exact is not available here (available: near, simhash, containment)");
   expect_usage_error("index build", "--index x.ndx --mode story " + in,
-                     "--mode story is not available here (available: near, simhash)");
+                     "--mode story is not available here (available: near, simhash, containment)");
   // Unknown modes.
   expect_usage_error("cluster", "--mode nonsense " + in,
                      "unknown --mode 'nonsense' (available: exact, near, simhash, containment, "
@@ -138,7 +138,7 @@ TEST(ModeOptionsCliTest, ModeTheCommandDoesNotTakeIsAUsageError) {
       "dedup", "--mode Near " + in,
       "unknown --mode 'Near' (available: exact, near, simhash, containment, lines, substring)");
   expect_usage_error("index build", "--index x.ndx --mode minhash " + in,
-                     "unknown --mode 'minhash' (available: near, simhash)");
+                     "unknown --mode 'minhash' (available: near, simhash, containment)");
   // Commands without modes do not take --mode at all.
   expect_usage_error("index query", "--index x.ndx --mode near " + in, "--mode");
   RunResult idf = run_cli("idf build -o m.idf --mode story " + in);

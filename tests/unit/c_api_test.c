@@ -1,7 +1,7 @@
 /* Drives the C API (neardup_c.h) from C11: create, add, query, add_if_new, remove, save, load,
- * free, errors; for both backends (MinHash, then SimHash); and the struct_size rule of the
- * versioned structs (older and newer callers). Usage: neardup_c_api_test SCRATCH_FILE.
- * Exit 0 on success; on failure prints the failed check and exits 1. */
+ * free, errors; for the backends (MinHash, then SimHash, and containment); and the struct_size rule
+ * of the versioned structs (older and newer callers). Usage: neardup_c_api_test SCRATCH_FILE. Exit
+ * 0 on success; on failure prints the failed check and exits 1. */
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -234,6 +234,72 @@ static void test_stats_written_only_within_struct_size(void) {
   neardup_free(d);
 }
 
+/* CONTAINMENT: a page inside a larger one is found with its exact containments, in the
+ * direction asked; options of a V2 caller (without containment_direction) take its default; the
+ * index survives save + load; a bad direction is an error. */
+static void test_containment_backend(const char* path) {
+  neardup_options opt;
+  neardup_options_init(&opt);
+  CHECK(opt.containment_direction == NEARDUP_DIRECTION_QUERY_IN_INDEXED);
+  CHECK(NEARDUP_OPTIONS_SIZE_V3 <= sizeof(neardup_options));
+  opt.backend = NEARDUP_BACKEND_CONTAINMENT;
+  opt.threshold = 0.9;
+  opt.containment_direction = 7;
+  neardup_dedup* d = NULL;
+  CHECK(neardup_create(&opt, &d) == NEARDUP_INVALID_ARGUMENT);
+  CHECK(strstr(neardup_last_error(), "direction") != NULL);
+  opt.containment_direction = NEARDUP_DIRECTION_EITHER;
+  CHECK(neardup_create(&opt, &d) == NEARDUP_OK);
+  if (d == NULL) return;
+  /* kPage inside a page with other text around it; kOtherPage unrelated. */
+  char big[1024];
+  snprintf(big, sizeof big, "%s and then %s and finally %s", kOtherPage, kPage, kOtherPage);
+  CHECK(neardup_add(d, S("portal"), S(big)) == NEARDUP_OK);
+  neardup_matches* m = NULL;
+  CHECK(neardup_query(d, S(kPage), 10, &m) == NEARDUP_OK);
+  CHECK(neardup_matches_count(m) == 1);
+  CHECK(strcmp(neardup_matches_id(m, 0, NULL), "portal") == 0);
+  CHECK(neardup_matches_query_in_match(m, 0) == 1.0);
+  CHECK(neardup_matches_match_in_query(m, 0) > 0.0 && neardup_matches_match_in_query(m, 0) < 0.5);
+  CHECK(neardup_matches_similarity(m, 0) == 1.0);
+  CHECK(neardup_matches_query_in_match(m, 1) < 0 && neardup_matches_match_in_query(NULL, 0) < 0);
+  neardup_matches_free(m);
+  int added = -1;
+  CHECK(neardup_add_if_new(d, S("article"), S(kPage), &added, NULL) == NEARDUP_OK);
+  CHECK(added == 0);
+  /* The other direction: the portal queried finds an indexed page inside it. */
+  CHECK(neardup_add(d, S("article"), S(kPage)) == NEARDUP_OK);
+  m = NULL;
+  CHECK(neardup_query(d, S(big), 10, &m) == NEARDUP_OK);
+  CHECK(neardup_matches_count(m) == 2); /* itself (1.0) and the article inside it (1.0) */
+  CHECK(strcmp(neardup_matches_id(m, 1, NULL), "article") == 0);
+  CHECK(neardup_matches_match_in_query(m, 1) == 1.0);
+  neardup_matches_free(m);
+  neardup_stats st;
+  neardup_stats_init(&st);
+  CHECK(neardup_get_stats(d, &st) == NEARDUP_OK);
+  CHECK(st.backend == NEARDUP_BACKEND_CONTAINMENT && st.documents == 2 && st.num_perm == 128);
+  CHECK(st.band_entries == 240 && st.threshold == 0.9 && st.tables == 0);
+  CHECK(neardup_save(d, path) == NEARDUP_OK);
+  neardup_free(d);
+  d = NULL;
+  CHECK(neardup_load(path, &d) == NEARDUP_OK);
+  if (d == NULL) return;
+  m = NULL;
+  CHECK(neardup_query(d, S(kPage), 10, &m) == NEARDUP_OK);
+  CHECK(neardup_matches_count(m) == 2);
+  neardup_matches_free(m);
+  neardup_free(d);
+  /* A V2 caller: the direction field lies beyond its struct_size and takes its default. */
+  neardup_options_init(&opt);
+  opt.struct_size = NEARDUP_OPTIONS_SIZE_V2;
+  opt.backend = NEARDUP_BACKEND_CONTAINMENT;
+  opt.containment_direction = 7; /* beyond struct_size: not read */
+  d = NULL;
+  CHECK(neardup_create(&opt, &d) == NEARDUP_OK);
+  neardup_free(d);
+}
+
 int main(int argc, char** argv) {
   if (argc != 2) {
     fprintf(stderr, "usage: %s SCRATCH_FILE\n", argv[0]);
@@ -253,6 +319,7 @@ int main(int argc, char** argv) {
   test_bad_struct_size_rejected();
   test_newer_caller_options_need_zero_tail();
   test_stats_written_only_within_struct_size();
+  test_containment_backend(path);
 
   /* invalid options are an error code with a message, not a crash */
   neardup_options opt;
@@ -361,7 +428,7 @@ int main(int argc, char** argv) {
   d = NULL;
   CHECK(neardup_create(&opt, &d) == NEARDUP_INVALID_ARGUMENT);
   CHECK(d == NULL && strstr(neardup_last_error(), "max_distance") != NULL);
-  opt.backend = 3; /* no such backend */
+  opt.backend = 9; /* no such backend */
   opt.max_distance = 3;
   CHECK(neardup_options_validate(&opt) == NEARDUP_INVALID_ARGUMENT);
   CHECK(strstr(neardup_last_error(), "backend") != NULL);

@@ -908,5 +908,106 @@ TEST(DeduplicatorContainmentTest, FindContainedNamesTheContainerOfAnEmbeddedArti
   EXPECT_TRUE(find_contained({}, {})->empty());
 }
 
+// --- containment backend (containment_index_test.cpp has the rest; these run under TSan in CI) --
+
+DeduplicatorOptions containment_options() {
+  DeduplicatorOptions o;
+  o.backend = DedupBackend::kContainment;
+  o.threshold = 0.9;
+  o.num_perm = 64;
+  return o;
+}
+
+// Readers query articles embedded in stable pages while one thread adds and removes other pages
+// and another saves snapshots: every answer is the one given before the threads started (the
+// page that holds the article, with the exact containment).
+TEST(DeduplicatorContainmentConcurrencyTest, QueriesWhileOneThreadAddsRemovesAndSaves) {
+  const fs::path dir = temp_dir("dedup_containment_concurrency");
+  Deduplicator d = make(containment_options());
+  std::vector<std::string> articles;
+  for (std::size_t i = 0; i < 40; ++i) {
+    articles.push_back(random_text(600 + i, 60));
+    const std::string page =
+        random_text(700 + i, 80) + " " + articles.back() + " " + random_text(800 + i, 80);
+    ASSERT_TRUE(d.add("page" + std::to_string(i), page).ok());
+  }
+  // The answers before the threads start (the LSH finds each page with probability >= 0.99, so
+  // a rare article may be missed: then it must be missed the same way under concurrency).
+  const auto ids_of = [](const std::vector<DedupMatch>& m) {
+    std::vector<std::string> ids;
+    for (const DedupMatch& x : m) ids.push_back(x.id + ":" + std::to_string(x.query_in_match));
+    return ids;
+  };
+  std::vector<std::vector<std::string>> expected;
+  std::size_t found = 0;
+  for (std::size_t i = 0; i < articles.size(); ++i) {
+    expected.push_back(ids_of(*d.query(articles[i], 3)));
+    const std::string want = "page" + std::to_string(i) + ":" + std::to_string(1.0);
+    found += expected.back() == std::vector<std::string>{want} ? 1u : 0u;
+  }
+  EXPECT_GE(found, articles.size() - 2);
+  const std::vector<std::string> churn = texts(120, 37);
+  std::atomic<bool> done{false};
+  std::atomic<int> errors{0}, queries{0};
+  std::vector<std::thread> readers;
+  for (int r = 0; r < 3; ++r) {
+    readers.emplace_back([&, r] {
+      for (int pass = 0; pass < 1 || !done.load(); ++pass) {
+        for (std::size_t i = static_cast<std::size_t>(r); i < articles.size(); i += 3) {
+          Result<std::vector<DedupMatch>> m = d.query(articles[i], 3);
+          if (!m.ok() || ids_of(*m) != expected[i]) ++errors;
+          (void)d.stats();
+          ++queries;
+        }
+      }
+    });
+  }
+  std::thread saver([&] {
+    for (int k = 0; k < 2; ++k) {
+      if (!d.save((dir / ("snap" + std::to_string(k) + ".ndc")).string()).ok()) ++errors;
+    }
+  });
+  for (std::size_t i = 0; i < churn.size(); ++i) {
+    if (!d.add_if_new("c" + std::to_string(i), churn[i]).ok()) ++errors;
+    if (i % 2 == 1 && *d.remove("c" + std::to_string(i - 1)) != 1) ++errors;
+  }
+  saver.join();
+  done = true;
+  for (std::thread& t : readers) t.join();
+  EXPECT_EQ(errors.load(), 0);
+  EXPECT_GT(queries.load(), 0);
+  EXPECT_EQ(d.size(), articles.size() + churn.size() / 2);
+  for (int k = 0; k < 2; ++k) {
+    Deduplicator snap = load_ok(dir / ("snap" + std::to_string(k) + ".ndc"));
+    EXPECT_EQ(snap.options().backend, DedupBackend::kContainment);
+    EXPECT_EQ(ids_of(*snap.query(articles[5], 3)), expected[5]);
+  }
+}
+
+// add_if_new is atomic for containment too: of threads offering the same pages (or the articles
+// inside them) at once, exactly one page of each pair is added.
+TEST(DeduplicatorContainmentConcurrencyTest, AddIfNewFromManyThreadsAddsEachPageOnce) {
+  const std::vector<std::string> t = texts(60, 38);
+  for (int round = 0; round < 4; ++round) {
+    Deduplicator d = make(containment_options());
+    std::atomic<int> added{0}, errors{0};
+    std::vector<std::thread> threads;
+    for (int w = 0; w < 4; ++w) {
+      threads.emplace_back([&, w] {
+        for (std::size_t i = 0; i < t.size(); ++i) {
+          Result<DedupVerdict> v =
+              d.add_if_new("t" + std::to_string(w) + "-" + std::to_string(i), t[i]);
+          if (!v.ok()) ++errors;
+          if (v.ok() && v->added) ++added;
+        }
+      });
+    }
+    for (std::thread& th : threads) th.join();
+    EXPECT_EQ(errors.load(), 0);
+    EXPECT_EQ(added.load(), 60) << round;
+    EXPECT_EQ(d.size(), 60u);
+  }
+}
+
 }  // namespace
 }  // namespace neardup

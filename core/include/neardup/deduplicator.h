@@ -30,6 +30,14 @@
 //    page: ~90% within 3 bits), but only ~35% of pages with one word changed mid-text, which
 //    MinHash at 0.8 always finds. max_distance 6 finds ~83% of those at ~MinHash's memory.
 //    Removal tombstones a page (it never matches again); its memory is returned on save + load.
+//  - kContainment asks whether a page is (nearly) CONTAINED in a page seen before, or a page seen
+//    before sits inside it (containment_direction): an article embedded whole in a page with
+//    sidebars and comments has low Jaccard similarity with it but containment near 1. Exact
+//    shingle sets are kept and every candidate from a partitioned MinHash LSH index (LSH
+//    Ensemble, advanced/containment_index.h: each pair at the threshold is a candidate with
+//    probability >= 0.99) is verified exactly: matches carry the exact containments
+//    (DedupMatch::query_in_match, match_in_query). File format "NDUPCONT". Memory: 8 bytes per
+//    distinct shingle plus ~3 KB per page at 128 slots (stats()); the cost of exactness.
 //
 // Thread safety: every method may be called from any number of threads at once on one
 // Deduplicator, except moving, assigning and destroying it. Readers (query, size, contains,
@@ -66,23 +74,34 @@
 namespace neardup {
 
 enum class DedupBackend : uint8_t {
-  kMinHash = 1,  // Jaccard similarity of shingle sets (MinHash + banded LSH)
-  kSimHash = 2,  // Hamming distance of SimHash fingerprints (permuted block tables)
+  kMinHash = 1,      // Jaccard similarity of shingle sets (MinHash + banded LSH)
+  kSimHash = 2,      // Hamming distance of SimHash fingerprints (permuted block tables)
+  kContainment = 3,  // containment |A ∩ B| / |A| of shingle sets (LSH Ensemble, exact check)
 };
 
-// "minhash", "simhash".
+// kContainment: which containment a query asks about (Q the queried page, B an indexed one).
+enum class DedupDirection : uint8_t {
+  kQueryInIndexed = 0,  // Q is (nearly) contained in B: |Q ∩ B| / |Q| >= threshold
+  kIndexedInQuery = 1,  // B sits inside Q: |Q ∩ B| / |B| >= threshold
+  kEither = 2,          // either of the two
+};
+
+// "minhash", "simhash", "containment".
 NEARDUP_API std::string_view dedup_backend_name(DedupBackend backend) noexcept;
 
 struct DeduplicatorOptions {
   DedupBackend backend = DedupBackend::kMinHash;
   // kMinHash: a page matches an indexed one when their estimated Jaccard similarity is at least
-  // this; in (0, 1]. Not used by kSimHash (see max_distance).
+  // this; kContainment: when the exact containment (containment_direction) is at least this;
+  // in (0, 1]. Not used by kSimHash (see max_distance).
   double threshold = 0.8;
   // Shingles: `shingle_k` consecutive words (char_shingles = false) or code points (true), of
   // the normalized text (NFKC, case folded, punctuation unified, whitespace folded); 1..64.
   uint32_t shingle_k = 5;
   bool char_shingles = false;
   // kMinHash: slots per signature (more: finer similarity estimates, more memory); 1..8192.
+  // kContainment: slots of the LSH Ensemble signature (more: better recall of small pages in
+  // much larger ones, more memory); 1..1024.
   uint32_t num_perm = 128;
   uint64_t seed = 1;  // MinHash or SimHash seed
   // kMinHash: LSH shape; 0/0 = derived from threshold and num_perm (recall-oriented). Set both
@@ -96,6 +115,9 @@ struct DeduplicatorOptions {
   uint32_t max_distance = 3;
   // kSimHash: fingerprint width, 64 or 128.
   uint32_t simhash_bits = 64;
+  // kContainment: the direction query(), add_if_new() (a page is not added when it matches)
+  // and the reported similarity use.
+  DedupDirection containment_direction = DedupDirection::kQueryInIndexed;
 
   // invalid_argument / out_of_range naming the offending field; ok otherwise.
   NEARDUP_API Status validate() const;
@@ -104,8 +126,13 @@ struct DeduplicatorOptions {
 struct DedupMatch {
   std::string id;
   // Estimated similarity with the queried page: Jaccard (kMinHash), 1 - distance / simhash_bits
-  // (kSimHash).
+  // (kSimHash); kContainment: the larger of the two exact containments below that qualifies
+  // under containment_direction.
   double similarity = 0;
+  // kContainment only (0 otherwise), exact over the shingle sets, Q the queried page and M this
+  // match: |Q ∩ M| / |Q| (how much of the query lies in the match) and |Q ∩ M| / |M|.
+  double query_in_match = 0;
+  double match_in_query = 0;
 };
 
 struct DedupVerdict {
@@ -118,15 +145,16 @@ struct DedupStats {
   uint64_t documents = 0;     // size()
   uint64_t memory_bytes = 0;  // heap bytes held by the index (capacity, incl. removed documents)
   double bytes_per_document = 0;  // memory_bytes / documents (0 when empty)
-  // The lowest similarity a match can have: threshold (kMinHash), 1 - max_distance /
-  // simhash_bits (kSimHash).
+  // The lowest similarity a match can have: threshold (kMinHash, kContainment), 1 -
+  // max_distance / simhash_bits (kSimHash).
   double threshold = 0;
-  uint32_t num_perm = 0;  // kMinHash (0 for kSimHash)
+  uint32_t num_perm = 0;  // kMinHash, kContainment (0 for kSimHash)
   uint32_t bands = 0;     // kMinHash: LSH shape actually used (0 for kSimHash)
   uint32_t rows = 0;
   uint32_t simhash_bits = 0;  // kSimHash (0 for kMinHash)
   uint32_t max_distance = 0;  // kSimHash
   uint32_t tables = 0;        // kSimHash: permuted block tables
+  uint32_t band_entries = 0;  // kContainment: LSH entries per page (240 at 128 slots)
 };
 
 class NEARDUP_API Deduplicator {

@@ -77,11 +77,20 @@ typedef enum neardup_status {
   NEARDUP_INTERNAL = 8 /* a bug, reported rather than aborting */
 } neardup_status;
 
-/* The values match neardup::DedupBackend (deduplicator.h, which describes both backends). */
+/* The values match neardup::DedupBackend (deduplicator.h, which describes the backends). */
 typedef enum neardup_backend {
-  NEARDUP_BACKEND_MINHASH = 1, /* Jaccard >= threshold (MinHash + banded LSH) */
-  NEARDUP_BACKEND_SIMHASH = 2  /* SimHash fingerprints within max_distance bits */
+  NEARDUP_BACKEND_MINHASH = 1,    /* Jaccard >= threshold (MinHash + banded LSH) */
+  NEARDUP_BACKEND_SIMHASH = 2,    /* SimHash fingerprints within max_distance bits */
+  NEARDUP_BACKEND_CONTAINMENT = 3 /* exact containment >= threshold (LSH Ensemble candidates) */
 } neardup_backend;
+
+/* CONTAINMENT: which containment a query asks about (Q the queried page, B an indexed one); the
+ * values match neardup::DedupDirection. */
+typedef enum neardup_direction {
+  NEARDUP_DIRECTION_QUERY_IN_INDEXED = 0, /* |Q & B| / |Q| >= threshold (default) */
+  NEARDUP_DIRECTION_INDEXED_IN_QUERY = 1, /* |Q & B| / |B| >= threshold */
+  NEARDUP_DIRECTION_EITHER = 2
+} neardup_direction;
 
 typedef struct neardup_options {
   size_t struct_size;   /* sizeof(neardup_options); set by neardup_options_init (see Conventions) */
@@ -95,6 +104,9 @@ typedef struct neardup_options {
   /* Appended for NEARDUP_BACKEND_SIMHASH (ignored by MINHASH): */
   uint32_t max_distance; /* default 3: matches differ in at most this many fingerprint bits */
   uint32_t simhash_bits; /* default 64 (or 128) */
+  /* Appended for NEARDUP_BACKEND_CONTAINMENT (ignored by the others; threshold and num_perm,
+   * 1..1024, apply to it too): */
+  int containment_direction; /* neardup_direction; default NEARDUP_DIRECTION_QUERY_IN_INDEXED */
 } neardup_options;
 
 /* For SIMHASH, threshold is the lowest similarity a match can have (1 - max_distance / bits)
@@ -111,15 +123,20 @@ typedef struct neardup_stats {
   uint32_t simhash_bits; /* fingerprint width, 64 or 128 */
   uint32_t max_distance; /* matches differ in at most this many fingerprint bits */
   uint32_t tables;       /* permuted block tables of the Hamming index */
+  /* Appended for NEARDUP_BACKEND_CONTAINMENT (0 for the others): */
+  uint32_t band_entries; /* LSH Ensemble entries per page (240 at 128 slots) */
 } neardup_stats;
 
 /* struct_size of each published version of the structs: the offset just past the version's
- * last field. V1 is the MinHash-only field set (up to rows); V2 appends the SimHash fields.
+ * last field. V1 is the MinHash-only field set (up to rows); V2 appends the SimHash fields; V3
+ * the containment fields.
  * The smallest struct_size the library accepts is the V1 size. */
 #define NEARDUP_OPTIONS_SIZE_V1 (offsetof(neardup_options, rows) + sizeof(uint32_t))
 #define NEARDUP_OPTIONS_SIZE_V2 (offsetof(neardup_options, simhash_bits) + sizeof(uint32_t))
 #define NEARDUP_STATS_SIZE_V1 (offsetof(neardup_stats, rows) + sizeof(uint32_t))
 #define NEARDUP_STATS_SIZE_V2 (offsetof(neardup_stats, tables) + sizeof(uint32_t))
+#define NEARDUP_OPTIONS_SIZE_V3 (offsetof(neardup_options, containment_direction) + sizeof(int))
+#define NEARDUP_STATS_SIZE_V3 (offsetof(neardup_stats, band_entries) + sizeof(uint32_t))
 /* A larger struct_size is taken for an uninitialized struct and rejected. */
 #define NEARDUP_STRUCT_SIZE_MAX ((size_t)4096)
 
@@ -161,7 +178,8 @@ NEARDUP_API void neardup_free(neardup_dedup* dedup);
 NEARDUP_API neardup_status neardup_add(neardup_dedup* dedup, const char* id, size_t id_len,
                                        const char* text, size_t text_len);
 /* Matches, best first, at most max_results; *out may hold 0. Similarity: estimated Jaccard
- * (MINHASH, >= threshold) or 1 - distance / simhash_bits (SIMHASH, distance <= max_distance). */
+ * (MINHASH, >= threshold), 1 - distance / simhash_bits (SIMHASH, distance <= max_distance) or
+ * the exact containment (CONTAINMENT, >= threshold in containment_direction). */
 NEARDUP_API neardup_status neardup_query(const neardup_dedup* dedup, const char* text,
                                          size_t text_len, size_t max_results,
                                          neardup_matches** out);
@@ -185,6 +203,10 @@ NEARDUP_API size_t neardup_matches_count(const neardup_matches* matches);
 NEARDUP_API const char* neardup_matches_id(const neardup_matches* matches, size_t i, size_t* len);
 /* The i-th similarity, or -1 if i is out of range. */
 NEARDUP_API double neardup_matches_similarity(const neardup_matches* matches, size_t i);
+/* CONTAINMENT: the i-th match's exact containments, |Q & M| / |Q| (how much of the query lies in
+ * the match M) and |Q & M| / |M|; 0 for the other backends, -1 if i is out of range. */
+NEARDUP_API double neardup_matches_query_in_match(const neardup_matches* matches, size_t i);
+NEARDUP_API double neardup_matches_match_in_query(const neardup_matches* matches, size_t i);
 NEARDUP_API void neardup_matches_free(neardup_matches* matches);
 
 #ifdef __cplusplus

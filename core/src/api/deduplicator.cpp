@@ -5,6 +5,7 @@
 #include <variant>
 
 #include "neardup/advanced/containment.h"
+#include "neardup/advanced/containment_index.h"
 #include "neardup/advanced/index.h"
 #include "neardup/advanced/open_index.h"
 #include "neardup/advanced/simhash_index.h"
@@ -58,7 +59,14 @@ DeduplicatorOptions from_index_options(const IndexOptions& index) {
   return o;
 }
 
-DedupMatch to_match(IndexMatch&& m) { return DedupMatch{std::move(m.id), m.similarity}; }
+DedupMatch to_match(IndexMatch&& m) {
+  DedupMatch out;
+  out.id = std::move(m.id);
+  out.similarity = m.similarity;
+  out.query_in_match = m.query_in_match;
+  out.match_in_query = m.match_in_query;
+  return out;
+}
 
 // NearDupIndex and SimHashIndex share one interface (add, query, add_if_new, remove, contains,
 // size, reserve, save, memory_bytes); describe() fills in what differs in the stats.
@@ -76,6 +84,14 @@ void describe(const SimHashIndex& index, const DeduplicatorOptions& /*options*/,
   s.max_distance = index.options().max_distance;
   s.tables = index.tables();
   s.threshold = 1.0 - static_cast<double>(s.max_distance) / static_cast<double>(s.simhash_bits);
+}
+
+void describe(const ContainmentIndex& index, const DeduplicatorOptions& /*options*/,
+              DedupStats& s) {
+  s.backend = DedupBackend::kContainment;
+  s.threshold = index.options().threshold;
+  s.num_perm = index.options().num_perm;
+  s.band_entries = index.band_entries();
 }
 
 template <typename Index>
@@ -129,6 +145,33 @@ class IndexBackend final : public Deduplicator::Backend {
 };
 using MinHashBackend = IndexBackend<NearDupIndex>;
 using SimHashBackend = IndexBackend<SimHashIndex>;
+using ContainmentBackend = IndexBackend<ContainmentIndex>;
+
+// kContainment: the batch search's shingles (the shingle seed is the MinHash seed, as in
+// find_contained), so that the index and find_contained / --mode containment agree.
+ContainmentIndexOptions to_containment_options(const DeduplicatorOptions& o) {
+  ContainmentIndexOptions x;
+  x.pipeline.shingle.kind = o.char_shingles ? ShingleKind::kChar : ShingleKind::kWord;
+  x.pipeline.shingle.k = o.shingle_k;
+  x.pipeline.shingle.seed = o.seed;
+  x.threshold = o.threshold;
+  x.num_perm = o.num_perm;
+  x.seed = o.seed;
+  x.direction = static_cast<ContainmentDirection>(o.containment_direction);
+  return x;
+}
+
+DeduplicatorOptions from_containment_options(const ContainmentIndexOptions& x) {
+  DeduplicatorOptions o;
+  o.backend = DedupBackend::kContainment;
+  o.char_shingles = x.pipeline.shingle.kind == ShingleKind::kChar;
+  o.shingle_k = x.pipeline.shingle.k;
+  o.threshold = x.threshold;
+  o.num_perm = x.num_perm;
+  o.seed = x.seed;
+  o.containment_direction = static_cast<DedupDirection>(x.direction);
+  return o;
+}
 
 SimHashIndexOptions to_simhash_options(const DeduplicatorOptions& o) {
   SimHashIndexOptions x;
@@ -159,6 +202,8 @@ std::string_view dedup_backend_name(DedupBackend backend) noexcept {
       return "minhash";
     case DedupBackend::kSimHash:
       return "simhash";
+    case DedupBackend::kContainment:
+      return "containment";
   }
   return "unknown";
 }
@@ -169,6 +214,11 @@ Status DeduplicatorOptions::validate() const {
       return to_index_options(*this).validate();
     case DedupBackend::kSimHash:
       return to_simhash_options(*this).validate();
+    case DedupBackend::kContainment:
+      if (shingle_k == 0 || shingle_k > 64) {
+        return Status::out_of_range("shingle_k must be 1..64, got " + std::to_string(shingle_k));
+      }
+      return to_containment_options(*this).validate();
   }
   return Status::invalid_argument("unknown deduplicator backend " +
                                   std::to_string(static_cast<unsigned>(backend)));
@@ -187,6 +237,11 @@ Result<Deduplicator> Deduplicator::create(const DeduplicatorOptions& options) {
       if (!index.ok()) return index.status();
       return Deduplicator(std::make_unique<SimHashBackend>(std::move(*index), options));
     }
+    if (options.backend == DedupBackend::kContainment) {
+      Result<ContainmentIndex> index = ContainmentIndex::create(to_containment_options(options));
+      if (!index.ok()) return index.status();
+      return Deduplicator(std::make_unique<ContainmentBackend>(std::move(*index), options));
+    }
     Result<NearDupIndex> index = NearDupIndex::create(to_index_options(options));
     if (!index.ok()) return index.status();
     return Deduplicator(std::make_unique<MinHashBackend>(std::move(*index), options));
@@ -203,6 +258,10 @@ Result<Deduplicator> Deduplicator::load(const std::string& path) {
     if (SimHashIndex* simhash = std::get_if<SimHashIndex>(&*index)) {
       DeduplicatorOptions options = from_simhash_options(simhash->options());
       return Deduplicator(std::make_unique<SimHashBackend>(std::move(*simhash), options));
+    }
+    if (ContainmentIndex* contained = std::get_if<ContainmentIndex>(&*index)) {
+      DeduplicatorOptions options = from_containment_options(contained->options());
+      return Deduplicator(std::make_unique<ContainmentBackend>(std::move(*contained), options));
     }
     NearDupIndex& minhash = std::get<NearDupIndex>(*index);
     DeduplicatorOptions options = from_index_options(minhash.options());

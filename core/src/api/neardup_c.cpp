@@ -36,6 +36,12 @@ static_assert(NEARDUP_NOT_FOUND == static_cast<int>(neardup::StatusCode::kNotFou
 static_assert(NEARDUP_INTERNAL == static_cast<int>(neardup::StatusCode::kInternal));
 static_assert(static_cast<int>(neardup::DedupBackend::kMinHash) == NEARDUP_BACKEND_MINHASH);
 static_assert(static_cast<int>(neardup::DedupBackend::kSimHash) == NEARDUP_BACKEND_SIMHASH);
+static_assert(static_cast<int>(neardup::DedupBackend::kContainment) == NEARDUP_BACKEND_CONTAINMENT);
+static_assert(static_cast<int>(neardup::DedupDirection::kQueryInIndexed) ==
+              NEARDUP_DIRECTION_QUERY_IN_INDEXED);
+static_assert(static_cast<int>(neardup::DedupDirection::kIndexedInQuery) ==
+              NEARDUP_DIRECTION_INDEXED_IN_QUERY);
+static_assert(static_cast<int>(neardup::DedupDirection::kEither) == NEARDUP_DIRECTION_EITHER);
 
 thread_local std::string last_error;
 
@@ -90,6 +96,10 @@ static_assert(NEARDUP_OPTIONS_SIZE_V1 == offsetof(neardup_options, max_distance)
 static_assert(NEARDUP_OPTIONS_SIZE_V2 <= sizeof(neardup_options));
 static_assert(NEARDUP_STATS_SIZE_V1 == offsetof(neardup_stats, simhash_bits));
 static_assert(NEARDUP_STATS_SIZE_V2 <= sizeof(neardup_stats));
+static_assert(NEARDUP_OPTIONS_SIZE_V2 == offsetof(neardup_options, containment_direction));
+static_assert(NEARDUP_STATS_SIZE_V2 == offsetof(neardup_stats, band_entries));
+static_assert(NEARDUP_OPTIONS_SIZE_V3 <= sizeof(neardup_options));
+static_assert(NEARDUP_STATS_SIZE_V3 <= sizeof(neardup_stats));
 static_assert(sizeof(neardup_options) <= NEARDUP_STRUCT_SIZE_MAX &&
               sizeof(neardup_stats) <= NEARDUP_STRUCT_SIZE_MAX);
 
@@ -119,19 +129,24 @@ struct Field {
 #define NEARDUP_FIELD(type, name) \
   Field { offsetof(type, name), sizeof(type::name) }
 // Every field after struct_size, in order; a new field is appended here as in the header.
-constexpr Field kOptionFields[] = {
-    NEARDUP_FIELD(neardup_options, backend),      NEARDUP_FIELD(neardup_options, threshold),
-    NEARDUP_FIELD(neardup_options, shingle_k),    NEARDUP_FIELD(neardup_options, char_shingles),
-    NEARDUP_FIELD(neardup_options, num_perm),     NEARDUP_FIELD(neardup_options, seed),
-    NEARDUP_FIELD(neardup_options, bands),        NEARDUP_FIELD(neardup_options, rows),
-    NEARDUP_FIELD(neardup_options, max_distance), NEARDUP_FIELD(neardup_options, simhash_bits)};
+constexpr Field kOptionFields[] = {NEARDUP_FIELD(neardup_options, backend),
+                                   NEARDUP_FIELD(neardup_options, threshold),
+                                   NEARDUP_FIELD(neardup_options, shingle_k),
+                                   NEARDUP_FIELD(neardup_options, char_shingles),
+                                   NEARDUP_FIELD(neardup_options, num_perm),
+                                   NEARDUP_FIELD(neardup_options, seed),
+                                   NEARDUP_FIELD(neardup_options, bands),
+                                   NEARDUP_FIELD(neardup_options, rows),
+                                   NEARDUP_FIELD(neardup_options, max_distance),
+                                   NEARDUP_FIELD(neardup_options, simhash_bits),
+                                   NEARDUP_FIELD(neardup_options, containment_direction)};
 constexpr Field kStatsFields[] = {
     NEARDUP_FIELD(neardup_stats, backend),      NEARDUP_FIELD(neardup_stats, documents),
     NEARDUP_FIELD(neardup_stats, memory_bytes), NEARDUP_FIELD(neardup_stats, bytes_per_document),
     NEARDUP_FIELD(neardup_stats, threshold),    NEARDUP_FIELD(neardup_stats, num_perm),
     NEARDUP_FIELD(neardup_stats, bands),        NEARDUP_FIELD(neardup_stats, rows),
     NEARDUP_FIELD(neardup_stats, simhash_bits), NEARDUP_FIELD(neardup_stats, max_distance),
-    NEARDUP_FIELD(neardup_stats, tables)};
+    NEARDUP_FIELD(neardup_stats, tables),       NEARDUP_FIELD(neardup_stats, band_entries)};
 #undef NEARDUP_FIELD
 
 // Copies each field that lies wholly within the first `size` bytes from `src` to `dst` (one of
@@ -160,6 +175,7 @@ void set_defaults(neardup_options& o) noexcept {
   o.rows = d.rows;
   o.max_distance = d.max_distance;
   o.simhash_bits = d.simhash_bits;
+  o.containment_direction = static_cast<int>(d.containment_direction);
 }
 
 // The caller's options as this library's struct: the fields within the caller's struct_size,
@@ -206,6 +222,10 @@ neardup::DeduplicatorOptions to_options(const neardup_options& o) {
   x.rows = o.rows;
   x.max_distance = o.max_distance;
   x.simhash_bits = o.simhash_bits;
+  // Likewise an int outside the enum's 8 bits (validate() rejects unknown directions).
+  x.containment_direction = o.containment_direction >= 0 && o.containment_direction <= 255
+                                ? static_cast<neardup::DedupDirection>(o.containment_direction)
+                                : static_cast<neardup::DedupDirection>(255);
   return x;
 }
 
@@ -392,6 +412,7 @@ neardup_status neardup_get_stats(const neardup_dedup* dedup, neardup_stats* out)
     mine.simhash_bits = s.simhash_bits;
     mine.max_distance = s.max_distance;
     mine.tables = s.tables;
+    mine.band_entries = s.band_entries;
     copy_fields(kStatsFields, &mine, out, size);
     return NEARDUP_OK;
   });
@@ -411,6 +432,16 @@ const char* neardup_matches_id(const neardup_matches* matches, size_t i, size_t*
 double neardup_matches_similarity(const neardup_matches* matches, size_t i) {
   if (matches == nullptr || i >= matches->items.size()) return -1.0;
   return matches->items[i].similarity;
+}
+
+double neardup_matches_query_in_match(const neardup_matches* matches, size_t i) {
+  if (matches == nullptr || i >= matches->items.size()) return -1.0;
+  return matches->items[i].query_in_match;
+}
+
+double neardup_matches_match_in_query(const neardup_matches* matches, size_t i) {
+  if (matches == nullptr || i >= matches->items.size()) return -1.0;
+  return matches->items[i].match_in_query;
 }
 
 void neardup_matches_free(neardup_matches* matches) { delete matches; }

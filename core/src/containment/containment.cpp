@@ -9,61 +9,22 @@
 #include <string>
 #include <utility>
 
+#include "containment/lsh_ensemble.h"
 #include "neardup/advanced/minhash.h"
 #include "neardup/advanced/parallel.h"
 
 namespace neardup {
 namespace {
 
-constexpr uint32_t kMaxRows = 8;
+constexpr uint32_t kMaxRows = detail::kEnsembleMaxRows;
 constexpr uint32_t kMaxContainmentPerm = 1024;
+// The batch search probes with any r in 1..kMaxRows (its band tables are built per query set).
+constexpr uint32_t kAllRows[] = {1, 2, 3, 4, 5, 6, 7, 8};
+static_assert(sizeof(kAllRows) / sizeof(kAllRows[0]) == kMaxRows);
 
-constexpr uint64_t mix64(uint64_t z) noexcept {
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-  return z ^ (z >> 31);
-}
-
-// The key of band `band` (slots [band * rows, band * rows + rows)): collisions between
-// different bands or different slot values only add candidates, which verification removes.
+using detail::EnsembleProbe;
 uint64_t band_key(const uint32_t* sig, uint32_t band, uint32_t rows) noexcept {
-  uint64_t h = mix64(0x9E3779B97F4A7C15ULL * (band + 1));
-  const uint32_t* p = sig + static_cast<std::size_t>(band) * rows;
-  for (uint32_t i = 0; i < rows; ++i) h = mix64(h ^ p[i]);
-  return h;
-}
-
-// Probability that a pair with Jaccard s shares at least one of b bands of r rows.
-double collision(double s, uint32_t r, uint32_t b) {
-  return 1.0 - std::pow(1.0 - std::pow(s, static_cast<double>(r)), static_cast<double>(b));
-}
-
-struct Probe {
-  uint32_t rows = 1, bands = 1;
-  bool below_target = false;
-};
-
-// The band shape for a Jaccard floor s*: for each r, the fewest bands b (b * r <= num_perm)
-// whose collision probability at s* reaches `recall`; among those shapes the one with the lowest
-// collision probability at s*/2 (fewest false candidates). None feasible: r = 1 with every slot.
-Probe choose_probe(double s_star, uint32_t num_perm, double recall) {
-  Probe best{1, num_perm, true};
-  double best_fp = 2.0;
-  for (uint32_t r = 1; r <= kMaxRows && r <= num_perm; ++r) {
-    const double p1 = std::pow(s_star, static_cast<double>(r));
-    if (p1 <= 0.0) continue;
-    // (1 - p1)^b <= 1 - recall  <=>  b >= log(1 - recall) / log(1 - p1)
-    double need = p1 >= 1.0 ? 1.0 : std::ceil(std::log(1.0 - recall) / std::log1p(-p1));
-    if (!(need >= 1.0)) need = 1.0;
-    if (need > static_cast<double>(num_perm / r)) continue;
-    const auto b = static_cast<uint32_t>(need);
-    const double fp = collision(s_star / 2.0, r, b);
-    if (fp < best_fp) {
-      best_fp = fp;
-      best = Probe{r, b, false};
-    }
-  }
-  return best;
+  return detail::ensemble_band_key(sig, band, rows);
 }
 
 struct Edge {
@@ -162,8 +123,9 @@ void ContainmentClusterer::Impl::find_pairs(unsigned threads) {
       if (cut[p] == cut[p + 1]) continue;
       const auto u = static_cast<double>(set_size(order[cut[p + 1] - 1]));
       if (u < t * sa) continue;  // no set here can hold T |A| of A's shingles
-      const double s_star = std::min(1.0, t * sa / (sa * (1.0 - t) + u));
-      const Probe probe = choose_probe(s_star, num_perm, options.recall);
+      const double s_star = detail::contained_jaccard_floor(t, sa, u);
+      const EnsembleProbe probe =
+          detail::choose_ensemble_probe(s_star, num_perm, options.recall, kAllRows);
       if (probe.below_target) ++stats.below_target;
       probes[p][probe.rows].push_back(Query{a, probe.bands});
     }
@@ -308,19 +270,8 @@ Status ContainmentClusterer::add(const PreparedContainment& doc) {
 double ContainmentClusterer::containment(std::span<const uint64_t> a,
                                          std::span<const uint64_t> b) noexcept {
   if (a.empty()) return 0.0;
-  std::size_t i = 0, j = 0, inter = 0;
-  while (i < a.size() && j < b.size()) {
-    if (a[i] < b[j]) {
-      ++i;
-    } else if (b[j] < a[i]) {
-      ++j;
-    } else {
-      ++inter;
-      ++i;
-      ++j;
-    }
-  }
-  return static_cast<double>(inter) / static_cast<double>(a.size());
+  return static_cast<double>(detail::sorted_intersection_size(a, b)) /
+         static_cast<double>(a.size());
 }
 
 Result<ContainmentResult> ContainmentClusterer::finish(ContainmentKeep keep, unsigned threads) {

@@ -20,9 +20,10 @@ inline constexpr std::size_t kFileHeaderBytes = 64;
 
 // The magic of each index file kind, in this one place: the formats below are built from them and
 // open_index() (open_index.cpp) tells the kinds apart by them.
-inline constexpr std::string_view kMinHashIndexMagic = "NDUPINDX";  // NearDupIndex
-inline constexpr std::string_view kHammingIndexMagic = "NDUPHAMM";  // HammingIndex (no ids)
-inline constexpr std::string_view kSimHashIndexMagic = "NDUPSIMX";  // SimHashIndex
+inline constexpr std::string_view kMinHashIndexMagic = "NDUPINDX";      // NearDupIndex
+inline constexpr std::string_view kHammingIndexMagic = "NDUPHAMM";      // HammingIndex (no ids)
+inline constexpr std::string_view kSimHashIndexMagic = "NDUPSIMX";      // SimHashIndex
+inline constexpr std::string_view kContainmentIndexMagic = "NDUPCONT";  // ContainmentIndex
 inline constexpr std::size_t kMagicBytes = 8;
 
 struct FileFormat {

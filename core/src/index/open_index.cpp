@@ -11,7 +11,7 @@ namespace neardup {
 
 namespace {
 
-enum class Sniffed { kMinHash, kSimHash, kHamming, kUnknown };
+enum class Sniffed { kMinHash, kSimHash, kContainment, kHamming, kUnknown };
 
 // The kind the first `got` bytes of a file (at most kMagicBytes) name. Fewer than kMagicBytes
 // (a short file, or one that could not be read) go to the MinHash loader unless they can only be
@@ -22,6 +22,7 @@ Sniffed sniff(std::string_view got) {
                        !detail::kMinHashIndexMagic.starts_with(got);
   if (simhash) return Sniffed::kSimHash;
   if (got.size() < kMagicBytes || got == detail::kMinHashIndexMagic) return Sniffed::kMinHash;
+  if (got == detail::kContainmentIndexMagic) return Sniffed::kContainment;
   return got == detail::kHammingIndexMagic ? Sniffed::kHamming : Sniffed::kUnknown;
 }
 
@@ -53,6 +54,8 @@ Result<AnyIndex> open_index(const std::string& path) {
         return load_as<SimHashIndex>(path);
       case Sniffed::kMinHash:
         return load_as<NearDupIndex>(path);
+      case Sniffed::kContainment:
+        return load_as<ContainmentIndex>(path);
       case Sniffed::kHamming:
         return Status::corrupt_data(path +
                                     ": not a neardup index (a bare Hamming index of "

@@ -246,8 +246,14 @@ class PersistentIndex {
   }
 
  private:
-  IndexMatch match_of(const std::pair<uint32_t, uint32_t>& found) const {
-    return IndexMatch{std::string(docs_.ids.id(found.second)), kind_.similarity(found.first)};
+  // A found (score, document) as a match; a Kind with annotate(match, found, scratch) fills in
+  // what the score alone cannot say (ContainmentKind: exact containments). Lock held.
+  IndexMatch match_of(const std::pair<uint32_t, uint32_t>& found, const Scratch& s) const {
+    IndexMatch m;
+    m.id = std::string(docs_.ids.id(found.second));
+    m.similarity = kind_.similarity(found.first);
+    if constexpr (requires { kind_.annotate(m, found, s); }) kind_.annotate(m, found, s);
+    return m;
   }
 
   Status insert(std::string_view id, const Value& v, Scratch& s) {
@@ -262,7 +268,7 @@ class PersistentIndex {
     std::shared_lock lock(mu_);
     NEARDUP_RETURN_IF_ERROR(kind_.find_locked(v, s, max_results, docs_));
     out.reserve(s.found.size());
-    for (const auto& m : s.found) out.push_back(match_of(m));
+    for (const auto& m : s.found) out.push_back(match_of(m, s));
     return out;
   }
 
@@ -273,7 +279,7 @@ class PersistentIndex {
     NEARDUP_RETURN_IF_ERROR(kind_.find_locked(v, s, 1, docs_));
     AddIfNewResult r;
     if (!s.found.empty()) {
-      r.match = match_of(s.found.front());
+      r.match = match_of(s.found.front(), s);
       return r;
     }
     NEARDUP_RETURN_IF_ERROR(insert_locked(id, v, s));

@@ -118,6 +118,10 @@ struct IndexOptions {
 struct IndexMatch {
   std::string id;
   double similarity = 0;  // estimated Jaccard similarity (fraction of equal 32-bit slots)
+  // ContainmentIndex only (0 otherwise): the exact |Q ∩ M| / |Q| and |Q ∩ M| / |M| of the
+  // query Q and this match M (containment_index.h); `similarity` is the larger qualifying one.
+  double query_in_match = 0;
+  double match_in_query = 0;
 };
 
 struct AddIfNewResult {

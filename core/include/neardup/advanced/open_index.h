@@ -7,6 +7,7 @@
 //   if (auto* s = std::get_if<neardup::SimHashIndex>(&*index)) use_simhash(std::move(*s));
 //   else use_minhash(std::get<neardup::NearDupIndex>(std::move(*index)));
 //
+// A file whose magic is "NDUPCONT" (all 8 bytes) is loaded by ContainmentIndex::load().
 // Dispatch: a file whose first bytes are a prefix of "NDUPSIMX" (and, being at least 5 bytes, no
 // longer a prefix of "NDUPINDX") is loaded by SimHashIndex::load(); a full 8-byte magic that
 // names neither kind is rejected here (kCorruptData "<path>: not a neardup index (unknown
@@ -27,19 +28,21 @@
 #include <string>
 #include <variant>
 
+#include "neardup/advanced/containment_index.h"
 #include "neardup/advanced/index.h"
 #include "neardup/advanced/simhash_index.h"
 #include "neardup/status.h"
 
 namespace neardup {
 
-// A loaded index of either kind: index() == 0 is MinHash, 1 is SimHash (IndexKind's order).
-using AnyIndex = std::variant<NearDupIndex, SimHashIndex>;
+// A loaded index of any kind: index() == 0 is MinHash, 1 SimHash, 2 containment (IndexKind's
+// order).
+using AnyIndex = std::variant<NearDupIndex, SimHashIndex, ContainmentIndex>;
 
-enum class IndexKind : uint8_t { kMinHash = 0, kSimHash = 1 };
+enum class IndexKind : uint8_t { kMinHash = 0, kSimHash = 1, kContainment = 2 };
 
 inline IndexKind index_kind(const AnyIndex& index) noexcept {
-  return index.index() == 0 ? IndexKind::kMinHash : IndexKind::kSimHash;
+  return static_cast<IndexKind>(index.index());
 }
 
 // Loads the index file at `path`, of whichever kind its magic names (see above).
