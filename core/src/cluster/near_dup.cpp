@@ -6,6 +6,7 @@
 #include <new>
 #include <string>
 
+#include "detail/sorted_set.h"
 #include "spill/temp_file.h"
 
 #include <sys/uio.h>
@@ -18,18 +19,7 @@ namespace neardup {
 
 double jaccard_sorted(std::span<const uint64_t> a, std::span<const uint64_t> b) noexcept {
   if (a.empty() || b.empty()) return 0.0;
-  std::size_t i = 0, j = 0, common = 0;
-  while (i < a.size() && j < b.size()) {
-    if (a[i] < b[j]) {
-      ++i;
-    } else if (b[j] < a[i]) {
-      ++j;
-    } else {
-      ++common;
-      ++i;
-      ++j;
-    }
-  }
+  const std::size_t common = detail::sorted_intersection_size(a, b);
   return static_cast<double>(common) / static_cast<double>(a.size() + b.size() - common);
 }
 

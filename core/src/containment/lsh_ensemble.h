@@ -11,6 +11,8 @@
 #include <cstdint>
 #include <span>
 
+#include "detail/sorted_set.h"
+
 namespace neardup::detail {
 
 // Most rows per band a probe uses.
@@ -41,24 +43,6 @@ inline double ensemble_collision(double s, uint32_t r, uint32_t b) {
 // and shrinks with big; capped at 1.
 inline double contained_jaccard_floor(double t, double small, double big) {
   return std::min(1.0, t * small / (small * (1.0 - t) + big));
-}
-
-// |a ∩ b| of two sorted, distinct sets (a merge, O(|a| + |b|)).
-inline std::size_t sorted_intersection_size(std::span<const uint64_t> a,
-                                            std::span<const uint64_t> b) noexcept {
-  std::size_t i = 0, j = 0, inter = 0;
-  while (i < a.size() && j < b.size()) {
-    if (a[i] < b[j]) {
-      ++i;
-    } else if (b[j] < a[i]) {
-      ++j;
-    } else {
-      ++inter;
-      ++i;
-      ++j;
-    }
-  }
-  return inter;
 }
 
 struct EnsembleProbe {
