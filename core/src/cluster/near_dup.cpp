@@ -7,6 +7,7 @@
 #include <string>
 
 #include "detail/sorted_set.h"
+#include "neardup/advanced/spill.h"
 #include "spill/temp_file.h"
 
 #include <sys/uio.h>
@@ -41,11 +42,9 @@ Result<NearDupClusterer> NearDupClusterer::create(NearDupOptions options, SetSto
   NEARDUP_RETURN_IF_ERROR(options.validate());
   NearDupClusterer c(std::move(options));
   if (storage.on_disk && c.options_.verify == VerifyMode::kShingles) {
-    std::string dir = storage.tmp_dir;
-    if (dir.empty()) {
-      const char* env = std::getenv("TMPDIR");
-      dir = env != nullptr && *env != '\0' ? env : "/tmp";
-    }
+    SpillOptions where;
+    where.tmp_dir = storage.tmp_dir;
+    const std::string dir = where.resolved_dir();  // empty: $TMPDIR, else /tmp
     // No write buffer: add_batch() appends a whole batch with one write.
     Result<spill::TempFile> f = spill::TempFile::create(dir, nullptr, 4096);
     if (!f.ok()) return f.status();
