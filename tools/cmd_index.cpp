@@ -133,9 +133,24 @@ class CliIndex {
   virtual bool containment() const { return false; }
 };
 
-class MinHashCliIndex final : public CliIndex {
+// What every kind forwards to its index as it is: size, membership, removal, memory, save.
+template <class Index>
+class CliIndexOf : public CliIndex {
  public:
-  explicit MinHashCliIndex(NearDupIndex index) : index_(std::move(index)) {}
+  explicit CliIndexOf(Index index) : index_(std::move(index)) {}
+  std::size_t size() const override { return index_.size(); }
+  bool contains(std::string_view id) const override { return index_.contains(id); }
+  Result<std::size_t> remove(std::string_view id) override { return index_.remove(id); }
+  std::size_t memory_bytes() const override { return index_.memory_bytes(); }
+  Status save(const std::string& path) const override { return index_.save(path); }
+
+ protected:
+  Index index_;
+};
+
+class MinHashCliIndex final : public CliIndexOf<NearDupIndex> {
+ public:
+  using CliIndexOf::CliIndexOf;
 
   Status sketch(const std::vector<Document>& docs, std::size_t n,
                 const ParallelRunner& run) override {
@@ -159,11 +174,6 @@ class MinHashCliIndex final : public CliIndex {
   Result<AddIfNewResult> add_if_new(std::string_view id, std::size_t i) override {
     return index_.add_if_new_signature(id, slot(i));
   }
-  std::size_t size() const override { return index_.size(); }
-  bool contains(std::string_view id) const override { return index_.contains(id); }
-  Result<std::size_t> remove(std::string_view id) override { return index_.remove(id); }
-  std::size_t memory_bytes() const override { return index_.memory_bytes(); }
-  Status save(const std::string& path) const override { return index_.save(path); }
   std::string describe() const override {
     const LshParams lsh = index_.lsh_params();
     char buf[128];
@@ -179,14 +189,13 @@ class MinHashCliIndex final : public CliIndex {
   std::span<const uint32_t> slot(std::size_t i) const {
     return {sigs_.data() + i * index_.num_perm(), index_.num_perm()};
   }
-  NearDupIndex index_;
   std::vector<uint32_t> sigs_;
   std::vector<uint8_t> failed_;
 };
 
-class SimHashCliIndex final : public CliIndex {
+class SimHashCliIndex final : public CliIndexOf<SimHashIndex> {
  public:
-  explicit SimHashCliIndex(SimHashIndex index) : index_(std::move(index)) {}
+  using CliIndexOf::CliIndexOf;
 
   Status sketch(const std::vector<Document>& docs, std::size_t n,
                 const ParallelRunner& run) override {
@@ -203,11 +212,6 @@ class SimHashCliIndex final : public CliIndex {
   Result<AddIfNewResult> add_if_new(std::string_view id, std::size_t i) override {
     return index_.add_if_new_fingerprint(id, fps_[i]);
   }
-  std::size_t size() const override { return index_.size(); }
-  bool contains(std::string_view id) const override { return index_.contains(id); }
-  Result<std::size_t> remove(std::string_view id) override { return index_.remove(id); }
-  std::size_t memory_bytes() const override { return index_.memory_bytes(); }
-  Status save(const std::string& path) const override { return index_.save(path); }
   std::string describe() const override {
     char buf[128];
     std::snprintf(buf, sizeof buf, "simhash, %u bits, max distance %u, %u tables", index_.bits(),
@@ -216,13 +220,12 @@ class SimHashCliIndex final : public CliIndex {
   }
 
  private:
-  SimHashIndex index_;
   std::vector<TextFingerprint> fps_;
 };
 
-class ContainmentCliIndex final : public CliIndex {
+class ContainmentCliIndex final : public CliIndexOf<ContainmentIndex> {
  public:
-  explicit ContainmentCliIndex(ContainmentIndex index) : index_(std::move(index)) {}
+  using CliIndexOf::CliIndexOf;
 
   Status sketch(const std::vector<Document>& docs, std::size_t n,
                 const ParallelRunner& run) override {
@@ -239,11 +242,6 @@ class ContainmentCliIndex final : public CliIndex {
   Result<AddIfNewResult> add_if_new(std::string_view id, std::size_t i) override {
     return index_.add_if_new_prepared(id, pages_[i]);
   }
-  std::size_t size() const override { return index_.size(); }
-  bool contains(std::string_view id) const override { return index_.contains(id); }
-  Result<std::size_t> remove(std::string_view id) override { return index_.remove(id); }
-  std::size_t memory_bytes() const override { return index_.memory_bytes(); }
-  Status save(const std::string& path) const override { return index_.save(path); }
   std::string describe() const override {
     char buf[160];
     std::snprintf(buf, sizeof buf, "containment %.2f %s, %u slots, %u band entries",
@@ -255,7 +253,6 @@ class ContainmentCliIndex final : public CliIndex {
   bool containment() const override { return true; }
 
  private:
-  ContainmentIndex index_;
   std::vector<ContainmentIndex::PreparedPage> pages_;
 };
 
