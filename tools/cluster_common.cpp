@@ -301,8 +301,15 @@ void add_cluster_options(po::options_description& desc, ClusterOptions& opt, Mod
          "memory (near: --linkage components); lines: the unit counts' sort (default half of "
          "physical memory); substring: at most --memory / 9 bytes of text")  //
         ("tmp-dir", po::value(&opt.tmp_dir),
-         "with --memory, and near mode's shingle sets (--set-store disk): where the temporary "
-         "files go (default $TMPDIR, else /tmp); they are removed however the run ends");
+         "with --memory, and near and simhash modes' shingle sets (--set-store disk): where the "
+         "temporary files go (default $TMPDIR, else /tmp); they are removed however the run "
+         "ends")  //
+        ("set-store", po::value(&opt.set_store)->default_value("disk"),
+         "near (--verify shingles) and simhash (tfidf weights or --verify shingles): where the "
+         "shingle sets wait: disk (an unlinked temporary file in --tmp-dir; near reads back "
+         "candidates only, ~14 B per document in RAM; simhash reads them back once for the "
+         "TF-IDF fingerprints, 12 B per document in RAM) or memory (8-12 B per shingle in RAM); "
+         "same output");
   });
   modes.add_mode_flags(desc);
   add_input_options(desc, opt.input);
@@ -348,9 +355,14 @@ Result<ModeHandler*> resolve_cluster_options(ClusterOptions& opt, ModeChoice& mo
     return Status::invalid_argument("unknown --representative '" + opt.representative +
                                     "' (first, longest, field:NAME)");
   }
-  // Near mode keeps its shingle sets in --tmp-dir (--set-store disk) even without --memory.
-  if (!opt.tmp_dir.empty() && opt.memory.empty() && opt.mode != "near") {
-    return Status::invalid_argument("--tmp-dir applies with --memory only (or in near mode)");
+  // Near and simhash modes keep their shingle sets in --tmp-dir (--set-store disk) even without
+  // --memory.
+  if (!opt.tmp_dir.empty() && opt.memory.empty() && opt.mode != "near" && opt.mode != "simhash") {
+    return Status::invalid_argument(
+        "--tmp-dir applies with --memory only (or in near and simhash modes)");
+  }
+  if (opt.set_store != "disk" && opt.set_store != "memory") {
+    return Status::invalid_argument("unknown --set-store '" + opt.set_store + "' (disk, memory)");
   }
   opt.spill.memory_bytes = default_memory_limit();
   if (!opt.tmp_dir.empty()) {
@@ -369,6 +381,8 @@ Result<ModeHandler*> resolve_cluster_options(ClusterOptions& opt, ModeChoice& mo
     }
     opt.memory_given = true;
   }
+  opt.set_storage.on_disk = opt.set_store == "disk";
+  opt.set_storage.tmp_dir = opt.spill.resolved_dir();
   NEARDUP_RETURN_IF_ERROR((*mode)->resolve(opt));
   return mode;
 }

@@ -15,6 +15,7 @@
 #include "id_check.h"
 #include "jsonl_fields.h"
 #include "mode.h"
+#include "neardup/advanced/near_dup.h"  // SetStorage
 #include "neardup/advanced/near_dup.h"
 #include "neardup/advanced/reader.h"
 #include "neardup/advanced/spill.h"
@@ -42,6 +43,10 @@ struct ClusterOptions : SimilarityFlags, StoryFeatureFlags {
   // mode spills when --memory is given.
   std::string memory, tmp_dir;
   bool memory_given = false;
+  // --set-store disk|memory (near and simhash): where shingle sets wait for verification /
+  // TF-IDF; set_storage is its parsed form, with the directory of --tmp-dir.
+  std::string set_store = "disk";
+  SetStorage set_storage;
   std::string stats;  // --stats FILE: the run summary as JSON (run_stats.h)
   SpillOptions spill;
 };

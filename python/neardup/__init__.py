@@ -160,7 +160,8 @@ def cluster(texts, mode: str = "near", ids=None, **options) -> Clustering:
             - simhash: ``bits=128``, ``max_distance=13`` (6 with ``bits=64``),
               ``shingle="word:1"``, ``simhash_weights="tfidf"`` (or ``"tf"``, ``"logtf"``),
               ``verify="none"`` (or ``"shingles"`` with ``threshold``),
-              ``seed``, ``representative``.
+              ``set_store="disk"`` and ``tmp_dir`` as in near (the shingle sets and counts that
+              TF-IDF weights or verification need), ``seed``, ``representative``.
             - exact: normalization only.
             - story: ``times`` (one per text: unix seconds, ISO 8601 / RFC 2822 str, datetime,
               or None), ``titles`` (one per text), ``threshold="auto"``, ``window`` (e.g.

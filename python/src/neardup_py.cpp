@@ -467,6 +467,19 @@ ClusterOut cluster_exact(Texts& texts, const Options& opt, py::object representa
   return out;
 }
 
+// As the CLI: near and simhash keep their shingle sets in a temporary file in tmp_dir unless
+// set_store="memory" (same clusters either way).
+SetStorage set_storage(const Options& opt) {
+  const std::string set_store = opt.get<std::string>("set_store", "disk");
+  if (set_store != "disk" && set_store != "memory") {
+    throw py::value_error("unknown set_store '" + set_store + "' (disk, memory)");
+  }
+  SetStorage storage;
+  storage.on_disk = set_store == "disk";
+  storage.tmp_dir = opt.get<std::string>("tmp_dir", "");
+  return storage;
+}
+
 ClusterOut cluster_near(Texts& texts, const Options& opt, py::object representative) {
   NearDupOptions o;
   o.similarity.pipeline = opt.pipeline();
@@ -491,16 +504,7 @@ ClusterOut cluster_near(Texts& texts, const Options& opt, py::object representat
     throw py::value_error("unknown linkage '" + linkage + "' (components, representative)");
   }
   check(o.validate());
-  // As the CLI: the shingle sets wait for verification in a temporary file unless
-  // set_store="memory" (same clusters either way).
-  const std::string set_store = opt.get<std::string>("set_store", "disk");
-  if (set_store != "disk" && set_store != "memory") {
-    throw py::value_error("unknown set_store '" + set_store + "' (disk, memory)");
-  }
-  SetStorage storage;
-  storage.on_disk = set_store == "disk";
-  storage.tmp_dir = opt.get<std::string>("tmp_dir", "");
-  NearDupClusterer clusterer = take(NearDupClusterer::create(o, storage));
+  NearDupClusterer clusterer = take(NearDupClusterer::create(o, set_storage(opt)));
   const std::vector<double> priority = priorities(representative, texts);
   const unsigned threads = opt.threads();
   ClusterOut out;
@@ -591,7 +595,8 @@ SimHashClustererOptions simhash_config(const Options& opt) {
 }
 
 ClusterOut cluster_simhash(Texts& texts, const Options& opt, py::object representative) {
-  SimHashClusterer clusterer = take(SimHashClusterer::create(simhash_config(opt)));
+  SimHashClusterer clusterer =
+      take(SimHashClusterer::create(simhash_config(opt), set_storage(opt)));
   const std::vector<double> priority = priorities(representative, texts);
   const unsigned threads = opt.threads();
   ClusterOut out;
@@ -826,8 +831,8 @@ py::tuple cluster(py::object texts_in, const std::string& mode, py::dict kwargs)
       "threads", "seed", "representative", "threshold", "shingle",   "num_perm", "minhash",
       "bands",   "rows", "verify",         "linkage",   "set_store", "tmp_dir"};
   static const std::set<std::string> simhash = {
-      "threads", "seed",         "representative",  "shingle",  "verify",
-      "bits",    "max_distance", "simhash_weights", "threshold"};
+      "threads",         "seed",      "representative", "shingle", "verify", "bits", "max_distance",
+      "simhash_weights", "threshold", "set_store",      "tmp_dir"};
   static const std::set<std::string> exact = {"threads", "representative"};
   static const std::set<std::string> story = {"threads", "seed",      "threshold", "language",
                                               "stem",    "idf_model", "window",    "single_pass",

@@ -41,6 +41,18 @@ def test_set_store_disk_and_memory_agree(tmp_path):
         neardup.cluster(texts, set_store="ram")
     with pytest.raises(OSError, match="nonexistent"):
         neardup.cluster(texts, tmp_dir="/nonexistent/dir")
+    # simhash: TF-IDF weights and verification keep sets too, with the same choice.
+    for extra in ({}, {"verify": "shingles", "threshold": 0.7}):
+        disk = neardup.cluster(texts, mode="simhash", threads=2, tmp_dir=str(tmp_path), **extra)
+        memory = neardup.cluster(texts, mode="simhash", threads=2, set_store="memory", **extra)
+        assert disk.labels.tolist() == memory.labels.tolist()
+        assert disk.similarity.tolist() == memory.similarity.tolist()
+        assert disk.n_clusters < len(texts) // 2
+    assert list(tmp_path.iterdir()) == []
+    with pytest.raises(ValueError, match="set_store"):
+        neardup.cluster(texts, mode="simhash", set_store="ram")
+    with pytest.raises(OSError, match="nonexistent"):
+        neardup.cluster(texts, mode="simhash", tmp_dir="/nonexistent/dir")
 
 
 def test_threshold_decides():

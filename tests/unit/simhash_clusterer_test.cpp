@@ -2,8 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <bit>
+#include <csignal>
 #include <span>
 #include <string>
 #include <thread>
@@ -45,8 +48,9 @@ uint32_t tf_distance(const std::string& a, const std::string& b, const SimHashCl
 Result<std::vector<Assignment>> cluster_all(const std::vector<std::string>& texts,
                                             const SimHashClustererOptions& o,
                                             SimHashStats* stats = nullptr,
-                                            std::span<const double> priority = {}) {
-  Result<SimHashClusterer> c = SimHashClusterer::create(o);
+                                            std::span<const double> priority = {},
+                                            SetStorage storage = {}, uint64_t* disk = nullptr) {
+  Result<SimHashClusterer> c = SimHashClusterer::create(o, storage);
   if (!c.ok()) return c.status();
   SimHashClusterer::Scratch scratch;
   PreparedSimHash doc;
@@ -56,6 +60,7 @@ Result<std::vector<Assignment>> cluster_all(const std::vector<std::string>& text
   }
   Result<std::vector<Assignment>> a = c->finish(priority);
   if (stats != nullptr) *stats = c->stats();
+  if (disk != nullptr) *disk = c->disk_bytes();
   return a;
 }
 
@@ -242,6 +247,115 @@ TEST(SimHashClustererTest, SameAssignmentsWhenPreparedAndFinishedOnOneOrTwoThrea
     EXPECT_EQ(s1.verified, s2.verified);
     EXPECT_EQ(s1.rejected, s2.rejected);
   }
+}
+
+// The shingle sets on disk (SetStorage::on_disk) give the assignments and similarities of the
+// sets in RAM, for TF-IDF weights, verification and both, with exact copies, empty documents
+// and families of near-copies; the file holds exactly the first copies' records.
+TEST(SimHashClustererTest, SetsOnDiskGiveTheInMemoryAssignments) {
+  std::vector<std::string> texts;
+  uint64_t tfidf_bytes = 0, verify_bytes = 0;
+  for (int d = 0; d < 120; ++d) {
+    const int base = (d / 4) * 10000;  // families of four near-copies
+    texts.push_back(words(base, base + 60 + d % 4) + (d % 4 == 3 ? "edited" : ""));
+    if (d % 10 == 0) texts.push_back(texts.back());  // an exact copy: no record of its own
+    if (d % 25 == 0) texts.push_back("");            // empty: no record
+  }
+  std::vector<double> priority(texts.size());
+  for (std::size_t i = 0; i < priority.size(); ++i) priority[i] = static_cast<double>(i % 3);
+  struct Config {
+    SimHashWeights weights;
+    SimHashVerify verify;
+  };
+  for (const Config cfg : {Config{SimHashWeights::kTfIdf, SimHashVerify::kNone},
+                           Config{SimHashWeights::kTfIdf, SimHashVerify::kShingles},
+                           Config{SimHashWeights::kTf, SimHashVerify::kShingles}}) {
+    SimHashClustererOptions o;
+    o.pipeline.shingle.k = 1;
+    o.simhash.bits = 128;
+    o.max_distance = 13;
+    o.weights = cfg.weights;
+    o.verify = cfg.verify;
+    o.threshold = 0.9;
+    SimHashStats mem_stats, disk_stats;
+    uint64_t mem_disk = 1, disk = 0;
+    Result<std::vector<Assignment>> in_ram =
+        cluster_all(texts, o, &mem_stats, priority, SetStorage{false, ""}, &mem_disk);
+    Result<std::vector<Assignment>> on_disk =
+        cluster_all(texts, o, &disk_stats, priority, SetStorage{true, ""}, &disk);
+    ASSERT_TRUE(in_ram.ok()) << in_ram.status().to_string();
+    ASSERT_TRUE(on_disk.ok()) << on_disk.status().to_string();
+    ASSERT_EQ(in_ram->size(), texts.size());
+    ASSERT_EQ(on_disk->size(), texts.size());
+    std::size_t merged = 0;
+    for (std::size_t i = 0; i < texts.size(); ++i) {
+      EXPECT_EQ((*in_ram)[i].cluster, (*on_disk)[i].cluster) << i;
+      EXPECT_EQ((*in_ram)[i].representative, (*on_disk)[i].representative) << i;
+      EXPECT_EQ((*in_ram)[i].similarity, (*on_disk)[i].similarity) << i;
+      merged += (*in_ram)[i].cluster != i ? 1u : 0u;
+    }
+    EXPECT_EQ(disk_stats.pairs, mem_stats.pairs);
+    EXPECT_EQ(disk_stats.verified, mem_stats.verified);
+    EXPECT_EQ(disk_stats.rejected, mem_stats.rejected);
+    EXPECT_GE(merged, 12u);  // at least the 12 exact copies
+    EXPECT_EQ(mem_disk, 0u);
+    // 120 first copies of 60-63 distinct words: 8 bytes a shingle, plus a 4-byte count with
+    // TF-IDF (each record padded to 8 bytes).
+    uint64_t expected = 0;
+    for (int d = 0; d < 120; ++d) {
+      const auto n = static_cast<uint64_t>(60 + d % 4 + (d % 4 == 3 ? 1 : 0));
+      expected += cfg.weights == SimHashWeights::kTfIdf ? (n * 12 + 7) / 8 * 8 : n * 8;
+    }
+    EXPECT_EQ(disk, expected);
+    (cfg.weights == SimHashWeights::kTfIdf ? tfidf_bytes : verify_bytes) = disk;
+  }
+  EXPECT_GT(tfidf_bytes, verify_bytes);
+  // TF weights without verification keep no sets: nothing on disk.
+  SimHashClustererOptions tf;
+  uint64_t disk = 1;
+  ASSERT_TRUE(cluster_all(texts, tf, nullptr, {}, SetStorage{true, ""}, &disk).ok());
+  EXPECT_EQ(disk, 0u);
+}
+
+TEST(SimHashClustererTest, SetsOnDiskInAMissingDirectoryAreAnIoError) {
+  SimHashClustererOptions o;
+  o.weights = SimHashWeights::kTfIdf;
+  Result<SimHashClusterer> c = SimHashClusterer::create(o, SetStorage{true, "/nonexistent/dir"});
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.status().code(), StatusCode::kIoError);
+  EXPECT_NE(c.status().message().find("/nonexistent/dir"), std::string::npos);
+  o.weights = SimHashWeights::kTf;  // keeps no sets: no file to make
+  EXPECT_TRUE(SimHashClusterer::create(o, SetStorage{true, "/nonexistent/dir"}).ok());
+}
+
+// A full disk while adding: status() says so (sticky), nothing crashes, and finish() returns
+// the error instead of fingerprints computed from sets that were never written.
+// RLIMIT_FSIZE makes the write fail with EFBIG.
+TEST(SimHashClustererTest, SetsOnDiskReportAFullDisk) {
+  SimHashClustererOptions o;
+  o.pipeline.shingle.k = 1;
+  o.weights = SimHashWeights::kTfIdf;
+  Result<SimHashClusterer> c = SimHashClusterer::create(o, SetStorage{true, ""});
+  ASSERT_TRUE(c.ok()) << c.status().to_string();
+  SimHashClusterer::Scratch scratch;
+  PreparedSimHash doc;
+  struct rlimit old {};
+  ASSERT_EQ(getrlimit(RLIMIT_FSIZE, &old), 0);
+  const auto old_handler = std::signal(SIGXFSZ, SIG_IGN);
+  struct rlimit small = old;
+  small.rlim_cur = 64 * 1024;  // far less than the 2,000 x 1,000 x 12 bytes below
+  ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &small), 0);
+  for (int d = 0; d < 2000; ++d) {
+    c->prepare(words(d * 1000, d * 1000 + 1000), doc, scratch);
+    c->add(doc);
+  }
+  ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &old), 0);
+  std::signal(SIGXFSZ, old_handler);
+  Result<std::vector<Assignment>> a = c->finish();
+  EXPECT_EQ(c->status().code(), StatusCode::kIoError);
+  ASSERT_FALSE(a.ok());
+  EXPECT_EQ(a.status().code(), StatusCode::kIoError);
+  EXPECT_NE(a.status().message().find("full"), std::string::npos) << a.status().message();
 }
 
 }  // namespace

@@ -21,7 +21,6 @@ namespace {
 
 struct NearModeOptions : ClusterOptions {
   std::string linkage = "components";
-  std::string set_store = "disk";
 };
 
 Result<NearDupOptions> near_options(const NearModeOptions& opt) {
@@ -305,11 +304,7 @@ class NearMode final : public ModeHandler {
     desc.add_options()  //
         ("linkage", po::value(&opt_.linkage)->default_value("components"),
          "near: components (connected components of verified pairs) or representative (no "
-         "chaining: join a cluster only if similar to its first document)")  //
-        ("set-store", po::value(&opt_.set_store)->default_value("disk"),
-         "near, --verify shingles: where the shingle sets wait for verification: disk (an "
-         "unlinked temporary file in --tmp-dir, read back for candidates only; ~14 B per "
-         "document in RAM) or memory (8 B per shingle in RAM); same output");
+         "chaining: join a cluster only if similar to its first document)");
   }
   bool uses(std::string_view option, const po::variables_map&) const override {
     return option_in(option, {"seed", "threshold", "shingle", "num-perm", "minhash", "bands",
@@ -322,12 +317,7 @@ class NearMode final : public ModeHandler {
     Result<NearDupOptions> o = near_options(opt_);
     if (!o.ok()) return o.status();
     near_ = *o;
-    if (opt_.set_store != "disk" && opt_.set_store != "memory") {
-      return Status::invalid_argument("unknown --set-store '" + opt_.set_store +
-                                      "' (disk, memory)");
-    }
-    storage_.on_disk = opt_.set_store == "disk";
-    storage_.tmp_dir = opt_.spill.resolved_dir();
+    storage_ = opt_.set_storage;
     if (opt_.memory_given && near_.linkage != Linkage::kComponents) {
       return Status::invalid_argument(
           "--memory needs --linkage components: representative linkage depends on the order "

@@ -88,7 +88,7 @@ int run_simhash(std::string_view command, const SimHashModeOptions& opt, NearRun
     print_error(command, configured.status().message());
     return kExitUsage;
   }
-  Result<SimHashClusterer> created = SimHashClusterer::create(*configured);
+  Result<SimHashClusterer> created = SimHashClusterer::create(*configured, opt.set_storage);
   if (!created.ok()) {
     print_error(command, created.status().message());
     return kExitUsage;
@@ -118,7 +118,7 @@ int run_simhash(std::string_view command, const SimHashModeOptions& opt, NearRun
                                     result.ids.push_back(std::move(docs[i].id));
                                     keys.keep(i, prepared[i].text_bytes);
                                   }
-                                  return Status();
+                                  return clusterer.status();
                                 });
   if (rc != kExitOk) return rc;
   Result<std::vector<double>> priority = keys.priorities();
@@ -141,11 +141,17 @@ int run_simhash(std::string_view command, const SimHashModeOptions& opt, NearRun
                                         ? ", " + std::to_string(st.verified) + " verified, " +
                                               std::to_string(st.rejected) + " rejected"
                                         : std::string();
-    char buf[512];
+    char disk[64] = "";
+    if (clusterer.disk_bytes() > 0) {
+      std::snprintf(disk, sizeof disk, "; shingle sets on disk %.1f MB",
+                    static_cast<double>(clusterer.disk_bytes()) / 1e6);
+    }
+    const std::string disk_note = disk;
+    char buf[640];
     std::snprintf(buf, sizeof buf,
                   "mode simhash (%u bits, max distance %u, %s, %s, %u blocks / %u tables): %llu "
                   "clusters, %llu duplicates (%llu exact), %llu empty; %llu pairs within "
-                  "distance%s; index %.1f MB; ",
+                  "distance%s; index %.1f MB%s; ",
                   config.simhash.bits, config.max_distance, opt.simhash_weights.c_str(),
                   opt.shingle.c_str(), clusterer.index_blocks(), clusterer.index_tables(),
                   static_cast<unsigned long long>(st.clusters),
@@ -153,7 +159,7 @@ int run_simhash(std::string_view command, const SimHashModeOptions& opt, NearRun
                   static_cast<unsigned long long>(st.exact_duplicates),
                   static_cast<unsigned long long>(st.empty),
                   static_cast<unsigned long long>(st.pairs), verify_note.c_str(),
-                  static_cast<double>(clusterer.index_memory_bytes()) / 1e6);
+                  static_cast<double>(clusterer.index_memory_bytes()) / 1e6, disk_note.c_str());
     RunStats& stats = RunStats::get();
     stats.set("mode", std::string_view("simhash"));
     stats.set("clusters", st.clusters);
@@ -161,6 +167,7 @@ int run_simhash(std::string_view command, const SimHashModeOptions& opt, NearRun
     stats.set("exact_duplicates", st.exact_duplicates);
     stats.set("empty", st.empty);
     stats.set("pairs_within_distance", st.pairs);
+    stats.set("set_store_bytes", uint64_t{clusterer.disk_bytes()});
     print_run_summary(command, buf,
                       reader_summary(reader.stats(), ns) + reader.id_summary() + keys.summary(),
                       documents, reader.stats().bytes, progress.elapsed_seconds(), threads);
@@ -178,8 +185,8 @@ class SimHashMode final : public ModeHandler {
          "inverse document frequency over the input)");
   }
   bool uses(std::string_view option, const po::variables_map& vm) const override {
-    if (option_in(option,
-                  {"seed", "shingle", "verify", "bits", "max-distance", "simhash-weights"})) {
+    if (option_in(option, {"seed", "shingle", "verify", "bits", "max-distance", "simhash-weights",
+                           "set-store", "tmp-dir"})) {
       return true;
     }
     if (option == "threshold") {  // the Jaccard that --verify shingles asks for

@@ -2,11 +2,13 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <utility>
 
 #include "neardup/advanced/near_dup.h"  // jaccard_sorted
 #include "neardup/advanced/parallel.h"
-#include "neardup/advanced/story.h"  // DocumentFrequencies
+#include "neardup/advanced/spill.h"
+#include "spill/temp_file.h"
 
 namespace neardup {
 namespace {
@@ -50,12 +52,38 @@ Status SimHashClustererOptions::validate() const {
   return Status();
 }
 
+// The temporary file of the sets on disk: one record per first copy with shingles, in input
+// order: its n sorted distinct shingles (8 bytes each), then with kTfIdf their n counts (floats),
+// padded to a multiple of 8 bytes so that every record starts aligned.
+struct SimHashClusterer::SetFile {
+  spill::TempFile file;
+};
+
+namespace {
+
+uint64_t record_bytes(uint32_t n, bool counts) {
+  const uint64_t b = uint64_t{n} * sizeof(uint64_t) + (counts ? uint64_t{n} * sizeof(float) : 0);
+  return (b + 7) / 8 * 8;
+}
+
+}  // namespace
+
 SimHashClusterer::SimHashClusterer(SimHashClustererOptions options)
     : options_(std::move(options)), hasher_(options_.simhash), words_(hasher_.words()) {}
 
-Result<SimHashClusterer> SimHashClusterer::create(SimHashClustererOptions options) {
+Result<SimHashClusterer> SimHashClusterer::create(SimHashClustererOptions options,
+                                                  SetStorage storage) {
   NEARDUP_RETURN_IF_ERROR(options.validate());
-  return SimHashClusterer(std::move(options));
+  SimHashClusterer c(std::move(options));
+  if (storage.on_disk && c.keeps_sets()) {
+    SpillOptions where;
+    where.tmp_dir = storage.tmp_dir;
+    Result<spill::TempFile> f = spill::TempFile::create(where.resolved_dir());
+    if (!f.ok()) return f.status();
+    c.file_ = std::make_shared<SetFile>();
+    c.file_->file = std::move(*f);
+  }
+  return c;
 }
 
 void SimHashClusterer::prepare(std::string_view text, PreparedSimHash& out,
@@ -118,15 +146,106 @@ uint32_t SimHashClusterer::add(PreparedSimHash& doc) {
   for (uint32_t w = 0; w < words_; ++w) {
     fps_.push_back(copy ? fps_[std::size_t{first} * words_ + w] : doc.fingerprint[w]);
   }
-  if (keep_sets) {
+  if (!keep_sets) return number;
+  if (tfidf && !copy) {  // document frequencies over the distinct texts
+    terms_.clear();
+    for (const uint64_t f : doc.features) terms_.push_back({f, 1.0f});
+    df_.add(terms_);
+  }
+  if (!file_) {
     sets_.emplace_back();
     if (!copy) sets_.back() = std::move(doc.features);
+    if (tfidf) {
+      counts_.emplace_back();
+      if (!copy) counts_.back() = std::move(doc.counts);
+    }
+    return number;
   }
-  if (tfidf) {
-    counts_.emplace_back();
-    if (!copy) counts_.back() = std::move(doc.counts);
+  const auto n = static_cast<uint32_t>(copy ? 0 : doc.features.size());
+  set_pos_.push_back(disk_bytes_);
+  set_len_.push_back(n);
+  if (n == 0 || !status_.ok()) return number;
+  Status s = file_->file.append(doc.features.data(), n * sizeof(uint64_t));
+  uint64_t written = n * sizeof(uint64_t);
+  if (s.ok() && tfidf) {
+    s = file_->file.append(doc.counts.data(), n * sizeof(float));
+    written += n * sizeof(float);
   }
+  static constexpr char kPad[8] = {};
+  const uint64_t padded = record_bytes(n, tfidf);
+  if (s.ok() && padded > written) s = file_->file.append(kPad, padded - written);
+  if (!s.ok()) status_ = std::move(s);
+  disk_bytes_ += padded;
   return number;
+}
+
+std::span<const uint64_t> SimHashClusterer::set_of(std::size_t d, std::vector<uint64_t>& buffer) {
+  if (!file_) return sets_[d];
+  const uint32_t n = set_len_[d];
+  if (n == 0 || !status_.ok()) return {};
+  if (buffer.size() < n) buffer.resize(n);
+  Status s = file_->file.read_at(set_pos_[d], buffer.data(), n * sizeof(uint64_t));
+  if (!s.ok()) {
+    status_ = std::move(s);
+    return {};
+  }
+  return {buffer.data(), n};
+}
+
+// TF-IDF fingerprints of the first copies, now that the document frequencies are complete.
+Status SimHashClusterer::tfidf_fingerprints(unsigned threads) {
+  const std::size_t total = canon_.size();
+  std::vector<std::vector<float>> weights(std::max(1u, threads));
+  const auto sign = [&](std::size_t d, std::span<const uint64_t> f, const float* counts,
+                        unsigned w) {
+    std::vector<float>& wt = weights[w];
+    wt.resize(f.size());
+    for (std::size_t j = 0; j < f.size(); ++j) {
+      float c;
+      std::memcpy(&c, counts + j, sizeof c);  // on disk the counts follow the shingles
+      wt[j] = c * df_.idf(f[j]);
+    }
+    hasher_.fingerprint(f, wt, std::span<uint64_t>(fps_.data() + d * words_, words_));
+  };
+  if (!file_) {
+    parallel_for(total, threads, [&](std::size_t d, unsigned w) {
+      if (canon_[d] == d) sign(d, sets_[d], counts_[d].data(), w);
+    });
+    std::vector<std::vector<float>>().swap(counts_);
+    return Status();
+  }
+  // On disk: consecutive records in chunks of <= 16 MiB (or one larger record), each read with
+  // one pread and fingerprinted on every thread.
+  constexpr uint64_t kChunk = uint64_t{16} << 20;
+  std::vector<uint64_t> chunk;
+  for (std::size_t d = 0; d < total;) {
+    const uint64_t start = set_pos_[d];
+    std::size_t e = d + 1;
+    uint64_t end = start + record_bytes(set_len_[d], true);
+    while (e < total) {
+      const uint64_t next = set_pos_[e] + record_bytes(set_len_[e], true);
+      if (next - start > kChunk) break;
+      end = next;
+      ++e;
+    }
+    try {
+      chunk.resize((end - start) / sizeof(uint64_t));
+    } catch (...) {
+      return Status::out_of_range("out of memory reading the shingle sets back");
+    }
+    if (end > start) {
+      NEARDUP_RETURN_IF_ERROR(file_->file.read_at(start, chunk.data(), end - start));
+    }
+    parallel_for(e - d, threads, [&](std::size_t i, unsigned w) {
+      const std::size_t doc = d + i;
+      if (canon_[doc] != doc) return;
+      const uint32_t n = set_len_[doc];
+      const uint64_t* f = chunk.data() + (set_pos_[doc] - start) / sizeof(uint64_t);
+      sign(doc, {f, n}, reinterpret_cast<const float*>(f + n), w);
+    });
+    d = e;
+  }
+  return Status();
 }
 
 Fingerprint128 SimHashClusterer::fingerprint(std::size_t d) const noexcept {
@@ -138,24 +257,13 @@ Result<std::vector<Assignment>> SimHashClusterer::finish(std::span<const double>
   const std::size_t total = canon_.size();
   const bool verify = options_.verify == SimHashVerify::kShingles;
 
-  // TF-IDF: document frequencies over the distinct texts, then the fingerprints.
+  if (file_) {
+    if (status_.ok()) status_ = file_->file.flush();
+    if (!status_.ok()) return status_;
+  }
+  // TF-IDF: the fingerprints, now that the document frequencies of the distinct texts are known.
   if (options_.weights == SimHashWeights::kTfIdf) {
-    DocumentFrequencies df;
-    std::vector<StoryTerm> terms;
-    for (std::size_t d = 0; d < total; ++d) {
-      if (canon_[d] != d) continue;
-      terms.clear();
-      for (const uint64_t f : sets_[d]) terms.push_back({f, 1.0f});
-      df.add(terms);
-    }
-    std::vector<std::vector<float>> weights(std::max(1u, threads));
-    parallel_for(total, threads, [&](std::size_t d, unsigned w) {
-      if (canon_[d] != d) return;
-      std::vector<float>& wt = weights[w];
-      wt.resize(sets_[d].size());
-      for (std::size_t j = 0; j < wt.size(); ++j) wt[j] = counts_[d][j] * df.idf(sets_[d][j]);
-      hasher_.fingerprint(sets_[d], wt, std::span<uint64_t>(fps_.data() + d * words_, words_));
-    });
+    NEARDUP_RETURN_IF_ERROR(tfidf_fingerprints(threads));
     for (std::size_t d = 0; d < total; ++d) {
       if (canon_[d] != d) {
         for (uint32_t w = 0; w < words_; ++w) {
@@ -163,9 +271,7 @@ Result<std::vector<Assignment>> SimHashClusterer::finish(std::span<const double>
         }
       }
     }
-    std::vector<std::vector<float>>().swap(counts_);
   }
-
   // The index of the first copies with shingles, and every pair within max_distance.
   HammingIndexParams params;
   params.bits = options_.simhash.bits;
@@ -184,6 +290,7 @@ Result<std::vector<Assignment>> SimHashClusterer::finish(std::span<const double>
   }
   std::vector<HammingPair> pairs;
   NEARDUP_RETURN_IF_ERROR(index_->all_pairs(params.max_distance, pairs, threads));
+  std::vector<uint64_t> set_a, set_b;  // sets read from the file
   stats_.pairs = pairs.size();
 
   UnionFind uf(total);
@@ -193,7 +300,7 @@ Result<std::vector<Assignment>> SimHashClusterer::finish(std::span<const double>
   for (const HammingPair& p : pairs) {
     const uint32_t a = index_doc[p.a], b = index_doc[p.b];
     if (verify) {
-      if (jaccard_sorted(sets_[a], sets_[b]) < options_.threshold) {
+      if (jaccard_sorted(set_of(a, set_a), set_of(b, set_b)) < options_.threshold) {
         ++stats_.rejected;
         continue;
       }
@@ -202,6 +309,7 @@ Result<std::vector<Assignment>> SimHashClusterer::finish(std::span<const double>
     uf.unite(a, b);
   }
 
+  if (!status_.ok()) return status_;
   std::vector<Assignment> out(total);
   for (std::size_t i = 0; i < total; ++i) {
     out[i].cluster = uf.find(static_cast<uint32_t>(i));
@@ -214,12 +322,13 @@ Result<std::vector<Assignment>> SimHashClusterer::finish(std::span<const double>
     if (a.representative == i || x == y) {
       a.similarity = 1.0;
     } else if (verify) {
-      a.similarity = jaccard_sorted(sets_[x], sets_[y]);
+      a.similarity = jaccard_sorted(set_of(x, set_a), set_of(y, set_b));
     } else {
       a.similarity = 1.0 - static_cast<double>(hamming(fingerprint(x), fingerprint(y))) /
                                static_cast<double>(options_.simhash.bits);
     }
   }
+  if (!status_.ok()) return status_;
   return out;
 }
 

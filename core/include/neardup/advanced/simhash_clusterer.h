@@ -22,8 +22,14 @@
 // Thread safety: prepare() concurrently, each thread with its own Scratch; add() and finish()
 // single-threaded (finish runs its own threads). Cost: prepare O(text); add O(1) (plus the
 // shingle set it keeps); finish O(n) fingerprints + all_pairs (near-linear for small distances).
-// Memory: 8 or 16 bytes of fingerprint + ~50 bytes of bookkeeping per document, plus 8 bytes per
-// distinct shingle (and 4 per count) of first copies with kTfIdf or verification.
+// Memory: 8 or 16 bytes of fingerprint + ~30 bytes of bookkeeping per document. With kTfIdf or
+// verification the first copies' sorted distinct shingles (8 bytes each, and 4 per count with
+// kTfIdf) are kept too: in RAM by default, or, created with SetStorage{.on_disk = true}, in an
+// unlinked temporary file (12 bytes of RAM per document; finish() reads the file back in chunks
+// of <= 16 MiB for the TF-IDF fingerprints and reads single sets for verification). The
+// clusters are the same either way. A write or read error of that file is sticky in status()
+// and returned by finish(). kTfIdf's document frequencies are counted as documents are added
+// (a table of the distinct shingles, ~16-32 bytes each).
 #pragma once
 
 #include <cstdint>
@@ -34,8 +40,10 @@
 #include <vector>
 
 #include "neardup/advanced/cluster.h"
+#include "neardup/advanced/document_frequencies.h"
 #include "neardup/advanced/exact.h"
 #include "neardup/advanced/hamming_index.h"
+#include "neardup/advanced/near_dup.h"  // SetStorage
 #include "neardup/advanced/shingle.h"
 #include "neardup/advanced/simhash.h"
 #include "neardup/status.h"
@@ -96,14 +104,17 @@ class SimHashClusterer {
     std::vector<float> weights_;      // kLogTf: their weights
   };
 
-  static Result<SimHashClusterer> create(SimHashClustererOptions options);
+  // storage.on_disk keeps the shingle sets of kTfIdf / kShingles in a temporary file in
+  // storage.tmp_dir (see the header comment); errors: invalid options, the file cannot be made.
+  static Result<SimHashClusterer> create(SimHashClustererOptions options, SetStorage storage = {});
 
   const SimHashClustererOptions& options() const noexcept { return options_; }
 
   // Normalizes, shingles and (kTf) fingerprints `text` into `out`. Thread-safe.
   void prepare(std::string_view text, PreparedSimHash& out, Scratch& scratch) const;
   // Adds the next document in input order and returns its number; takes over doc's shingle set
-  // (doc's buffers are left valid for reuse). At most 2^32 documents.
+  // (in RAM: moved out of doc; on disk: written, and doc's buffers kept for reuse). At most 2^32
+  // documents. A disk error is kept in status().
   uint32_t add(PreparedSimHash& doc);
 
   // Clusters every document added so far (see the header comment), on `threads` threads, with
@@ -117,10 +128,24 @@ class SimHashClusterer {
   uint32_t index_tables() const noexcept;
   // Heap bytes of the index finish() built (0 before).
   std::size_t index_memory_bytes() const;
+  // Bytes of shingle sets written to the temporary file (0 in RAM).
+  uint64_t disk_bytes() const noexcept { return disk_bytes_; }
+  // The first disk error (sticky), else OK.
+  const Status& status() const noexcept { return status_; }
 
  private:
+  struct SetFile;
+
   explicit SimHashClusterer(SimHashClustererOptions options);
   Fingerprint128 fingerprint(std::size_t doc) const noexcept;
+  bool keeps_sets() const noexcept {
+    return options_.weights == SimHashWeights::kTfIdf ||
+           options_.verify == SimHashVerify::kShingles;
+  }
+  // The sorted set of first copy d: in RAM, or read from the file into `buffer` (empty on an
+  // error, which goes to status_).
+  std::span<const uint64_t> set_of(std::size_t d, std::vector<uint64_t>& buffer);
+  Status tfidf_fingerprints(unsigned threads);
 
   SimHashClustererOptions options_;
   SimHasher hasher_;
@@ -129,9 +154,16 @@ class SimHashClusterer {
   std::vector<uint64_t> fps_;                // words_ per document (copies: their first copy's)
   std::vector<uint32_t> canon_;              // first document with the same normalized text
   std::vector<uint8_t> empty_;               // no shingles
-  std::vector<std::vector<uint64_t>> sets_;  // kTfIdf or kShingles: first copies' shingle sets
-  std::vector<std::vector<float>> counts_;   // kTfIdf: their counts
-  std::optional<HammingIndex> index_;        // built by finish()
+  std::vector<std::vector<uint64_t>> sets_;  // in RAM, kTfIdf or kShingles: first copies' sets
+  std::vector<std::vector<float>> counts_;   // in RAM, kTfIdf: their counts
+  std::shared_ptr<SetFile> file_;            // on disk: the sets (and counts) of first copies
+  std::vector<uint64_t> set_pos_;            // on disk: byte offset of document d's record
+  std::vector<uint32_t> set_len_;            // on disk: its number of distinct shingles
+  uint64_t disk_bytes_ = 0;
+  DocumentFrequencies df_;        // kTfIdf: over the first copies, as they are added
+  std::vector<StoryTerm> terms_;  // add()'s scratch for df_
+  Status status_;
+  std::optional<HammingIndex> index_;  // built by finish()
   SimHashStats stats_;
 };
 
