@@ -6,6 +6,7 @@
 #include <new>
 #include <string>
 
+#include "detail/sort_hashes.h"
 #include "detail/sorted_set.h"
 #include "neardup/advanced/spill.h"
 #include "spill/temp_file.h"
@@ -65,6 +66,7 @@ namespace {
 // outlives a call): grown, never shrunk, so verification allocates nothing per document.
 thread_local std::vector<uint64_t> tls_set_a;
 thread_local std::vector<uint64_t> tls_set_b;
+thread_local detail::HashSortScratch tls_sort;
 }  // namespace
 
 std::span<const uint64_t> NearDupClusterer::sorted_set(
@@ -167,7 +169,7 @@ void NearDupClusterer::sort_shingles(uint32_t doc) noexcept {
     }
     p = buffer.data();
   }
-  std::sort(p, p + shingle_len_[doc]);
+  detail::sort_hashes(p, shingle_len_[doc], tls_sort);
   shingle_len_[doc] = static_cast<uint32_t>(std::unique(p, p + shingle_len_[doc]) - p);
   shingle_sorted_[doc] = 1;
   if (in_file) {

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <utility>
 
+#include "detail/sort_hashes.h"
 #include "neardup/advanced/near_dup.h"  // jaccard_sorted
 #include "neardup/advanced/parallel.h"
 #include "neardup/advanced/spill.h"
@@ -24,6 +25,10 @@ constexpr float kLogTf[64] = {
     4.713572f, 4.73767f,  4.7612f,   4.78419f,  4.806662f, 4.828641f, 4.850148f, 4.871201f,
     4.89182f,  4.912023f, 4.931826f, 4.951244f, 4.970292f, 4.988984f, 5.007333f, 5.025352f,
     5.043051f, 5.060443f, 5.077537f, 5.094345f, 5.110874f, 5.127134f, 5.143135f, 5.158883f};
+
+thread_local detail::HashSortScratch tls_sort;  // prepare() runs on many threads
+
+void sort_hashes(std::vector<uint64_t>& v) { detail::sort_hashes(v.data(), v.size(), tls_sort); }
 
 float log_tf(std::size_t count) {
   if (count <= 64) return kLogTf[count - 1];
@@ -101,7 +106,7 @@ void SimHashClusterer::prepare(std::string_view text, PreparedSimHash& out,
     std::vector<uint64_t>& f = scratch.features_;
     std::vector<float>& w = scratch.weights_;
     f.assign(shingles.begin(), shingles.end());
-    std::sort(f.begin(), f.end());
+    sort_hashes(f);
     w.clear();
     std::size_t m = 0;
     for (std::size_t a = 0; a < f.size();) {
@@ -118,7 +123,7 @@ void SimHashClusterer::prepare(std::string_view text, PreparedSimHash& out,
   out.counts.clear();
   if (keep_sets) {
     out.features.assign(shingles.begin(), shingles.end());
-    std::sort(out.features.begin(), out.features.end());
+    sort_hashes(out.features);
     std::size_t m = 0;
     for (std::size_t a = 0; a < out.features.size();) {
       std::size_t b = a + 1;
@@ -196,6 +201,14 @@ std::span<const uint64_t> SimHashClusterer::set_of(std::size_t d, std::vector<ui
 Status SimHashClusterer::tfidf_fingerprints(unsigned threads) {
   const std::size_t total = canon_.size();
   std::vector<std::vector<float>> weights(std::max(1u, threads));
+  // The IDF of the common (low) document frequencies, computed once instead of a log() per
+  // shingle of every document; the same values as DocumentFrequencies::idf().
+  std::vector<float> idf_by_df(4096);
+  for (std::size_t f = 0; f < idf_by_df.size(); ++f) idf_by_df[f] = df_.idf_of_frequency(f);
+  const auto idf = [&](uint64_t term) {
+    const uint64_t f = df_.frequency(term);
+    return f < idf_by_df.size() ? idf_by_df[f] : df_.idf_of_frequency(f);
+  };
   const auto sign = [&](std::size_t d, std::span<const uint64_t> f, const float* counts,
                         unsigned w) {
     std::vector<float>& wt = weights[w];
@@ -203,7 +216,7 @@ Status SimHashClusterer::tfidf_fingerprints(unsigned threads) {
     for (std::size_t j = 0; j < f.size(); ++j) {
       float c;
       std::memcpy(&c, counts + j, sizeof c);  // on disk the counts follow the shingles
-      wt[j] = c * df_.idf(f[j]);
+      wt[j] = c * idf(f[j]);
     }
     hasher_.fingerprint(f, wt, std::span<uint64_t>(fps_.data() + d * words_, words_));
   };

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <string>
 
+#include "detail/sort_hashes.h"
 #include "kernels/simhash_kernels.h"
 #include "neardup/advanced/story.h"
 
@@ -67,12 +68,16 @@ Fingerprint128 SimHasher::fingerprint128(std::span<const uint64_t> features) con
   return Fingerprint128{out[0], out[1]};
 }
 
+namespace {
+thread_local detail::HashSortScratch tls_sort;  // the scratch's sort buffers, per thread
+}  // namespace
+
 void SimHasher::fingerprint_tfidf(std::span<const uint64_t> features, const DocumentFrequencies& df,
                                   SimHashScratch& scratch, std::span<uint64_t> out) const {
   std::vector<uint64_t>& f = scratch.features;
   std::vector<float>& w = scratch.weights;
   f.assign(features.begin(), features.end());
-  std::sort(f.begin(), f.end());
+  detail::sort_hashes(f.data(), f.size(), tls_sort);
   w.resize(f.size());
   std::size_t m = 0;
   for (std::size_t i = 0; i < f.size();) {

@@ -67,10 +67,11 @@ class DocumentFrequencies {
     feature_fingerprint_ = fingerprint;
   }
   // ln((N + 1) / (df + 1)) + 1: >= 1, and largest for terms never seen.
-  float idf(uint64_t term) const noexcept {
+  float idf(uint64_t term) const noexcept { return idf_of_frequency(frequency(term)); }
+  // The same for a term held by `df` documents (callers may cache it by df).
+  float idf_of_frequency(uint64_t df) const noexcept {
     const double n = static_cast<double>(documents_);
-    return static_cast<float>(std::log((n + 1.0) / (static_cast<double>(frequency(term)) + 1.0)) +
-                              1.0);
+    return static_cast<float>(std::log((n + 1.0) / (static_cast<double>(df) + 1.0)) + 1.0);
   }
 
   // The latent space the model carries (story_latent.h), or nullptr. Shared and immutable, so
