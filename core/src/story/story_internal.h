@@ -21,13 +21,78 @@ inline uint64_t slot_of(uint64_t term, std::size_t mask) {
   return (term * 0x9E3779B97F4A7C15ull) >> 17 & mask;
 }
 
+// The first position in [first, last) whose term is >= x, given that every term before `first`
+// is < x. Term ids are 64-bit hashes, spread evenly over their range, so x's rank among n sorted
+// terms is close to x / 2^64 * n: the search starts there and walks or gallops to the answer
+// (a few neighbouring loads instead of a binary search's chain of dependent far ones). Exact
+// for any input; only the speed depends on the spread.
+inline const uint64_t* lower_bound_from_guess(const uint64_t* base, std::size_t n,
+                                              const uint64_t* first, const uint64_t* last,
+                                              uint64_t x) {
+  if (first == last) return last;
+  // x / 2^64 * n, rounded down (below n: a double just under 1 times n).
+  const auto guess =
+      static_cast<std::size_t>(static_cast<double>(x >> 11) * 0x1p-53 * static_cast<double>(n));
+  const uint64_t* p = std::clamp(base + std::min(guess, n - 1), first, last - 1);
+  if (*p < x) {
+    // Forward: the answer is in (p, last].
+    for (int k = 0; k < 8; ++k) {
+      if (++p == last || *p >= x) return p;
+    }
+    std::size_t step = 8;
+    const uint64_t* lo = p;  // *lo < x
+    const uint64_t* hi = p;
+    while (true) {
+      hi = last - lo > static_cast<std::ptrdiff_t>(step) ? lo + step : last;
+      if (hi == last || *hi >= x) break;
+      lo = hi;
+      step *= 2;
+    }
+    return std::lower_bound(lo + 1, hi, x);
+  }
+  // Backward: *p >= x, the answer is in [first, p].
+  for (int k = 0; k < 8; ++k) {
+    if (p == first || *(p - 1) < x) return p;
+    --p;
+  }
+  return std::lower_bound(first, p, x);
+}
+
 // The dot product of two sorted sparse vectors; `shared` (when given) gets the number of terms
-// they have in common.
+// they have in common. When one side is much shorter than the other (a headline of 6 terms
+// against a centroid of 400), the long side is searched for each term of the short one
+// instead of walked: the same pairs meet in the same (ascending) order, so the sum is the
+// same, bit for bit, as the merge's.
 inline double dot_sorted(const std::vector<uint64_t>& at, const std::vector<float>& aw,
                          const std::vector<uint64_t>& bt, const std::vector<float>& bw,
                          std::size_t* shared = nullptr) {
   double s = 0;
-  std::size_t i = 0, j = 0, n = 0;
+  std::size_t n = 0;
+  const bool a_short = at.size() * 16 < bt.size();
+  if (a_short || bt.size() * 16 < at.size()) {
+    const std::vector<uint64_t>& st = a_short ? at : bt;  // the short side
+    const std::vector<float>& sw = a_short ? aw : bw;
+    const std::vector<uint64_t>& lt = a_short ? bt : at;  // the long side
+    const std::vector<float>& lw = a_short ? bw : aw;
+    const uint64_t* first = lt.data();
+    const uint64_t* const last = lt.data() + lt.size();
+    for (std::size_t i = 0; i < st.size(); ++i) {
+      // The short side's terms ascend, so the next one is at or after the previous position,
+      // as in the merge.
+      first = lower_bound_from_guess(lt.data(), lt.size(), first, last, st[i]);
+      if (first == last) break;
+      if (*first == st[i]) {
+        const auto j = static_cast<std::size_t>(first - lt.data());
+        // The same product as the merge's (aw[i] * bw[j] in double: commutative).
+        s += a_short ? static_cast<double>(sw[i]) * lw[j] : static_cast<double>(lw[j]) * sw[i];
+        ++first;
+        ++n;
+      }
+    }
+    if (shared != nullptr) *shared = n;
+    return s;
+  }
+  std::size_t i = 0, j = 0;
   while (i < at.size() && j < bt.size()) {
     if (at[i] < bt[j]) {
       ++i;
@@ -285,6 +350,7 @@ class CandidateSet {
     }
     found_.clear();
   }
+  std::size_t found_size() const { return found_.size(); }
   // Marks c as met without collecting it (the query's own cluster).
   void skip(uint32_t c) { stamp_[c] = epoch_; }
   void meet(uint32_t c, float weight) {
