@@ -231,32 +231,8 @@ struct StoryClusterer::Impl {
       // pass, then compact: the same terms stay, in the same order, as with the full selection
       // below, without sorting the hundreds that stay.
       const std::size_t drop = merged_terms.size() - options.max_centroid_terms;
-      const auto before = [&](std::size_t a, std::size_t b) {  // a ahead of b in the order
-        return merged_weights[a] != merged_weights[b] ? merged_weights[a] > merged_weights[b]
-                                                      : merged_terms[a] < merged_terms[b];
-      };
-      // lightest[0 .. n): the lightest seen so far, in the order (the least light first).
       std::array<std::size_t, kFewDropped> lightest{};
-      std::size_t n = 0;
-      for (std::size_t k = 0; k < merged_terms.size(); ++k) {
-        if (n < drop) {
-          std::size_t pos = n++;
-          while (pos > 0 && before(k, lightest[pos - 1])) {
-            lightest[pos] = lightest[pos - 1];
-            --pos;
-          }
-          lightest[pos] = k;
-        } else if (before(lightest[0], k)) {
-          // k is lighter than the least light kept so far: that one stays in the centroid.
-          std::size_t at = 0;
-          while (at + 1 < n && before(lightest[at + 1], k)) {
-            lightest[at] = lightest[at + 1];
-            ++at;
-          }
-          lightest[at] = k;
-        }
-      }
-      std::sort(lightest.begin(), lightest.begin() + static_cast<std::ptrdiff_t>(drop));
+      story_internal::lightest_terms(merged_terms, merged_weights, drop, lightest.data());
       c.terms.clear();
       c.weights.clear();
       c.damped.clear();

@@ -92,18 +92,20 @@ inline double dot_sorted(const std::vector<uint64_t>& at, const std::vector<floa
     if (shared != nullptr) *shared = n;
     return s;
   }
+  // The merge, with the step on each side computed rather than branched on (which side
+  // advances is a coin flip for hashed ids); only the rarer match is a branch.
+  const uint64_t* a = at.data();
+  const uint64_t* b = bt.data();
+  const std::size_t na = at.size(), nb = bt.size();
   std::size_t i = 0, j = 0;
-  while (i < at.size() && j < bt.size()) {
-    if (at[i] < bt[j]) {
-      ++i;
-    } else if (bt[j] < at[i]) {
-      ++j;
-    } else {
+  while (i < na && j < nb) {
+    const uint64_t x = a[i], y = b[j];
+    if (x == y) {
       s += static_cast<double>(aw[i]) * bw[j];
-      ++i;
-      ++j;
       ++n;
     }
+    i += static_cast<std::size_t>(x <= y);
+    j += static_cast<std::size_t>(y <= x);
   }
   if (shared != nullptr) *shared = n;
   return s;
@@ -205,12 +207,28 @@ inline bool events_conflict(StoryEventRule rule, const EventSet& a, const EventS
 
 // Adds the sorted list `add` to the sorted set `into` (a cluster's particulars: the union of
 // its members').
+// `into` is a sorted set; `add` is sorted. The new elements are merged in from the back, in
+// place: no temporary buffer (std::inplace_merge takes one per call), and nothing moves when
+// the cluster holds them all already (a rewrite repeating its story's figures).
 inline void union_particulars(std::vector<uint64_t>& into, const std::vector<uint64_t>& add) {
-  if (add.empty()) return;
   const std::size_t old = into.size();
-  into.insert(into.end(), add.begin(), add.end());
-  std::inplace_merge(into.begin(), into.begin() + static_cast<std::ptrdiff_t>(old), into.end());
-  into.erase(std::unique(into.begin(), into.end()), into.end());
+  const auto known = [&](std::size_t j) {
+    return (j > 0 && add[j - 1] == add[j]) ||
+           std::binary_search(into.begin(), into.begin() + static_cast<std::ptrdiff_t>(old),
+                              add[j]);
+  };
+  std::size_t fresh = 0;
+  for (std::size_t j = 0; j < add.size(); ++j) fresh += static_cast<std::size_t>(!known(j));
+  if (fresh == 0) return;
+  into.resize(old + fresh);
+  std::size_t i = old, w = old + fresh;  // into[0 .. i) not yet placed; into[w ..) final
+  for (std::size_t j = add.size(); j-- > 0;) {
+    const uint64_t x = add[j];
+    if (j > 0 && add[j - 1] == x) continue;
+    while (i > 0 && into[i - 1] > x) into[--w] = into[--i];
+    if (i > 0 && into[i - 1] == x) continue;  // known (into[0 .. i) is still the old set)
+    into[--w] = x;
+  }
 }
 
 // Adds a member's particulars and keys to a cluster's.
@@ -324,6 +342,39 @@ inline void top_terms(const std::vector<uint64_t>& terms, const std::vector<floa
                                                       : terms[a] < terms[b];
                     });
   idx.resize(k);
+}
+
+// The positions of the `drop` lightest terms of a weighted vector (the last `drop` in the
+// order heaviest first, ties by the smaller term id: the terms a capped centroid lets go),
+// ascending, into out[0 .. drop). One pass with an insertion-sorted list of `drop`: for the
+// few terms a join pushes over the cap, cheaper than selecting and sorting the hundreds that
+// stay.
+inline void lightest_terms(const std::vector<uint64_t>& terms, const std::vector<float>& weights,
+                           std::size_t drop, std::size_t* out) {
+  const auto before = [&](std::size_t a, std::size_t b) {  // a ahead of b in the order
+    return weights[a] != weights[b] ? weights[a] > weights[b] : terms[a] < terms[b];
+  };
+  // out[0 .. n): the lightest seen so far, in the order (the least light first).
+  std::size_t n = 0;
+  for (std::size_t k = 0; k < terms.size() && drop > 0; ++k) {
+    if (n < drop) {
+      std::size_t pos = n++;
+      while (pos > 0 && before(k, out[pos - 1])) {
+        out[pos] = out[pos - 1];
+        --pos;
+      }
+      out[pos] = k;
+    } else if (before(out[0], k)) {
+      // k is lighter than the least light of the list, which then stays.
+      std::size_t at = 0;
+      while (at + 1 < n && before(out[at + 1], k)) {
+        out[at] = out[at + 1];
+        ++at;
+      }
+      out[at] = k;
+    }
+  }
+  std::sort(out, out + n);
 }
 
 // A centroid term's weight as documents see it: the members' summed weight ^ exponent.
