@@ -152,7 +152,12 @@ void BM_Story_CosineWithCentroid(benchmark::State& state) {
       terms.insert(terms.end(), vectors[k].terms.begin(), vectors[k].terms.end());
     std::sort(terms.begin(), terms.end());
     terms.erase(std::unique(terms.begin(), terms.end()), terms.end());
-    terms.resize(std::min<std::size_t>(terms.size(), 400));
+    // 400 terms spread over the whole range of ids, as a capped centroid's are.
+    if (terms.size() > 400) {
+      std::vector<uint64_t> kept;
+      for (std::size_t k = 0; k < 400; ++k) kept.push_back(terms[k * terms.size() / 400]);
+      terms.swap(kept);
+    }
     StoryVector v;
     v.terms = terms;
     v.weights.assign(terms.size(), 0.05f);
