@@ -9,6 +9,7 @@
 //   ./build/bench/neardup_bench_story --benchmark_min_time=0.5
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <random>
 #include <string>
@@ -129,6 +130,48 @@ void BM_Story_Weigh(benchmark::State& state) {
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
 }
 BENCHMARK(BM_Story_Weigh)->ArgNames({"headline"})->Arg(0)->Arg(1);
+
+// The sparse cosine of a document with a long vector (a headline of ~8 terms or an article
+// against a centroid at its 400-term cap): the clusterer's inner loop, run for every candidate
+// cluster of every document. Headlines take the search path (story_internal::dot_sorted), an
+// article the merge.
+void BM_Story_CosineWithCentroid(benchmark::State& state) {
+  const Corpus& c = corpus_arg(state.range(0));
+  const auto features = features_of(c);
+  DocumentFrequencies df;
+  for (const auto& f : features) df.add(f);
+  std::vector<StoryVector> vectors(features.size());
+  for (std::size_t i = 0; i < features.size(); ++i) {
+    neardup::weigh_story_terms(features[i], df, vectors[i]);
+  }
+  // Centroid-sized vectors: the union of consecutive documents' terms, cut at 400 terms.
+  std::vector<StoryVector> centroids;
+  for (std::size_t i = 0; i + 64 <= vectors.size() && centroids.size() < 64; i += 64) {
+    std::vector<uint64_t> terms;
+    for (std::size_t k = i; k < i + 64; ++k)
+      terms.insert(terms.end(), vectors[k].terms.begin(), vectors[k].terms.end());
+    std::sort(terms.begin(), terms.end());
+    terms.erase(std::unique(terms.begin(), terms.end()), terms.end());
+    // 400 terms spread over the whole range of ids, as a capped centroid's are.
+    if (terms.size() > 400) {
+      std::vector<uint64_t> kept;
+      for (std::size_t k = 0; k < 400; ++k) kept.push_back(terms[k * terms.size() / 400]);
+      terms.swap(kept);
+    }
+    StoryVector v;
+    v.terms = terms;
+    v.weights.assign(terms.size(), 0.05f);
+    centroids.push_back(std::move(v));
+  }
+  std::size_t i = 0, j = 0;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(neardup::story_cosine(vectors[i], centroids[j]));
+    if (++i == vectors.size()) i = 0;
+    if (++j == centroids.size()) j = 0;
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
+}
+BENCHMARK(BM_Story_CosineWithCentroid)->ArgNames({"headline"})->Arg(0)->Arg(1);
 
 // The whole stream through one clusterer per iteration (items = documents).
 void BM_Story_ClustererAdd(benchmark::State& state) {

@@ -2,6 +2,7 @@
 // clusters from an inverted index, a time window that closes clusters (see
 // neardup/advanced/story_cluster.h).
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <functional>
 #include <limits>
@@ -112,6 +113,9 @@ struct StoryClusterer::Impl {
   std::vector<uint64_t> merged_terms, top_index;
   std::vector<float> merged_weights, merged_damped;
   std::vector<std::pair<float, std::size_t>> heavy;
+  std::vector<std::pair<float, uint64_t>> weighted;
+  // Up to this many terms over the cap after a join are dropped by a linear scan (add_to).
+  static constexpr std::size_t kFewDropped = 16;
   double now = -std::numeric_limits<double>::infinity();  // any time, also before 1970
   std::size_t documents = 0;
   std::size_t open_count = 0;
@@ -136,16 +140,18 @@ struct StoryClusterer::Impl {
     if (c.terms.size() <= options.index_terms) {
       top_index.assign(c.terms.begin(), c.terms.end());
     } else {
-      order.resize(c.terms.size());
-      std::iota(order.begin(), order.end(), std::size_t{0});
+      // (weight, term) pairs side by side: the selection compares neighbours in one array
+      // instead of reaching into two through an index.
+      weighted.clear();
+      for (std::size_t k = 0; k < c.terms.size(); ++k)
+        weighted.emplace_back(c.weights[k], c.terms[k]);
       const auto k = static_cast<std::ptrdiff_t>(options.index_terms);
-      std::nth_element(order.begin(), order.begin() + k, order.end(),
-                       [&](std::size_t a, std::size_t b) {
-                         return c.weights[a] != c.weights[b] ? c.weights[a] > c.weights[b]
-                                                             : c.terms[a] < c.terms[b];
+      std::nth_element(weighted.begin(), weighted.begin() + k, weighted.end(),
+                       [](const auto& a, const auto& b) {
+                         return a.first != b.first ? a.first > b.first : a.second < b.second;
                        });
       for (std::ptrdiff_t r = 0; r < k; ++r)
-        top_index.push_back(c.terms[order[static_cast<std::size_t>(r)]]);
+        top_index.push_back(weighted[static_cast<std::size_t>(r)].second);
       std::sort(top_index.begin(), top_index.end());
     }
     std::size_t i = 0, j = 0;
@@ -218,7 +224,29 @@ struct StoryClusterer::Impl {
         ++j;
       }
     }
-    if (merged_terms.size() > options.max_centroid_terms) {
+    if (merged_terms.size() > options.max_centroid_terms &&
+        merged_terms.size() - options.max_centroid_terms <= kFewDropped) {
+      // A centroid at its cap after a join: a few terms (at most the document's new ones) go.
+      // Find the lightest `drop` (the last in the order heaviest first, ties by term id) in one
+      // pass, then compact: the same terms stay, in the same order, as with the full selection
+      // below, without sorting the hundreds that stay.
+      const std::size_t drop = merged_terms.size() - options.max_centroid_terms;
+      std::array<std::size_t, kFewDropped> lightest{};
+      story_internal::lightest_terms(merged_terms, merged_weights, drop, lightest.data());
+      c.terms.clear();
+      c.weights.clear();
+      c.damped.clear();
+      std::size_t next = 0;
+      for (std::size_t k = 0; k < merged_terms.size(); ++k) {
+        if (next < drop && lightest[next] == k) {
+          ++next;
+          continue;
+        }
+        c.terms.push_back(merged_terms[k]);
+        c.weights.push_back(merged_weights[k]);
+        c.damped.push_back(merged_damped[k]);
+      }
+    } else if (merged_terms.size() > options.max_centroid_terms) {
       // Keep the heaviest terms (ties by term id, so the result is deterministic).
       heavy.clear();
       for (std::size_t k = 0; k < merged_terms.size(); ++k)

@@ -118,6 +118,50 @@ SparseF to_eigen(const SparseRowMatrix& a) {
   return m;
 }
 
+// out = a x (a row-major sparse matrix times a row-major block), written into the row-major
+// result directly. Eigen evaluates this product into a column-major temporary, so every
+// non-zero scattered a row of the block across as many cache lines as the block has columns;
+// here each non-zero adds one contiguous row to another. Each entry gets the same float
+// operations in the same order as Eigen's (out(i, c) += v * x(k, c), non-zeros in storage
+// order, from 0), so the result is the same to the bit.
+void sparse_times(const SparseF& a, const DenseF& x, DenseF& out) {
+  const Eigen::Index l = x.cols();
+  out.setZero(a.rows(), l);
+  const int* outer = a.outerIndexPtr();
+  const int* inner = a.innerIndexPtr();
+  const float* value = a.valuePtr();
+  const int* counts = a.innerNonZeroPtr();  // null when compressed
+  for (Eigen::Index i = 0; i < a.rows(); ++i) {
+    float* o = out.data() + i * l;
+    const int end = counts != nullptr ? outer[i] + counts[i] : outer[i + 1];
+    for (int p = outer[i]; p < end; ++p) {
+      const float v = value[p];
+      const float* r = x.data() + static_cast<Eigen::Index>(inner[p]) * l;
+      for (Eigen::Index c = 0; c < l; ++c) o[c] += v * r[c];
+    }
+  }
+}
+
+// out = a^T x, the same way (Eigen's order: rows of a in turn, each non-zero (i, k) adding
+// v * x.row(i) to out.row(k)).
+void sparse_transpose_times(const SparseF& a, const DenseF& x, DenseF& out) {
+  const Eigen::Index l = x.cols();
+  out.setZero(a.cols(), l);
+  const int* outer = a.outerIndexPtr();
+  const int* inner = a.innerIndexPtr();
+  const float* value = a.valuePtr();
+  const int* counts = a.innerNonZeroPtr();  // null when compressed
+  for (Eigen::Index i = 0; i < a.rows(); ++i) {
+    const float* r = x.data() + i * l;
+    const int end = counts != nullptr ? outer[i] + counts[i] : outer[i + 1];
+    for (int p = outer[i]; p < end; ++p) {
+      const float v = value[p];
+      float* o = out.data() + static_cast<Eigen::Index>(inner[p]) * l;
+      for (Eigen::Index c = 0; c < l; ++c) o[c] += v * r[c];
+    }
+  }
+}
+
 TruncatedSvd svd_of(const SparseF& a, const StoryLatentOptions& options) {
   TruncatedSvd out;
   const Eigen::Index rows = a.rows(), cols = a.cols();
@@ -128,19 +172,21 @@ TruncatedSvd svd_of(const SparseF& a, const StoryLatentOptions& options) {
   // Range finder with power iterations, re-orthonormalized at each step (Halko et al. 4.4).
   DenseF omega(cols, l);
   gaussian(omega, options.seed);
-  DenseF q = a * omega;
+  DenseF q;
+  sparse_times(a, omega, q);
   omega.resize(0, 0);
   orthonormalize(q);
   DenseF z;
   for (uint32_t it = 0; it < options.power_iterations; ++it) {
-    z = a.transpose() * q;
+    sparse_transpose_times(a, q, z);
     orthonormalize(z);
-    q = a * z;
+    sparse_times(a, z, q);
     orthonormalize(q);
   }
   // B = Q^T A, kept as its transpose (cols x l). B B^T = Bt^T Bt is l x l: its eigenvectors are
   // the left singular vectors of B and its eigenvalues the squared singular values.
-  const DenseF bt = a.transpose() * q;
+  DenseF bt;
+  sparse_transpose_times(a, q, bt);
   const Eigen::MatrixXd g = (bt.transpose() * bt).cast<double>();
   Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eig(g);
   const Eigen::VectorXd& lambda = eig.eigenvalues();  // ascending

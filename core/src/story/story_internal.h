@@ -21,24 +21,91 @@ inline uint64_t slot_of(uint64_t term, std::size_t mask) {
   return (term * 0x9E3779B97F4A7C15ull) >> 17 & mask;
 }
 
+// The first position in [first, last) whose term is >= x, given that every term before `first`
+// is < x. Term ids are 64-bit hashes, spread evenly over their range, so x's rank among n sorted
+// terms is close to x / 2^64 * n: the search starts there and walks or gallops to the answer
+// (a few neighbouring loads instead of a binary search's chain of dependent far ones). Exact
+// for any input; only the speed depends on the spread.
+inline const uint64_t* lower_bound_from_guess(const uint64_t* base, std::size_t n,
+                                              const uint64_t* first, const uint64_t* last,
+                                              uint64_t x) {
+  if (first == last) return last;
+  // x / 2^64 * n, rounded down (below n: a double just under 1 times n).
+  const auto guess =
+      static_cast<std::size_t>(static_cast<double>(x >> 11) * 0x1p-53 * static_cast<double>(n));
+  const uint64_t* p = std::clamp(base + std::min(guess, n - 1), first, last - 1);
+  if (*p < x) {
+    // Forward: the answer is in (p, last].
+    for (int k = 0; k < 8; ++k) {
+      if (++p == last || *p >= x) return p;
+    }
+    std::size_t step = 8;
+    const uint64_t* lo = p;  // *lo < x
+    const uint64_t* hi = p;
+    while (true) {
+      hi = last - lo > static_cast<std::ptrdiff_t>(step) ? lo + step : last;
+      if (hi == last || *hi >= x) break;
+      lo = hi;
+      step *= 2;
+    }
+    return std::lower_bound(lo + 1, hi, x);
+  }
+  // Backward: *p >= x, the answer is in [first, p].
+  for (int k = 0; k < 8; ++k) {
+    if (p == first || *(p - 1) < x) return p;
+    --p;
+  }
+  return std::lower_bound(first, p, x);
+}
+
 // The dot product of two sorted sparse vectors; `shared` (when given) gets the number of terms
-// they have in common.
+// they have in common. When one side is much shorter than the other (a headline of 6 terms
+// against a centroid of 400), the long side is searched for each term of the short one
+// instead of walked: the same pairs meet in the same (ascending) order, so the sum is the
+// same, bit for bit, as the merge's.
 inline double dot_sorted(const std::vector<uint64_t>& at, const std::vector<float>& aw,
                          const std::vector<uint64_t>& bt, const std::vector<float>& bw,
                          std::size_t* shared = nullptr) {
   double s = 0;
-  std::size_t i = 0, j = 0, n = 0;
-  while (i < at.size() && j < bt.size()) {
-    if (at[i] < bt[j]) {
-      ++i;
-    } else if (bt[j] < at[i]) {
-      ++j;
-    } else {
+  std::size_t n = 0;
+  const bool a_short = at.size() * 16 < bt.size();
+  if (a_short || bt.size() * 16 < at.size()) {
+    const std::vector<uint64_t>& st = a_short ? at : bt;  // the short side
+    const std::vector<float>& sw = a_short ? aw : bw;
+    const std::vector<uint64_t>& lt = a_short ? bt : at;  // the long side
+    const std::vector<float>& lw = a_short ? bw : aw;
+    const uint64_t* first = lt.data();
+    const uint64_t* const last = lt.data() + lt.size();
+    for (std::size_t i = 0; i < st.size(); ++i) {
+      // The short side's terms ascend, so the next one is at or after the previous position,
+      // as in the merge.
+      first = lower_bound_from_guess(lt.data(), lt.size(), first, last, st[i]);
+      if (first == last) break;
+      if (*first == st[i]) {
+        const auto j = static_cast<std::size_t>(first - lt.data());
+        // The same product as the merge's (aw[i] * bw[j] in double: commutative).
+        s += a_short ? static_cast<double>(sw[i]) * lw[j] : static_cast<double>(lw[j]) * sw[i];
+        ++first;
+        ++n;
+      }
+    }
+    if (shared != nullptr) *shared = n;
+    return s;
+  }
+  // The merge, with the step on each side computed rather than branched on (which side
+  // advances is a coin flip for hashed ids); only the rarer match is a branch.
+  const uint64_t* a = at.data();
+  const uint64_t* b = bt.data();
+  const std::size_t na = at.size(), nb = bt.size();
+  std::size_t i = 0, j = 0;
+  while (i < na && j < nb) {
+    const uint64_t x = a[i], y = b[j];
+    if (x == y) {
       s += static_cast<double>(aw[i]) * bw[j];
-      ++i;
-      ++j;
       ++n;
     }
+    i += static_cast<std::size_t>(x <= y);
+    j += static_cast<std::size_t>(y <= x);
   }
   if (shared != nullptr) *shared = n;
   return s;
@@ -140,12 +207,28 @@ inline bool events_conflict(StoryEventRule rule, const EventSet& a, const EventS
 
 // Adds the sorted list `add` to the sorted set `into` (a cluster's particulars: the union of
 // its members').
+// `into` is a sorted set; `add` is sorted. The new elements are merged in from the back, in
+// place: no temporary buffer (std::inplace_merge takes one per call), and nothing moves when
+// the cluster holds them all already (a rewrite repeating its story's figures).
 inline void union_particulars(std::vector<uint64_t>& into, const std::vector<uint64_t>& add) {
-  if (add.empty()) return;
   const std::size_t old = into.size();
-  into.insert(into.end(), add.begin(), add.end());
-  std::inplace_merge(into.begin(), into.begin() + static_cast<std::ptrdiff_t>(old), into.end());
-  into.erase(std::unique(into.begin(), into.end()), into.end());
+  const auto known = [&](std::size_t j) {
+    return (j > 0 && add[j - 1] == add[j]) ||
+           std::binary_search(into.begin(), into.begin() + static_cast<std::ptrdiff_t>(old),
+                              add[j]);
+  };
+  std::size_t fresh = 0;
+  for (std::size_t j = 0; j < add.size(); ++j) fresh += static_cast<std::size_t>(!known(j));
+  if (fresh == 0) return;
+  into.resize(old + fresh);
+  std::size_t i = old, w = old + fresh;  // into[0 .. i) not yet placed; into[w ..) final
+  for (std::size_t j = add.size(); j-- > 0;) {
+    const uint64_t x = add[j];
+    if (j > 0 && add[j - 1] == x) continue;
+    while (i > 0 && into[i - 1] > x) into[--w] = into[--i];
+    if (i > 0 && into[i - 1] == x) continue;  // known (into[0 .. i) is still the old set)
+    into[--w] = x;
+  }
 }
 
 // Adds a member's particulars and keys to a cluster's.
@@ -261,6 +344,39 @@ inline void top_terms(const std::vector<uint64_t>& terms, const std::vector<floa
   idx.resize(k);
 }
 
+// The positions of the `drop` lightest terms of a weighted vector (the last `drop` in the
+// order heaviest first, ties by the smaller term id: the terms a capped centroid lets go),
+// ascending, into out[0 .. drop). One pass with an insertion-sorted list of `drop`: for the
+// few terms a join pushes over the cap, cheaper than selecting and sorting the hundreds that
+// stay.
+inline void lightest_terms(const std::vector<uint64_t>& terms, const std::vector<float>& weights,
+                           std::size_t drop, std::size_t* out) {
+  const auto before = [&](std::size_t a, std::size_t b) {  // a ahead of b in the order
+    return weights[a] != weights[b] ? weights[a] > weights[b] : terms[a] < terms[b];
+  };
+  // out[0 .. n): the lightest seen so far, in the order (the least light first).
+  std::size_t n = 0;
+  for (std::size_t k = 0; k < terms.size() && drop > 0; ++k) {
+    if (n < drop) {
+      std::size_t pos = n++;
+      while (pos > 0 && before(k, out[pos - 1])) {
+        out[pos] = out[pos - 1];
+        --pos;
+      }
+      out[pos] = k;
+    } else if (before(out[0], k)) {
+      // k is lighter than the least light of the list, which then stays.
+      std::size_t at = 0;
+      while (at + 1 < n && before(out[at + 1], k)) {
+        out[at] = out[at + 1];
+        ++at;
+      }
+      out[at] = k;
+    }
+  }
+  std::sort(out, out + n);
+}
+
 // A centroid term's weight as documents see it: the members' summed weight ^ exponent.
 inline float damp(float sum, double exponent) {
   if (exponent == 1.0) return sum;
@@ -285,6 +401,7 @@ class CandidateSet {
     }
     found_.clear();
   }
+  std::size_t found_size() const { return found_.size(); }
   // Marks c as met without collecting it (the query's own cluster).
   void skip(uint32_t c) { stamp_[c] = epoch_; }
   void meet(uint32_t c, float weight) {
