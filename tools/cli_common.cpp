@@ -45,8 +45,14 @@ int parse_command_line(std::string_view command, const std::vector<std::string>&
   bool help = false;
   all.add_options()("help,h", po::bool_switch(&help), "show this help and exit");
   try {
+    // No guessing of abbreviated flags: `index build --keep contained` must be an unknown flag,
+    // not `--keep-<something>` followed by an input file named "contained".
     const po::parsed_options parsed =
-        po::command_line_parser(args).options(all).positional(pos).run();
+        po::command_line_parser(args)
+            .options(all)
+            .positional(pos)
+            .style(po::command_line_style::default_style & ~po::command_line_style::allow_guessing)
+            .run();
     reject_negative_unsigned(parsed);  // `--num-perm -5` would be read as 2^32 - 5
     po::store(parsed, vm);
     po::notify(vm);

@@ -67,7 +67,10 @@ TEST(CliTest, CommandHelpShowsEveryDefault) {
 TEST(CliTest, UsageErrorsExitTwoWithOneLine) {
   for (const char* args :
        {"", "frobnicate", "cluster --no-such-flag x", "cluster", "cluster --mode nonsense x",
-        "cluster --threads abc x", "cluster --format xml x"}) {
+        "cluster --threads abc x", "cluster --format xml x",
+        // An abbreviation is not guessed: --keep is dedup's flag, not an abbreviation of one of
+        // index build's (which read "contained" as an input file before).
+        "index build --keep contained --index x.ndx x", "cluster --thread 2 x"}) {
     RunResult r = run_cli(args);
     EXPECT_EQ(r.exit_code, 2) << args;
     if (std::string(args).empty()) continue;  // bare `neardup` prints the usage text
